@@ -1,0 +1,70 @@
+// The `spe` command line: dispatches subcommands. Each subcommand's module is imported only when
+// it runs, so `spe --help` and friends start without loading the parser or the schema checker.
+import { VERSION } from './version.js';
+
+/** Exit codes shared by every subcommand. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export class UsageError extends Error {}
+
+const HELP = `spe ${VERSION} — support-policy-engine
+
+Usage: spe <command> [options]
+
+Commands:
+  validate [paths…]   check policy files (default: policies/); exit 0 clean, 1 errors, 2 bad usage
+  schema              print the JSON Schema of policy files, for editors
+  codes               list every diagnostic code and what it means
+  serve               serve the policies over HTTP (validate, list, read)
+
+Options:
+  -h, --help          show help (also: spe <command> --help)
+  -v, --version       show the version
+
+The evaluator commands (test, eval, compile) are not part of this version yet.
+`;
+
+const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<number> | number; HELP: string }>> = {
+  validate: () => import('./validate.js'),
+  schema: () => import('./schema.js'),
+  codes: () => import('./codes.js'),
+  serve: () => import('./serve.js'),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    const topic = command === 'help' ? rest[0] : undefined;
+    if (topic && COMMANDS[topic]) {
+      process.stdout.write((await COMMANDS[topic]()).HELP);
+      return EXIT.ok;
+    }
+    process.stdout.write(HELP);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === '-v' || command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const load = COMMANDS[command];
+  if (!load) {
+    const known = Object.keys(COMMANDS);
+    const near = known.find((k) => k.startsWith(command.slice(0, 3)));
+    process.stderr.write(`spe: unknown command '${command}'${near ? ` — did you mean '${near}'?` : ''}\nRun 'spe --help' for the list of commands.\n`);
+    return EXIT.usage;
+  }
+  const module = await load();
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(module.HELP);
+    return EXIT.ok;
+  }
+  try {
+    return await module.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`spe ${command}: ${(e as Error).message}\nRun 'spe ${command} --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,860 @@
+// Semantic checks: what makes a policy a contract and not just YAML. Each check is a named
+// function `(policy, report)` in the table at the bottom; none throws, all report diagnostics.
+import { type Duration, type Expr, WEEKDAYS, exprKey } from './ast.js';
+import { type Diagnostic, type DiagnosticCode, type Span, diagnostic, didYouMean, warning } from './diagnostics.js';
+import { isRealDate } from './expr.js';
+import type { HolidayCatalog } from './holidays.js';
+import type { Calendar, FactDecl, Named, Policy, SlaCell, SlaTargets } from './model.js';
+import { isBroken } from './read.js';
+
+export interface CheckOptions {
+  /** Holiday data; without it, holiday countries and regions are not checked. */
+  holidays?: HolidayCatalog;
+}
+
+type Report = (d: Diagnostic) => void;
+
+// ---- types of expressions --------------------------------------------------------------------
+
+/** The type of a value in a condition; `enum` carries its allowed values. */
+export type ValueType =
+  | { t: 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timezone' | 'intervals' | 'null' | 'unknown' }
+  | { t: 'enum'; values: string[]; kind: 'value' | 'tier' | 'priority' }
+  | { t: 'list'; item: ValueType };
+
+const UNKNOWN: ValueType = { t: 'unknown' };
+const BOOLEAN: ValueType = { t: 'boolean' };
+
+function typeWords(v: ValueType): string {
+  switch (v.t) {
+    case 'enum':
+      return 'one of a set of values';
+    case 'list':
+      return 'a list';
+    case 'datetime':
+      return 'a date and time';
+    case 'timezone':
+      return 'a time zone';
+    case 'intervals':
+      return 'a list of intervals';
+    case 'string':
+      return 'text';
+    case 'boolean':
+      return 'true or false';
+    default:
+      return `a ${v.t}`;
+  }
+}
+
+const isTextual = (v: ValueType) => v.t === 'string' || v.t === 'enum' || v.t === 'timezone';
+const isTemporal = (v: ValueType) => v.t === 'date' || v.t === 'datetime';
+
+function compatible(a: ValueType, b: ValueType): boolean {
+  if (a.t === 'unknown' || b.t === 'unknown' || a.t === 'null' || b.t === 'null') return true;
+  if (isTextual(a) && isTextual(b)) return true;
+  if (isTemporal(a) && isTemporal(b)) return true;
+  return a.t === b.t;
+}
+
+interface FunctionSig {
+  arity: [number, number];
+  check(args: ValueType[], report: (i: number, message: string) => void): ValueType;
+}
+
+const temporalArg = (args: ValueType[], i: number, report: (i: number, m: string) => void) => {
+  const a = args[i] ?? UNKNOWN;
+  if (a.t !== 'unknown' && a.t !== 'null' && !isTemporal(a)) report(i, `expects a date, not ${typeWords(a)}`);
+};
+const numberArg = (args: ValueType[], i: number, report: (i: number, m: string) => void) => {
+  const a = args[i] ?? UNKNOWN;
+  if (a.t !== 'unknown' && a.t !== 'number') report(i, `expects a number, not ${typeWords(a)}`);
+};
+const toDate: FunctionSig['check'] = (args, report) => {
+  temporalArg(args, 0, report);
+  return { t: 'date' };
+};
+const shift: FunctionSig['check'] = (args, report) => {
+  temporalArg(args, 0, report);
+  numberArg(args, 1, report);
+  const a = args[0] ?? UNKNOWN;
+  return a.t === 'datetime' ? a : { t: 'date' };
+};
+
+/** The functions of the expression language and their types. */
+export const FUNCTIONS: Record<string, FunctionSig & { doc: string }> = {
+  coalesce: {
+    arity: [1, 8],
+    doc: 'coalesce(a, b, …): the first of its arguments that is given',
+    check(args, report) {
+      const known = args.filter((a) => a.t !== 'unknown' && a.t !== 'null');
+      known.forEach((a, i) => {
+        if (!compatible(known[0]!, a)) report(args.indexOf(a), `mixes ${typeWords(known[0]!)} with ${typeWords(a)}`);
+        void i;
+      });
+      if (known.some((a) => a.t === 'datetime') && known.every(isTemporal)) return { t: 'datetime' };
+      return known[0] ?? UNKNOWN;
+    },
+  },
+  startOfYear: { arity: [1, 1], doc: 'startOfYear(d): 1 January of the year of d', check: toDate },
+  startOfMonth: { arity: [1, 1], doc: 'startOfMonth(d): the first day of the month of d', check: toDate },
+  endOfMonth: { arity: [1, 1], doc: 'endOfMonth(d): the last day of the month of d', check: toDate },
+  dateOf: { arity: [1, 1], doc: 'dateOf(t): the calendar date of a date and time', check: toDate },
+  addDays: { arity: [2, 2], doc: 'addDays(d, n): n calendar days after d', check: shift },
+  addMonths: { arity: [2, 2], doc: 'addMonths(d, n): n months after d (clamped to the month end)', check: shift },
+  addYears: { arity: [2, 2], doc: 'addYears(d, n): n years after d', check: shift },
+  isSet: {
+    arity: [1, 1],
+    doc: 'isSet(x): true when the fact x is given',
+    check: () => BOOLEAN,
+  },
+};
+
+function factType(f: FactDecl): ValueType {
+  switch (f.type) {
+    case 'enum':
+      return { t: 'enum', values: f.values ?? [], kind: 'value' };
+    case 'integer':
+      return { t: 'number' };
+    default:
+      return { t: f.type };
+  }
+}
+
+/** What conditions can read: declared facts, derived facts (typed in order), and `decision.*`. */
+class Scope {
+  readonly types = new Map<string, ValueType>();
+  private reportedUnknown = new Set<string>();
+
+  constructor(
+    readonly policy: Policy,
+    private readonly report: Report,
+  ) {
+    for (const f of policy.facts) this.types.set(f.name, factType(f));
+    this.types.set('decision.tier', {
+      t: 'enum',
+      values: policy.tiers?.levels.map((l) => l.name) ?? [],
+      kind: 'tier',
+    });
+    this.types.set('decision.priority', { t: 'enum', values: policy.priorities.map((p) => p.name), kind: 'priority' });
+  }
+
+  names(): string[] {
+    return [...this.types.keys()];
+  }
+
+  /** The type of an expression, reporting every problem found in it. */
+  typeOf(e: Expr): ValueType {
+    if (isBroken(e)) return UNKNOWN;
+    switch (e.kind) {
+      case 'literal':
+        return { t: e.type };
+      case 'fact': {
+        const name = e.path.join('.');
+        const type = this.types.get(name);
+        if (type) return type;
+        if (!this.reportedUnknown.has(name)) {
+          // One typo, one message: later uses of the same unknown name are not reported again.
+          this.reportedUnknown.add(name);
+          const hint = didYouMean(name, this.names());
+          this.report(
+            diagnostic('expr.unknown-fact', e.span, `unknown fact '${name}'${hint ? ` — ${hint}` : ''}`, hint ? undefined : 'declare it under facts: or derived:'),
+          );
+        }
+        return UNKNOWN;
+      }
+      case 'call': {
+        const args = e.args.map((a) => this.typeOf(a));
+        const fn = FUNCTIONS[e.name];
+        if (!fn) {
+          const hint = didYouMean(e.name, Object.keys(FUNCTIONS));
+          this.report(
+            diagnostic('expr.unknown-function', e.nameSpan, `unknown function '${e.name}'`, hint ?? `functions: ${Object.keys(FUNCTIONS).join(', ')}`),
+          );
+          return UNKNOWN;
+        }
+        const [min, max] = fn.arity;
+        if (args.length < min || args.length > max) {
+          const n = min === max ? `${min}` : `${min} to ${max}`;
+          this.report(diagnostic('expr.type-mismatch', e.span, `${e.name} takes ${n} argument${max === 1 ? '' : 's'}, not ${args.length}`, fn.doc));
+          return UNKNOWN;
+        }
+        return fn.check(args, (i, message) =>
+          this.report(diagnostic('expr.type-mismatch', e.args[i]?.span ?? e.span, `${e.name} ${message}`, fn.doc)),
+        );
+      }
+      case 'list': {
+        const items = e.items.map((i) => this.typeOf(i));
+        const first = items.find((i) => i.t !== 'unknown');
+        items.forEach((t, i) => {
+          if (first && !compatible(first, t)) {
+            this.report(diagnostic('expr.type-mismatch', e.items[i]!.span, `this list mixes ${typeWords(first)} with ${typeWords(t)}`));
+          }
+        });
+        return { t: 'list', item: first ?? UNKNOWN };
+      }
+      case 'not':
+        this.condition(e.operand, "'not'");
+        return BOOLEAN;
+      case 'logical':
+        e.operands.forEach((o) => this.condition(o, `'${e.op}'`));
+        return BOOLEAN;
+      case 'compare': {
+        const left = this.typeOf(e.left);
+        const right = this.typeOf(e.right);
+        if (!compatible(left, right)) {
+          this.report(diagnostic('expr.type-mismatch', e.span, `cannot compare ${typeWords(left)} with ${typeWords(right)}`));
+        } else if (e.op !== '==' && e.op !== '!=' && !['number', 'date', 'datetime', 'unknown', 'null'].includes(left.t === 'unknown' ? right.t : left.t)) {
+          this.report(diagnostic('expr.type-mismatch', e.span, `'${e.op}' orders numbers and dates, not ${typeWords(left)}`, "use '==' or '!='"));
+        }
+        this.enumValue(left, e.right);
+        this.enumValue(right, e.left);
+        return BOOLEAN;
+      }
+      case 'in': {
+        const left = this.typeOf(e.left);
+        const right = this.typeOf(e.right);
+        if (right.t !== 'list' && right.t !== 'unknown') {
+          this.report(diagnostic('expr.type-mismatch', e.right.span, `'in' needs a list like ["a", "b"], not ${typeWords(right)}`));
+        } else if (right.t === 'list' && !compatible(left, right.item)) {
+          this.report(diagnostic('expr.type-mismatch', e.span, `cannot look for ${typeWords(left)} in a list of ${typeWords(right.item)}`));
+        }
+        if (e.right.kind === 'list') for (const item of e.right.items) this.enumValue(left, item);
+        return BOOLEAN;
+      }
+      case 'if': {
+        this.condition(e.test, "'if'");
+        const a = this.typeOf(e.then);
+        const b = this.typeOf(e.else);
+        if (!compatible(a, b)) {
+          this.report(diagnostic('expr.type-mismatch', e.span, `'then' gives ${typeWords(a)} but 'else' gives ${typeWords(b)}`));
+        }
+        return a.t === 'unknown' || a.t === 'null' ? b : a;
+      }
+      default: {
+        const never: never = e;
+        return never;
+      }
+    }
+  }
+
+  /** Checks that an expression used as a condition is true-or-false. */
+  condition(e: Expr, where = 'a condition'): void {
+    const t = this.typeOf(e);
+    if (t.t !== 'boolean' && t.t !== 'unknown') {
+      this.report(
+        diagnostic('expr.type-mismatch', e.span, `${where} needs true or false, but this is ${typeWords(t)}`, 'compare it, e.g. tier == "premium"'),
+      );
+    }
+  }
+
+  /** A string literal compared with an enum must be one of its values. */
+  private enumValue(type: ValueType, other: Expr): void {
+    if (type.t !== 'enum' || other.kind !== 'literal' || other.type !== 'string') return;
+    const value = String(other.value);
+    if (type.values.includes(value)) return;
+    const code: DiagnosticCode = type.kind === 'tier' ? 'policy.unknown-tier' : type.kind === 'priority' ? 'policy.unknown-priority' : 'expr.unknown-value';
+    const hint = didYouMean(value, type.values);
+    this.report(diagnostic(code, other.span, `'${value}' is not one of ${type.values.join(', ')}`, hint));
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+function unknownName(report: Report, code: DiagnosticCode, what: string, n: Named, known: string[], declareIn: string): void {
+  const hint = didYouMean(n.name, known);
+  report(diagnostic(code, n.span, `unknown ${what} '${n.name}'${hint ? ` — ${hint}` : ''}`, hint ? undefined : `declare it in ${declareIn} (known: ${known.join(', ') || 'none'})`));
+}
+
+function duplicates<T>(items: T[], key: (t: T) => string | undefined, span: (t: T) => Span, what: string, report: Report): void {
+  const seen = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const first = seen.get(k);
+    if (first) {
+      const at = span(first);
+      report(diagnostic('policy.duplicate-id', span(item), `${what} '${k}' is defined twice (first at line ${at.line})`, 'give each a name of its own'));
+    } else seen.set(k, item);
+  }
+}
+
+/** Whether a JS value fits a fact declaration; a message saying why not otherwise. */
+export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCode; message: string } | undefined {
+  const bad = (what: string) => ({ code: 'expr.type-mismatch' as const, message: `fact '${f.name}' should be ${what}, not ${JSON.stringify(value)}` });
+  switch (f.type) {
+    case 'string':
+      return typeof value === 'string' ? undefined : bad('text');
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : bad('a number');
+    case 'integer':
+      return Number.isInteger(value) ? undefined : bad('a whole number');
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : bad('true or false');
+    case 'date':
+      return typeof value === 'string' && isRealDate(value) ? undefined : bad('a date like 2024-01-31');
+    case 'datetime':
+      return typeof value === 'string' && isDateTime(value) ? undefined : bad('a date and time like 2024-01-31T09:30:00+01:00');
+    case 'timezone':
+      return typeof value === 'string' && isTimeZone(value) ? undefined : bad('an IANA time zone like Europe/Rome');
+    case 'intervals':
+      return Array.isArray(value) &&
+        value.every((v) => v !== null && typeof v === 'object' && isDateTime((v as { from?: unknown }).from) && isDateTime((v as { to?: unknown }).to))
+        ? undefined
+        : bad('a list of {from, to} dates and times');
+    case 'enum': {
+      if (typeof value === 'string' && f.values?.includes(value)) return undefined;
+      const hint = typeof value === 'string' ? didYouMean(value, f.values ?? []) : undefined;
+      return { code: 'expr.unknown-value', message: `${JSON.stringify(value)} is not a value of fact '${f.name}' (${(f.values ?? []).join(', ')})${hint ? ` — ${hint}` : ''}` };
+    }
+    default: {
+      const never: never = f.type;
+      return never;
+    }
+  }
+}
+
+function isDateTime(v: unknown): boolean {
+  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && isRealDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v));
+}
+
+let zones: Set<string> | undefined;
+const zoneCache = new Map<string, boolean>();
+/** Whether a name is an IANA time zone. The list is cheap to get; `Intl.DateTimeFormat` (first use
+ *  costs ~20 ms of ICU loading) is asked only about names outside it, such as the alias `UTC`. */
+export function isTimeZone(name: string): boolean {
+  zones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (zones.has(name)) return true;
+  let ok = zoneCache.get(name);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: name });
+      ok = name.length > 0;
+    } catch {
+      ok = false;
+    }
+    zoneCache.set(name, ok);
+  }
+  return ok;
+}
+
+/** Length in minutes of each weekday's business hours (0 when closed); all 1440 for 24x7. */
+function dayLengths(c: Calendar): number[] {
+  if (c.hours.kind === 'always') return WEEKDAYS.map(() => 1440);
+  const lengths = WEEKDAYS.map(() => 0);
+  for (const g of c.hours.groups) {
+    for (const d of g.days) {
+      const i = WEEKDAYS.indexOf(d);
+      lengths[i] = lengths[i]! + g.ranges.reduce((sum, r) => sum + Math.max(0, r.end - r.start), 0);
+    }
+  }
+  return lengths;
+}
+
+// ---- the checks ----------------------------------------------------------------------------------
+
+interface Context {
+  policy: Policy;
+  scope: Scope;
+  report: Report;
+  options: CheckOptions;
+  calendars: Map<string, Calendar>;
+  priorities: string[];
+  tiers: string[];
+  facts: Map<string, FactDecl>;
+}
+
+function checkFactDeclarations({ policy, report }: Context): void {
+  for (const f of policy.facts) {
+    if (f.type !== 'enum' && f.values) {
+      report(warning('schema.bad-value', f.span, `fact '${f.name}' lists values but its type is ${f.type}`, "use 'type: enum'"));
+    }
+    if (f.default !== undefined) {
+      const problem = valueProblem(f, f.default);
+      if (problem) report(diagnostic(problem.code, f.span, `the default of ${problem.message.replace(/^fact '[^']*' /, `fact '${f.name}' `)}`));
+    }
+  }
+}
+
+function checkDerived({ policy, scope, report }: Context): void {
+  const derived = new Map(policy.derived.map((d) => [d.name, d]));
+  for (const d of policy.derived) {
+    if (scope.types.has(d.name) && policy.facts.some((f) => f.name === d.name)) {
+      report(diagnostic('policy.duplicate-id', d.span, `'${d.name}' is both a fact and a derived fact`, 'rename the derived fact'));
+    }
+  }
+  // Type derived facts in dependency order; a circle is reported once, at its first member.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, chain: string[]): void => {
+    const d = derived.get(name);
+    if (!d || state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      const circle = [...chain.slice(chain.indexOf(name)), name];
+      report(diagnostic('derived.cycle', d.span, `derived facts depend on each other in a circle: ${circle.join(' → ')}`, 'compute one of them from given facts only'));
+      scope.types.set(name, UNKNOWN);
+      return;
+    }
+    state.set(name, 'visiting');
+    for (const dep of collectFacts(d.expr)) if (derived.has(dep)) visit(dep, [...chain, name]);
+    state.set(name, 'done');
+    if (!scope.types.has(name)) scope.types.set(name, scope.typeOf(d.expr));
+  };
+  for (const d of policy.derived) visit(d.name, []);
+}
+
+function collectFacts(e: Expr, out: string[] = []): string[] {
+  switch (e.kind) {
+    case 'fact':
+      out.push(e.path.join('.'));
+      break;
+    case 'call':
+      e.args.forEach((a) => collectFacts(a, out));
+      break;
+    case 'list':
+      e.items.forEach((a) => collectFacts(a, out));
+      break;
+    case 'not':
+      collectFacts(e.operand, out);
+      break;
+    case 'logical':
+      e.operands.forEach((a) => collectFacts(a, out));
+      break;
+    case 'compare':
+    case 'in':
+      collectFacts(e.left, out);
+      collectFacts(e.right, out);
+      break;
+    case 'if':
+      collectFacts(e.test, out);
+      collectFacts(e.then, out);
+      collectFacts(e.else, out);
+      break;
+    case 'literal':
+      break;
+  }
+  return out;
+}
+
+function checkNamesUnique({ policy, report }: Context): void {
+  const at = (x: { span: Span }) => x.span;
+  duplicates(policy.priorities, (p) => p.name, at, 'priority level', report);
+  if (policy.tiers) duplicates(policy.tiers.levels, (l) => l.name, at, 'tier', report);
+  duplicates(policy.eligibility, (r) => r.code, at, 'eligibility rule', report);
+  duplicates(policy.priority?.rules ?? [], (r) => r.id, at, 'priority rule', report);
+  duplicates(policy.channels?.rules ?? [], (r) => r.id, at, 'channel rule', report);
+  duplicates(policy.billing?.plans ?? [], (p) => p.id, at, 'billing plan', report);
+  duplicates(policy.entitlements, (g) => g.id, at, 'entitlement', report);
+  duplicates(policy.actions, (g) => g.id, at, 'action', report);
+  duplicates(policy.tests, (t) => t.name, at, 'test', report);
+  for (const tier of policy.sla) {
+    for (const { cell } of tier.cells) if (cell.kind === 'rules') duplicates(cell.rules, (r) => r.id, at, 'SLA rule', report);
+  }
+}
+
+function checkConditions({ policy, scope }: Context): void {
+  for (const r of policy.eligibility) scope.condition(r.when);
+  for (const r of policy.priority?.rules ?? []) scope.condition(r.when);
+  for (const r of policy.channels?.rules ?? []) if (r.when) scope.condition(r.when);
+  for (const p of policy.billing?.plans ?? []) if (p.when) scope.condition(p.when);
+  for (const g of [...policy.entitlements, ...policy.actions]) if (g.when) scope.condition(g.when);
+  for (const tier of policy.sla) {
+    for (const { cell } of tier.cells) if (cell.kind === 'rules') for (const r of cell.rules) if (r.when) scope.condition(r.when);
+  }
+}
+
+function checkTiers({ policy, scope, report, tiers }: Context): void {
+  if (!policy.tiers) {
+    for (const t of policy.sla) {
+      report(diagnostic('policy.unknown-tier', t.tier.span, `the SLA names tier '${t.tier.name}' but the policy declares no tiers`, 'add tiers: { levels: [...] }'));
+    }
+    return;
+  }
+  // Every value the tier expression can give must be a declared tier.
+  const results = (e: Expr): Expr[] => (e.kind === 'if' ? [...results(e.then), ...results(e.else)] : [e]);
+  for (const r of results(policy.tiers.of)) {
+    if (isBroken(r)) continue;
+    if (r.kind === 'literal' && r.type === 'string' && !tiers.includes(String(r.value))) {
+      unknownName(report, 'policy.unknown-tier', 'tier', { name: String(r.value), span: r.span }, tiers, 'tiers.levels');
+    }
+    if (r.kind !== 'literal') {
+      const t = scope.typeOf(r);
+      if (t.t === 'enum') {
+        const extra = t.values.filter((v) => !tiers.includes(v));
+        if (extra.length) {
+          report(diagnostic('policy.unknown-tier', r.span, `'${r.kind === 'fact' ? r.path.join('.') : 'this'}' can be ${extra.join(', ')}, which ${extra.length === 1 ? 'is not a tier' : 'are not tiers'}`, `tiers: ${tiers.join(', ')}`));
+        }
+      } else if (t.t !== 'unknown' && t.t !== 'string') {
+        report(diagnostic('expr.type-mismatch', r.span, `a tier is a name, but this is ${typeWords(t)}`));
+      }
+    }
+  }
+  for (const t of policy.sla) if (!tiers.includes(t.tier.name)) unknownName(report, 'policy.unknown-tier', 'tier', t.tier, tiers, 'tiers.levels');
+  for (const b of policy.channels?.byTier ?? []) if (!tiers.includes(b.tier.name)) unknownName(report, 'policy.unknown-tier', 'tier', b.tier, tiers, 'tiers.levels');
+}
+
+function checkPriority({ policy, report, priorities, facts }: Context): void {
+  const p = policy.priority;
+  if (!p) return;
+  const level = (n: Named) => {
+    if (!priorities.includes(n.name)) unknownName(report, 'policy.unknown-priority', 'priority', n, priorities, 'priorities');
+  };
+  const fact = (n: Named, role: string): FactDecl | undefined => {
+    const f = facts.get(n.name);
+    if (!f) {
+      const hint = didYouMean(n.name, facts.keys());
+      report(diagnostic('expr.unknown-fact', n.span, `unknown fact '${n.name}'${hint ? ` — ${hint}` : ''}`, hint ? undefined : `declare the ${role} under facts:`));
+    }
+    return f;
+  };
+  const enumFact = (n: Named, role: string): FactDecl | undefined => {
+    const f = fact(n, role);
+    if (f && f.type !== 'enum') {
+      report(diagnostic('expr.type-mismatch', n.span, `the ${role} '${n.name}' must be an enum fact (it is ${f.type})`, 'give it type: enum and values'));
+      return undefined;
+    }
+    return f;
+  };
+  for (const [n, role] of [
+    [p.override, 'customer override'],
+    [p.from, 'priority fact'],
+  ] as const) {
+    if (!n) continue;
+    const f = fact(n, role);
+    for (const v of f?.type === 'enum' ? (f.values ?? []) : []) {
+      if (!priorities.includes(v)) {
+        report(diagnostic('policy.unknown-priority', n.span, `fact '${n.name}' can be '${v}', which is not a priority level`, `priorities: ${priorities.join(', ')}`));
+      }
+    }
+  }
+  p.rules.forEach((r) => level(r.priority));
+  if (p.default) level(p.default);
+  if (p.lookup) {
+    p.lookup.table.forEach((row) => level(row.priority));
+    const f = enumFact(p.lookup.fact, 'lookup fact');
+    if (f) {
+      const values = f.values ?? [];
+      for (const row of p.lookup.table) {
+        if (!values.includes(row.value.name)) unknownName(report, 'expr.unknown-value', `value of '${f.name}'`, row.value, values, `the values of fact '${f.name}'`);
+      }
+      const missing = values.filter((v) => !p.lookup!.table.some((row) => row.value.name === v));
+      if (missing.length) {
+        report(diagnostic('table.incomplete', p.lookup.span, `the lookup table has no priority for ${f.name} ${missing.map((m) => `'${m}'`).join(', ')}`, 'add a line for each value'));
+      }
+    }
+  }
+  if (p.matrix) {
+    const m = p.matrix;
+    m.cells.forEach((c) => level(c.priority));
+    const rowFact = enumFact(m.rows, 'matrix rows fact');
+    const colFact = enumFact(m.columns, 'matrix columns fact');
+    if (rowFact && colFact) {
+      const rows = rowFact.values ?? [];
+      const cols = colFact.values ?? [];
+      for (const r of m.rowSpans) if (!rows.includes(r.name)) unknownName(report, 'expr.unknown-value', `value of '${rowFact.name}'`, r, rows, `the values of fact '${rowFact.name}'`);
+      for (const c of m.cells) if (!cols.includes(c.column.name)) unknownName(report, 'expr.unknown-value', `value of '${colFact.name}'`, c.column, cols, `the values of fact '${colFact.name}'`);
+      const missing: string[] = [];
+      for (const r of rows) for (const c of cols) if (!m.cells.some((x) => x.row.name === r && x.column.name === c)) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
+      if (missing.length) {
+        report(diagnostic('table.incomplete', m.span, `the matrix has no priority for ${missing.slice(0, 4).join('; ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`, 'give every row a cell for every column'));
+      }
+    }
+  }
+}
+
+function checkChannels({ policy, report, facts }: Context): void {
+  const c = policy.channels;
+  if (!c) return;
+  const f = facts.get(c.fact.name);
+  if (!f) {
+    unknownName(report, 'expr.unknown-fact', 'fact', c.fact, [...facts.keys()], 'facts:');
+    return;
+  }
+  if (f.type !== 'enum') return;
+  const values = f.values ?? [];
+  for (const n of [...c.byTier.flatMap((b) => b.allow), ...c.rules.flatMap((r) => r.allow)]) {
+    if (!values.includes(n.name)) unknownName(report, 'expr.unknown-value', `channel`, n, values, `the values of fact '${f.name}'`);
+  }
+}
+
+/** The calendar a target counts in: its own `in …`, else the cell's, else the tier's. */
+function targetCalendar(d: Duration, targets: SlaTargets, tierCalendar: Named | undefined): Named | undefined {
+  if (d.calendar) return d.calendar;
+  return targets.calendar ?? tierCalendar;
+}
+
+function eachTarget(policy: Policy, visit: (d: Duration, calendar: Named | undefined, where: string) => void): void {
+  for (const tier of policy.sla) {
+    for (const { priority, cell } of tier.cells) {
+      const all = cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
+      for (const t of all) {
+        for (const d of [t.response, t.resolution]) if (d) visit(d, targetCalendar(d, t, tier.calendar), `${tier.tier.name} ${priority.name}`);
+      }
+    }
+  }
+}
+
+function checkSla({ policy, report, priorities, calendars }: Context): void {
+  const names = [...calendars.keys()];
+  for (const tier of policy.sla) {
+    if (tier.calendar && !calendars.has(tier.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', tier.calendar, names, 'calendars:');
+    for (const { priority, cell } of tier.cells) {
+      if (!priorities.includes(priority.name)) unknownName(report, 'policy.unknown-priority', 'priority', priority, priorities, 'priorities');
+      const all = cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
+      for (const t of all) {
+        if (t.calendar && !calendars.has(t.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', t.calendar, names, 'calendars:');
+        if (!t.response && !t.resolution && !t.invalid) {
+          report(diagnostic('sla.missing-target', 'span' in t ? (t as { span: Span }).span : cell.span, `the ${priority.name} target of tier '${tier.tier.name}' sets neither response nor resolution`, "add response: or write 'best-effort'"));
+        }
+      }
+    }
+    if (tier.bestEffort) continue;
+    const missing = priorities.filter((p) => !tier.cells.some((c) => c.priority.name === p));
+    if (missing.length) {
+      report(
+        diagnostic('sla.missing-target', tier.tier.span, `tier '${tier.tier.name}' promises an SLA but has no target for ${missing.join(', ')}`, `add ${missing[0]}: { response: … } or ${missing[0]}: best-effort`),
+      );
+    }
+  }
+  eachTarget(policy, (d, calendar) => {
+    if (d.calendar && !calendars.has(d.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', d.calendar, names, 'calendars:');
+    if (d.business && !calendar) {
+      report(diagnostic('policy.unknown-calendar', d.span, 'business time needs a calendar', `add calendar: to the tier or write '${d.amount} business ${d.unit}s in <calendar>'`));
+    }
+  });
+}
+
+/** Business minutes of a target, to compare tiers; undefined when it cannot be known statically. */
+function targetMinutes(d: Duration, calendar: Calendar | undefined): number | undefined {
+  const unit = d.unit === 'minute' ? 1 : d.unit === 'hour' ? 60 : undefined;
+  if (unit) return d.amount * unit;
+  if (!d.business || !calendar) return d.amount * 1440;
+  const lengths = dayLengths(calendar).filter((l) => l > 0);
+  return lengths.length ? d.amount * Math.max(...lengths) : undefined;
+}
+
+function checkTierOrder({ policy, report, calendars, tiers }: Context): void {
+  if (!policy.tiers) return;
+  const byTier = new Map(policy.sla.map((t) => [t.tier.name, t]));
+  const ordered = tiers.map((t) => byTier.get(t)).filter((t): t is NonNullable<typeof t> => t !== undefined && !t.bestEffort);
+  const simple = (tier: (typeof ordered)[number], priority: string, kind: 'response' | 'resolution') => {
+    const cell = tier.cells.find((c) => c.priority.name === priority)?.cell;
+    if (cell?.kind !== 'targets') return undefined;
+    const d = cell.targets[kind];
+    if (!d) return undefined;
+    const cal = targetCalendar(d, cell.targets, tier.calendar);
+    const minutes = targetMinutes(d, cal ? calendars.get(cal.name) : undefined);
+    return minutes === undefined ? undefined : { minutes, d };
+  };
+  for (let hi = 1; hi < ordered.length; hi++) {
+    for (let lo = 0; lo < hi; lo++) {
+      const better = ordered[hi]!;
+      const lower = ordered[lo]!;
+      for (const p of policy.priorities) {
+        for (const kind of ['response', 'resolution'] as const) {
+          const a = simple(better, p.name, kind);
+          const b = simple(lower, p.name, kind);
+          if (a && b && a.minutes > b.minutes) {
+            report(
+              diagnostic(
+                'sla.tier-slower',
+                a.d.span,
+                `tier '${better.tier.name}' is above '${lower.tier.name}' but its ${p.name} ${kind} target is slower (${fmtMinutes(a.minutes)} against ${fmtMinutes(b.minutes)})`,
+                'a better tier should never be slower; check the targets or the order of tiers.levels (lowest first)',
+              ),
+            );
+          }
+        }
+      }
+    }
+  }
+}
+
+function fmtMinutes(m: number): string {
+  return m % 60 === 0 ? `${m / 60} h` : `${m} min`;
+}
+
+/** Conjuncts of a condition as canonical keys; a rule whose conjuncts include all of an earlier rule's is shadowed. */
+function conjuncts(e: Expr | undefined): Set<string> | 'always' {
+  if (!e || (e.kind === 'literal' && e.value === true)) return 'always';
+  if (e.kind === 'logical' && e.op === 'and') return new Set(e.operands.map(exprKey));
+  return new Set([exprKey(e)]);
+}
+
+function checkOrderedRules(rules: { when?: Expr; span: Span }[], what: string, report: Report): void {
+  const earlier: { set: Set<string> | 'always'; line: number }[] = [];
+  rules.forEach((r, i) => {
+    if (r.when && isBroken(r.when)) return;
+    const set = conjuncts(r.when);
+    const shadow = earlier.find((e) => e.set === 'always' || (set !== 'always' && [...e.set].every((k) => set.has(k))));
+    if (shadow) {
+      report(
+        warning('rule.unreachable', r.span, `${what} ${i + 1} can never apply: the rule at line ${shadow.line} matches every ticket it would match, and comes first`, 'remove it, or move it above the broader rule'),
+      );
+    }
+    earlier.push({ set, line: r.span.line });
+  });
+}
+
+function checkReachability({ policy, report }: Context): void {
+  checkOrderedRules(policy.priority?.rules ?? [], 'priority rule', report);
+  checkOrderedRules(policy.channels?.rules ?? [], 'channel rule', report);
+  checkOrderedRules(policy.billing?.plans ?? [], 'billing plan', report);
+  for (const tier of policy.sla) for (const { cell } of tier.cells) if (cell.kind === 'rules') checkOrderedRules(cell.rules, 'SLA rule', report);
+}
+
+function checkCalendars({ policy, report, options, facts }: Context): void {
+  for (const c of policy.calendars) {
+    if (c.hours.kind === 'weekly') {
+      const perDay = new Map<string, TimeRangeLike[]>(WEEKDAYS.map((d) => [d, []]));
+      for (const g of c.hours.groups) {
+        for (const r of g.ranges) {
+          if (r.end <= r.start) {
+            report(diagnostic('calendar.empty-interval', r.span, `the interval ${fmtClock(r.start)}-${fmtClock(r.end)} is empty: it ends before it starts`, 'write the earlier time first; to stay open past midnight, split it at 24:00'));
+          }
+        }
+        for (const d of g.days) perDay.set(d, [...(perDay.get(d) ?? []), ...g.ranges.filter((r) => r.end > r.start)]);
+      }
+      // One overlap is one problem, however many days it happens on.
+      const overlaps = new Map<string, { a: TimeRangeLike; b: TimeRangeLike; days: string[] }>();
+      for (const [day, ranges] of perDay) {
+        const sorted = [...ranges].sort((a, b) => a.start - b.start);
+        for (let i = 1; i < sorted.length; i++) {
+          const [a, b] = [sorted[i - 1]!, sorted[i]!];
+          if (b.start >= a.end) continue;
+          const key = `${a.span.offset}:${b.span.offset}`;
+          const entry = overlaps.get(key) ?? { a, b, days: [] };
+          entry.days.push(day);
+          overlaps.set(key, entry);
+        }
+      }
+      for (const { a, b, days } of overlaps.values()) {
+        const later = a.span.offset > b.span.offset ? a : b;
+        const earlier = later === a ? b : a;
+        report(diagnostic('calendar.overlap', later.span, `on ${days.join(', ')}, ${fmtRange(later)} overlaps ${fmtRange(earlier)}`, 'merge them into one interval'));
+      }
+      if (c.hours.groups.length === 0 && c.open.length === 0) {
+        report(diagnostic('calendar.empty-interval', c.span, `calendar '${c.name}' is never open`));
+      }
+    }
+    if (c.timezone && !isTimeZone(c.timezone.name)) {
+      const hint = didYouMean(c.timezone.name, Intl.supportedValuesOf('timeZone'));
+      report(diagnostic('calendar.unknown-timezone', c.timezone.span, `unknown time zone '${c.timezone.name}'`, hint ?? "use an IANA name like 'Europe/Rome'"));
+    }
+    if (c.timezoneFact) {
+      const f = facts.get(c.timezoneFact.name);
+      if (!f) unknownName(report, 'expr.unknown-fact', 'fact', c.timezoneFact, [...facts.keys()], 'facts:');
+      else if (f.type !== 'timezone' && f.type !== 'string') {
+        report(diagnostic('expr.type-mismatch', c.timezoneFact.span, `fact '${f.name}' is ${f.type}, not a time zone`, 'give it type: timezone'));
+      }
+    }
+    if (c.timezone && c.timezoneFact) {
+      report(diagnostic('calendar.unknown-timezone', c.timezoneFact.span, `calendar '${c.name}' names both a time zone and a time zone fact`, 'keep one: the fact (with a default) when the zone is the customer’s'));
+    }
+    if (!c.timezone && !c.timezoneFact && c.hours.kind === 'weekly') {
+      report(diagnostic('calendar.unknown-timezone', c.span, `calendar '${c.name}' has business hours but no time zone`, "add timezone: Europe/Rome (or timezoneFact: a fact)"));
+    }
+    for (const d of [...c.closed, ...c.open]) {
+      if (!isRealDate(d.date)) report(diagnostic('schema.bad-value', d.span, `'${d.date}' is not a date on the calendar`));
+    }
+    if (c.holidays && options.holidays) {
+      const h = c.holidays;
+      const countries = options.holidays.countries();
+      if (!(h.country in countries)) {
+        report(diagnostic('calendar.unknown-holidays', h.span, `no holiday data for country '${h.country}'`, didYouMean(h.country, Object.keys(countries)) ?? 'use an ISO 3166 code like IT or BR'));
+      } else if (h.region !== undefined) {
+        const regions = options.holidays.regions(h.country);
+        if (!(h.region in regions)) {
+          const known = Object.entries(regions).map(([k, v]) => `${k} (${v})`);
+          report(diagnostic('calendar.unknown-holidays', h.span, `no holiday data for region '${h.region}' of ${h.country}`, known.length ? `regions: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : `${h.country} has no regions`));
+        }
+      }
+    }
+  }
+  // Business days need days of one length: "3 business days" must mean one number of minutes.
+  eachTarget(policy, (d, calendarName) => {
+    const cal = calendarName ? policy.calendars.find((c) => c.name === calendarName.name) : undefined;
+    if (d.unit !== 'day' || !d.business || !cal) return;
+    const lengths = [...new Set(dayLengths(cal).filter((l) => l > 0))];
+    if (lengths.length > 1) {
+      report(
+        diagnostic('calendar.uneven-days', d.span, `'${d.amount} business days' is ambiguous: calendar '${cal.name}' has days of ${lengths.map(fmtMinutes).join(' and ')}`, 'state the target in business hours instead'),
+      );
+    }
+  });
+}
+
+type TimeRangeLike = { start: number; end: number; span: Span };
+const fmtRange = (r: TimeRangeLike) => `${fmtClock(r.start)}-${fmtClock(r.end)}`;
+
+function fmtClock(m: number): string {
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+function checkBilling({ policy, report, facts }: Context): void {
+  const b = policy.billing;
+  if (!b) return;
+  const known = new Set<string>([...Object.keys(b.currencies)]);
+  const iso = new Set(Intl.supportedValuesOf('currency'));
+  const currency = (code: string, span: Span) => {
+    if (known.has(code) || iso.has(code)) return;
+    report(diagnostic('policy.unknown-currency', span, `unknown currency '${code}'`, didYouMean(code, [...known, ...iso]) ?? `declare it: billing.currencies: { ${code}: 0 }`));
+  };
+  for (const p of b.plans) currency(p.rate.money.currency, p.rate.money.currencySpan);
+  for (const e of b.priceList) {
+    currency(e.price.currency, e.price.currencySpan);
+    if (e.credits) currency(e.credits.currency, e.credits.currencySpan);
+  }
+  const factNames = [...facts.keys()];
+  for (const n of [b.worked, b.purchase?.sku, b.purchase?.quantity, ...b.plans.map((p) => p.balance)]) {
+    if (n && !facts.has(n.name)) unknownName(report, 'expr.unknown-fact', 'fact', n, factNames, 'facts:');
+  }
+}
+
+function checkTests({ policy, report, facts }: Context): void {
+  for (const t of policy.tests) {
+    for (const [name, value] of Object.entries(t.facts)) {
+      const span = t.factSpans[name] ?? t.span;
+      const f = facts.get(name);
+      if (!f) {
+        const hint = didYouMean(name, facts.keys());
+        report(diagnostic('expr.unknown-fact', span, `test '${t.name}' gives unknown fact '${name}'${hint ? ` — ${hint}` : ''}`));
+        continue;
+      }
+      const problem = value === null ? undefined : valueProblem(f, value);
+      if (problem) report(diagnostic(problem.code, span, `test '${t.name}': ${problem.message}`));
+    }
+  }
+}
+
+/** The checks, in order: declarations first, since later checks read the types they settle. */
+const CHECKS: [string, (ctx: Context) => void][] = [
+  ['fact declarations', checkFactDeclarations],
+  ['derived facts', checkDerived],
+  ['unique names', checkNamesUnique],
+  ['conditions', checkConditions],
+  ['tiers', checkTiers],
+  ['priority', checkPriority],
+  ['channels', checkChannels],
+  ['sla targets', checkSla],
+  ['tier order', checkTierOrder],
+  ['reachability', checkReachability],
+  ['calendars', checkCalendars],
+  ['billing', checkBilling],
+  ['tests', checkTests],
+];
+
+export function checkPolicy(policy: Policy, options: CheckOptions = {}): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report: Report = (d) => out.push(d);
+  const ctx: Context = {
+    policy,
+    scope: new Scope(policy, report),
+    report,
+    options,
+    calendars: new Map(policy.calendars.map((c) => [c.name, c])),
+    priorities: policy.priorities.map((p) => p.name),
+    tiers: policy.tiers?.levels.map((l) => l.name) ?? [],
+    facts: new Map(policy.facts.map((f) => [f.name, f])),
+  };
+  for (const [, check] of CHECKS) check(ctx);
+  return out;
+}

@@ -1,0 +1,161 @@
+// Spans and diagnostics: the one way every stage of the front end reports a position and a problem.
+// Codes are stable strings that CI scripts and the editor rely on; each has a named constructor below.
+
+export interface Span {
+  file: string;
+  /** 1-based */
+  line: number;
+  /** 1-based, in characters */
+  column: number;
+  /** 0-based character offset into the file */
+  offset: number;
+  /** length in characters (0 for a point) */
+  length: number;
+  /** 1-based line and column just after the span's last character */
+  endLine: number;
+  endColumn: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  span: Span;
+  hint?: string;
+}
+
+/** Every code the validator can emit, with what it means (shown by `spe validate --codes`). */
+export const DIAGNOSTIC_CODES = {
+  'yaml.syntax': 'the file is not well-formed YAML',
+  'yaml.duplicate-key': 'the same key appears twice in one mapping',
+  'schema.missing': 'a required field is missing',
+  'schema.unknown-field': 'a field the policy format does not know',
+  'schema.wrong-type': 'a field holds the wrong kind of value',
+  'schema.bad-value': 'a field holds a value outside its allowed set or pattern',
+  'expr.syntax': 'an expression, duration, hours, money or rate cannot be parsed',
+  'expr.unknown-fact': 'an expression names a fact that is not declared',
+  'expr.unknown-value': 'an expression compares a fact with a value outside its declared values',
+  'expr.unknown-function': 'an expression calls a function that does not exist',
+  'expr.type-mismatch': 'an expression combines values of incompatible types',
+  'policy.unknown-priority': 'a priority level that is not declared in `priorities`',
+  'policy.unknown-tier': 'a tier that is not declared in `tiers.levels`',
+  'policy.unknown-calendar': 'a calendar that is not declared in `calendars`',
+  'policy.duplicate-id': 'two rules, tests or entries share one name',
+  'policy.unknown-currency': 'a currency that is neither ISO 4217 nor declared in `billing.currencies`',
+  'derived.cycle': 'derived facts that depend on each other in a circle',
+  'table.incomplete': 'a matrix or lookup table lacks a row or cell for a declared value',
+  'sla.missing-target': 'a tier that promises an SLA lacks a target for some priority',
+  'sla.tier-slower': 'a better tier is slower than a lower tier for the same priority',
+  'rule.unreachable': 'an ordered rule can never be chosen because an earlier rule always matches first',
+  'calendar.uneven-days': 'business days asked of a calendar whose days differ in length',
+  'calendar.overlap': 'business intervals of one day overlap',
+  'calendar.empty-interval': 'a business interval that ends before or when it starts',
+  'calendar.unknown-timezone': 'a time zone that is not an IANA time zone name',
+  'calendar.unknown-holidays': 'a holiday country, region or type that the holiday data does not know',
+  'diagnostics.capped': 'more problems were found than are shown',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+export function diagnostic(
+  code: DiagnosticCode,
+  span: Span,
+  message: string,
+  hint?: string,
+  severity: Severity = 'error',
+): Diagnostic {
+  return hint === undefined ? { code, severity, message, span } : { code, severity, message, span, hint };
+}
+
+export function warning(code: DiagnosticCode, span: Span, message: string, hint?: string): Diagnostic {
+  return diagnostic(code, span, message, hint, 'warning');
+}
+
+/** Maximum number of diagnostics reported for one file; one typo must not bury the rest. */
+export const DIAGNOSTIC_CAP = 25;
+
+/**
+ * Sorts by position, drops exact repeats (one cause reported by two checks), and caps the list,
+ * ending it with a `diagnostics.capped` note that says how many were left out.
+ */
+export function finishDiagnostics(list: Diagnostic[], cap = DIAGNOSTIC_CAP): Diagnostic[] {
+  const seen = new Set<string>();
+  const unique: Diagnostic[] = [];
+  for (const d of [...list].sort(compareDiagnostics)) {
+    const key = `${d.span.offset}|${d.code}|${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(d);
+  }
+  if (unique.length <= cap) return unique;
+  const shown = unique.slice(0, cap);
+  const last = shown[shown.length - 1]!;
+  shown.push({
+    code: 'diagnostics.capped',
+    severity: 'warning',
+    message: `${unique.length - cap} more problems not shown; fix the ones above first`,
+    span: last.span,
+  });
+  return shown;
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return a.span.offset - b.span.offset || a.code.localeCompare(b.code) || a.message.localeCompare(b.message);
+}
+
+export function hasErrors(list: readonly Diagnostic[]): boolean {
+  return list.some((d) => d.severity === 'error');
+}
+
+export function formatSpan(span: Span): string {
+  return `${span.file}:${span.line}:${span.column}`;
+}
+
+/** The one-line form every CLI output uses: `file:line:col: error CODE: message`. */
+export function formatDiagnostic(d: Diagnostic, withHint = true): string {
+  const hint = withHint && d.hint ? ` (${d.hint})` : '';
+  return `${formatSpan(d.span)}: ${d.severity} ${d.code}: ${d.message}${hint}`;
+}
+
+/** Closest candidate by edit distance, for "did you mean" hints; undefined when nothing is close. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = word.toLowerCase();
+  for (const c of candidates) {
+    // Ties go to the candidate closest in length: 'hourz' means 'hours' rather than 'hour'.
+    const d = editDistance(lower, c.toLowerCase()) + Math.abs(c.length - word.length) / 100;
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  return Math.floor(bestDistance) <= limit ? best : undefined;
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  const c = closest(word, candidates);
+  return c === undefined ? undefined : `did you mean '${c}'?`;
+}
+
+function editDistance(a: string, b: string): number {
+  // Optimal string alignment: insertions, deletions, substitutions and swaps of neighbours cost 1.
+  if (Math.abs(a.length - b.length) > 3) return Math.abs(a.length - b.length);
+  let before: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, before[j - 2]! + 1);
+      row.push(best);
+    }
+    before = prev;
+    prev = row;
+  }
+  return prev[b.length]!;
+}

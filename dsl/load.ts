@@ -1,0 +1,265 @@
+// Loads a policy file: YAML with source positions → schema check (ajv, errors mapped back to the
+// YAML node and put in a contract admin's words) → policy model → semantic checks.
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { type Document, parseDocument } from 'yaml';
+import { type CheckOptions, checkPolicy } from './checks.js';
+import { type Diagnostic, diagnostic, didYouMean, finishDiagnostics, hasErrors } from './diagnostics.js';
+import type { Policy } from './model.js';
+import { isRealDate } from './expr.js';
+import { NodeFinder, type Path, PolicyReader } from './read.js';
+import { compileSchemaValidator } from './schema-validator.js';
+import { SourceFile } from './source.js';
+
+export type LoadResult =
+  | { ok: true; policy: Policy; diagnostics: Diagnostic[] }
+  | { ok: false; policy?: Policy; diagnostics: Diagnostic[] };
+
+/** Bounds that keep a hostile file from costing unbounded time or memory. */
+const LIMITS = { maxAliasCount: 100, maxBytes: 2 * 1024 * 1024 };
+
+let validator: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  validator ??= compileSchemaValidator();
+  return validator;
+}
+
+/** Loads and checks one policy source. Never throws on user input: every problem is a diagnostic. */
+export function loadPolicy(text: string, fileName = 'policy.yaml', options: CheckOptions = {}): LoadResult {
+  const file = new SourceFile(fileName, text);
+  if (text.length > LIMITS.maxBytes) {
+    return fail([diagnostic('yaml.syntax', file.span(0), `the file is larger than ${LIMITS.maxBytes / 1024 / 1024} MiB`)]);
+  }
+  const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  // Later YAML errors on the same line are usually echoes of the first: keep one per line.
+  const lines = new Set<number>();
+  const firstPerLine = doc.errors.filter((e) => {
+    const line = file.span(e.pos[0]).line;
+    return lines.has(line) ? false : (lines.add(line), true);
+  });
+  const yamlProblems = firstPerLine.map((e) => {
+    const code = e.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax';
+    const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    return diagnostic(code, file.span(e.pos[0], e.pos[1] - e.pos[0]), message, yamlHint(e.code));
+  });
+  if (yamlProblems.length > 0) return fail(yamlProblems);
+
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+  } catch (e) {
+    // The yaml package throws for alias bombs (too many alias expansions).
+    return fail([diagnostic('yaml.syntax', file.span(0), `the file cannot be read: ${(e as Error).message}`, 'use fewer aliases (*name)')]);
+  }
+  if (js === null || js === undefined || typeof js !== 'object' || Array.isArray(js)) {
+    return fail([
+      diagnostic('schema.wrong-type', file.span(0), 'a policy file must be a mapping of fields such as policy, title, facts', "start with 'policy: my-policy'"),
+    ]);
+  }
+
+  const at = new NodeFinder(file, doc);
+  const validate = schemaValidator();
+  if (!validate(js)) return fail(schemaDiagnostics(validate.errors ?? [], at, js));
+
+  const diagnostics: Diagnostic[] = [];
+  const effective = (js as { effective: string }).effective;
+  if (!isRealDate(effective)) diagnostics.push(diagnostic('schema.bad-value', at.span(['effective']), `'effective' is ${effective}, which is not a date on the calendar`));
+  const policy = new PolicyReader(at, js as Record<string, unknown>, diagnostics).read();
+  diagnostics.push(...checkPolicy(policy, options));
+  const finished = finishDiagnostics(diagnostics);
+  return hasErrors(finished) ? { ok: false, policy, diagnostics: finished } : { ok: true, policy, diagnostics: finished };
+}
+
+function fail(diagnostics: Diagnostic[]): LoadResult {
+  return { ok: false, diagnostics: finishDiagnostics(diagnostics) };
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'remove or rename one of them';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'UNEXPECTED_TOKEN':
+      return 'check the indentation and the colons of this line';
+    case 'TAB_AS_INDENT':
+      return 'indent with spaces, not tabs';
+    default:
+      return undefined;
+  }
+}
+
+// ---- schema errors in an admin's words -------------------------------------------------------
+
+function decodePointer(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** JSON pointer segments as the YAML path (array indices as numbers). */
+function toPath(segments: string[], js: unknown): Path {
+  const path: (string | number)[] = [];
+  let at: unknown = js;
+  for (const s of segments) {
+    const isIndex = Array.isArray(at);
+    path.push(isIndex ? Number(s) : s);
+    at = isIndex ? (at as unknown[])[Number(s)] : (at as Record<string, unknown> | undefined)?.[s];
+  }
+  return path;
+}
+
+const SECTION_WORDS: Record<string, string> = {
+  facts: 'fact',
+  derived: 'derived fact',
+  calendars: 'calendar',
+  sla: 'the SLA of tier',
+  priceList: 'price list entry',
+};
+const LIST_WORDS: Record<string, string> = {
+  eligibility: 'eligibility rule',
+  rules: 'rule',
+  plans: 'billing plan',
+  entitlements: 'entitlement',
+  actions: 'action',
+  tests: 'test',
+  open: 'open day',
+  closed: 'closed day',
+  levels: 'level',
+  priorities: 'priority level',
+};
+
+/** "calendar 'office'", "priority rule 2", "the policy". */
+export function describePath(path: Path, js: unknown): string {
+  if (path.length === 0) return 'the policy';
+  const parts: string[] = [];
+  let at: unknown = js;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const parent = i > 0 ? path[i - 1] : undefined;
+    if (typeof seg === 'number') {
+      const item = (at as unknown[] | undefined)?.[seg] as Record<string, unknown> | undefined;
+      const label = item && typeof item === 'object' ? (item.name ?? item.deny ?? item.id) : undefined;
+      const noun = LIST_WORDS[String(parent)] ?? 'item';
+      parts.push(typeof label === 'string' ? `${noun} '${label}'` : `${noun} ${seg + 1}`);
+    } else if (parent !== undefined && typeof parent === 'string' && SECTION_WORDS[parent] && i === 1) {
+      parts.push(`${SECTION_WORDS[parent]} '${seg}'`);
+    } else if (!(i + 1 < path.length && typeof path[i + 1] === 'number') && !(i === 0 && SECTION_WORDS[seg])) {
+      parts.push(`'${seg}'`);
+    }
+    at = (at as Record<string, unknown> | undefined)?.[seg as never];
+  }
+  return parts.reverse().join(' of ');
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'nothing (null)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `text '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+  return `${typeof v === 'number' ? 'the number' : 'the value'} ${String(v)}`;
+}
+
+function valueAt(js: unknown, path: Path): unknown {
+  let at = js;
+  for (const seg of path) at = (at as Record<string, unknown> | undefined)?.[seg as never];
+  return at;
+}
+
+function schemaDiagnostics(errors: ErrorObject[], at: NodeFinder, js: unknown): Diagnostic[] {
+  // `if` only reports that its `then` failed; the `then` error says what is wrong.
+  const relevant = errors.filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames');
+  // A misspelt required field ('typ' for 'type') is one mistake: report the unknown field with
+  // its "did you mean", not also the missing one.
+  const misspelt = new Set(
+    relevant.flatMap((e) => {
+      if (e.keyword !== 'additionalProperties') return [];
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      const near = didYouMean(extra, Object.keys((e.parentSchema as { properties?: object }).properties ?? {}));
+      return near ? [`${e.instancePath}|${near.replace(/^did you mean '(.*)'\?$/, '$1')}`] : [];
+    }),
+  );
+  const out: Diagnostic[] = [];
+  for (const e of relevant) {
+    const segments = decodePointer(e.instancePath);
+    const path = toPath(segments, js);
+    const where = describePath(path, js);
+    const described = (e.parentSchema as { description?: string } | undefined)?.description;
+    const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+    if (propertyName !== undefined) {
+      out.push(
+        diagnostic('schema.bad-value', at.span([...path, propertyName], true), `'${propertyName}' is not allowed as a name in ${where}`, described ? `use ${described}` : undefined),
+      );
+      continue;
+    }
+    const value = valueAt(js, path);
+    switch (e.keyword) {
+      case 'required': {
+        const missing = (e.params as { missingProperty: string }).missingProperty;
+        if (misspelt.has(`${e.instancePath}|${missing}`)) break;
+        const sub = (e.parentSchema as { properties?: Record<string, { description?: string }> }).properties?.[missing];
+        // At the top of the file there is no key to point at: point at the first line.
+        const span = path.length === 0 ? at.file.span(0, at.file.text.indexOf('\n') >>> 0) : at.span(path, true);
+        out.push(
+          diagnostic('schema.missing', span, `${where} needs '${missing}'`, sub?.description ? `add '${missing}:' with ${sub.description}` : `add '${missing}:'`),
+        );
+        break;
+      }
+      case 'additionalProperties': {
+        const extra = (e.params as { additionalProperty: string }).additionalProperty;
+        const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+        out.push(
+          diagnostic(
+            'schema.unknown-field',
+            at.span([...path, extra], true),
+            `unknown field '${extra}' in ${where}`,
+            didYouMean(extra, known) ?? (known.length ? `known fields: ${known.join(', ')}` : undefined),
+          ),
+        );
+        break;
+      }
+      case 'type':
+        out.push(diagnostic('schema.wrong-type', at.span(path), `${where} should be ${described ?? typeWords(e)}, not ${describeValue(value)}`));
+        break;
+      case 'enum':
+      case 'const': {
+        const allowed = (e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues : [(e.params as { allowedValue: unknown }).allowedValue]).map(String);
+        out.push(
+          diagnostic(
+            'schema.bad-value',
+            at.span(path),
+            `${where} cannot be ${describeValue(value)}; allowed: ${allowed.join(', ')}`,
+            typeof value === 'string' ? didYouMean(value, allowed) : undefined,
+          ),
+        );
+        break;
+      }
+      case 'minItems':
+      case 'minProperties':
+      case 'minLength':
+        out.push(diagnostic('schema.bad-value', at.span(path), `${where} is empty`, described ? `write ${described}` : undefined));
+        break;
+      case 'uniqueItems': {
+        const { i, j } = e.params as { i: number; j: number };
+        out.push(diagnostic('schema.bad-value', at.span([...path, i]), `${where} lists ${describeValue((value as unknown[])[i])} twice (items ${j + 1} and ${i + 1})`));
+        break;
+      }
+      case 'pattern':
+      case 'minimum':
+      case 'maximum':
+      case 'format':
+        out.push(diagnostic('schema.bad-value', at.span(path), `${where} cannot be ${describeValue(value)}`, described ? `write ${described}` : undefined));
+        break;
+      default:
+        out.push(diagnostic('schema.bad-value', at.span(path), `${where}: ${e.message ?? 'is not valid'}`));
+    }
+  }
+  return out;
+}
+
+function typeWords(e: ErrorObject): string {
+  const t = (e.params as { type: string | string[] }).type;
+  const words: Record<string, string> = { string: 'text', object: 'a mapping', array: 'a list', number: 'a number', integer: 'a whole number', boolean: 'true or false' };
+  return (Array.isArray(t) ? t : String(t).split(',')).map((x) => words[x] ?? x).join(' or ');
+}
+
+export type { Document };

@@ -1,0 +1,191 @@
+// The checked policy: what the YAML says, with every expression parsed and every part
+// carrying its source span. The engine compiles from this and from nothing else.
+import type { Duration, Expr, MoneyLiteral, PercentLiteral, RateLiteral, TimeRange, WeeklyHours } from './ast.js';
+import type { Span } from './diagnostics.js';
+
+export type FactType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime' | 'enum' | 'timezone' | 'intervals';
+
+/** A name as written, with where it was written. */
+export interface Named {
+  name: string;
+  span: Span;
+}
+
+export interface FactDecl extends Named {
+  type: FactType;
+  values?: string[];
+  default?: unknown;
+  required: boolean;
+  description?: string;
+}
+
+export interface DerivedFact extends Named {
+  expr: Expr;
+}
+
+export interface Holidays {
+  country: string;
+  region?: string;
+  types: string[];
+  span: Span;
+}
+
+export interface Calendar extends Named {
+  timezone?: { name: string; span: Span };
+  timezoneFact?: Named;
+  hours: WeeklyHours;
+  holidays?: Holidays;
+  closed: { date: string; span: Span }[];
+  open: { date: string; ranges: TimeRange[]; span: Span }[];
+}
+
+export interface DenyRule {
+  code: string;
+  when: Expr;
+  message?: string;
+  span: Span;
+}
+
+export interface ChannelRule {
+  id?: string;
+  when?: Expr;
+  allow: Named[];
+  span: Span;
+}
+
+export interface Channels {
+  fact: Named;
+  byTier: { tier: Named; allow: Named[] }[];
+  rules: ChannelRule[];
+  deny: { code: string; message?: string };
+  span: Span;
+}
+
+export interface PriorityRule {
+  id?: string;
+  when: Expr;
+  priority: Named;
+  span: Span;
+}
+
+export interface PriorityMatrix {
+  rows: Named;
+  columns: Named;
+  cells: { row: Named; column: Named; priority: Named }[];
+  /** Rows as written, for completeness checks. */
+  rowSpans: Named[];
+  span: Span;
+}
+
+export interface PriorityLookup {
+  fact: Named;
+  table: { value: Named; priority: Named }[];
+  span: Span;
+}
+
+export interface PrioritySection {
+  override?: Named;
+  rules: PriorityRule[];
+  lookup?: PriorityLookup;
+  matrix?: PriorityMatrix;
+  from?: Named;
+  default?: Named;
+  span: Span;
+}
+
+export interface Tiers {
+  levels: Named[];
+  of: Expr;
+  span: Span;
+}
+
+export interface SlaTargets {
+  response?: Duration;
+  resolution?: Duration;
+  calendar?: Named;
+  /** Set when a target was written but did not parse (already reported). */
+  invalid?: true;
+}
+
+export type SlaCell =
+  | { kind: 'best-effort'; span: Span }
+  | { kind: 'targets'; targets: SlaTargets; span: Span }
+  | { kind: 'rules'; rules: (SlaTargets & { id?: string; when?: Expr; span: Span })[]; span: Span };
+
+export interface SlaTier {
+  tier: Named;
+  bestEffort: boolean;
+  calendar?: Named;
+  cells: { priority: Named; cell: SlaCell }[];
+  span: Span;
+}
+
+export interface BillingPlan {
+  id: string;
+  when?: Expr;
+  rate: RateLiteral;
+  minimum?: Duration;
+  increment?: Duration;
+  tax?: PercentLiteral;
+  balance?: Named;
+  span: Span;
+}
+
+export interface PriceListEntry {
+  sku: string;
+  credits?: MoneyLiteral;
+  price: MoneyLiteral;
+  tax?: PercentLiteral;
+  span: Span;
+}
+
+export interface Billing {
+  currencies: Record<string, number>;
+  worked?: Named;
+  plans: BillingPlan[];
+  priceList: PriceListEntry[];
+  purchase?: { sku: Named; quantity?: Named };
+  span: Span;
+}
+
+export interface Grant {
+  id: string;
+  when?: Expr;
+  message?: string;
+  span: Span;
+}
+
+export interface PolicyTest {
+  name: string;
+  facts: Record<string, unknown>;
+  factSpans: Record<string, Span>;
+  now?: string;
+  expect: Record<string, unknown>;
+  span: Span;
+}
+
+export interface Policy {
+  file: string;
+  id: string;
+  title: string;
+  version: string;
+  effective: string;
+  description?: string;
+  facts: FactDecl[];
+  derived: DerivedFact[];
+  priorities: Named[];
+  tiers?: Tiers;
+  calendars: Calendar[];
+  eligibility: DenyRule[];
+  channels?: Channels;
+  priority?: PrioritySection;
+  sla: SlaTier[];
+  billing?: Billing;
+  entitlements: Grant[];
+  actions: Grant[];
+  tests: PolicyTest[];
+  span: Span;
+}
+
+/** Names that conditions may read besides declared and derived facts: what the decision has decided so far. */
+export const DECISION_FACTS = ['decision.tier', 'decision.priority'] as const;

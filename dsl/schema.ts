@@ -1,0 +1,237 @@
+// The JSON Schema of a policy file's structure. ajv checks it (load.ts); editors use it for
+// completion (`spe schema` prints it). Expressions inside are plain strings here: the expression
+// parser checks them. Each `description` is also what error messages call the expected value.
+
+const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: "a name like 'premium' or 'P1'" };
+const factName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: "a fact name like 'openedAt'" };
+const expression = { type: 'string', minLength: 1, description: `a condition like 'tier == "premium" or trial'` };
+const duration = { type: 'string', minLength: 1, description: "a duration like '15 minutes' or '3 business days'" };
+const percent = { type: 'string', minLength: 1, description: "a percentage like '22%'" };
+const money = { type: 'string', minLength: 1, description: "an amount like '112.00 EUR'" };
+const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date like 2024-01-31' };
+const text = { type: 'string', description: 'text' };
+const names = { type: 'array', items: name, minItems: 1, description: 'a list of names' };
+
+const rule = (fields: Record<string, unknown>, required: string[]) => ({
+  type: 'object',
+  properties: { when: expression, note: text, ...fields },
+  required,
+  additionalProperties: false,
+});
+
+const slaCellFields = { response: duration, resolution: duration, calendar: name, note: text };
+
+/** A target cell: fixed targets, `best-effort`, or an ordered list of rules (first match wins). */
+const slaCell = {
+  type: ['object', 'array', 'string'],
+  description: "targets like '{ response: 1 hour }', a list of rules, or 'best-effort'",
+  if: { type: 'string' },
+  then: { const: 'best-effort' },
+  properties: slaCellFields,
+  additionalProperties: false,
+  items: rule({ id: name, ...slaCellFields }, []),
+};
+
+export const policySchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://support-policy-engine.dev/schema/policy.json',
+  title: 'support-policy-engine policy',
+  type: 'object',
+  required: ['policy', 'title', 'version', 'effective', 'facts', 'priorities'],
+  additionalProperties: false,
+  properties: {
+    policy: { ...name, description: "the policy id, like 'zmanda'" },
+    title: text,
+    version: { type: ['string', 'number'], description: "a version like '2024.1'" },
+    effective: date,
+    description: text,
+    facts: {
+      type: 'object',
+      description: 'the facts a ticket gives, by name',
+      propertyNames: factName,
+      minProperties: 1,
+      additionalProperties: {
+        type: 'object',
+        required: ['type'],
+        additionalProperties: false,
+        properties: {
+          type: {
+            enum: ['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'enum', 'timezone', 'intervals'],
+            description: 'a fact type',
+          },
+          values: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'the allowed values' },
+          default: { description: 'the value used when the fact is not given' },
+          required: { type: 'boolean', description: 'true or false' },
+          description: text,
+        },
+        if: { properties: { type: { const: 'enum' } } },
+        then: { required: ['values'] },
+      },
+    },
+    derived: {
+      type: 'object',
+      description: 'facts computed from other facts, by name',
+      propertyNames: factName,
+      additionalProperties: expression,
+    },
+    priorities: { ...names, description: 'the priority levels, most urgent first' },
+    tiers: {
+      type: 'object',
+      required: ['levels'],
+      additionalProperties: false,
+      properties: {
+        levels: { ...names, description: 'the tiers, lowest first' },
+        of: { ...expression, description: "the expression that gives a ticket's tier, like 'tier'" },
+      },
+    },
+    calendars: {
+      type: 'object',
+      description: 'business calendars, by name',
+      propertyNames: name,
+      additionalProperties: {
+        type: 'object',
+        required: ['hours'],
+        additionalProperties: false,
+        properties: {
+          timezone: { type: 'string', description: "an IANA time zone like 'Europe/Rome'" },
+          timezoneFact: { ...factName, description: 'the fact that holds the time zone' },
+          hours: {
+            type: ['string', 'array'],
+            items: { type: 'string' },
+            description: "weekly hours like 'mon-fri 09:00-13:00, 14:00-18:00' or '24x7'",
+          },
+          holidays: {
+            type: 'object',
+            required: ['country'],
+            additionalProperties: false,
+            properties: {
+              country: { type: 'string', pattern: '^[A-Z]{2}$', description: "a country code like 'IT'" },
+              region: { type: 'string', description: "a region code like 'RS'" },
+              types: {
+                type: 'array',
+                items: { enum: ['public', 'bank', 'school', 'optional', 'observance'], description: 'a holiday type' },
+                description: 'the holiday types that close the calendar',
+              },
+            },
+          },
+          closed: { type: 'array', items: date, description: 'a list of dates' },
+          open: {
+            type: 'array',
+            description: 'a list of extra open days',
+            items: {
+              type: 'object',
+              required: ['date', 'hours'],
+              additionalProperties: false,
+              properties: { date, hours: { type: 'string', description: "hours like '09:00-13:00'" } },
+            },
+          },
+        },
+      },
+    },
+    eligibility: {
+      type: 'array',
+      description: 'deny rules: a ticket is not eligible when one matches',
+      items: rule({ deny: name, message: text }, ['deny', 'when']),
+    },
+    channels: {
+      type: 'object',
+      required: ['fact'],
+      additionalProperties: false,
+      properties: {
+        fact: factName,
+        byTier: { type: 'object', propertyNames: name, additionalProperties: { type: 'array', items: { type: 'string' } } },
+        rules: { type: 'array', items: rule({ id: name, allow: { type: 'array', items: { type: 'string' } } }, ['allow']) },
+        deny: { type: 'object', additionalProperties: false, properties: { code: name, message: text } },
+      },
+    },
+    priority: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        override: { ...factName, description: "the fact with the customer's requested priority" },
+        rules: { type: 'array', items: rule({ id: name, priority: name }, ['when', 'priority']) },
+        lookup: {
+          type: 'object',
+          required: ['fact', 'table'],
+          additionalProperties: false,
+          properties: { fact: factName, table: { type: 'object', additionalProperties: name } },
+        },
+        matrix: {
+          type: 'object',
+          required: ['rows', 'columns', 'cells'],
+          additionalProperties: false,
+          properties: {
+            rows: factName,
+            columns: factName,
+            cells: { type: 'object', additionalProperties: { type: 'object', additionalProperties: name } },
+          },
+        },
+        from: { ...factName, description: 'the fact that holds the priority' },
+        default: name,
+      },
+    },
+    sla: {
+      type: 'object',
+      description: 'targets per tier and priority',
+      propertyNames: name,
+      additionalProperties: {
+        type: ['object', 'string'],
+        description: "targets per priority, or 'best-effort'",
+        if: { type: 'string' },
+        then: { const: 'best-effort' },
+        properties: { calendar: name, note: text },
+        additionalProperties: slaCell,
+      },
+    },
+    billing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        currencies: {
+          type: 'object',
+          description: 'currencies of the policy with their minor digits',
+          additionalProperties: { type: 'integer', minimum: 0, maximum: 6, description: 'a number of digits' },
+        },
+        worked: { ...factName, description: 'the fact with the minutes worked' },
+        plans: {
+          type: 'array',
+          items: rule(
+            { id: name, rate: { type: 'string', description: "a rate like '75.00 EUR per hour'" }, minimum: duration, increment: duration, tax: percent, balance: factName },
+            ['id', 'rate'],
+          ),
+        },
+        priceList: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            required: ['price'],
+            additionalProperties: false,
+            properties: { credits: money, price: money, tax: percent, note: text },
+          },
+        },
+        purchase: {
+          type: 'object',
+          required: ['sku'],
+          additionalProperties: false,
+          properties: { sku: factName, quantity: factName },
+        },
+      },
+    },
+    entitlements: { type: 'array', items: rule({ id: name, message: text }, ['id']) },
+    actions: { type: 'array', items: rule({ id: name, message: text }, ['id']) },
+    tests: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'facts', 'expect'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1, description: 'a test name' },
+          facts: { type: 'object', description: 'facts by name' },
+          now: { type: 'string', description: 'the time of evaluation' },
+          expect: { type: 'object', description: 'expected decision fields' },
+        },
+      },
+    },
+  },
+} as const;
