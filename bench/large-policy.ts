@@ -9,7 +9,7 @@ export function largePolicy(root: string): string {
   const extraFacts: string[] = [];
   const extraRules: string[] = [];
   const extraTests: string[] = [];
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 18; i++) {
     extraFacts.push(`  region${i}:`, '    type: enum', `    values: [north, south, east, west]`);
     extraRules.push(
       `  - deny: region-${i}-closed`,

@@ -73,9 +73,26 @@ export async function validateFiles(files: string[]): Promise<FileResult[]> {
   let holidays: HolidayCatalog | undefined;
   if (sources.some((s) => typeof s.text === 'string' && mentionsHolidays(s.text))) holidays = await loadHolidayCatalog();
   const options: CheckOptions = holidays ? { holidays } : {};
+  const firstWithId = new Map<string, string>();
   return sources.map(({ file, text }) => {
     if (typeof text !== 'string') return { file, diagnostics: [text] };
-    return { file, diagnostics: loadPolicy(text, file, options).diagnostics };
+    const result = loadPolicy(text, file, options);
+    const diagnostics = [...result.diagnostics];
+    // Policies are found by id: two files with one id would make one of them unreachable.
+    const id = result.policy?.id;
+    if (id) {
+      const first = firstWithId.get(id);
+      if (first) {
+        diagnostics.unshift({
+          code: 'policy.duplicate-id',
+          severity: 'error',
+          message: `policy id '${id}' is already used by ${first}`,
+          hint: 'give each policy file its own id',
+          span: result.policy!.idSpan,
+        });
+      } else firstWithId.set(id, file);
+    }
+    return { file, diagnostics };
   });
 }
 

@@ -254,7 +254,11 @@ class Scope {
     if (type.values.includes(value)) return;
     const code: DiagnosticCode = type.kind === 'tier' ? 'policy.unknown-tier' : type.kind === 'priority' ? 'policy.unknown-priority' : 'expr.unknown-value';
     const hint = didYouMean(value, type.values);
-    this.report(diagnostic(code, other.span, `'${value}' is not one of ${type.values.join(', ')}`, hint));
+    const message =
+      type.values.length === 0
+        ? `'${value}' is not a ${type.kind === 'tier' ? 'tier' : 'known value'}: the policy declares no ${type.kind === 'tier' ? 'tiers' : 'values here'}`
+        : `'${value}' is not one of ${type.values.join(', ')}`;
+    this.report(diagnostic(code, other.span, message, hint));
   }
 }
 

@@ -167,6 +167,7 @@ export interface PolicyTest {
 export interface Policy {
   file: string;
   id: string;
+  idSpan: Span;
   title: string;
   version: string;
   effective: string;

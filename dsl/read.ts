@@ -160,6 +160,7 @@ export class PolicyReader {
     const policy: Policy = {
       file: this.at.file.name,
       id: str(js.policy) ?? '',
+      idSpan: this.at.span(['policy']),
       title: str(js.title) ?? '',
       version: str(js.version) ?? '',
       effective: str(js.effective) ?? '',

@@ -13,7 +13,7 @@ const spe = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin'
 const tmp = mkdtempSync(join(tmpdir(), 'spe-cli-'));
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
 const broken = join(tmp, 'broken.yaml');
-writeFileSync(broken, zmanda.replace('rows: urgency', 'rows: urgncy'));
+writeFileSync(broken, zmanda.replace('rows: urgency', 'rows: urgncy').replace('policy: zmanda', 'policy: broken'));
 const brokenLine = zmanda.split('\n').findIndex((l) => l.includes('rows: urgency')) + 1;
 
 describe('spe', () => {
@@ -90,6 +90,15 @@ describe('spe validate', () => {
     expect(r.stdout.trim()).toBe(
       `::error file=${broken},line=${brokenLine},col=11,endLine=${brokenLine},endColumn=17,title=expr.unknown-fact::unknown fact 'urgncy' — did you mean 'urgency'?`,
     );
+  });
+
+  it('reports two files with one policy id', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spe-dup-'));
+    writeFileSync(join(dir, 'a.yaml'), zmanda);
+    writeFileSync(join(dir, 'b.yaml'), zmanda);
+    const r = spe('validate', '--brief', dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`${join(dir, 'b.yaml')}:3:9: error policy.duplicate-id: policy id 'zmanda' is already used by ${join(dir, 'a.yaml')}`);
   });
 
   it('exits 2 on a path that does not exist', () => {
