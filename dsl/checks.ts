@@ -1,7 +1,7 @@
 // Semantic checks: what makes a policy a contract and not just YAML. Each check is a named
 // function `(policy, report)` in the table at the bottom; none throws, all report diagnostics.
 import { type Duration, type Expr, WEEKDAYS, exprKey } from './ast.js';
-import { type Diagnostic, type DiagnosticCode, type Span, diagnostic, didYouMean, warning } from './diagnostics.js';
+import { type Diagnostic, type DiagnosticCode, type Span, closest, diagnostic, didYouMean, warning } from './diagnostics.js';
 import { isRealDate } from './expr.js';
 import type { HolidayCatalog } from './holidays.js';
 import type { Calendar, FactDecl, Named, Policy, SlaCell, SlaTargets } from './model.js';
@@ -199,6 +199,8 @@ class Scope {
         e.operands.forEach((o) => this.condition(o, `'${e.op}'`));
         return BOOLEAN;
       case 'compare': {
+        this.bareValue(e.left, e.right);
+        this.bareValue(e.right, e.left);
         const left = this.typeOf(e.left);
         const right = this.typeOf(e.right);
         if (!compatible(left, right)) {
@@ -211,6 +213,7 @@ class Scope {
         return BOOLEAN;
       }
       case 'in': {
+        if (e.right.kind === 'list') for (const item of e.right.items) this.bareValue(item, e.left);
         const left = this.typeOf(e.left);
         const right = this.typeOf(e.right);
         if (right.t !== 'list' && right.t !== 'unknown') {
@@ -227,6 +230,7 @@ class Scope {
         const b = this.typeOf(e.else);
         if (!compatible(a, b)) {
           this.report(diagnostic('expr.type-mismatch', e.span, `'then' gives ${typeWords(a)} but 'else' gives ${typeWords(b)}`));
+          return UNKNOWN; // already reported: the whole `if` has no type to complain about again
         }
         return a.t === 'unknown' || a.t === 'null' ? b : a;
       }
@@ -247,6 +251,19 @@ class Scope {
     }
   }
 
+  /**
+   * `urgency == high`: an undeclared name that is a value of what it is compared with is a value
+   * written without quotes. Reported here, with that fix, instead of as an unknown fact.
+   */
+  private bareValue(e: Expr, other: Expr): void {
+    if (e.kind !== 'fact' || e.path.length !== 1 || this.types.has(e.path[0]!) || other.kind !== 'fact') return;
+    const otherType = this.types.get(other.path.join('.'));
+    const name = e.path[0]!;
+    if (otherType?.t !== 'enum' || !otherType.values.includes(name) || this.reportedUnknown.has(name)) return;
+    this.reportedUnknown.add(name);
+    this.report(diagnostic('expr.unknown-fact', e.span, `'${name}' is not a fact`, `to compare with the value, quote it: "${name}"`));
+  }
+
   /** A string literal compared with an enum must be one of its values. */
   private enumValue(type: ValueType, other: Expr): void {
     if (type.t !== 'enum' || other.kind !== 'literal' || other.type !== 'string') return;
@@ -257,7 +274,7 @@ class Scope {
     const message =
       type.values.length === 0
         ? `'${value}' is not a ${type.kind === 'tier' ? 'tier' : 'known value'}: the policy declares no ${type.kind === 'tier' ? 'tiers' : 'values here'}`
-        : `'${value}' is not one of ${type.values.join(', ')}`;
+        : `'${value}' is not ${type.kind === 'tier' ? 'a tier' : type.kind === 'priority' ? 'a priority level' : 'one of the values'} (${type.values.join(', ')})`;
     this.report(diagnostic(code, other.span, message, hint));
   }
 }
@@ -269,21 +286,44 @@ function unknownName(report: Report, code: DiagnosticCode, what: string, n: Name
   report(diagnostic(code, n.span, `unknown ${what} '${n.name}'${hint ? ` — ${hint}` : ''}`, hint ? undefined : `declare it in ${declareIn} (known: ${known.join(', ') || 'none'})`));
 }
 
-function duplicates<T>(items: T[], key: (t: T) => string | undefined, span: (t: T) => Span, what: string, report: Report): void {
+/** `'medium' is not a value of 'urgency' (high, low)` */
+function unknownValue(report: Report, n: Named, f: FactDecl): void {
+  const values = f.values ?? [];
+  const hint = didYouMean(n.name, values);
+  report(diagnostic('expr.unknown-value', n.span, `'${n.name}' is not a value of '${f.name}' (${values.join(', ')})`, hint ?? `add it to the values of fact '${f.name}'`));
+}
+
+/** Names written where `known` names were expected, each paired with the known name it is closest to. */
+function nearMisses(written: string[], known: string[]): Set<string> {
+  const meant = new Set<string>();
+  for (const w of written) {
+    if (known.includes(w)) continue;
+    const c = closest(w, known);
+    if (c) meant.add(c);
+  }
+  return meant;
+}
+
+interface Identified {
+  span: Span;
+  idSpan?: Span;
+}
+
+function duplicates<T extends Identified>(items: T[], key: (t: T) => string | undefined, what: string, report: Report): void {
   const seen = new Map<string, T>();
   for (const item of items) {
     const k = key(item);
     if (k === undefined) continue;
     const first = seen.get(k);
     if (first) {
-      const at = span(first);
-      report(diagnostic('policy.duplicate-id', span(item), `${what} '${k}' is defined twice (first at line ${at.line})`, 'give each a name of its own'));
+      const at = first.idSpan ?? first.span;
+      report(diagnostic('policy.duplicate-id', item.idSpan ?? item.span, `${what} '${k}' is defined twice (first at line ${at.line})`, 'give each a name of its own'));
     } else seen.set(k, item);
   }
 }
 
 /** Whether a JS value fits a fact declaration; a message saying why not otherwise. */
-export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCode; message: string } | undefined {
+export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCode; message: string; hint?: string } | undefined {
   const bad = (what: string) => ({ code: 'expr.type-mismatch' as const, message: `fact '${f.name}' should be ${what}, not ${JSON.stringify(value)}` });
   switch (f.type) {
     case 'string':
@@ -298,8 +338,12 @@ export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCod
       return typeof value === 'string' && isRealDate(value) ? undefined : bad('a date like 2024-01-31');
     case 'datetime':
       return typeof value === 'string' && isDateTime(value) ? undefined : bad('a date and time like 2024-01-31T09:30:00+01:00');
-    case 'timezone':
-      return typeof value === 'string' && isTimeZone(value) ? undefined : bad('an IANA time zone like Europe/Rome');
+    case 'timezone': {
+      if (typeof value === 'string' && isTimeZone(value)) return undefined;
+      if (typeof value !== 'string') return bad('an IANA time zone like Europe/Rome');
+      const hint = didYouMean(value, Intl.supportedValuesOf('timeZone'));
+      return { code: 'calendar.unknown-timezone', message: `fact '${f.name}': unknown time zone '${value}'`, hint: hint ?? "use an IANA name like 'Europe/Rome'" };
+    }
     case 'intervals':
       return Array.isArray(value) &&
         value.every((v) => v !== null && typeof v === 'object' && isDateTime((v as { from?: unknown }).from) && isDateTime((v as { to?: unknown }).to))
@@ -308,7 +352,11 @@ export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCod
     case 'enum': {
       if (typeof value === 'string' && f.values?.includes(value)) return undefined;
       const hint = typeof value === 'string' ? didYouMean(value, f.values ?? []) : undefined;
-      return { code: 'expr.unknown-value', message: `${JSON.stringify(value)} is not a value of fact '${f.name}' (${(f.values ?? []).join(', ')})${hint ? ` — ${hint}` : ''}` };
+      return {
+        code: 'expr.unknown-value',
+        message: `${JSON.stringify(value)} is not a value of fact '${f.name}' (${(f.values ?? []).join(', ')})`,
+        ...(hint ? { hint } : {}),
+      };
     }
     default: {
       const never: never = f.type;
@@ -341,18 +389,29 @@ export function isTimeZone(name: string): boolean {
   return ok;
 }
 
+type TimeRangeLike = { start: number; end: number; span: Span };
+
+/** Total minutes covered by a day's intervals, counting overlaps once. */
+function coveredMinutes(ranges: readonly TimeRangeLike[]): number {
+  let total = 0;
+  let reach = 0;
+  for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
+    const from = Math.max(r.start, reach);
+    if (r.end > from) total += r.end - from;
+    reach = Math.max(reach, r.end);
+  }
+  return total;
+}
+
 /** Length in minutes of each weekday's business hours (0 when closed); all 1440 for 24x7. */
 function dayLengths(c: Calendar): number[] {
   if (c.hours.kind === 'always') return WEEKDAYS.map(() => 1440);
-  const lengths = WEEKDAYS.map(() => 0);
-  for (const g of c.hours.groups) {
-    for (const d of g.days) {
-      const i = WEEKDAYS.indexOf(d);
-      lengths[i] = lengths[i]! + g.ranges.reduce((sum, r) => sum + Math.max(0, r.end - r.start), 0);
-    }
-  }
-  return lengths;
+  const groups = c.hours.groups;
+  return WEEKDAYS.map((d) => coveredMinutes(groups.filter((g) => g.days.includes(d)).flatMap((g) => g.ranges)));
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const fmtDuration = (d: Duration) => `${plural(d.amount, `${d.business ? 'business ' : ''}${d.unit}`)}`;
 
 // ---- the checks ----------------------------------------------------------------------------------
 
@@ -363,6 +422,7 @@ interface Context {
   options: CheckOptions;
   calendars: Map<string, Calendar>;
   priorities: string[];
+  /** Declared tiers, lowest first, each once. */
   tiers: string[];
   facts: Map<string, FactDecl>;
 }
@@ -374,7 +434,7 @@ function checkFactDeclarations({ policy, report }: Context): void {
     }
     if (f.default !== undefined) {
       const problem = valueProblem(f, f.default);
-      if (problem) report(diagnostic(problem.code, f.span, `the default of ${problem.message.replace(/^fact '[^']*' /, `fact '${f.name}' `)}`));
+      if (problem) report(diagnostic(problem.code, f.defaultSpan ?? f.span, `the default of ${problem.message}`, problem.hint));
     }
   }
 }
@@ -382,7 +442,7 @@ function checkFactDeclarations({ policy, report }: Context): void {
 function checkDerived({ policy, scope, report }: Context): void {
   const derived = new Map(policy.derived.map((d) => [d.name, d]));
   for (const d of policy.derived) {
-    if (scope.types.has(d.name) && policy.facts.some((f) => f.name === d.name)) {
+    if (policy.facts.some((f) => f.name === d.name)) {
       report(diagnostic('policy.duplicate-id', d.span, `'${d.name}' is both a fact and a derived fact`, 'rename the derived fact'));
     }
   }
@@ -393,7 +453,14 @@ function checkDerived({ policy, scope, report }: Context): void {
     if (!d || state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
       const circle = [...chain.slice(chain.indexOf(name)), name];
-      report(diagnostic('derived.cycle', d.span, `derived facts depend on each other in a circle: ${circle.join(' → ')}`, 'compute one of them from given facts only'));
+      report(
+        diagnostic(
+          'derived.cycle',
+          d.span,
+          circle.length === 2 ? `derived fact '${name}' is computed from itself` : `derived facts depend on each other in a circle: ${circle.join(' → ')}`,
+          'compute it from given facts only',
+        ),
+      );
       scope.types.set(name, UNKNOWN);
       return;
     }
@@ -403,6 +470,27 @@ function checkDerived({ policy, scope, report }: Context): void {
     if (!scope.types.has(name)) scope.types.set(name, scope.typeOf(d.expr));
   };
   for (const d of policy.derived) visit(d.name, []);
+}
+
+/** Every fact an expression reads, following derived facts to what they read. */
+function readsThrough(e: Expr, policy: Policy, seen = new Set<string>()): Set<string> {
+  for (const name of collectFacts(e)) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const d = policy.derived.find((x) => x.name === name);
+    if (d) readsThrough(d.expr, policy, seen);
+  }
+  return seen;
+}
+
+/** The tier and the priority are decided from facts; a rule that decides one cannot read it. */
+function checkDecisionOrder({ policy, report }: Context): void {
+  const circular = (e: Expr, what: 'tier' | 'priority', where: string) => {
+    if (isBroken(e) || !readsThrough(e, policy).has(`decision.${what}`)) return;
+    report(diagnostic('derived.cycle', e.span, `${where} reads decision.${what}, which it decides`, `decide the ${what} from ticket facts only`));
+  };
+  if (policy.tiers && !policy.tiers.ofDefaulted) circular(policy.tiers.of, 'tier', "the tier ('tiers.of')");
+  for (const r of policy.priority?.rules ?? []) circular(r.when, 'priority', 'this priority rule');
 }
 
 function collectFacts(e: Expr, out: string[] = []): string[] {
@@ -439,18 +527,17 @@ function collectFacts(e: Expr, out: string[] = []): string[] {
 }
 
 function checkNamesUnique({ policy, report }: Context): void {
-  const at = (x: { span: Span }) => x.span;
-  duplicates(policy.priorities, (p) => p.name, at, 'priority level', report);
-  if (policy.tiers) duplicates(policy.tiers.levels, (l) => l.name, at, 'tier', report);
-  duplicates(policy.eligibility, (r) => r.code, at, 'eligibility rule', report);
-  duplicates(policy.priority?.rules ?? [], (r) => r.id, at, 'priority rule', report);
-  duplicates(policy.channels?.rules ?? [], (r) => r.id, at, 'channel rule', report);
-  duplicates(policy.billing?.plans ?? [], (p) => p.id, at, 'billing plan', report);
-  duplicates(policy.entitlements, (g) => g.id, at, 'entitlement', report);
-  duplicates(policy.actions, (g) => g.id, at, 'action', report);
-  duplicates(policy.tests, (t) => t.name, at, 'test', report);
+  duplicates(policy.priorities, (p) => p.name, 'priority level', report);
+  if (policy.tiers) duplicates(policy.tiers.levels, (l) => l.name, 'tier', report);
+  duplicates(policy.eligibility, (r) => r.code, 'eligibility rule', report);
+  duplicates(policy.priority?.rules ?? [], (r) => r.id, 'priority rule', report);
+  duplicates(policy.channels?.rules ?? [], (r) => r.id, 'channel rule', report);
+  duplicates(policy.billing?.plans ?? [], (p) => p.id, 'billing plan', report);
+  duplicates(policy.entitlements, (g) => g.id, 'entitlement', report);
+  duplicates(policy.actions, (g) => g.id, 'action', report);
+  duplicates(policy.tests, (t) => t.name, 'test', report);
   for (const tier of policy.sla) {
-    for (const { cell } of tier.cells) if (cell.kind === 'rules') duplicates(cell.rules, (r) => r.id, at, 'SLA rule', report);
+    for (const { cell } of tier.cells) if (cell.kind === 'rules') duplicates(cell.rules, (r) => r.id, 'SLA rule', report);
   }
 }
 
@@ -465,11 +552,17 @@ function checkConditions({ policy, scope }: Context): void {
   }
 }
 
-function checkTiers({ policy, scope, report, tiers }: Context): void {
+function checkTiers({ policy, scope, report, tiers, facts }: Context): void {
   if (!policy.tiers) {
     for (const t of policy.sla) {
       report(diagnostic('policy.unknown-tier', t.tier.span, `the SLA names tier '${t.tier.name}' but the policy declares no tiers`, 'add tiers: { levels: [...] }'));
     }
+    return;
+  }
+  if (policy.tiers.ofDefaulted && !facts.has('tier')) {
+    report(
+      diagnostic('expr.unknown-fact', policy.tiers.span, "tiers has no 'of:' to say which tier a ticket is in, and there is no fact named 'tier'", "add of: with the fact or expression that gives the tier, e.g. of: plan"),
+    );
     return;
   }
   // Every value the tier expression can give must be a declared tier.
@@ -532,16 +625,17 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
   p.rules.forEach((r) => level(r.priority));
   if (p.default) level(p.default);
   if (p.lookup) {
-    p.lookup.table.forEach((row) => level(row.priority));
-    const f = enumFact(p.lookup.fact, 'lookup fact');
+    const lookup = p.lookup;
+    lookup.table.forEach((row) => level(row.priority));
+    const f = enumFact(lookup.fact, 'lookup fact');
     if (f) {
       const values = f.values ?? [];
-      for (const row of p.lookup.table) {
-        if (!values.includes(row.value.name)) unknownName(report, 'expr.unknown-value', `value of '${f.name}'`, row.value, values, `the values of fact '${f.name}'`);
-      }
-      const missing = values.filter((v) => !p.lookup!.table.some((row) => row.value.name === v));
+      for (const row of lookup.table) if (!values.includes(row.value.name)) unknownValue(report, row.value, f);
+      // A misspelt value is reported once, as misspelt, not also as missing.
+      const meant = nearMisses(lookup.table.map((r) => r.value.name), values);
+      const missing = values.filter((v) => !lookup.table.some((row) => row.value.name === v) && !meant.has(v));
       if (missing.length) {
-        report(diagnostic('table.incomplete', p.lookup.span, `the lookup table has no priority for ${f.name} ${missing.map((m) => `'${m}'`).join(', ')}`, 'add a line for each value'));
+        report(diagnostic('table.incomplete', lookup.span, `the lookup table has no priority for ${f.name} ${missing.map((m) => `'${m}'`).join(', ')}`, 'add a line for each value'));
       }
     }
   }
@@ -553,10 +647,16 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
     if (rowFact && colFact) {
       const rows = rowFact.values ?? [];
       const cols = colFact.values ?? [];
-      for (const r of m.rowSpans) if (!rows.includes(r.name)) unknownName(report, 'expr.unknown-value', `value of '${rowFact.name}'`, r, rows, `the values of fact '${rowFact.name}'`);
-      for (const c of m.cells) if (!cols.includes(c.column.name)) unknownName(report, 'expr.unknown-value', `value of '${colFact.name}'`, c.column, cols, `the values of fact '${colFact.name}'`);
+      for (const r of m.rowSpans) if (!rows.includes(r.name)) unknownValue(report, r, rowFact);
+      for (const c of m.cells) if (!cols.includes(c.column.name)) unknownValue(report, c.column, colFact);
+      const meantRows = nearMisses(m.rowSpans.map((r) => r.name), rows);
       const missing: string[] = [];
-      for (const r of rows) for (const c of cols) if (!m.cells.some((x) => x.row.name === r && x.column.name === c)) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
+      for (const r of rows) {
+        if (meantRows.has(r)) continue;
+        const written = m.cells.filter((x) => x.row.name === r).map((x) => x.column.name);
+        const meantCols = nearMisses(written, cols);
+        for (const c of cols) if (!written.includes(c) && !meantCols.has(c)) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
+      }
       if (missing.length) {
         report(diagnostic('table.incomplete', m.span, `the matrix has no priority for ${missing.slice(0, 4).join('; ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`, 'give every row a cell for every column'));
       }
@@ -573,9 +673,8 @@ function checkChannels({ policy, report, facts }: Context): void {
     return;
   }
   if (f.type !== 'enum') return;
-  const values = f.values ?? [];
   for (const n of [...c.byTier.flatMap((b) => b.allow), ...c.rules.flatMap((r) => r.allow)]) {
-    if (!values.includes(n.name)) unknownName(report, 'expr.unknown-value', `channel`, n, values, `the values of fact '${f.name}'`);
+    if (!(f.values ?? []).includes(n.name)) unknownValue(report, n, f);
   }
 }
 
@@ -585,12 +684,15 @@ function targetCalendar(d: Duration, targets: SlaTargets, tierCalendar: Named | 
   return targets.calendar ?? tierCalendar;
 }
 
-function eachTarget(policy: Policy, visit: (d: Duration, calendar: Named | undefined, where: string) => void): void {
+function cellTargets(cell: SlaCell): (SlaTargets & { span?: Span })[] {
+  return cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
+}
+
+function eachTarget(policy: Policy, visit: (d: Duration, calendar: Named | undefined, tier: Policy['sla'][number]) => void): void {
   for (const tier of policy.sla) {
-    for (const { priority, cell } of tier.cells) {
-      const all = cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
-      for (const t of all) {
-        for (const d of [t.response, t.resolution]) if (d) visit(d, targetCalendar(d, t, tier.calendar), `${tier.tier.name} ${priority.name}`);
+    for (const { cell } of tier.cells) {
+      for (const t of cellTargets(cell)) {
+        for (const d of [t.response, t.resolution]) if (d) visit(d, targetCalendar(d, t, tier.calendar), tier);
       }
     }
   }
@@ -602,37 +704,48 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
     if (tier.calendar && !calendars.has(tier.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', tier.calendar, names, 'calendars:');
     for (const { priority, cell } of tier.cells) {
       if (!priorities.includes(priority.name)) unknownName(report, 'policy.unknown-priority', 'priority', priority, priorities, 'priorities');
-      const all = cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
-      for (const t of all) {
+      for (const t of cellTargets(cell)) {
         if (t.calendar && !calendars.has(t.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', t.calendar, names, 'calendars:');
         if (!t.response && !t.resolution && !t.invalid) {
-          report(diagnostic('sla.missing-target', 'span' in t ? (t as { span: Span }).span : cell.span, `the ${priority.name} target of tier '${tier.tier.name}' sets neither response nor resolution`, "add response: or write 'best-effort'"));
+          report(diagnostic('sla.missing-target', t.span ?? cell.span, `the ${priority.name} target of tier '${tier.tier.name}' sets neither response nor resolution`, "add response: or write 'best-effort'"));
         }
       }
     }
     if (tier.bestEffort) continue;
-    const missing = priorities.filter((p) => !tier.cells.some((c) => c.priority.name === p));
+    const written = tier.cells.map((c) => c.priority.name);
+    const meant = nearMisses(written, priorities);
+    const missing = priorities.filter((p) => !written.includes(p) && !meant.has(p));
     if (missing.length) {
       report(
         diagnostic('sla.missing-target', tier.tier.span, `tier '${tier.tier.name}' promises an SLA but has no target for ${missing.join(', ')}`, `add ${missing[0]}: { response: … } or ${missing[0]}: best-effort`),
       );
     }
   }
-  eachTarget(policy, (d, calendar) => {
+  // Business time needs a calendar: reported once per tier, at its first such target.
+  const reported = new Set<string>();
+  eachTarget(policy, (d, calendar, tier) => {
     if (d.calendar && !calendars.has(d.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', d.calendar, names, 'calendars:');
-    if (d.business && !calendar) {
-      report(diagnostic('policy.unknown-calendar', d.span, 'business time needs a calendar', `add calendar: to the tier or write '${d.amount} business ${d.unit}s in <calendar>'`));
+    if (d.business && !calendar && !reported.has(tier.tier.name)) {
+      reported.add(tier.tier.name);
+      report(
+        diagnostic('policy.unknown-calendar', d.span, `'${fmtDuration(d)}' counts business time, but tier '${tier.tier.name}' names no calendar`, `add calendar: to tier '${tier.tier.name}', or write '${fmtDuration(d)} in <calendar>'`),
+      );
     }
   });
 }
 
-/** Business minutes of a target, to compare tiers; undefined when it cannot be known statically. */
+/** Minutes of a target on its own clock (business minutes on a business calendar); undefined when unknown. */
 function targetMinutes(d: Duration, calendar: Calendar | undefined): number | undefined {
   const unit = d.unit === 'minute' ? 1 : d.unit === 'hour' ? 60 : undefined;
   if (unit) return d.amount * unit;
   if (!d.business || !calendar) return d.amount * 1440;
   const lengths = dayLengths(calendar).filter((l) => l > 0);
   return lengths.length ? d.amount * Math.max(...lengths) : undefined;
+}
+
+/** The clock a target runs on: a calendar's name, or real time. Targets on different clocks cannot be compared. */
+function clockOf(calendar: Calendar | undefined): string {
+  return !calendar || calendar.hours.kind === 'always' ? 'real time' : `business time of calendar '${calendar.name}'`;
 }
 
 function checkTierOrder({ policy, report, calendars, tiers }: Context): void {
@@ -644,9 +757,11 @@ function checkTierOrder({ policy, report, calendars, tiers }: Context): void {
     if (cell?.kind !== 'targets') return undefined;
     const d = cell.targets[kind];
     if (!d) return undefined;
-    const cal = targetCalendar(d, cell.targets, tier.calendar);
-    const minutes = targetMinutes(d, cal ? calendars.get(cal.name) : undefined);
-    return minutes === undefined ? undefined : { minutes, d };
+    const name = targetCalendar(d, cell.targets, tier.calendar);
+    const calendar = name ? calendars.get(name.name) : undefined;
+    if (name && !calendar) return undefined;
+    const minutes = targetMinutes(d, calendar);
+    return minutes === undefined ? undefined : { minutes, d, clock: clockOf(calendar) };
   };
   for (let hi = 1; hi < ordered.length; hi++) {
     for (let lo = 0; lo < hi; lo++) {
@@ -656,12 +771,13 @@ function checkTierOrder({ policy, report, calendars, tiers }: Context): void {
         for (const kind of ['response', 'resolution'] as const) {
           const a = simple(better, p.name, kind);
           const b = simple(lower, p.name, kind);
-          if (a && b && a.minutes > b.minutes) {
+          // Business minutes and real minutes are not comparable: 2 business days may be 4 real days.
+          if (a && b && a.clock === b.clock && a.minutes > b.minutes) {
             report(
               diagnostic(
                 'sla.tier-slower',
                 a.d.span,
-                `tier '${better.tier.name}' is above '${lower.tier.name}' but its ${p.name} ${kind} target is slower (${fmtMinutes(a.minutes)} against ${fmtMinutes(b.minutes)})`,
+                `tier '${better.tier.name}' is above '${lower.tier.name}' but its ${p.name} ${kind} target is slower (${fmtMinutes(a.minutes)} against ${fmtMinutes(b.minutes)}, in ${a.clock})`,
                 'a better tier should never be slower; check the targets or the order of tiers.levels (lowest first)',
               ),
             );
@@ -705,40 +821,46 @@ function checkReachability({ policy, report }: Context): void {
   for (const tier of policy.sla) for (const { cell } of tier.cells) if (cell.kind === 'rules') checkOrderedRules(cell.rules, 'SLA rule', report);
 }
 
+/** Empty and overlapping intervals among the ranges of some days (`days` names them in messages). */
+function checkIntervals(perDay: Map<string, TimeRangeLike[]>, report: Report): void {
+  const checkedEmpty = new Set<TimeRangeLike>();
+  const overlaps = new Map<string, { a: TimeRangeLike; b: TimeRangeLike; days: string[] }>();
+  for (const [day, all] of perDay) {
+    for (const r of all) {
+      if (r.end > r.start || checkedEmpty.has(r)) continue;
+      checkedEmpty.add(r);
+      report(
+        diagnostic('calendar.empty-interval', r.span, `the interval ${fmtRange(r)} is empty: it ends ${r.end === r.start ? 'when' : 'before'} it starts`, 'write the earlier time first; to stay open past midnight, split it at 24:00'),
+      );
+    }
+    const sorted = all.filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
+    for (let i = 1; i < sorted.length; i++) {
+      const [a, b] = [sorted[i - 1]!, sorted[i]!];
+      if (b.start >= a.end) continue;
+      // One overlap is one problem, however many days it happens on.
+      const key = `${a.span.offset}:${b.span.offset}`;
+      const entry = overlaps.get(key) ?? { a, b, days: [] };
+      entry.days.push(day);
+      overlaps.set(key, entry);
+    }
+  }
+  for (const { a, b, days } of overlaps.values()) {
+    const later = a.span.offset > b.span.offset ? a : b;
+    const earlier = later === a ? b : a;
+    report(diagnostic('calendar.overlap', later.span, `on ${days.join(', ')}, ${fmtRange(later)} overlaps ${fmtRange(earlier)}`, 'merge them into one interval'));
+  }
+}
+
+const COUNTRY_ALIASES: Record<string, string> = { UK: 'GB', EN: 'GB', EL: 'GR' };
+
 function checkCalendars({ policy, report, options, facts }: Context): void {
   for (const c of policy.calendars) {
-    if (c.hours.kind === 'weekly') {
-      const perDay = new Map<string, TimeRangeLike[]>(WEEKDAYS.map((d) => [d, []]));
-      for (const g of c.hours.groups) {
-        for (const r of g.ranges) {
-          if (r.end <= r.start) {
-            report(diagnostic('calendar.empty-interval', r.span, `the interval ${fmtClock(r.start)}-${fmtClock(r.end)} is empty: it ends before it starts`, 'write the earlier time first; to stay open past midnight, split it at 24:00'));
-          }
-        }
-        for (const d of g.days) perDay.set(d, [...(perDay.get(d) ?? []), ...g.ranges.filter((r) => r.end > r.start)]);
-      }
-      // One overlap is one problem, however many days it happens on.
-      const overlaps = new Map<string, { a: TimeRangeLike; b: TimeRangeLike; days: string[] }>();
-      for (const [day, ranges] of perDay) {
-        const sorted = [...ranges].sort((a, b) => a.start - b.start);
-        for (let i = 1; i < sorted.length; i++) {
-          const [a, b] = [sorted[i - 1]!, sorted[i]!];
-          if (b.start >= a.end) continue;
-          const key = `${a.span.offset}:${b.span.offset}`;
-          const entry = overlaps.get(key) ?? { a, b, days: [] };
-          entry.days.push(day);
-          overlaps.set(key, entry);
-        }
-      }
-      for (const { a, b, days } of overlaps.values()) {
-        const later = a.span.offset > b.span.offset ? a : b;
-        const earlier = later === a ? b : a;
-        report(diagnostic('calendar.overlap', later.span, `on ${days.join(', ')}, ${fmtRange(later)} overlaps ${fmtRange(earlier)}`, 'merge them into one interval'));
-      }
-      if (c.hours.groups.length === 0 && c.open.length === 0) {
-        report(diagnostic('calendar.empty-interval', c.span, `calendar '${c.name}' is never open`));
-      }
+    if (c.hours.kind === 'weekly' && !c.hoursInvalid) {
+      const groups = c.hours.groups;
+      checkIntervals(new Map(WEEKDAYS.map((d) => [d, groups.filter((g) => g.days.includes(d)).flatMap((g) => g.ranges)])), report);
+      if (groups.length === 0 && c.open.length === 0) report(diagnostic('calendar.empty-interval', c.span, `calendar '${c.name}' is never open`));
     }
+    for (const o of c.open) checkIntervals(new Map([[o.date, o.ranges]]), report);
     if (c.timezone && !isTimeZone(c.timezone.name)) {
       const hint = didYouMean(c.timezone.name, Intl.supportedValuesOf('timeZone'));
       report(diagnostic('calendar.unknown-timezone', c.timezone.span, `unknown time zone '${c.timezone.name}'`, hint ?? "use an IANA name like 'Europe/Rome'"));
@@ -753,8 +875,11 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
     if (c.timezone && c.timezoneFact) {
       report(diagnostic('calendar.unknown-timezone', c.timezoneFact.span, `calendar '${c.name}' names both a time zone and a time zone fact`, 'keep one: the fact (with a default) when the zone is the customer’s'));
     }
-    if (!c.timezone && !c.timezoneFact && c.hours.kind === 'weekly') {
-      report(diagnostic('calendar.unknown-timezone', c.span, `calendar '${c.name}' has business hours but no time zone`, "add timezone: Europe/Rome (or timezoneFact: a fact)"));
+    // Dates and business hours are local times: they need a zone (a 24x7 calendar needs one only for its dates).
+    const needsZone = c.hours.kind === 'weekly' || c.holidays !== undefined || c.closed.length > 0 || c.open.length > 0;
+    if (!c.timezone && !c.timezoneFact && needsZone) {
+      const what = c.hours.kind === 'weekly' ? 'business hours' : 'holidays or dates';
+      report(diagnostic('calendar.unknown-timezone', c.span, `calendar '${c.name}' has ${what} but no time zone`, 'add timezone: Europe/Rome (or timezoneFact: a fact)'));
     }
     for (const d of [...c.closed, ...c.open]) {
       if (!isRealDate(d.date)) report(diagnostic('schema.bad-value', d.span, `'${d.date}' is not a date on the calendar`));
@@ -763,12 +888,22 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
       const h = c.holidays;
       const countries = options.holidays.countries();
       if (!(h.country in countries)) {
-        report(diagnostic('calendar.unknown-holidays', h.span, `no holiday data for country '${h.country}'`, didYouMean(h.country, Object.keys(countries)) ?? 'use an ISO 3166 code like IT or BR'));
+        const alias = COUNTRY_ALIASES[h.country.toUpperCase()];
+        const hint = alias ? `did you mean '${alias}'?` : didYouMean(h.country, Object.keys(countries));
+        report(diagnostic('calendar.unknown-holidays', h.countrySpan, `no holiday data for country '${h.country}'`, hint ?? 'use an ISO 3166 code like IT or BR'));
       } else if (h.region !== undefined) {
         const regions = options.holidays.regions(h.country);
         if (!(h.region in regions)) {
           const known = Object.entries(regions).map(([k, v]) => `${k} (${v})`);
-          report(diagnostic('calendar.unknown-holidays', h.span, `no holiday data for region '${h.region}' of ${h.country}`, known.length ? `regions: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : `${h.country} has no regions`));
+          const hint = didYouMean(h.region, Object.keys(regions));
+          report(
+            diagnostic(
+              'calendar.unknown-holidays',
+              h.regionSpan ?? h.span,
+              `no holiday data for region '${h.region}' of ${h.country}`,
+              hint ?? (known.length ? `regions: ${known.slice(0, 40).join(', ')}${known.length > 40 ? ', …' : ''}` : `${h.country} has no regions`),
+            ),
+          );
         }
       }
     }
@@ -776,17 +911,16 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
   // Business days need days of one length: "3 business days" must mean one number of minutes.
   eachTarget(policy, (d, calendarName) => {
     const cal = calendarName ? policy.calendars.find((c) => c.name === calendarName.name) : undefined;
-    if (d.unit !== 'day' || !d.business || !cal) return;
+    if (d.unit !== 'day' || !d.business || !cal || cal.hoursInvalid) return;
     const lengths = [...new Set(dayLengths(cal).filter((l) => l > 0))];
     if (lengths.length > 1) {
       report(
-        diagnostic('calendar.uneven-days', d.span, `'${d.amount} business days' is ambiguous: calendar '${cal.name}' has days of ${lengths.map(fmtMinutes).join(' and ')}`, 'state the target in business hours instead'),
+        diagnostic('calendar.uneven-days', d.span, `'${fmtDuration(d)}' is ambiguous: calendar '${cal.name}' has days of ${lengths.map(fmtMinutes).join(' and ')}`, 'state the target in business hours instead'),
       );
     }
   });
 }
 
-type TimeRangeLike = { start: number; end: number; span: Span };
 const fmtRange = (r: TimeRangeLike) => `${fmtClock(r.start)}-${fmtClock(r.end)}`;
 
 function fmtClock(m: number): string {
@@ -798,8 +932,10 @@ function checkBilling({ policy, report, facts }: Context): void {
   if (!b) return;
   const known = new Set<string>([...Object.keys(b.currencies)]);
   const iso = new Set(Intl.supportedValuesOf('currency'));
+  const reported = new Set<string>();
   const currency = (code: string, span: Span) => {
-    if (known.has(code) || iso.has(code)) return;
+    if (known.has(code) || iso.has(code) || reported.has(code)) return;
+    reported.add(code);
     report(diagnostic('policy.unknown-currency', span, `unknown currency '${code}'`, didYouMean(code, [...known, ...iso]) ?? `declare it: billing.currencies: { ${code}: 0 }`));
   };
   for (const p of b.plans) currency(p.rate.money.currency, p.rate.money.currencySpan);
@@ -813,18 +949,45 @@ function checkBilling({ policy, report, facts }: Context): void {
   }
 }
 
-function checkTests({ policy, report, facts }: Context): void {
+/** The decision fields a test may expect, with the dotted paths below them that exist. */
+const DECISION_FIELDS: Record<string, RegExp> = {
+  eligible: /^$/,
+  reasons: /^(\.\d+(\.(code|message|source))?)?$/,
+  priority: /^$/,
+  tier: /^$/,
+  channels: /^(\.\d+)?$/,
+  sla: /^(\.(response|resolution)(\.(target|calendar|dueAt|status|remaining))?)?$/,
+  billing: /^(\.(currency|billableMinutes|amount|tax|total|balanceAfter|notices|plan|lines)(\.\d+)?(\.[A-Za-z]+)?)?$/,
+  actions: /^(\.\d+)?$/,
+  entitlements: /^(\.\d+)?$/,
+  missingFacts: /^(\.\d+)?$/,
+};
+
+function checkTests({ policy, report, facts, priorities, tiers }: Context): void {
   for (const t of policy.tests) {
     for (const [name, value] of Object.entries(t.facts)) {
-      const span = t.factSpans[name] ?? t.span;
+      const spans = t.factSpans[name];
       const f = facts.get(name);
       if (!f) {
         const hint = didYouMean(name, facts.keys());
-        report(diagnostic('expr.unknown-fact', span, `test '${t.name}' gives unknown fact '${name}'${hint ? ` — ${hint}` : ''}`));
+        report(diagnostic('expr.unknown-fact', spans?.key ?? t.span, `test '${t.name}' gives unknown fact '${name}'${hint ? ` — ${hint}` : ''}`));
         continue;
       }
       const problem = value === null ? undefined : valueProblem(f, value);
-      if (problem) report(diagnostic(problem.code, span, `test '${t.name}': ${problem.message}`));
+      if (problem) report(diagnostic(problem.code, spans?.value ?? t.span, `test '${t.name}': ${problem.message}`, problem.hint));
+    }
+    for (const [path, value] of Object.entries(t.expect)) {
+      const span = t.expectSpans[path] ?? t.span;
+      const [head = '', ...rest] = path.split('.');
+      const pattern = DECISION_FIELDS[head];
+      if (!pattern || !pattern.test(rest.length ? `.${rest.join('.')}` : '')) {
+        const hint = didYouMean(head, Object.keys(DECISION_FIELDS));
+        report(diagnostic('schema.unknown-field', span, `test '${t.name}' expects '${path}', which is not a decision field`, hint ?? `decision fields: ${Object.keys(DECISION_FIELDS).join(', ')}`));
+      } else if (path === 'priority' && typeof value === 'string' && !priorities.includes(value)) {
+        unknownName(report, 'policy.unknown-priority', 'priority', { name: value, span }, priorities, 'priorities');
+      } else if (path === 'tier' && typeof value === 'string' && !tiers.includes(value)) {
+        unknownName(report, 'policy.unknown-tier', 'tier', { name: value, span }, tiers, 'tiers.levels');
+      }
     }
   }
 }
@@ -835,6 +998,7 @@ const CHECKS: [string, (ctx: Context) => void][] = [
   ['derived facts', checkDerived],
   ['unique names', checkNamesUnique],
   ['conditions', checkConditions],
+  ['decision order', checkDecisionOrder],
   ['tiers', checkTiers],
   ['priority', checkPriority],
   ['channels', checkChannels],
@@ -855,8 +1019,8 @@ export function checkPolicy(policy: Policy, options: CheckOptions = {}): Diagnos
     report,
     options,
     calendars: new Map(policy.calendars.map((c) => [c.name, c])),
-    priorities: policy.priorities.map((p) => p.name),
-    tiers: policy.tiers?.levels.map((l) => l.name) ?? [],
+    priorities: [...new Set(policy.priorities.map((p) => p.name))],
+    tiers: [...new Set(policy.tiers?.levels.map((l) => l.name) ?? [])],
     facts: new Map(policy.facts.map((f) => [f.name, f])),
   };
   for (const [, check] of CHECKS) check(ctx);

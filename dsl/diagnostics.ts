@@ -41,10 +41,10 @@ export const DIAGNOSTIC_CODES = {
   'expr.type-mismatch': 'an expression combines values of incompatible types',
   'policy.unknown-priority': 'a priority level that is not declared in `priorities`',
   'policy.unknown-tier': 'a tier that is not declared in `tiers.levels`',
-  'policy.unknown-calendar': 'a calendar that is not declared in `calendars`',
+  'policy.unknown-calendar': 'a calendar that is not declared in `calendars`, or business time with no calendar named',
   'policy.duplicate-id': 'two rules, tests or entries share one name',
   'policy.unknown-currency': 'a currency that is neither ISO 4217 nor declared in `billing.currencies`',
-  'derived.cycle': 'derived facts that depend on each other in a circle',
+  'derived.cycle': 'derived facts that depend on each other in a circle, or a rule that reads what it decides',
   'table.incomplete': 'a matrix or lookup table lacks a row or cell for a declared value',
   'sla.missing-target': 'a tier that promises an SLA lacks a target for some priority',
   'sla.tier-slower': 'a better tier is slower than a lower tier for the same priority',
@@ -124,7 +124,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
+  // Two-letter codes (IT, SP) are too short to guess at: only a difference of case counts.
+  const limit = word.length <= 2 ? 0 : Math.max(1, Math.floor(word.length / 3));
   for (const c of candidates) {
+    if (Math.abs(c.length - word.length) > limit) continue;
     // Ties go to the candidate closest in length: 'hourz' means 'hours' rather than 'hour'.
     const d = editDistance(lower, c.toLowerCase()) + Math.abs(c.length - word.length) / 100;
     if (d < bestDistance) {
@@ -132,8 +135,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       best = c;
     }
   }
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  return Math.floor(bestDistance) <= limit ? best : undefined;
+  return Math.floor(bestDistance) <= limit && best !== word ? best : undefined;
 }
 
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
@@ -143,7 +145,6 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
 
 function editDistance(a: string, b: string): number {
   // Optimal string alignment: insertions, deletions, substitutions and swaps of neighbours cost 1.
-  if (Math.abs(a.length - b.length) > 3) return Math.abs(a.length - b.length);
   let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

@@ -332,7 +332,7 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
     const atEnd = t.tokenType.name === 'EOF' || Number.isNaN(t.startOffset);
     const start = atEnd ? text.trimEnd().length : t.startOffset;
     const span = locate(start, atEnd ? start : start + t.image.length);
-    return { ok: false, diagnostics: [diagnostic('expr.syntax', span, e.message, hintFor(t) ?? EXAMPLES[rule])] };
+    return { ok: false, diagnostics: [diagnostic('expr.syntax', span, e.message, hintFor(t, rule) ?? EXAMPLES[rule])] };
   }
   builder.locate = locate;
   builder.problems = [];
@@ -341,7 +341,8 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
   return { ok: true, value, diagnostics: [] };
 }
 
-function hintFor(t: IToken): string | undefined {
+function hintFor(t: IToken, rule: EntryRule): string | undefined {
+  if (t.tokenType === T.Comma && (rule === 'money' || rule === 'rate' || rule === 'percent')) return 'write decimals with a point, e.g. 112.00';
   if (t.tokenType === T.SingleEq) return "'=' is not an operator here — write '==' to compare";
   if (t.tokenType === T.SymbolicLogic) {
     const word = t.image === '&&' ? 'and' : t.image === '||' ? 'or' : 'not';

@@ -30,15 +30,15 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
     return fail([diagnostic('yaml.syntax', file.span(0), `the file is larger than ${LIMITS.maxBytes / 1024 / 1024} MiB`)]);
   }
   const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
-  // Later YAML errors on the same line are usually echoes of the first: keep one per line.
-  const lines = new Set<number>();
-  const firstPerLine = doc.errors.filter((e) => {
-    const line = file.span(e.pos[0]).line;
-    return lines.has(line) ? false : (lines.add(line), true);
-  });
-  const yamlProblems = firstPerLine.map((e) => {
+  // After a YAML syntax error the parser's later complaints are mostly echoes of it: report
+  // the first one only (duplicate keys are independent and all reported).
+  const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY').sort((a, b) => a.pos[0] - b.pos[0]).slice(0, 1);
+  const yamlProblems = [...doc.errors.filter((e) => e.code === 'DUPLICATE_KEY'), ...syntax].map((e) => {
     const code = e.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax';
-    const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    const key = e.code === 'DUPLICATE_KEY' ? (/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '') : '';
+    const message =
+      (key && key.length <= 60 ? `'${key}' appears twice in the same mapping` : yamlMessage(e.code)) ??
+      e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
     return diagnostic(code, file.span(e.pos[0], e.pos[1] - e.pos[0]), message, yamlHint(e.code));
   });
   if (yamlProblems.length > 0) return fail(yamlProblems);
@@ -73,18 +73,39 @@ function fail(diagnostics: Diagnostic[]): LoadResult {
   return { ok: false, diagnostics: finishDiagnostics(diagnostics) };
 }
 
+/** The yaml package's messages, in the words of someone editing a policy. */
+function yamlMessage(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'this key appears twice in the same mapping';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return "a value here contains ': ', which YAML reads as the start of a nested mapping";
+    case 'MULTILINE_IMPLICIT_KEY':
+      return 'a key must fit on one line: a colon is probably missing after it, or the line above is not finished';
+    case 'TAB_AS_INDENT':
+      return 'tabs cannot indent YAML';
+    case 'MISSING_CHAR':
+      return 'a closing bracket, brace or quote is missing';
+    case 'MULTIPLE_DOCS':
+      return 'a policy file holds one YAML document (remove the extra ---)';
+    default:
+      return undefined;
+  }
+}
+
 function yamlHint(code: string): string | undefined {
   switch (code) {
     case 'DUPLICATE_KEY':
       return 'remove or rename one of them';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return 'put the value in quotes';
     case 'BAD_INDENT':
     case 'MISSING_CHAR':
     case 'MULTILINE_IMPLICIT_KEY':
-    case 'BLOCK_AS_IMPLICIT_KEY':
     case 'UNEXPECTED_TOKEN':
-      return 'check the indentation and the colons of this line';
+      return 'check the indentation, brackets and colons around here';
     case 'TAB_AS_INDENT':
-      return 'indent with spaces, not tabs';
+      return 'indent with spaces';
     default:
       return undefined;
   }
@@ -136,14 +157,18 @@ export function describePath(path: Path, js: unknown): string {
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     const parent = i > 0 ? path[i - 1] : undefined;
+    const next = path[i + 1];
     if (typeof seg === 'number') {
       const item = (at as unknown[] | undefined)?.[seg] as Record<string, unknown> | undefined;
       const label = item && typeof item === 'object' ? (item.name ?? item.deny ?? item.id) : undefined;
-      const noun = LIST_WORDS[String(parent)] ?? 'item';
-      parts.push(typeof label === 'string' ? `${noun} '${label}'` : `${noun} ${seg + 1}`);
+      const noun = LIST_WORDS[String(parent)];
+      if (noun) parts.push(typeof label === 'string' ? `${noun} '${label}'` : `${noun} ${seg + 1}`);
+      else parts.push(`item ${seg + 1} of '${String(parent)}'`);
     } else if (parent !== undefined && typeof parent === 'string' && SECTION_WORDS[parent] && i === 1) {
       parts.push(`${SECTION_WORDS[parent]} '${seg}'`);
-    } else if (!(i + 1 < path.length && typeof path[i + 1] === 'number') && !(i === 0 && SECTION_WORDS[seg])) {
+    } else if (typeof next === 'number') {
+      // The list is named by its item ("rule 2", "item 2 of 'types'").
+    } else if (!(i === 0 && SECTION_WORDS[seg] && next !== undefined)) {
       parts.push(`'${seg}'`);
     }
     at = (at as Record<string, unknown> | undefined)?.[seg as never];
@@ -178,9 +203,34 @@ function schemaDiagnostics(errors: ErrorObject[], at: NodeFinder, js: unknown): 
       return near ? [`${e.instancePath}|${near.replace(/^did you mean '(.*)'\?$/, '$1')}`] : [];
     }),
   );
+  // The same mistake in many items of one list ('values: [1, 2, 3]') is one message.
+  const groupOf = (e: ErrorObject) => (/\/\d+$/.test(e.instancePath) ? `${e.keyword}|${e.schemaPath}|${e.instancePath.replace(/\/\d+$/, '')}` : undefined);
+  const groupSize = new Map<string, number>();
+  for (const e of relevant) {
+    const g = groupOf(e);
+    if (g) groupSize.set(g, (groupSize.get(g) ?? 0) + 1);
+  }
+  const groupsSeen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const e of relevant) {
-    const segments = decodePointer(e.instancePath);
+    const group = groupOf(e);
+    if (group) {
+      if (groupsSeen.has(group)) continue;
+      groupsSeen.add(group);
+    }
+    const before = out.length;
+    schemaDiagnostic(e, at, js, misspelt, out);
+    const more = group ? groupSize.get(group)! - 1 : 0;
+    if (more > 0 && out.length > before) {
+      const d = out[out.length - 1]!;
+      d.message += ` (and ${more} more item${more === 1 ? '' : 's'} like it)`;
+    }
+  }
+  return out;
+}
+
+function schemaDiagnostic(e: ErrorObject, at: NodeFinder, js: unknown, misspelt: Set<string>, out: Diagnostic[]): void {
+  const segments = decodePointer(e.instancePath);
     const path = toPath(segments, js);
     const where = describePath(path, js);
     const described = (e.parentSchema as { description?: string } | undefined)?.description;
@@ -189,13 +239,13 @@ function schemaDiagnostics(errors: ErrorObject[], at: NodeFinder, js: unknown): 
       out.push(
         diagnostic('schema.bad-value', at.span([...path, propertyName], true), `'${propertyName}' is not allowed as a name in ${where}`, described ? `use ${described}` : undefined),
       );
-      continue;
+      return;
     }
     const value = valueAt(js, path);
     switch (e.keyword) {
       case 'required': {
         const missing = (e.params as { missingProperty: string }).missingProperty;
-        if (misspelt.has(`${e.instancePath}|${missing}`)) break;
+        if (misspelt.has(`${e.instancePath}|${missing}`)) return;
         const sub = (e.parentSchema as { properties?: Record<string, { description?: string }> }).properties?.[missing];
         // At the top of the file there is no key to point at: point at the first line.
         const span = path.length === 0 ? at.file.span(0, at.file.text.indexOf('\n') >>> 0) : at.span(path, true);
@@ -239,8 +289,9 @@ function schemaDiagnostics(errors: ErrorObject[], at: NodeFinder, js: unknown): 
         out.push(diagnostic('schema.bad-value', at.span(path), `${where} is empty`, described ? `write ${described}` : undefined));
         break;
       case 'uniqueItems': {
+        // ajv scans from the end: `i` is the earlier item, `j` the repeat.
         const { i, j } = e.params as { i: number; j: number };
-        out.push(diagnostic('schema.bad-value', at.span([...path, i]), `${where} lists ${describeValue((value as unknown[])[i])} twice (items ${j + 1} and ${i + 1})`));
+        out.push(diagnostic('schema.bad-value', at.span([...path, j]), `${where} lists ${describeValue((value as unknown[])[j])} twice (items ${i + 1} and ${j + 1})`, 'remove the repeat'));
         break;
       }
       case 'pattern':
@@ -252,8 +303,6 @@ function schemaDiagnostics(errors: ErrorObject[], at: NodeFinder, js: unknown): 
       default:
         out.push(diagnostic('schema.bad-value', at.span(path), `${where}: ${e.message ?? 'is not valid'}`));
     }
-  }
-  return out;
 }
 
 function typeWords(e: ErrorObject): string {

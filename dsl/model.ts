@@ -15,6 +15,7 @@ export interface FactDecl extends Named {
   type: FactType;
   values?: string[];
   default?: unknown;
+  defaultSpan?: Span;
   required: boolean;
   description?: string;
 }
@@ -25,7 +26,9 @@ export interface DerivedFact extends Named {
 
 export interface Holidays {
   country: string;
+  countrySpan: Span;
   region?: string;
+  regionSpan?: Span;
   types: string[];
   span: Span;
 }
@@ -34,19 +37,26 @@ export interface Calendar extends Named {
   timezone?: { name: string; span: Span };
   timezoneFact?: Named;
   hours: WeeklyHours;
+  /** Set when the hours did not parse (already reported), so no check reads them as closed. */
+  hoursInvalid?: true;
   holidays?: Holidays;
   closed: { date: string; span: Span }[];
   open: { date: string; ranges: TimeRange[]; span: Span }[];
 }
 
-export interface DenyRule {
+/** Where a rule's name is written, for messages about the name itself. */
+interface HasIdSpan {
+  idSpan?: Span;
+}
+
+export interface DenyRule extends HasIdSpan {
   code: string;
   when: Expr;
   message?: string;
   span: Span;
 }
 
-export interface ChannelRule {
+export interface ChannelRule extends HasIdSpan {
   id?: string;
   when?: Expr;
   allow: Named[];
@@ -61,7 +71,7 @@ export interface Channels {
   span: Span;
 }
 
-export interface PriorityRule {
+export interface PriorityRule extends HasIdSpan {
   id?: string;
   when: Expr;
   priority: Named;
@@ -96,6 +106,8 @@ export interface PrioritySection {
 export interface Tiers {
   levels: Named[];
   of: Expr;
+  /** True when `of:` was left out and the fact `tier` is assumed. */
+  ofDefaulted: boolean;
   span: Span;
 }
 
@@ -110,7 +122,7 @@ export interface SlaTargets {
 export type SlaCell =
   | { kind: 'best-effort'; span: Span }
   | { kind: 'targets'; targets: SlaTargets; span: Span }
-  | { kind: 'rules'; rules: (SlaTargets & { id?: string; when?: Expr; span: Span })[]; span: Span };
+  | { kind: 'rules'; rules: (SlaTargets & HasIdSpan & { id?: string; when?: Expr; span: Span })[]; span: Span };
 
 export interface SlaTier {
   tier: Named;
@@ -120,7 +132,7 @@ export interface SlaTier {
   span: Span;
 }
 
-export interface BillingPlan {
+export interface BillingPlan extends HasIdSpan {
   id: string;
   when?: Expr;
   rate: RateLiteral;
@@ -148,17 +160,19 @@ export interface Billing {
   span: Span;
 }
 
-export interface Grant {
+export interface Grant extends HasIdSpan {
   id: string;
   when?: Expr;
   message?: string;
   span: Span;
 }
 
-export interface PolicyTest {
+export interface PolicyTest extends HasIdSpan {
   name: string;
   facts: Record<string, unknown>;
-  factSpans: Record<string, Span>;
+  /** Where each fact's name and value are written. */
+  factSpans: Record<string, { key: Span; value: Span }>;
+  expectSpans: Record<string, Span>;
   now?: string;
   expect: Record<string, unknown>;
   span: Span;

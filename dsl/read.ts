@@ -147,6 +147,17 @@ export class PolicyReader {
     return broken;
   }
 
+  /** `{ id, idSpan }` when the rule has an id. */
+  private id(rule: Obj, path: Path): { id?: string; idSpan?: Span } {
+    return typeof rule.id === 'string' ? { id: rule.id, idSpan: this.at.span([...path, 'id']) } : {};
+  }
+
+  /** `{ when }` when the rule has a condition; an unquoted `true`/`false` in YAML is the same condition. */
+  private when(rule: Obj, path: Path): { when?: Expr } {
+    const w = rule.when;
+    return typeof w === 'string' || typeof w === 'boolean' ? { when: this.expr([...path, 'when'], String(w)) } : {};
+  }
+
   named(path: Path, value: unknown): Named {
     return { name: str(value) ?? '', span: this.at.span(path) };
   }
@@ -197,7 +208,10 @@ export class PolicyReader {
         required: decl.required === true,
       };
       if (Array.isArray(decl.values)) fact.values = decl.values.map(String);
-      if ('default' in decl) fact.default = decl.default;
+      if ('default' in decl) {
+        fact.default = decl.default;
+        fact.defaultSpan = this.at.span(['facts', name, 'default']);
+      }
       if (typeof decl.description === 'string') fact.description = decl.description;
       return fact;
     });
@@ -209,15 +223,17 @@ export class PolicyReader {
       typeof t.of === 'string'
         ? this.expr(['tiers', 'of'], t.of)
         : ({ kind: 'fact', path: ['tier'], span: this.at.span(['tiers'], true) } as Expr);
-    return { levels, of, span: this.at.span(['tiers'], true) };
+    return { levels, of, ofDefaulted: typeof t.of !== 'string', span: this.at.span(['tiers'], true) };
   }
 
   private calendar(name: string, c: Obj): Calendar {
     const base: Path = ['calendars', name];
     // A list of hours lines is parsed line by line so each error keeps its own position.
+    const before = this.diagnostics.length;
     const hours = Array.isArray(c.hours)
       ? this.hoursList(base, c.hours.map(String))
       : (this.parse([...base, 'hours'], String(c.hours ?? ''), parseWeeklyHours) ?? { kind: 'weekly' as const, groups: [], span: this.at.span([...base, 'hours']) });
+    const hoursInvalid = this.diagnostics.length > before;
     const calendar: Calendar = {
       name,
       span: this.at.span(base, true),
@@ -233,16 +249,21 @@ export class PolicyReader {
         };
       }),
     };
+    if (hoursInvalid) calendar.hoursInvalid = true;
     if (typeof c.timezone === 'string') calendar.timezone = { name: c.timezone, span: this.at.span([...base, 'timezone']) };
     if (typeof c.timezoneFact === 'string') calendar.timezoneFact = this.named([...base, 'timezoneFact'], c.timezoneFact);
     if (c.holidays !== undefined) {
       const h = obj(c.holidays);
       calendar.holidays = {
         country: String(h.country),
+        countrySpan: this.at.span([...base, 'holidays', 'country']),
         types: Array.isArray(h.types) ? h.types.map(String) : ['public'],
         span: this.at.span([...base, 'holidays']),
       };
-      if (typeof h.region === 'string') calendar.holidays.region = h.region;
+      if (typeof h.region === 'string') {
+        calendar.holidays.region = h.region;
+        calendar.holidays.regionSpan = this.at.span([...base, 'holidays', 'region']);
+      }
     }
     return calendar;
   }
@@ -258,7 +279,12 @@ export class PolicyReader {
   }
 
   private denyRule(r: Obj, path: Path): DenyRule {
-    const rule: DenyRule = { code: String(r.deny), when: this.expr([...path, 'when'], String(r.when)), span: this.at.span(path) };
+    const rule: DenyRule = {
+      code: String(r.deny),
+      idSpan: this.at.span([...path, 'deny']),
+      when: this.expr([...path, 'when'], String(r.when)),
+      span: this.at.span(path),
+    };
     if (typeof r.message === 'string') rule.message = r.message;
     return rule;
   }
@@ -275,8 +301,8 @@ export class PolicyReader {
         const rule = obj(r);
         const path: Path = ['channels', 'rules', i];
         return {
-          ...(typeof rule.id === 'string' ? { id: rule.id } : {}),
-          ...(typeof rule.when === 'string' ? { when: this.expr([...path, 'when'], rule.when) } : {}),
+          ...this.id(rule, path),
+          ...this.when(rule, path),
           allow: arr(rule.allow).map((a, j) => this.named([...path, 'allow', j], a)),
           span: this.at.span(path),
         };
@@ -294,7 +320,7 @@ export class PolicyReader {
         const rule = obj(r);
         const path: Path = ['priority', 'rules', i];
         return {
-          ...(typeof rule.id === 'string' ? { id: rule.id } : {}),
+          ...this.id(rule, path),
           when: this.expr([...path, 'when'], String(rule.when)),
           priority: this.named([...path, 'priority'], rule.priority),
           span: this.at.span(path),
@@ -369,8 +395,8 @@ export class PolicyReader {
             const rulePath = [...path, i];
             return {
               ...this.targets(rulePath, rule),
-              ...(typeof rule.id === 'string' ? { id: rule.id } : {}),
-              ...(typeof rule.when === 'string' ? { when: this.expr([...rulePath, 'when'], rule.when) } : {}),
+              ...this.id(rule, rulePath),
+              ...this.when(rule, rulePath),
               span: this.at.span(rulePath),
             };
           }),
@@ -390,8 +416,7 @@ export class PolicyReader {
         const path: Path = ['billing', 'plans', i];
         const rate = this.parse([...path, 'rate'], String(plan.rate), parseRate);
         if (!rate) return [];
-        const result: BillingPlan = { id: String(plan.id), rate, span: this.at.span(path) };
-        if (typeof plan.when === 'string') result.when = this.expr([...path, 'when'], plan.when);
+        const result: BillingPlan = { id: String(plan.id), idSpan: this.at.span([...path, 'id']), rate, span: this.at.span(path), ...this.when(plan, path) };
         if (typeof plan.minimum === 'string') {
           const d = this.parse([...path, 'minimum'], plan.minimum, parseDuration);
           if (d) result.minimum = d;
@@ -435,19 +460,23 @@ export class PolicyReader {
   }
 
   private grant(g: Obj, path: Path): Grant {
-    const grant: Grant = { id: String(g.id), span: this.at.span(path) };
-    if (typeof g.when === 'string') grant.when = this.expr([...path, 'when'], g.when);
+    const grant: Grant = { id: String(g.id), idSpan: this.at.span([...path, 'id']), span: this.at.span(path), ...this.when(g, path) };
     if (typeof g.message === 'string') grant.message = g.message;
     return grant;
   }
 
   private test(t: Obj, path: Path): PolicyTest {
     const facts = obj(t.facts);
+    const expect = obj(t.expect);
     const test: PolicyTest = {
       name: String(t.name),
+      idSpan: this.at.span([...path, 'name']),
       facts,
-      factSpans: Object.fromEntries(Object.keys(facts).map((k) => [k, this.at.span([...path, 'facts', k], true)])),
-      expect: obj(t.expect),
+      factSpans: Object.fromEntries(
+        Object.keys(facts).map((k) => [k, { key: this.at.span([...path, 'facts', k], true), value: this.at.span([...path, 'facts', k]) }]),
+      ),
+      expect,
+      expectSpans: Object.fromEntries(Object.keys(expect).map((k) => [k, this.at.span([...path, 'expect', k], true)])),
       span: this.at.span(path),
     };
     if (typeof t.now === 'string') test.now = t.now;

@@ -4,7 +4,9 @@
 
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: "a name like 'premium' or 'P1'" };
 const factName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: "a fact name like 'openedAt'" };
-const expression = { type: 'string', minLength: 1, description: `a condition like 'tier == "premium" or trial'` };
+const expression = { type: 'string', minLength: 1, description: "an expression like 'if trial then \"premium\" else tier'" };
+/** Conditions may also be a bare YAML `true` or `false`. */
+const condition = { type: ['string', 'boolean'], minLength: 1, description: `a condition like 'tier == "premium" or trial'` };
 const duration = { type: 'string', minLength: 1, description: "a duration like '15 minutes' or '3 business days'" };
 const percent = { type: 'string', minLength: 1, description: "a percentage like '22%'" };
 const money = { type: 'string', minLength: 1, description: "an amount like '112.00 EUR'" };
@@ -14,7 +16,7 @@ const names = { type: 'array', items: name, minItems: 1, description: 'a list of
 
 const rule = (fields: Record<string, unknown>, required: string[]) => ({
   type: 'object',
-  properties: { when: expression, note: text, ...fields },
+  properties: { when: condition, note: text, ...fields },
   required,
   additionalProperties: false,
 });
@@ -64,7 +66,7 @@ export const policySchema = {
           required: { type: 'boolean', description: 'true or false' },
           description: text,
         },
-        if: { properties: { type: { const: 'enum' } } },
+        if: { properties: { type: { const: 'enum' } }, required: ['type'] },
         then: { required: ['values'] },
       },
     },
@@ -72,7 +74,7 @@ export const policySchema = {
       type: 'object',
       description: 'facts computed from other facts, by name',
       propertyNames: factName,
-      additionalProperties: expression,
+      additionalProperties: condition,
     },
     priorities: { ...names, description: 'the priority levels, most urgent first' },
     tiers: {
