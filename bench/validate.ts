@@ -45,7 +45,11 @@ const helpMs = timeProcess([spe, '--help']);
 const validateColdMs = timeProcess([spe, 'validate', join(root, 'policies')]);
 
 const rows: [string, string, string][] = [
-  [`validate a ${lines}-line policy (loaded)`, `${validateMs.toFixed(2)} ms`, `${(validateMs / yamlMs).toFixed(2)}× YAML parse alone (${yamlMs.toFixed(2)} ms)`],
+  [
+    `validate a ${lines}-line policy (loaded)`,
+    `${validateMs.toFixed(2)} ms`,
+    `${(validateMs / yamlMs).toFixed(2)}× YAML parse alone (${yamlMs.toFixed(2)} ms)`,
+  ],
   ['spe --help, cold', `${helpMs.toFixed(0)} ms`, `${(helpMs / nodeMs).toFixed(2)}× node -e 0 (${nodeMs.toFixed(0)} ms)`],
   ['spe validate policies/, cold', `${validateColdMs.toFixed(0)} ms`, `${(validateColdMs / nodeMs).toFixed(2)}× node -e 0`],
 ];

@@ -50,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!load) {
     const known = Object.keys(COMMANDS);
     const near = known.find((k) => k.startsWith(command.slice(0, 3)));
-    process.stderr.write(`spe: unknown command '${command}'${near ? ` — did you mean '${near}'?` : ''}\nRun 'spe --help' for the list of commands.\n`);
+    process.stderr.write(
+      `spe: unknown command '${command}'${near ? ` — did you mean '${near}'?` : ''}\nRun 'spe --help' for the list of commands.\n`,
+    );
     return EXIT.usage;
   }
   const module = await load();

@@ -33,7 +33,8 @@ export async function run(args: string[]): Promise<number> {
   void positionals;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`'${values.port}' is not a port number`);
-  if (!existsSync(values.policies) || !statSync(values.policies).isDirectory()) throw new UsageError(`'${values.policies}' is not a folder`);
+  if (!existsSync(values.policies) || !statSync(values.policies).isDirectory())
+    throw new UsageError(`'${values.policies}' is not a folder`);
   let server;
   try {
     server = await serve({ host: values.host, port, policiesDir: values.policies });

@@ -116,7 +116,10 @@ interface Options {
 
 function counts(results: FileResult[]): { errors: number; warnings: number } {
   const all = results.flatMap((r) => r.diagnostics);
-  return { errors: all.filter((d) => d.severity === 'error').length, warnings: all.filter((d) => d.severity === 'warning').length };
+  return {
+    errors: all.filter((d) => d.severity === 'error').length,
+    warnings: all.filter((d) => d.severity === 'warning').length,
+  };
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -157,7 +157,12 @@ class Scope {
           this.reportedUnknown.add(name);
           const hint = didYouMean(name, this.names());
           this.report(
-            diagnostic('expr.unknown-fact', e.span, `unknown fact '${name}'${hint ? ` — ${hint}` : ''}`, hint ? undefined : 'declare it under facts: or derived:'),
+            diagnostic(
+              'expr.unknown-fact',
+              e.span,
+              `unknown fact '${name}'${hint ? ` — ${hint}` : ''}`,
+              hint ? undefined : 'declare it under facts: or derived:',
+            ),
           );
         }
         return UNKNOWN;
@@ -168,14 +173,26 @@ class Scope {
         if (!fn) {
           const hint = didYouMean(e.name, Object.keys(FUNCTIONS));
           this.report(
-            diagnostic('expr.unknown-function', e.nameSpan, `unknown function '${e.name}'`, hint ?? `functions: ${Object.keys(FUNCTIONS).join(', ')}`),
+            diagnostic(
+              'expr.unknown-function',
+              e.nameSpan,
+              `unknown function '${e.name}'`,
+              hint ?? `functions: ${Object.keys(FUNCTIONS).join(', ')}`,
+            ),
           );
           return UNKNOWN;
         }
         const [min, max] = fn.arity;
         if (args.length < min || args.length > max) {
           const n = min === max ? `${min}` : `${min} to ${max}`;
-          this.report(diagnostic('expr.type-mismatch', e.span, `${e.name} takes ${n} argument${max === 1 ? '' : 's'}, not ${args.length}`, fn.doc));
+          this.report(
+            diagnostic(
+              'expr.type-mismatch',
+              e.span,
+              `${e.name} takes ${n} argument${max === 1 ? '' : 's'}, not ${args.length}`,
+              fn.doc,
+            ),
+          );
           return UNKNOWN;
         }
         return fn.check(args, (i, message) =>
@@ -187,7 +204,9 @@ class Scope {
         const first = items.find((i) => i.t !== 'unknown');
         items.forEach((t, i) => {
           if (first && !compatible(first, t)) {
-            this.report(diagnostic('expr.type-mismatch', e.items[i]!.span, `this list mixes ${typeWords(first)} with ${typeWords(t)}`));
+            this.report(
+              diagnostic('expr.type-mismatch', e.items[i]!.span, `this list mixes ${typeWords(first)} with ${typeWords(t)}`),
+            );
           }
         });
         return { t: 'list', item: first ?? UNKNOWN };
@@ -205,8 +224,19 @@ class Scope {
         const right = this.typeOf(e.right);
         if (!compatible(left, right)) {
           this.report(diagnostic('expr.type-mismatch', e.span, `cannot compare ${typeWords(left)} with ${typeWords(right)}`));
-        } else if (e.op !== '==' && e.op !== '!=' && !['number', 'date', 'datetime', 'unknown', 'null'].includes(left.t === 'unknown' ? right.t : left.t)) {
-          this.report(diagnostic('expr.type-mismatch', e.span, `'${e.op}' orders numbers and dates, not ${typeWords(left)}`, "use '==' or '!='"));
+        } else if (
+          e.op !== '==' &&
+          e.op !== '!=' &&
+          !['number', 'date', 'datetime', 'unknown', 'null'].includes(left.t === 'unknown' ? right.t : left.t)
+        ) {
+          this.report(
+            diagnostic(
+              'expr.type-mismatch',
+              e.span,
+              `'${e.op}' orders numbers and dates, not ${typeWords(left)}`,
+              "use '==' or '!='",
+            ),
+          );
         }
         this.enumValue(left, e.right);
         this.enumValue(right, e.left);
@@ -217,9 +247,13 @@ class Scope {
         const left = this.typeOf(e.left);
         const right = this.typeOf(e.right);
         if (right.t !== 'list' && right.t !== 'unknown') {
-          this.report(diagnostic('expr.type-mismatch', e.right.span, `'in' needs a list like ["a", "b"], not ${typeWords(right)}`));
+          this.report(
+            diagnostic('expr.type-mismatch', e.right.span, `'in' needs a list like ["a", "b"], not ${typeWords(right)}`),
+          );
         } else if (right.t === 'list' && !compatible(left, right.item)) {
-          this.report(diagnostic('expr.type-mismatch', e.span, `cannot look for ${typeWords(left)} in a list of ${typeWords(right.item)}`));
+          this.report(
+            diagnostic('expr.type-mismatch', e.span, `cannot look for ${typeWords(left)} in a list of ${typeWords(right.item)}`),
+          );
         }
         if (e.right.kind === 'list') for (const item of e.right.items) this.enumValue(left, item);
         return BOOLEAN;
@@ -246,7 +280,12 @@ class Scope {
     const t = this.typeOf(e);
     if (t.t !== 'boolean' && t.t !== 'unknown') {
       this.report(
-        diagnostic('expr.type-mismatch', e.span, `${where} needs true or false, but this is ${typeWords(t)}`, 'compare it, e.g. tier == "premium"'),
+        diagnostic(
+          'expr.type-mismatch',
+          e.span,
+          `${where} needs true or false, but this is ${typeWords(t)}`,
+          'compare it, e.g. tier == "premium"',
+        ),
       );
     }
   }
@@ -261,7 +300,9 @@ class Scope {
     const name = e.path[0]!;
     if (otherType?.t !== 'enum' || !otherType.values.includes(name) || this.reportedUnknown.has(name)) return;
     this.reportedUnknown.add(name);
-    this.report(diagnostic('expr.unknown-fact', e.span, `'${name}' is not a fact`, `to compare with the value, quote it: "${name}"`));
+    this.report(
+      diagnostic('expr.unknown-fact', e.span, `'${name}' is not a fact`, `to compare with the value, quote it: "${name}"`),
+    );
   }
 
   /** A string literal compared with an enum must be one of its values. */
@@ -269,7 +310,8 @@ class Scope {
     if (type.t !== 'enum' || other.kind !== 'literal' || other.type !== 'string') return;
     const value = String(other.value);
     if (type.values.includes(value)) return;
-    const code: DiagnosticCode = type.kind === 'tier' ? 'policy.unknown-tier' : type.kind === 'priority' ? 'policy.unknown-priority' : 'expr.unknown-value';
+    const code: DiagnosticCode =
+      type.kind === 'tier' ? 'policy.unknown-tier' : type.kind === 'priority' ? 'policy.unknown-priority' : 'expr.unknown-value';
     const hint = didYouMean(value, type.values);
     const message =
       type.values.length === 0
@@ -283,14 +325,28 @@ class Scope {
 
 function unknownName(report: Report, code: DiagnosticCode, what: string, n: Named, known: string[], declareIn: string): void {
   const hint = didYouMean(n.name, known);
-  report(diagnostic(code, n.span, `unknown ${what} '${n.name}'${hint ? ` — ${hint}` : ''}`, hint ? undefined : `declare it in ${declareIn} (known: ${known.join(', ') || 'none'})`));
+  report(
+    diagnostic(
+      code,
+      n.span,
+      `unknown ${what} '${n.name}'${hint ? ` — ${hint}` : ''}`,
+      hint ? undefined : `declare it in ${declareIn} (known: ${known.join(', ') || 'none'})`,
+    ),
+  );
 }
 
 /** `'medium' is not a value of 'urgency' (high, low)` */
 function unknownValue(report: Report, n: Named, f: FactDecl): void {
   const values = f.values ?? [];
   const hint = didYouMean(n.name, values);
-  report(diagnostic('expr.unknown-value', n.span, `'${n.name}' is not a value of '${f.name}' (${values.join(', ')})`, hint ?? `add it to the values of fact '${f.name}'`));
+  report(
+    diagnostic(
+      'expr.unknown-value',
+      n.span,
+      `'${n.name}' is not a value of '${f.name}' (${values.join(', ')})`,
+      hint ?? `add it to the values of fact '${f.name}'`,
+    ),
+  );
 }
 
 /** Names written where `known` names were expected, each paired with the known name it is closest to. */
@@ -317,14 +373,24 @@ function duplicates<T extends Identified>(items: T[], key: (t: T) => string | un
     const first = seen.get(k);
     if (first) {
       const at = first.idSpan ?? first.span;
-      report(diagnostic('policy.duplicate-id', item.idSpan ?? item.span, `${what} '${k}' is defined twice (first at line ${at.line})`, 'give each a name of its own'));
+      report(
+        diagnostic(
+          'policy.duplicate-id',
+          item.idSpan ?? item.span,
+          `${what} '${k}' is defined twice (first at line ${at.line})`,
+          'give each a name of its own',
+        ),
+      );
     } else seen.set(k, item);
   }
 }
 
 /** Whether a JS value fits a fact declaration; a message saying why not otherwise. */
 export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCode; message: string; hint?: string } | undefined {
-  const bad = (what: string) => ({ code: 'expr.type-mismatch' as const, message: `fact '${f.name}' should be ${what}, not ${JSON.stringify(value)}` });
+  const bad = (what: string) => ({
+    code: 'expr.type-mismatch' as const,
+    message: `fact '${f.name}' should be ${what}, not ${JSON.stringify(value)}`,
+  });
   switch (f.type) {
     case 'string':
       return typeof value === 'string' ? undefined : bad('text');
@@ -342,11 +408,21 @@ export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCod
       if (typeof value === 'string' && isTimeZone(value)) return undefined;
       if (typeof value !== 'string') return bad('an IANA time zone like Europe/Rome');
       const hint = didYouMean(value, Intl.supportedValuesOf('timeZone'));
-      return { code: 'calendar.unknown-timezone', message: `fact '${f.name}': unknown time zone '${value}'`, hint: hint ?? "use an IANA name like 'Europe/Rome'" };
+      return {
+        code: 'calendar.unknown-timezone',
+        message: `fact '${f.name}': unknown time zone '${value}'`,
+        hint: hint ?? "use an IANA name like 'Europe/Rome'",
+      };
     }
     case 'intervals':
       return Array.isArray(value) &&
-        value.every((v) => v !== null && typeof v === 'object' && isDateTime((v as { from?: unknown }).from) && isDateTime((v as { to?: unknown }).to))
+        value.every(
+          (v) =>
+            v !== null &&
+            typeof v === 'object' &&
+            isDateTime((v as { from?: unknown }).from) &&
+            isDateTime((v as { to?: unknown }).to),
+        )
         ? undefined
         : bad('a list of {from, to} dates and times');
     case 'enum': {
@@ -366,7 +442,12 @@ export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCod
 }
 
 function isDateTime(v: unknown): boolean {
-  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && isRealDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v));
+  return (
+    typeof v === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) &&
+    isRealDate(v.slice(0, 10)) &&
+    !Number.isNaN(Date.parse(v))
+  );
 }
 
 let zones: Set<string> | undefined;
@@ -443,7 +524,9 @@ function checkDerived({ policy, scope, report }: Context): void {
   const derived = new Map(policy.derived.map((d) => [d.name, d]));
   for (const d of policy.derived) {
     if (policy.facts.some((f) => f.name === d.name)) {
-      report(diagnostic('policy.duplicate-id', d.span, `'${d.name}' is both a fact and a derived fact`, 'rename the derived fact'));
+      report(
+        diagnostic('policy.duplicate-id', d.span, `'${d.name}' is both a fact and a derived fact`, 'rename the derived fact'),
+      );
     }
   }
   // Type derived facts in dependency order; a circle is reported once, at its first member.
@@ -457,7 +540,9 @@ function checkDerived({ policy, scope, report }: Context): void {
         diagnostic(
           'derived.cycle',
           d.span,
-          circle.length === 2 ? `derived fact '${name}' is computed from itself` : `derived facts depend on each other in a circle: ${circle.join(' → ')}`,
+          circle.length === 2
+            ? `derived fact '${name}' is computed from itself`
+            : `derived facts depend on each other in a circle: ${circle.join(' → ')}`,
           'compute it from given facts only',
         ),
       );
@@ -487,7 +572,14 @@ function readsThrough(e: Expr, policy: Policy, seen = new Set<string>()): Set<st
 function checkDecisionOrder({ policy, report }: Context): void {
   const circular = (e: Expr, what: 'tier' | 'priority', where: string) => {
     if (isBroken(e) || !readsThrough(e, policy).has(`decision.${what}`)) return;
-    report(diagnostic('derived.cycle', e.span, `${where} reads decision.${what}, which it decides`, `decide the ${what} from ticket facts only`));
+    report(
+      diagnostic(
+        'derived.cycle',
+        e.span,
+        `${where} reads decision.${what}, which it decides`,
+        `decide the ${what} from ticket facts only`,
+      ),
+    );
   };
   if (policy.tiers && !policy.tiers.ofDefaulted) circular(policy.tiers.of, 'tier', "the tier ('tiers.of')");
   for (const r of policy.priority?.rules ?? []) circular(r.when, 'priority', 'this priority rule');
@@ -555,13 +647,25 @@ function checkConditions({ policy, scope }: Context): void {
 function checkTiers({ policy, scope, report, tiers, facts }: Context): void {
   if (!policy.tiers) {
     for (const t of policy.sla) {
-      report(diagnostic('policy.unknown-tier', t.tier.span, `the SLA names tier '${t.tier.name}' but the policy declares no tiers`, 'add tiers: { levels: [...] }'));
+      report(
+        diagnostic(
+          'policy.unknown-tier',
+          t.tier.span,
+          `the SLA names tier '${t.tier.name}' but the policy declares no tiers`,
+          'add tiers: { levels: [...] }',
+        ),
+      );
     }
     return;
   }
   if (policy.tiers.ofDefaulted && !facts.has('tier')) {
     report(
-      diagnostic('expr.unknown-fact', policy.tiers.span, "tiers has no 'of:' to say which tier a ticket is in, and there is no fact named 'tier'", "add of: with the fact or expression that gives the tier, e.g. of: plan"),
+      diagnostic(
+        'expr.unknown-fact',
+        policy.tiers.span,
+        "tiers has no 'of:' to say which tier a ticket is in, and there is no fact named 'tier'",
+        'add of: with the fact or expression that gives the tier, e.g. of: plan',
+      ),
     );
     return;
   }
@@ -577,15 +681,24 @@ function checkTiers({ policy, scope, report, tiers, facts }: Context): void {
       if (t.t === 'enum') {
         const extra = t.values.filter((v) => !tiers.includes(v));
         if (extra.length) {
-          report(diagnostic('policy.unknown-tier', r.span, `'${r.kind === 'fact' ? r.path.join('.') : 'this'}' can be ${extra.join(', ')}, which ${extra.length === 1 ? 'is not a tier' : 'are not tiers'}`, `tiers: ${tiers.join(', ')}`));
+          report(
+            diagnostic(
+              'policy.unknown-tier',
+              r.span,
+              `'${r.kind === 'fact' ? r.path.join('.') : 'this'}' can be ${extra.join(', ')}, which ${extra.length === 1 ? 'is not a tier' : 'are not tiers'}`,
+              `tiers: ${tiers.join(', ')}`,
+            ),
+          );
         }
       } else if (t.t !== 'unknown' && t.t !== 'string') {
         report(diagnostic('expr.type-mismatch', r.span, `a tier is a name, but this is ${typeWords(t)}`));
       }
     }
   }
-  for (const t of policy.sla) if (!tiers.includes(t.tier.name)) unknownName(report, 'policy.unknown-tier', 'tier', t.tier, tiers, 'tiers.levels');
-  for (const b of policy.channels?.byTier ?? []) if (!tiers.includes(b.tier.name)) unknownName(report, 'policy.unknown-tier', 'tier', b.tier, tiers, 'tiers.levels');
+  for (const t of policy.sla)
+    if (!tiers.includes(t.tier.name)) unknownName(report, 'policy.unknown-tier', 'tier', t.tier, tiers, 'tiers.levels');
+  for (const b of policy.channels?.byTier ?? [])
+    if (!tiers.includes(b.tier.name)) unknownName(report, 'policy.unknown-tier', 'tier', b.tier, tiers, 'tiers.levels');
 }
 
 function checkPriority({ policy, report, priorities, facts }: Context): void {
@@ -598,14 +711,28 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
     const f = facts.get(n.name);
     if (!f) {
       const hint = didYouMean(n.name, facts.keys());
-      report(diagnostic('expr.unknown-fact', n.span, `unknown fact '${n.name}'${hint ? ` — ${hint}` : ''}`, hint ? undefined : `declare the ${role} under facts:`));
+      report(
+        diagnostic(
+          'expr.unknown-fact',
+          n.span,
+          `unknown fact '${n.name}'${hint ? ` — ${hint}` : ''}`,
+          hint ? undefined : `declare the ${role} under facts:`,
+        ),
+      );
     }
     return f;
   };
   const enumFact = (n: Named, role: string): FactDecl | undefined => {
     const f = fact(n, role);
     if (f && f.type !== 'enum') {
-      report(diagnostic('expr.type-mismatch', n.span, `the ${role} '${n.name}' must be an enum fact (it is ${f.type})`, 'give it type: enum and values'));
+      report(
+        diagnostic(
+          'expr.type-mismatch',
+          n.span,
+          `the ${role} '${n.name}' must be an enum fact (it is ${f.type})`,
+          'give it type: enum and values',
+        ),
+      );
       return undefined;
     }
     return f;
@@ -618,7 +745,14 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
     const f = fact(n, role);
     for (const v of f?.type === 'enum' ? (f.values ?? []) : []) {
       if (!priorities.includes(v)) {
-        report(diagnostic('policy.unknown-priority', n.span, `fact '${n.name}' can be '${v}', which is not a priority level`, `priorities: ${priorities.join(', ')}`));
+        report(
+          diagnostic(
+            'policy.unknown-priority',
+            n.span,
+            `fact '${n.name}' can be '${v}', which is not a priority level`,
+            `priorities: ${priorities.join(', ')}`,
+          ),
+        );
       }
     }
   }
@@ -632,10 +766,20 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
       const values = f.values ?? [];
       for (const row of lookup.table) if (!values.includes(row.value.name)) unknownValue(report, row.value, f);
       // A misspelt value is reported once, as misspelt, not also as missing.
-      const meant = nearMisses(lookup.table.map((r) => r.value.name), values);
+      const meant = nearMisses(
+        lookup.table.map((r) => r.value.name),
+        values,
+      );
       const missing = values.filter((v) => !lookup.table.some((row) => row.value.name === v) && !meant.has(v));
       if (missing.length) {
-        report(diagnostic('table.incomplete', lookup.span, `the lookup table has no priority for ${f.name} ${missing.map((m) => `'${m}'`).join(', ')}`, 'add a line for each value'));
+        report(
+          diagnostic(
+            'table.incomplete',
+            lookup.span,
+            `the lookup table has no priority for ${f.name} ${missing.map((m) => `'${m}'`).join(', ')}`,
+            'add a line for each value',
+          ),
+        );
       }
     }
   }
@@ -649,16 +793,27 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
       const cols = colFact.values ?? [];
       for (const r of m.rowSpans) if (!rows.includes(r.name)) unknownValue(report, r, rowFact);
       for (const c of m.cells) if (!cols.includes(c.column.name)) unknownValue(report, c.column, colFact);
-      const meantRows = nearMisses(m.rowSpans.map((r) => r.name), rows);
+      const meantRows = nearMisses(
+        m.rowSpans.map((r) => r.name),
+        rows,
+      );
       const missing: string[] = [];
       for (const r of rows) {
         if (meantRows.has(r)) continue;
         const written = m.cells.filter((x) => x.row.name === r).map((x) => x.column.name);
         const meantCols = nearMisses(written, cols);
-        for (const c of cols) if (!written.includes(c) && !meantCols.has(c)) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
+        for (const c of cols)
+          if (!written.includes(c) && !meantCols.has(c)) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
       }
       if (missing.length) {
-        report(diagnostic('table.incomplete', m.span, `the matrix has no priority for ${missing.slice(0, 4).join('; ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`, 'give every row a cell for every column'));
+        report(
+          diagnostic(
+            'table.incomplete',
+            m.span,
+            `the matrix has no priority for ${missing.slice(0, 4).join('; ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`,
+            'give every row a cell for every column',
+          ),
+        );
       }
     }
   }
@@ -688,7 +843,10 @@ function cellTargets(cell: SlaCell): (SlaTargets & { span?: Span })[] {
   return cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
 }
 
-function eachTarget(policy: Policy, visit: (d: Duration, calendar: Named | undefined, tier: Policy['sla'][number]) => void): void {
+function eachTarget(
+  policy: Policy,
+  visit: (d: Duration, calendar: Named | undefined, tier: Policy['sla'][number]) => void,
+): void {
   for (const tier of policy.sla) {
     for (const { cell } of tier.cells) {
       for (const t of cellTargets(cell)) {
@@ -701,13 +859,23 @@ function eachTarget(policy: Policy, visit: (d: Duration, calendar: Named | undef
 function checkSla({ policy, report, priorities, calendars }: Context): void {
   const names = [...calendars.keys()];
   for (const tier of policy.sla) {
-    if (tier.calendar && !calendars.has(tier.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', tier.calendar, names, 'calendars:');
+    if (tier.calendar && !calendars.has(tier.calendar.name))
+      unknownName(report, 'policy.unknown-calendar', 'calendar', tier.calendar, names, 'calendars:');
     for (const { priority, cell } of tier.cells) {
-      if (!priorities.includes(priority.name)) unknownName(report, 'policy.unknown-priority', 'priority', priority, priorities, 'priorities');
+      if (!priorities.includes(priority.name))
+        unknownName(report, 'policy.unknown-priority', 'priority', priority, priorities, 'priorities');
       for (const t of cellTargets(cell)) {
-        if (t.calendar && !calendars.has(t.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', t.calendar, names, 'calendars:');
+        if (t.calendar && !calendars.has(t.calendar.name))
+          unknownName(report, 'policy.unknown-calendar', 'calendar', t.calendar, names, 'calendars:');
         if (!t.response && !t.resolution && !t.invalid) {
-          report(diagnostic('sla.missing-target', t.span ?? cell.span, `the ${priority.name} target of tier '${tier.tier.name}' sets neither response nor resolution`, "add response: or write 'best-effort'"));
+          report(
+            diagnostic(
+              'sla.missing-target',
+              t.span ?? cell.span,
+              `the ${priority.name} target of tier '${tier.tier.name}' sets neither response nor resolution`,
+              "add response: or write 'best-effort'",
+            ),
+          );
         }
       }
     }
@@ -717,18 +885,29 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
     const missing = priorities.filter((p) => !written.includes(p) && !meant.has(p));
     if (missing.length) {
       report(
-        diagnostic('sla.missing-target', tier.tier.span, `tier '${tier.tier.name}' promises an SLA but has no target for ${missing.join(', ')}`, `add ${missing[0]}: { response: … } or ${missing[0]}: best-effort`),
+        diagnostic(
+          'sla.missing-target',
+          tier.tier.span,
+          `tier '${tier.tier.name}' promises an SLA but has no target for ${missing.join(', ')}`,
+          `add ${missing[0]}: { response: … } or ${missing[0]}: best-effort`,
+        ),
       );
     }
   }
   // Business time needs a calendar: reported once per tier, at its first such target.
   const reported = new Set<string>();
   eachTarget(policy, (d, calendar, tier) => {
-    if (d.calendar && !calendars.has(d.calendar.name)) unknownName(report, 'policy.unknown-calendar', 'calendar', d.calendar, names, 'calendars:');
+    if (d.calendar && !calendars.has(d.calendar.name))
+      unknownName(report, 'policy.unknown-calendar', 'calendar', d.calendar, names, 'calendars:');
     if (d.business && !calendar && !reported.has(tier.tier.name)) {
       reported.add(tier.tier.name);
       report(
-        diagnostic('policy.unknown-calendar', d.span, `'${fmtDuration(d)}' counts business time, but tier '${tier.tier.name}' names no calendar`, `add calendar: to tier '${tier.tier.name}', or write '${fmtDuration(d)} in <calendar>'`),
+        diagnostic(
+          'policy.unknown-calendar',
+          d.span,
+          `'${fmtDuration(d)}' counts business time, but tier '${tier.tier.name}' names no calendar`,
+          `add calendar: to tier '${tier.tier.name}', or write '${fmtDuration(d)} in <calendar>'`,
+        ),
       );
     }
   });
@@ -807,7 +986,12 @@ function checkOrderedRules(rules: { when?: Expr; span: Span }[], what: string, r
     const shadow = earlier.find((e) => e.set === 'always' || (set !== 'always' && [...e.set].every((k) => set.has(k))));
     if (shadow) {
       report(
-        warning('rule.unreachable', r.span, `${what} ${i + 1} can never apply: the rule at line ${shadow.line} matches every ticket it would match, and comes first`, 'remove it, or move it above the broader rule'),
+        warning(
+          'rule.unreachable',
+          r.span,
+          `${what} ${i + 1} can never apply: the rule at line ${shadow.line} matches every ticket it would match, and comes first`,
+          'remove it, or move it above the broader rule',
+        ),
       );
     }
     earlier.push({ set, line: r.span.line });
@@ -818,7 +1002,8 @@ function checkReachability({ policy, report }: Context): void {
   checkOrderedRules(policy.priority?.rules ?? [], 'priority rule', report);
   checkOrderedRules(policy.channels?.rules ?? [], 'channel rule', report);
   checkOrderedRules(policy.billing?.plans ?? [], 'billing plan', report);
-  for (const tier of policy.sla) for (const { cell } of tier.cells) if (cell.kind === 'rules') checkOrderedRules(cell.rules, 'SLA rule', report);
+  for (const tier of policy.sla)
+    for (const { cell } of tier.cells) if (cell.kind === 'rules') checkOrderedRules(cell.rules, 'SLA rule', report);
 }
 
 /** Empty and overlapping intervals among the ranges of some days (`days` names them in messages). */
@@ -830,7 +1015,12 @@ function checkIntervals(perDay: Map<string, TimeRangeLike[]>, report: Report): v
       if (r.end > r.start || checkedEmpty.has(r)) continue;
       checkedEmpty.add(r);
       report(
-        diagnostic('calendar.empty-interval', r.span, `the interval ${fmtRange(r)} is empty: it ends ${r.end === r.start ? 'when' : 'before'} it starts`, 'write the earlier time first; to stay open past midnight, split it at 24:00'),
+        diagnostic(
+          'calendar.empty-interval',
+          r.span,
+          `the interval ${fmtRange(r)} is empty: it ends ${r.end === r.start ? 'when' : 'before'} it starts`,
+          'write the earlier time first; to stay open past midnight, split it at 24:00',
+        ),
       );
     }
     const sorted = all.filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
@@ -847,7 +1037,14 @@ function checkIntervals(perDay: Map<string, TimeRangeLike[]>, report: Report): v
   for (const { a, b, days } of overlaps.values()) {
     const later = a.span.offset > b.span.offset ? a : b;
     const earlier = later === a ? b : a;
-    report(diagnostic('calendar.overlap', later.span, `on ${days.join(', ')}, ${fmtRange(later)} overlaps ${fmtRange(earlier)}`, 'merge them into one interval'));
+    report(
+      diagnostic(
+        'calendar.overlap',
+        later.span,
+        `on ${days.join(', ')}, ${fmtRange(later)} overlaps ${fmtRange(earlier)}`,
+        'merge them into one interval',
+      ),
+    );
   }
 }
 
@@ -857,29 +1054,61 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
   for (const c of policy.calendars) {
     if (c.hours.kind === 'weekly' && !c.hoursInvalid) {
       const groups = c.hours.groups;
-      checkIntervals(new Map(WEEKDAYS.map((d) => [d, groups.filter((g) => g.days.includes(d)).flatMap((g) => g.ranges)])), report);
-      if (groups.length === 0 && c.open.length === 0) report(diagnostic('calendar.empty-interval', c.span, `calendar '${c.name}' is never open`));
+      checkIntervals(
+        new Map(WEEKDAYS.map((d) => [d, groups.filter((g) => g.days.includes(d)).flatMap((g) => g.ranges)])),
+        report,
+      );
+      if (groups.length === 0 && c.open.length === 0)
+        report(diagnostic('calendar.empty-interval', c.span, `calendar '${c.name}' is never open`));
     }
     for (const o of c.open) checkIntervals(new Map([[o.date, o.ranges]]), report);
     if (c.timezone && !isTimeZone(c.timezone.name)) {
       const hint = didYouMean(c.timezone.name, Intl.supportedValuesOf('timeZone'));
-      report(diagnostic('calendar.unknown-timezone', c.timezone.span, `unknown time zone '${c.timezone.name}'`, hint ?? "use an IANA name like 'Europe/Rome'"));
+      report(
+        diagnostic(
+          'calendar.unknown-timezone',
+          c.timezone.span,
+          `unknown time zone '${c.timezone.name}'`,
+          hint ?? "use an IANA name like 'Europe/Rome'",
+        ),
+      );
     }
     if (c.timezoneFact) {
       const f = facts.get(c.timezoneFact.name);
       if (!f) unknownName(report, 'expr.unknown-fact', 'fact', c.timezoneFact, [...facts.keys()], 'facts:');
       else if (f.type !== 'timezone' && f.type !== 'string') {
-        report(diagnostic('expr.type-mismatch', c.timezoneFact.span, `fact '${f.name}' is ${f.type}, not a time zone`, 'give it type: timezone'));
+        report(
+          diagnostic(
+            'expr.type-mismatch',
+            c.timezoneFact.span,
+            `fact '${f.name}' is ${f.type}, not a time zone`,
+            'give it type: timezone',
+          ),
+        );
       }
     }
     if (c.timezone && c.timezoneFact) {
-      report(diagnostic('calendar.unknown-timezone', c.timezoneFact.span, `calendar '${c.name}' names both a time zone and a time zone fact`, 'keep one: the fact (with a default) when the zone is the customer’s'));
+      report(
+        diagnostic(
+          'calendar.unknown-timezone',
+          c.timezoneFact.span,
+          `calendar '${c.name}' names both a time zone and a time zone fact`,
+          'keep one: the fact (with a default) when the zone is the customer’s',
+        ),
+      );
     }
     // Dates and business hours are local times: they need a zone (a 24x7 calendar needs one only for its dates).
     const needsZone = c.hours.kind === 'weekly' || c.holidays !== undefined || c.closed.length > 0 || c.open.length > 0;
     if (!c.timezone && !c.timezoneFact && needsZone) {
       const what = c.hours.kind === 'weekly' ? 'business hours' : 'holidays or dates';
-      report(diagnostic('calendar.unknown-timezone', c.span, `calendar '${c.name}' has ${what} but no time zone`, 'add timezone: Europe/Rome (or timezoneFact: a fact)'));
+      report(
+        diagnostic(
+          'calendar.unknown-timezone',
+          c.span,
+          `calendar '${c.name}' has ${what} but no time zone`,
+          'add timezone: Europe/Rome (or timezoneFact: a fact)',
+        ),
+      );
     }
     for (const d of [...c.closed, ...c.open]) {
       if (!isRealDate(d.date)) report(diagnostic('schema.bad-value', d.span, `'${d.date}' is not a date on the calendar`));
@@ -890,7 +1119,14 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
       if (!(h.country in countries)) {
         const alias = COUNTRY_ALIASES[h.country.toUpperCase()];
         const hint = alias ? `did you mean '${alias}'?` : didYouMean(h.country, Object.keys(countries));
-        report(diagnostic('calendar.unknown-holidays', h.countrySpan, `no holiday data for country '${h.country}'`, hint ?? 'use an ISO 3166 code like IT or BR'));
+        report(
+          diagnostic(
+            'calendar.unknown-holidays',
+            h.countrySpan,
+            `no holiday data for country '${h.country}'`,
+            hint ?? 'use an ISO 3166 code like IT or BR',
+          ),
+        );
       } else if (h.region !== undefined) {
         const regions = options.holidays.regions(h.country);
         if (!(h.region in regions)) {
@@ -901,7 +1137,10 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
               'calendar.unknown-holidays',
               h.regionSpan ?? h.span,
               `no holiday data for region '${h.region}' of ${h.country}`,
-              hint ?? (known.length ? `regions: ${known.slice(0, 40).join(', ')}${known.length > 40 ? ', …' : ''}` : `${h.country} has no regions`),
+              hint ??
+                (known.length
+                  ? `regions: ${known.slice(0, 40).join(', ')}${known.length > 40 ? ', …' : ''}`
+                  : `${h.country} has no regions`),
             ),
           );
         }
@@ -915,7 +1154,12 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
     const lengths = [...new Set(dayLengths(cal).filter((l) => l > 0))];
     if (lengths.length > 1) {
       report(
-        diagnostic('calendar.uneven-days', d.span, `'${fmtDuration(d)}' is ambiguous: calendar '${cal.name}' has days of ${lengths.map(fmtMinutes).join(' and ')}`, 'state the target in business hours instead'),
+        diagnostic(
+          'calendar.uneven-days',
+          d.span,
+          `'${fmtDuration(d)}' is ambiguous: calendar '${cal.name}' has days of ${lengths.map(fmtMinutes).join(' and ')}`,
+          'state the target in business hours instead',
+        ),
       );
     }
   });
@@ -936,7 +1180,14 @@ function checkBilling({ policy, report, facts }: Context): void {
   const currency = (code: string, span: Span) => {
     if (known.has(code) || iso.has(code) || reported.has(code)) return;
     reported.add(code);
-    report(diagnostic('policy.unknown-currency', span, `unknown currency '${code}'`, didYouMean(code, [...known, ...iso]) ?? `declare it: billing.currencies: { ${code}: 0 }`));
+    report(
+      diagnostic(
+        'policy.unknown-currency',
+        span,
+        `unknown currency '${code}'`,
+        didYouMean(code, [...known, ...iso]) ?? `declare it: billing.currencies: { ${code}: 0 }`,
+      ),
+    );
   };
   for (const p of b.plans) currency(p.rate.money.currency, p.rate.money.currencySpan);
   for (const e of b.priceList) {
@@ -970,7 +1221,13 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
       const f = facts.get(name);
       if (!f) {
         const hint = didYouMean(name, facts.keys());
-        report(diagnostic('expr.unknown-fact', spans?.key ?? t.span, `test '${t.name}' gives unknown fact '${name}'${hint ? ` — ${hint}` : ''}`));
+        report(
+          diagnostic(
+            'expr.unknown-fact',
+            spans?.key ?? t.span,
+            `test '${t.name}' gives unknown fact '${name}'${hint ? ` — ${hint}` : ''}`,
+          ),
+        );
         continue;
       }
       const problem = value === null ? undefined : valueProblem(f, value);
@@ -982,7 +1239,14 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
       const pattern = DECISION_FIELDS[head];
       if (!pattern || !pattern.test(rest.length ? `.${rest.join('.')}` : '')) {
         const hint = didYouMean(head, Object.keys(DECISION_FIELDS));
-        report(diagnostic('schema.unknown-field', span, `test '${t.name}' expects '${path}', which is not a decision field`, hint ?? `decision fields: ${Object.keys(DECISION_FIELDS).join(', ')}`));
+        report(
+          diagnostic(
+            'schema.unknown-field',
+            span,
+            `test '${t.name}' expects '${path}', which is not a decision field`,
+            hint ?? `decision fields: ${Object.keys(DECISION_FIELDS).join(', ')}`,
+          ),
+        );
       } else if (path === 'priority' && typeof value === 'string' && !priorities.includes(value)) {
         unknownName(report, 'policy.unknown-priority', 'priority', { name: value, span }, priorities, 'priorities');
       } else if (path === 'tier' && typeof value === 'string' && !tiers.includes(value)) {

@@ -34,8 +34,7 @@ const nodeOf = (c: Children, key: string, i = 0): CstNode | undefined => {
   const e = c[key]?.[i];
   return e !== undefined && !isToken(e) ? e : undefined;
 };
-const nodesOf = (c: Children, key: string): CstNode[] =>
-  (c[key] ?? []).filter((e): e is CstNode => !isToken(e));
+const nodesOf = (c: Children, key: string): CstNode[] => (c[key] ?? []).filter((e): e is CstNode => !isToken(e));
 const tokensOf = (c: Children, key: string): IToken[] => (c[key] ?? []).filter(isToken);
 
 const UNITS: Record<string, DurationUnit> = {
@@ -194,7 +193,12 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     let unitToken = words[0]!;
     if (words.length === 2) {
       if (words[0]!.image === 'business') business = true;
-      else this.problem(words[0]!, `'${words[0]!.image}' is not allowed here`, didYouMean(words[0]!.image, ['business']) ?? "write e.g. '8 business hours'");
+      else
+        this.problem(
+          words[0]!,
+          `'${words[0]!.image}' is not allowed here`,
+          didYouMean(words[0]!.image, ['business']) ?? "write e.g. '8 business hours'",
+        );
       unitToken = words[1]!;
     }
     const unit = UNITS[unitToken.image];
@@ -240,7 +244,11 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
   private weekday(t: IToken): Weekday | undefined {
     const day = t.image.toLowerCase().slice(0, 3) as Weekday;
     if (WEEKDAYS.includes(day) && FULL_DAY_NAMES.includes(t.image.toLowerCase())) return day;
-    this.problem(t, `'${t.image}' is not a day of the week`, didYouMean(t.image, WEEKDAYS) ?? 'use mon, tue, wed, thu, fri, sat, sun');
+    this.problem(
+      t,
+      `'${t.image}' is not a day of the week`,
+      didYouMean(t.image, WEEKDAYS) ?? 'use mon, tue, wed, thu, fri, sat, sun',
+    );
     return undefined;
   }
 
@@ -288,16 +296,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
   }
 }
 
-const FULL_DAY_NAMES = [
-  ...WEEKDAYS,
-  'monday',
-  'tuesday',
-  'wednesday',
-  'thursday',
-  'friday',
-  'saturday',
-  'sunday',
-];
+const FULL_DAY_NAMES = [...WEEKDAYS, 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
 const builder = new AstBuilder();
 
@@ -319,7 +318,12 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
   if (lexed.errors.length > 0) {
     const e = lexed.errors[0]!;
     const ch = text.slice(e.offset, e.offset + 1);
-    return { ok: false, diagnostics: [diagnostic('expr.syntax', locate(e.offset, e.offset + (e.length || 1)), `unexpected character '${ch}'`, EXAMPLES[rule])] };
+    return {
+      ok: false,
+      diagnostics: [
+        diagnostic('expr.syntax', locate(e.offset, e.offset + (e.length || 1)), `unexpected character '${ch}'`, EXAMPLES[rule]),
+      ],
+    };
   }
   if (lexed.tokens.length === 0) {
     return { ok: false, diagnostics: [diagnostic('expr.syntax', locate(0, 0), 'this is empty', EXAMPLES[rule])] };
@@ -342,7 +346,8 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
 }
 
 function hintFor(t: IToken, rule: EntryRule): string | undefined {
-  if (t.tokenType === T.Comma && (rule === 'money' || rule === 'rate' || rule === 'percent')) return 'write decimals with a point, e.g. 112.00';
+  if (t.tokenType === T.Comma && (rule === 'money' || rule === 'rate' || rule === 'percent'))
+    return 'write decimals with a point, e.g. 112.00';
   if (t.tokenType === T.SingleEq) return "'=' is not an operator here — write '==' to compare";
   if (t.tokenType === T.SymbolicLogic) {
     const word = t.image === '&&' ? 'and' : t.image === '||' ? 'or' : 'not';

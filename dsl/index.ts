@@ -9,6 +9,14 @@ export { DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
 export { type CheckOptions, FUNCTIONS, valueProblem } from './checks.js';
 export { type HolidayCatalog, loadHolidayCatalog, mentionsHolidays } from './holidays.js';
-export { parseDuration, parseExpression, parseMoney, parsePercent, parseRate, parseWeeklyHours, type ParseResult } from './expr.js';
+export {
+  parseDuration,
+  parseExpression,
+  parseMoney,
+  parsePercent,
+  parseRate,
+  parseWeeklyHours,
+  type ParseResult,
+} from './expr.js';
 export { policySchema } from './schema.js';
 export { SourceFile } from './source.js';

@@ -11,8 +11,7 @@ import { compileSchemaValidator } from './schema-validator.js';
 import { SourceFile } from './source.js';
 
 export type LoadResult =
-  | { ok: true; policy: Policy; diagnostics: Diagnostic[] }
-  | { ok: false; policy?: Policy; diagnostics: Diagnostic[] };
+  { ok: true; policy: Policy; diagnostics: Diagnostic[] } | { ok: false; policy?: Policy; diagnostics: Diagnostic[] };
 
 /** Bounds that keep a hostile file from costing unbounded time or memory. */
 const LIMITS = { maxAliasCount: 100, maxBytes: 2 * 1024 * 1024 };
@@ -32,7 +31,10 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
   const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   // After a YAML syntax error the parser's later complaints are mostly echoes of it: report
   // the first one only (duplicate keys are independent and all reported).
-  const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY').sort((a, b) => a.pos[0] - b.pos[0]).slice(0, 1);
+  const syntax = doc.errors
+    .filter((e) => e.code !== 'DUPLICATE_KEY')
+    .sort((a, b) => a.pos[0] - b.pos[0])
+    .slice(0, 1);
   const yamlProblems = [...doc.errors.filter((e) => e.code === 'DUPLICATE_KEY'), ...syntax].map((e) => {
     const code = e.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax';
     const key = e.code === 'DUPLICATE_KEY' ? (/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '') : '';
@@ -48,11 +50,18 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
     js = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
   } catch (e) {
     // The yaml package throws for alias bombs (too many alias expansions).
-    return fail([diagnostic('yaml.syntax', file.span(0), `the file cannot be read: ${(e as Error).message}`, 'use fewer aliases (*name)')]);
+    return fail([
+      diagnostic('yaml.syntax', file.span(0), `the file cannot be read: ${(e as Error).message}`, 'use fewer aliases (*name)'),
+    ]);
   }
   if (js === null || js === undefined || typeof js !== 'object' || Array.isArray(js)) {
     return fail([
-      diagnostic('schema.wrong-type', file.span(0), 'a policy file must be a mapping of fields such as policy, title, facts', "start with 'policy: my-policy'"),
+      diagnostic(
+        'schema.wrong-type',
+        file.span(0),
+        'a policy file must be a mapping of fields such as policy, title, facts',
+        "start with 'policy: my-policy'",
+      ),
     ]);
   }
 
@@ -62,7 +71,10 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
 
   const diagnostics: Diagnostic[] = [];
   const effective = (js as { effective: string }).effective;
-  if (!isRealDate(effective)) diagnostics.push(diagnostic('schema.bad-value', at.span(['effective']), `'effective' is ${effective}, which is not a date on the calendar`));
+  if (!isRealDate(effective))
+    diagnostics.push(
+      diagnostic('schema.bad-value', at.span(['effective']), `'effective' is ${effective}, which is not a date on the calendar`),
+    );
   const policy = new PolicyReader(at, js as Record<string, unknown>, diagnostics).read();
   diagnostics.push(...checkPolicy(policy, options));
   const finished = finishDiagnostics(diagnostics);
@@ -114,7 +126,12 @@ function yamlHint(code: string): string | undefined {
 // ---- schema errors in an admin's words -------------------------------------------------------
 
 function decodePointer(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** JSON pointer segments as the YAML path (array indices as numbers). */
@@ -204,7 +221,8 @@ function schemaDiagnostics(errors: ErrorObject[], at: NodeFinder, js: unknown): 
     }),
   );
   // The same mistake in many items of one list ('values: [1, 2, 3]') is one message.
-  const groupOf = (e: ErrorObject) => (/\/\d+$/.test(e.instancePath) ? `${e.keyword}|${e.schemaPath}|${e.instancePath.replace(/\/\d+$/, '')}` : undefined);
+  const groupOf = (e: ErrorObject) =>
+    /\/\d+$/.test(e.instancePath) ? `${e.keyword}|${e.schemaPath}|${e.instancePath.replace(/\/\d+$/, '')}` : undefined;
   const groupSize = new Map<string, number>();
   for (const e of relevant) {
     const g = groupOf(e);
@@ -231,83 +249,124 @@ function schemaDiagnostics(errors: ErrorObject[], at: NodeFinder, js: unknown): 
 
 function schemaDiagnostic(e: ErrorObject, at: NodeFinder, js: unknown, misspelt: Set<string>, out: Diagnostic[]): void {
   const segments = decodePointer(e.instancePath);
-    const path = toPath(segments, js);
-    const where = describePath(path, js);
-    const described = (e.parentSchema as { description?: string } | undefined)?.description;
-    const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
-    if (propertyName !== undefined) {
+  const path = toPath(segments, js);
+  const where = describePath(path, js);
+  const described = (e.parentSchema as { description?: string } | undefined)?.description;
+  const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (propertyName !== undefined) {
+    out.push(
+      diagnostic(
+        'schema.bad-value',
+        at.span([...path, propertyName], true),
+        `'${propertyName}' is not allowed as a name in ${where}`,
+        described ? `use ${described}` : undefined,
+      ),
+    );
+    return;
+  }
+  const value = valueAt(js, path);
+  switch (e.keyword) {
+    case 'required': {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      if (misspelt.has(`${e.instancePath}|${missing}`)) return;
+      const sub = (e.parentSchema as { properties?: Record<string, { description?: string }> }).properties?.[missing];
+      // At the top of the file there is no key to point at: point at the first line.
+      const span = path.length === 0 ? at.file.span(0, at.file.text.indexOf('\n') >>> 0) : at.span(path, true);
       out.push(
-        diagnostic('schema.bad-value', at.span([...path, propertyName], true), `'${propertyName}' is not allowed as a name in ${where}`, described ? `use ${described}` : undefined),
+        diagnostic(
+          'schema.missing',
+          span,
+          `${where} needs '${missing}'`,
+          sub?.description ? `add '${missing}:' with ${sub.description}` : `add '${missing}:'`,
+        ),
       );
-      return;
+      break;
     }
-    const value = valueAt(js, path);
-    switch (e.keyword) {
-      case 'required': {
-        const missing = (e.params as { missingProperty: string }).missingProperty;
-        if (misspelt.has(`${e.instancePath}|${missing}`)) return;
-        const sub = (e.parentSchema as { properties?: Record<string, { description?: string }> }).properties?.[missing];
-        // At the top of the file there is no key to point at: point at the first line.
-        const span = path.length === 0 ? at.file.span(0, at.file.text.indexOf('\n') >>> 0) : at.span(path, true);
-        out.push(
-          diagnostic('schema.missing', span, `${where} needs '${missing}'`, sub?.description ? `add '${missing}:' with ${sub.description}` : `add '${missing}:'`),
-        );
-        break;
-      }
-      case 'additionalProperties': {
-        const extra = (e.params as { additionalProperty: string }).additionalProperty;
-        const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-        out.push(
-          diagnostic(
-            'schema.unknown-field',
-            at.span([...path, extra], true),
-            `unknown field '${extra}' in ${where}`,
-            didYouMean(extra, known) ?? (known.length ? `known fields: ${known.join(', ')}` : undefined),
-          ),
-        );
-        break;
-      }
-      case 'type':
-        out.push(diagnostic('schema.wrong-type', at.span(path), `${where} should be ${described ?? typeWords(e)}, not ${describeValue(value)}`));
-        break;
-      case 'enum':
-      case 'const': {
-        const allowed = (e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues : [(e.params as { allowedValue: unknown }).allowedValue]).map(String);
-        out.push(
-          diagnostic(
-            'schema.bad-value',
-            at.span(path),
-            `${where} cannot be ${describeValue(value)}; allowed: ${allowed.join(', ')}`,
-            typeof value === 'string' ? didYouMean(value, allowed) : undefined,
-          ),
-        );
-        break;
-      }
-      case 'minItems':
-      case 'minProperties':
-      case 'minLength':
-        out.push(diagnostic('schema.bad-value', at.span(path), `${where} is empty`, described ? `write ${described}` : undefined));
-        break;
-      case 'uniqueItems': {
-        // ajv scans from the end: `i` is the earlier item, `j` the repeat.
-        const { i, j } = e.params as { i: number; j: number };
-        out.push(diagnostic('schema.bad-value', at.span([...path, j]), `${where} lists ${describeValue((value as unknown[])[j])} twice (items ${i + 1} and ${j + 1})`, 'remove the repeat'));
-        break;
-      }
-      case 'pattern':
-      case 'minimum':
-      case 'maximum':
-      case 'format':
-        out.push(diagnostic('schema.bad-value', at.span(path), `${where} cannot be ${describeValue(value)}`, described ? `write ${described}` : undefined));
-        break;
-      default:
-        out.push(diagnostic('schema.bad-value', at.span(path), `${where}: ${e.message ?? 'is not valid'}`));
+    case 'additionalProperties': {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+      out.push(
+        diagnostic(
+          'schema.unknown-field',
+          at.span([...path, extra], true),
+          `unknown field '${extra}' in ${where}`,
+          didYouMean(extra, known) ?? (known.length ? `known fields: ${known.join(', ')}` : undefined),
+        ),
+      );
+      break;
     }
+    case 'type':
+      out.push(
+        diagnostic(
+          'schema.wrong-type',
+          at.span(path),
+          `${where} should be ${described ?? typeWords(e)}, not ${describeValue(value)}`,
+        ),
+      );
+      break;
+    case 'enum':
+    case 'const': {
+      const allowed = (
+        e.keyword === 'enum'
+          ? (e.params as { allowedValues: unknown[] }).allowedValues
+          : [(e.params as { allowedValue: unknown }).allowedValue]
+      ).map(String);
+      out.push(
+        diagnostic(
+          'schema.bad-value',
+          at.span(path),
+          `${where} cannot be ${describeValue(value)}; allowed: ${allowed.join(', ')}`,
+          typeof value === 'string' ? didYouMean(value, allowed) : undefined,
+        ),
+      );
+      break;
+    }
+    case 'minItems':
+    case 'minProperties':
+    case 'minLength':
+      out.push(diagnostic('schema.bad-value', at.span(path), `${where} is empty`, described ? `write ${described}` : undefined));
+      break;
+    case 'uniqueItems': {
+      // ajv scans from the end: `i` is the earlier item, `j` the repeat.
+      const { i, j } = e.params as { i: number; j: number };
+      out.push(
+        diagnostic(
+          'schema.bad-value',
+          at.span([...path, j]),
+          `${where} lists ${describeValue((value as unknown[])[j])} twice (items ${i + 1} and ${j + 1})`,
+          'remove the repeat',
+        ),
+      );
+      break;
+    }
+    case 'pattern':
+    case 'minimum':
+    case 'maximum':
+    case 'format':
+      out.push(
+        diagnostic(
+          'schema.bad-value',
+          at.span(path),
+          `${where} cannot be ${describeValue(value)}`,
+          described ? `write ${described}` : undefined,
+        ),
+      );
+      break;
+    default:
+      out.push(diagnostic('schema.bad-value', at.span(path), `${where}: ${e.message ?? 'is not valid'}`));
+  }
 }
 
 function typeWords(e: ErrorObject): string {
   const t = (e.params as { type: string | string[] }).type;
-  const words: Record<string, string> = { string: 'text', object: 'a mapping', array: 'a list', number: 'a number', integer: 'a whole number', boolean: 'true or false' };
+  const words: Record<string, string> = {
+    string: 'text',
+    object: 'a mapping',
+    array: 'a list',
+    number: 'a number',
+    integer: 'a whole number',
+    boolean: 'true or false',
+  };
   return (Array.isArray(t) ? t : String(t).split(',')).map((x) => words[x] ?? x).join(' or ');
 }
 

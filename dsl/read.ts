@@ -232,7 +232,11 @@ export class PolicyReader {
     const before = this.diagnostics.length;
     const hours = Array.isArray(c.hours)
       ? this.hoursList(base, c.hours.map(String))
-      : (this.parse([...base, 'hours'], String(c.hours ?? ''), parseWeeklyHours) ?? { kind: 'weekly' as const, groups: [], span: this.at.span([...base, 'hours']) });
+      : (this.parse([...base, 'hours'], String(c.hours ?? ''), parseWeeklyHours) ?? {
+          kind: 'weekly' as const,
+          groups: [],
+          span: this.at.span([...base, 'hours']),
+        });
     const hoursInvalid = this.diagnostics.length > before;
     const calendar: Calendar = {
       name,
@@ -377,7 +381,12 @@ export class PolicyReader {
 
   private slaTier(tier: string, t: unknown): SlaTier {
     const base: Path = ['sla', tier];
-    const result: SlaTier = { tier: this.keyNamed(base), bestEffort: t === 'best-effort', cells: [], span: this.at.span(base, true) };
+    const result: SlaTier = {
+      tier: this.keyNamed(base),
+      bestEffort: t === 'best-effort',
+      cells: [],
+      span: this.at.span(base, true),
+    };
     if (typeof t !== 'object' || t === null) return result;
     const o = t as Obj;
     if (typeof o.calendar === 'string') result.calendar = this.named([...base, 'calendar'], o.calendar);
@@ -416,7 +425,13 @@ export class PolicyReader {
         const path: Path = ['billing', 'plans', i];
         const rate = this.parse([...path, 'rate'], String(plan.rate), parseRate);
         if (!rate) return [];
-        const result: BillingPlan = { id: String(plan.id), idSpan: this.at.span([...path, 'id']), rate, span: this.at.span(path), ...this.when(plan, path) };
+        const result: BillingPlan = {
+          id: String(plan.id),
+          idSpan: this.at.span([...path, 'id']),
+          rate,
+          span: this.at.span(path),
+          ...this.when(plan, path),
+        };
         if (typeof plan.minimum === 'string') {
           const d = this.parse([...path, 'minimum'], plan.minimum, parseDuration);
           if (d) result.minimum = d;
@@ -460,7 +475,12 @@ export class PolicyReader {
   }
 
   private grant(g: Obj, path: Path): Grant {
-    const grant: Grant = { id: String(g.id), idSpan: this.at.span([...path, 'id']), span: this.at.span(path), ...this.when(g, path) };
+    const grant: Grant = {
+      id: String(g.id),
+      idSpan: this.at.span([...path, 'id']),
+      span: this.at.span(path),
+      ...this.when(g, path),
+    };
     if (typeof g.message === 'string') grant.message = g.message;
     return grant;
   }
@@ -473,7 +493,10 @@ export class PolicyReader {
       idSpan: this.at.span([...path, 'name']),
       facts,
       factSpans: Object.fromEntries(
-        Object.keys(facts).map((k) => [k, { key: this.at.span([...path, 'facts', k], true), value: this.at.span([...path, 'facts', k]) }]),
+        Object.keys(facts).map((k) => [
+          k,
+          { key: this.at.span([...path, 'facts', k], true), value: this.at.span([...path, 'facts', k]) },
+        ]),
       ),
       expect,
       expectSpans: Object.fromEntries(Object.keys(expect).map((k) => [k, this.at.span([...path, 'expect', k], true)])),

@@ -4,7 +4,7 @@
 
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: "a name like 'premium' or 'P1'" };
 const factName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: "a fact name like 'openedAt'" };
-const expression = { type: 'string', minLength: 1, description: "an expression like 'if trial then \"premium\" else tier'" };
+const expression = { type: 'string', minLength: 1, description: 'an expression like \'if trial then "premium" else tier\'' };
 /** Conditions may also be a bare YAML `true` or `false`. */
 const condition = { type: ['string', 'boolean'], minLength: 1, description: `a condition like 'tier == "premium" or trial'` };
 const duration = { type: 'string', minLength: 1, description: "a duration like '15 minutes' or '3 business days'" };
@@ -198,7 +198,14 @@ export const policySchema = {
         plans: {
           type: 'array',
           items: rule(
-            { id: name, rate: { type: 'string', description: "a rate like '75.00 EUR per hour'" }, minimum: duration, increment: duration, tax: percent, balance: factName },
+            {
+              id: name,
+              rate: { type: 'string', description: "a rate like '75.00 EUR per hour'" },
+              minimum: duration,
+              increment: duration,
+              tax: percent,
+              balance: factName,
+            },
             ['id', 'rate'],
           ),
         },

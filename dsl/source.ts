@@ -20,7 +20,15 @@ export class SourceFile {
     const len = Math.max(0, Math.min(Math.floor(length), this.text.length - at));
     const start = this.position(at);
     const end = len === 0 ? start : this.position(at + len);
-    return { file: this.name, line: start.line, column: start.column, offset: at, length: len, endLine: end.line, endColumn: end.column };
+    return {
+      file: this.name,
+      line: start.line,
+      column: start.column,
+      offset: at,
+      length: len,
+      endLine: end.line,
+      endColumn: end.column,
+    };
   }
 
   /** 1-based line and column of an offset. */

@@ -36,7 +36,9 @@ export class HttpError extends Error {
 }
 
 function sendError(res: Response, e: HttpError): void {
-  res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } });
+  res
+    .status(e.status)
+    .json({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } });
 }
 
 export const revisionOf = (source: string) => `sha256:${createHash('sha256').update(source).digest('hex')}`;
@@ -69,7 +71,12 @@ export function createApp(options: AppOptions) {
 
   // JSON bodies only: anything else is refused before it is read.
   const json: RequestHandler[] = [
-    (req, _res, next) => next(req.is('application/json') ? undefined : new HttpError(415, 'unsupported-media-type', 'send the body as application/json')),
+    (req, _res, next) =>
+      next(
+        req.is('application/json')
+          ? undefined
+          : new HttpError(415, 'unsupported-media-type', 'send the body as application/json'),
+      ),
     express.json({ limit: options.bodyLimit ?? '1mb', strict: true }),
   ];
 
@@ -114,11 +121,14 @@ export function createApp(options: AppOptions) {
   app.post('/v1/validate', ...json, async (req, res) => {
     const body = req.body as { source?: unknown; file?: unknown } | undefined;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new HttpError(400, 'invalid-request', 'the body must be a JSON object', [{ pointer: '', message: 'expected an object' }]);
+      throw new HttpError(400, 'invalid-request', 'the body must be a JSON object', [
+        { pointer: '', message: 'expected an object' },
+      ]);
     }
     const problems = [];
     if (typeof body.source !== 'string') problems.push({ pointer: '/source', message: 'expected the policy source as a string' });
-    if (body.file !== undefined && typeof body.file !== 'string') problems.push({ pointer: '/file', message: 'expected a file name' });
+    if (body.file !== undefined && typeof body.file !== 'string')
+      problems.push({ pointer: '/file', message: 'expected a file name' });
     if (problems.length) throw new HttpError(400, 'invalid-request', 'the request is not valid', problems);
     const result = await check(body.source as string, typeof body.file === 'string' ? body.file : 'policy.yaml');
     res.json({ ok: result.ok, diagnostics: result.diagnostics.map(publicDiagnostic) });
@@ -130,7 +140,8 @@ export function createApp(options: AppOptions) {
     if (err instanceof HttpError) return sendError(res, err);
     const e = err as { type?: string; status?: number; message?: string };
     // body-parser's errors carry a type and a 4xx status.
-    if (e.type === 'entity.too.large') return sendError(res, new HttpError(413, 'payload-too-large', 'the request body is too large'));
+    if (e.type === 'entity.too.large')
+      return sendError(res, new HttpError(413, 'payload-too-large', 'the request body is too large'));
     if (e.type === 'entity.parse.failed') return sendError(res, new HttpError(400, 'invalid-json', 'the body is not valid JSON'));
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       return sendError(res, new HttpError(e.status, 'bad-request', e.message ?? 'bad request'));

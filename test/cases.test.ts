@@ -6,7 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, type DiagnosticCode, type HolidayCatalog, loadHolidayCatalog, loadPolicy } from '../dsl/index.js';
 
 const dir = join(import.meta.dirname, 'cases');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 interface Expected {
   line: number;
@@ -32,7 +34,11 @@ beforeAll(async () => {
 
 describe('diagnostic cases', () => {
   it('has a failing case and a passing twin for every diagnostic code', () => {
-    const covered = new Set(files.filter((f) => f.endsWith('.fail.yaml')).flatMap((f) => expectations(readFileSync(join(dir, f), 'utf8')).map((e) => e.code)));
+    const covered = new Set(
+      files
+        .filter((f) => f.endsWith('.fail.yaml'))
+        .flatMap((f) => expectations(readFileSync(join(dir, f), 'utf8')).map((e) => e.code)),
+    );
     const missing = (Object.keys(DIAGNOSTIC_CODES) as DiagnosticCode[]).filter((c) => !covered.has(c));
     expect(missing).toEqual([]);
     for (const f of files.filter((f) => f.endsWith('.fail.yaml'))) {
@@ -51,7 +57,9 @@ describe('diagnostic cases', () => {
         expect(got.length, summary.join('\n')).toBe(wanted.length);
         wanted.forEach((w, i) => {
           const d = got[i]!;
-          expect(`${d.span.line}:${d.span.column} ${d.severity} ${d.code}`, summary.join('\n')).toBe(`${w.line}:${w.column} ${w.severity} ${w.code}`);
+          expect(`${d.span.line}:${d.span.column} ${d.severity} ${d.code}`, summary.join('\n')).toBe(
+            `${w.line}:${w.column} ${w.severity} ${w.code}`,
+          );
           if (w.text) expect(`${d.message} ${d.hint ?? ''}`).toContain(w.text);
         });
       });

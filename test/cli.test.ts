@@ -8,7 +8,8 @@ import { DIAGNOSTIC_CODES } from '../dsl/index.js';
 import { VERSION } from '../cli/version.js';
 
 const root = join(import.meta.dirname, '..');
-const spe = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'spe'), ...args], { cwd: root, encoding: 'utf8' });
+const spe = (...args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'bin', 'spe'), ...args], { cwd: root, encoding: 'utf8' });
 
 const tmp = mkdtempSync(join(tmpdir(), 'spe-cli-'));
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
@@ -63,7 +64,9 @@ describe('spe validate', () => {
   it('reports file:line:col: error CODE: message and exits 1', () => {
     const r = spe('validate', '--brief', broken);
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain(`${broken}:${brokenLine}:11: error expr.unknown-fact: unknown fact 'urgncy' — did you mean 'urgency'?`);
+    expect(r.stdout).toContain(
+      `${broken}:${brokenLine}:11: error expr.unknown-fact: unknown fact 'urgncy' — did you mean 'urgency'?`,
+    );
   });
 
   it('shows the source line with a caret under the mistake', () => {
@@ -81,7 +84,13 @@ describe('spe validate', () => {
     expect(out.ok).toBe(false);
     expect(out.errors).toBe(1);
     expect(out.files).toHaveLength(2);
-    expect(out.files[0].diagnostics[0]).toMatchObject({ line: brokenLine, column: 11, endColumn: 17, code: 'expr.unknown-fact', severity: 'error' });
+    expect(out.files[0].diagnostics[0]).toMatchObject({
+      line: brokenLine,
+      column: 11,
+      endColumn: 17,
+      code: 'expr.unknown-fact',
+      severity: 'error',
+    });
   });
 
   it('writes workflow annotations with --format github', () => {
@@ -98,7 +107,9 @@ describe('spe validate', () => {
     writeFileSync(join(dir, 'b.yaml'), zmanda);
     const r = spe('validate', '--brief', dir);
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain(`${join(dir, 'b.yaml')}:3:9: error policy.duplicate-id: policy id 'zmanda' is already used by ${join(dir, 'a.yaml')}`);
+    expect(r.stdout).toContain(
+      `${join(dir, 'b.yaml')}:3:9: error policy.duplicate-id: policy id 'zmanda' is already used by ${join(dir, 'a.yaml')}`,
+    );
   });
 
   it('exits 2 on a path that does not exist', () => {

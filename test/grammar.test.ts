@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { PolicyExpressionParser, createLexer } from '../dsl/grammar.js';
 import { parseDuration, parseExpression, parseMoney, parsePercent, parseRate, parseWeeklyHours } from '../dsl/index.js';
 
-const locate = (start: number, end: number) => ({ file: 'x', line: 1, column: start + 1, offset: start, length: end - start, endLine: 1, endColumn: end + 1 });
+const locate = (start: number, end: number) => ({
+  file: 'x',
+  line: 1,
+  column: start + 1,
+  offset: start,
+  length: end - start,
+  endLine: 1,
+  endColumn: end + 1,
+});
 
 describe('the grammar', () => {
   it('passes chevrotain validations for the lexer and the parser', () => {
@@ -43,7 +51,13 @@ describe('weekly hours', () => {
     expect(r.ok).toBe(true);
     if (!r.ok || r.value.kind !== 'weekly') return;
     expect(r.value.groups.map((g) => [g.days.join(','), g.ranges.map((x) => [x.start, x.end])])).toEqual([
-      ['mon,tue,wed,thu,fri', [[540, 780], [840, 1080]]],
+      [
+        'mon,tue,wed,thu,fri',
+        [
+          [540, 780],
+          [840, 1080],
+        ],
+      ],
       ['sat', [[540, 780]]],
     ]);
   });
@@ -58,9 +72,12 @@ describe('weekly hours', () => {
     expect(r.ok && r.value.kind).toBe('always');
   });
 
-  it.each(['mon-fri 9-18', 'fri-mon 09:00-18:00', 'mon-fri 09:00-24:30', 'someday 09:00-10:00', 'mon-fri'])('rejects %s', (text) => {
-    expect(parseWeeklyHours(text, locate).ok).toBe(false);
-  });
+  it.each(['mon-fri 9-18', 'fri-mon 09:00-18:00', 'mon-fri 09:00-24:30', 'someday 09:00-10:00', 'mon-fri'])(
+    'rejects %s',
+    (text) => {
+      expect(parseWeeklyHours(text, locate).ok).toBe(false);
+    },
+  );
 });
 
 describe('money', () => {

@@ -109,14 +109,65 @@ describe('the loader never throws', () => {
   });
 });
 
-const locate = (start: number, end: number) => ({ file: 'x', line: 1, column: start + 1, offset: start, length: end - start, endLine: 1, endColumn: end + 1 });
+const locate = (start: number, end: number) => ({
+  file: 'x',
+  line: 1,
+  column: start + 1,
+  offset: start,
+  length: end - start,
+  endLine: 1,
+  endColumn: end + 1,
+});
 const entryPoints = [parseExpression, parseDuration, parseWeeklyHours, parseMoney, parseRate, parsePercent];
 
 describe('the expression parser never throws', () => {
   const tokenish = fc.constantFrom(
-    'and', 'or', 'not', 'in', 'if', 'then', 'else', 'true', 'null', '==', '!=', '<=', '=', '&&', '(', ')', '[', ']', ',', ';', '.', '-', '%',
-    'tier', 'openedAt', '"premium"', "'x'", '12', '3.5', '2024-02-29', '2024-02-30', '2024-01-01T09:00:00Z', '09:00', '25:00', '24x7',
-    'mon', 'fri', 'minutes', 'business', 'hours', 'EUR', 'per', 'hour', 'coalesce', ' ', '\n',
+    'and',
+    'or',
+    'not',
+    'in',
+    'if',
+    'then',
+    'else',
+    'true',
+    'null',
+    '==',
+    '!=',
+    '<=',
+    '=',
+    '&&',
+    '(',
+    ')',
+    '[',
+    ']',
+    ',',
+    ';',
+    '.',
+    '-',
+    '%',
+    'tier',
+    'openedAt',
+    '"premium"',
+    "'x'",
+    '12',
+    '3.5',
+    '2024-02-29',
+    '2024-02-30',
+    '2024-01-01T09:00:00Z',
+    '09:00',
+    '25:00',
+    '24x7',
+    'mon',
+    'fri',
+    'minutes',
+    'business',
+    'hours',
+    'EUR',
+    'per',
+    'hour',
+    'coalesce',
+    ' ',
+    '\n',
   );
   it('on sequences of tokens', () => {
     fc.assert(
@@ -168,7 +219,9 @@ const span = locate(0, 0);
 const ident = fc.constantFrom('tier', 'trial', 'openedAt', 'urgency', 'cardBalance', 'x1');
 const atom: fc.Arbitrary<Expr> = fc.oneof(
   fc.nat(10_000).map((n) => ({ kind: 'literal', type: 'number', value: n, span }) as Expr),
-  fc.string({ unit: fc.constantFrom('a', 'b', ' ', '-', 'é'), maxLength: 8 }).map((s) => ({ kind: 'literal', type: 'string', value: s, span }) as Expr),
+  fc
+    .string({ unit: fc.constantFrom('a', 'b', ' ', '-', 'é'), maxLength: 8 })
+    .map((s) => ({ kind: 'literal', type: 'string', value: s, span }) as Expr),
   fc.boolean().map((b) => ({ kind: 'literal', type: 'boolean', value: b, span }) as Expr),
   fc.constantFrom('2024-02-29', '2026-12-31').map((d) => ({ kind: 'literal', type: 'date', value: d, span }) as Expr),
   fc.array(ident, { minLength: 1, maxLength: 3 }).map((path) => ({ kind: 'fact', path, span }) as Expr),
@@ -178,10 +231,33 @@ const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     atom,
     fc.record({ kind: fc.constant('not'), operand: tie('expr'), span: fc.constant(span) }),
-    fc.record({ kind: fc.constant('logical'), op: fc.constantFrom('and', 'or'), operands: fc.array(tie('expr'), { minLength: 2, maxLength: 3 }), span: fc.constant(span) }),
-    fc.record({ kind: fc.constant('compare'), op: fc.constantFrom('==', '!=', '<', '<=', '>', '>='), left: atom, right: atom, span: fc.constant(span) }),
-    fc.record({ kind: fc.constant('in'), negated: fc.boolean(), left: atom, right: fc.array(atom, { maxLength: 3 }).map((items) => ({ kind: 'list', items, span }) as Expr), span: fc.constant(span) }),
-    fc.record({ kind: fc.constant('call'), name: fc.constantFrom('coalesce', 'addMonths'), args: fc.array(atom, { minLength: 1, maxLength: 2 }), span: fc.constant(span), nameSpan: fc.constant(span) }),
+    fc.record({
+      kind: fc.constant('logical'),
+      op: fc.constantFrom('and', 'or'),
+      operands: fc.array(tie('expr'), { minLength: 2, maxLength: 3 }),
+      span: fc.constant(span),
+    }),
+    fc.record({
+      kind: fc.constant('compare'),
+      op: fc.constantFrom('==', '!=', '<', '<=', '>', '>='),
+      left: atom,
+      right: atom,
+      span: fc.constant(span),
+    }),
+    fc.record({
+      kind: fc.constant('in'),
+      negated: fc.boolean(),
+      left: atom,
+      right: fc.array(atom, { maxLength: 3 }).map((items) => ({ kind: 'list', items, span }) as Expr),
+      span: fc.constant(span),
+    }),
+    fc.record({
+      kind: fc.constant('call'),
+      name: fc.constantFrom('coalesce', 'addMonths'),
+      args: fc.array(atom, { minLength: 1, maxLength: 2 }),
+      span: fc.constant(span),
+      nameSpan: fc.constant(span),
+    }),
     fc.record({ kind: fc.constant('if'), test: tie('expr'), then: atom, else: atom, span: fc.constant(span) }),
   ) as fc.Arbitrary<Expr>,
 }));

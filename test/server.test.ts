@@ -13,7 +13,10 @@ const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'spe-server-'));
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
 writeFileSync(join(dir, 'zmanda.yaml'), zmanda);
-writeFileSync(join(dir, 'broken.yaml'), zmanda.replace('policy: zmanda', 'policy: broken').replace('rows: urgency', 'rows: urgncy'));
+writeFileSync(
+  join(dir, 'broken.yaml'),
+  zmanda.replace('policy: zmanda', 'policy: broken').replace('rows: urgency', 'rows: urgncy'),
+);
 writeFileSync(join(dir, 'notes.txt'), 'not a policy');
 
 let server: Server;
@@ -66,16 +69,25 @@ describe('reading policies', () => {
 
 describe('POST /v1/validate', () => {
   it('returns the diagnostics of a source with positions', async () => {
-    const res = await post('/v1/validate', JSON.stringify({ source: zmanda.replace('rows: urgency', 'rows: urgncy'), file: 'z.yaml' }));
+    const res = await post(
+      '/v1/validate',
+      JSON.stringify({ source: zmanda.replace('rows: urgency', 'rows: urgncy'), file: 'z.yaml' }),
+    );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { ok: boolean; diagnostics: { code: string; line: number; column: number; file: string }[] };
+    const body = (await res.json()) as {
+      ok: boolean;
+      diagnostics: { code: string; line: number; column: number; file: string }[];
+    };
     const line = zmanda.split('\n').findIndex((l) => l.includes('rows: urgency')) + 1;
     expect(body.ok).toBe(false);
     expect(body.diagnostics).toEqual([expect.objectContaining({ code: 'expr.unknown-fact', line, column: 11, file: 'z.yaml' })]);
   });
 
   it('says ok for a valid source', async () => {
-    const body = (await (await post('/v1/validate', JSON.stringify({ source: zmanda }))).json()) as { ok: boolean; diagnostics: unknown[] };
+    const body = (await (await post('/v1/validate', JSON.stringify({ source: zmanda }))).json()) as {
+      ok: boolean;
+      diagnostics: unknown[];
+    };
     expect(body).toEqual({ ok: true, diagnostics: [] });
   });
 
@@ -83,7 +95,11 @@ describe('POST /v1/validate', () => {
     const res = await post('/v1/validate', JSON.stringify({ src: 'x' }));
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
-      error: { code: 'invalid-request', message: 'the request is not valid', details: [{ pointer: '/source', message: 'expected the policy source as a string' }] },
+      error: {
+        code: 'invalid-request',
+        message: 'the request is not valid',
+        details: [{ pointer: '/source', message: 'expected the policy source as a string' }],
+      },
     });
   });
 
