@@ -141,3 +141,51 @@ export function factsRead(e: Expr, out: { path: string[]; span: Span }[] = []): 
   }
   return out;
 }
+
+/** Operator precedence for printing: an operand binding more loosely than its context is parenthesized. */
+const PRECEDENCE = { if: 0, or: 1, and: 2, not: 3, compare: 4, primary: 5 } as const;
+
+function precedence(e: Expr): number {
+  switch (e.kind) {
+    case 'if':
+      return PRECEDENCE.if;
+    case 'logical':
+      return PRECEDENCE[e.op];
+    case 'not':
+      return PRECEDENCE.not;
+    case 'compare':
+    case 'in':
+      return PRECEDENCE.compare;
+    default:
+      return PRECEDENCE.primary;
+  }
+}
+
+/** An expression as an admin would write it, with only the parentheses it needs. */
+export function printExpr(e: Expr): string {
+  const wrap = (inner: Expr, min: number) => (precedence(inner) < min ? `(${printExpr(inner)})` : printExpr(inner));
+  switch (e.kind) {
+    case 'literal':
+      return e.type === 'string' ? JSON.stringify(e.value) : String(e.value);
+    case 'fact':
+      return e.path.join('.');
+    case 'call':
+      return `${e.name}(${e.args.map(printExpr).join(', ')})`;
+    case 'list':
+      return `[${e.items.map(printExpr).join(', ')}]`;
+    case 'not':
+      return `not ${wrap(e.operand, PRECEDENCE.not)}`;
+    case 'logical':
+      return e.operands.map((o) => wrap(o, PRECEDENCE[e.op] + 1)).join(` ${e.op} `);
+    case 'compare':
+      return `${wrap(e.left, PRECEDENCE.primary)} ${e.op} ${wrap(e.right, PRECEDENCE.primary)}`;
+    case 'in':
+      return `${wrap(e.left, PRECEDENCE.primary)} ${e.negated ? 'not in' : 'in'} ${wrap(e.right, PRECEDENCE.primary)}`;
+    case 'if':
+      return `if ${printExpr(e.test)} then ${printExpr(e.then)} else ${wrap(e.else, PRECEDENCE.if)}`;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+}

@@ -336,9 +336,9 @@ function unknownName(report: Report, code: DiagnosticCode, what: string, n: Name
 }
 
 /** `'medium' is not a value of 'urgency' (high, low)` */
-function unknownValue(report: Report, n: Named, f: FactDecl): void {
+function unknownValue(report: Report, n: Named, f: FactDecl, meant?: string): void {
   const values = f.values ?? [];
-  const hint = didYouMean(n.name, values);
+  const hint = meant ? `did you mean '${meant}'?` : didYouMean(n.name, values);
   report(
     diagnostic(
       'expr.unknown-value',
@@ -349,15 +349,36 @@ function unknownValue(report: Report, n: Named, f: FactDecl): void {
   );
 }
 
-/** Names written where `known` names were expected, each paired with the known name it is closest to. */
-function nearMisses(written: string[], known: string[]): Set<string> {
-  const meant = new Set<string>();
-  for (const w of written) {
-    if (known.includes(w)) continue;
+/**
+ * What each unknown name written where `known` names were expected probably means: the closest
+ * known name, or, when exactly one name is unknown and exactly one known name is missing, that
+ * one ('P5' written where 'P4' is the only priority without a target).
+ */
+function nearMisses(written: string[], known: string[]): Map<string, string> {
+  const meant = new Map<string, string>();
+  const unknown = written.filter((w) => !known.includes(w));
+  for (const w of unknown) {
     const c = closest(w, known);
-    if (c) meant.add(c);
+    if (c && !written.includes(c)) meant.set(w, c);
   }
+  const unpaired = unknown.filter((w) => !meant.has(w));
+  const missing = known.filter((k) => !written.includes(k) && ![...meant.values()].includes(k));
+  if (unpaired.length === 1 && missing.length === 1) meant.set(unpaired[0]!, missing[0]!);
   return meant;
+}
+
+/** Reports an unknown name, suggesting what it probably means. */
+function unknownMeant(
+  report: Report,
+  code: DiagnosticCode,
+  what: string,
+  n: Named,
+  meant: string | undefined,
+  known: string[],
+  declareIn: string,
+): void {
+  if (meant === undefined) return unknownName(report, code, what, n, known, declareIn);
+  report(diagnostic(code, n.span, `unknown ${what} '${n.name}' — did you mean '${meant}'?`));
 }
 
 interface Identified {
@@ -764,13 +785,15 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
     const f = enumFact(lookup.fact, 'lookup fact');
     if (f) {
       const values = f.values ?? [];
-      for (const row of lookup.table) if (!values.includes(row.value.name)) unknownValue(report, row.value, f);
       // A misspelt value is reported once, as misspelt, not also as missing.
       const meant = nearMisses(
         lookup.table.map((r) => r.value.name),
         values,
       );
-      const missing = values.filter((v) => !lookup.table.some((row) => row.value.name === v) && !meant.has(v));
+      for (const row of lookup.table)
+        if (!values.includes(row.value.name)) unknownValue(report, row.value, f, meant.get(row.value.name));
+      const meantValues = new Set(meant.values());
+      const missing = values.filter((v) => !lookup.table.some((row) => row.value.name === v) && !meantValues.has(v));
       if (missing.length) {
         report(
           diagnostic(
@@ -791,20 +814,29 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
     if (rowFact && colFact) {
       const rows = rowFact.values ?? [];
       const cols = colFact.values ?? [];
-      for (const r of m.rowSpans) if (!rows.includes(r.name)) unknownValue(report, r, rowFact);
-      for (const c of m.cells) if (!cols.includes(c.column.name)) unknownValue(report, c.column, colFact);
       const meantRows = nearMisses(
         m.rowSpans.map((r) => r.name),
         rows,
       );
+      for (const r of m.rowSpans) if (!rows.includes(r.name)) unknownValue(report, r, rowFact, meantRows.get(r.name));
       const missing: string[] = [];
-      for (const r of rows) {
-        if (meantRows.has(r)) continue;
-        const written = m.cells.filter((x) => x.row.name === r).map((x) => x.column.name);
+      const rowsCovered = new Set<string>();
+      for (const row of m.rowSpans) {
+        const cells = m.cells.filter((x) => x.row.name === row.name);
+        const written = cells.map((x) => x.column.name);
         const meantCols = nearMisses(written, cols);
+        for (const c of cells)
+          if (!cols.includes(c.column.name)) unknownValue(report, c.column, colFact, meantCols.get(c.column.name));
+        // A misspelt row or column is reported as misspelt, not also as a missing cell.
+        const r = rows.includes(row.name) ? row.name : meantRows.get(row.name);
+        if (r === undefined) continue;
+        rowsCovered.add(r);
+        const meantValues = new Set(meantCols.values());
         for (const c of cols)
-          if (!written.includes(c) && !meantCols.has(c)) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
+          if (!written.includes(c) && !meantValues.has(c)) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
       }
+      for (const r of rows)
+        if (!rowsCovered.has(r)) for (const c of cols) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
       if (missing.length) {
         report(
           diagnostic(
@@ -861,9 +893,11 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
   for (const tier of policy.sla) {
     if (tier.calendar && !calendars.has(tier.calendar.name))
       unknownName(report, 'policy.unknown-calendar', 'calendar', tier.calendar, names, 'calendars:');
+    const written = tier.cells.map((c) => c.priority.name);
+    const meant = nearMisses(written, priorities);
     for (const { priority, cell } of tier.cells) {
       if (!priorities.includes(priority.name))
-        unknownName(report, 'policy.unknown-priority', 'priority', priority, priorities, 'priorities');
+        unknownMeant(report, 'policy.unknown-priority', 'priority', priority, meant.get(priority.name), priorities, 'priorities');
       for (const t of cellTargets(cell)) {
         if (t.calendar && !calendars.has(t.calendar.name))
           unknownName(report, 'policy.unknown-calendar', 'calendar', t.calendar, names, 'calendars:');
@@ -880,9 +914,8 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
       }
     }
     if (tier.bestEffort) continue;
-    const written = tier.cells.map((c) => c.priority.name);
-    const meant = nearMisses(written, priorities);
-    const missing = priorities.filter((p) => !written.includes(p) && !meant.has(p));
+    const meantValues = new Set(meant.values());
+    const missing = priorities.filter((p) => !written.includes(p) && !meantValues.has(p));
     if (missing.length) {
       report(
         diagnostic(
@@ -1234,7 +1267,8 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
       if (problem) report(diagnostic(problem.code, spans?.value ?? t.span, `test '${t.name}': ${problem.message}`, problem.hint));
     }
     for (const [path, value] of Object.entries(t.expect)) {
-      const span = t.expectSpans[path] ?? t.span;
+      const span = t.expectSpans[path]?.key ?? t.span;
+      const valueSpan = t.expectSpans[path]?.value ?? span;
       const [head = '', ...rest] = path.split('.');
       const pattern = DECISION_FIELDS[head];
       if (!pattern || !pattern.test(rest.length ? `.${rest.join('.')}` : '')) {
@@ -1248,9 +1282,9 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
           ),
         );
       } else if (path === 'priority' && typeof value === 'string' && !priorities.includes(value)) {
-        unknownName(report, 'policy.unknown-priority', 'priority', { name: value, span }, priorities, 'priorities');
+        unknownName(report, 'policy.unknown-priority', 'priority', { name: value, span: valueSpan }, priorities, 'priorities');
       } else if (path === 'tier' && typeof value === 'string' && !tiers.includes(value)) {
-        unknownName(report, 'policy.unknown-tier', 'tier', { name: value, span }, tiers, 'tiers.levels');
+        unknownName(report, 'policy.unknown-tier', 'tier', { name: value, span: valueSpan }, tiers, 'tiers.levels');
       }
     }
   }

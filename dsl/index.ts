@@ -3,7 +3,7 @@
 export type { Diagnostic, DiagnosticCode, Severity, Span } from './diagnostics.js';
 export { DIAGNOSTIC_CODES, formatDiagnostic, formatSpan, hasErrors } from './diagnostics.js';
 export type * from './ast.js';
-export { exprKey, sameExpr, WEEKDAYS } from './ast.js';
+export { exprKey, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';

@@ -172,7 +172,8 @@ export interface PolicyTest extends HasIdSpan {
   facts: Record<string, unknown>;
   /** Where each fact's name and value are written. */
   factSpans: Record<string, { key: Span; value: Span }>;
-  expectSpans: Record<string, Span>;
+  /** Where each expected field's name and value are written. */
+  expectSpans: Record<string, { key: Span; value: Span }>;
   now?: string;
   expect: Record<string, unknown>;
   span: Span;

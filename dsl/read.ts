@@ -499,7 +499,12 @@ export class PolicyReader {
         ]),
       ),
       expect,
-      expectSpans: Object.fromEntries(Object.keys(expect).map((k) => [k, this.at.span([...path, 'expect', k], true)])),
+      expectSpans: Object.fromEntries(
+        Object.keys(expect).map((k) => [
+          k,
+          { key: this.at.span([...path, 'expect', k], true), value: this.at.span([...path, 'expect', k]) },
+        ]),
+      ),
       span: this.at.span(path),
     };
     if (typeof t.now === 'string') test.now = t.now;
