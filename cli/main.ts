@@ -15,19 +15,23 @@ Commands:
   validate [paths…]   check policy files (default: policies/); exit 0 clean, 1 errors, 2 bad usage
   schema              print the JSON Schema of policy files, for editors
   codes               list every diagnostic code and what it means
+  test [paths…]       run the tests written in policy files; report rule coverage
+  eval POLICY         evaluate a ticket's facts into a decision (--facts FILE|-, --batch)
+  compile POLICY      print the policy as json-rules-engine rules
   serve               serve the policies over HTTP (validate, list, read)
 
 Options:
   -h, --help          show help (also: spe <command> --help)
   -v, --version       show the version
-
-The evaluator commands (test, eval, compile) are not part of this version yet.
 `;
 
 const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<number> | number; HELP: string }>> = {
   validate: () => import('./validate.js'),
   schema: () => import('./schema.js'),
   codes: () => import('./codes.js'),
+  test: () => import('./test.js'),
+  eval: () => import('./eval.js'),
+  compile: () => import('./compile.js'),
   serve: () => import('./serve.js'),
 };
 

@@ -1,13 +1,14 @@
 // The policy language front end: load a policy file, check it, and report diagnostics.
 // This file is the folder's public surface; the engine, server, CLI and editor import only this.
 export type { Diagnostic, DiagnosticCode, Severity, Span } from './diagnostics.js';
-export { DIAGNOSTIC_CODES, formatDiagnostic, formatSpan, hasErrors } from './diagnostics.js';
+export { DIAGNOSTIC_CODES, closest, didYouMean, formatDiagnostic, formatSpan, hasErrors } from './diagnostics.js';
 export type * from './ast.js';
-export { exprKey, printExpr, sameExpr, WEEKDAYS } from './ast.js';
+export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
-export { type CheckOptions, FUNCTIONS, valueProblem } from './checks.js';
+export { type CheckOptions, FUNCTIONS, isTimeZone, valueProblem } from './checks.js';
+export { isRealDate } from './expr.js';
 export { type HolidayCatalog, loadHolidayCatalog, mentionsHolidays } from './holidays.js';
 export {
   parseDuration,

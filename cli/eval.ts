@@ -1,0 +1,111 @@
+// `spe eval`: evaluates facts against a policy and prints the decision, or, with --batch, one
+// decision per line of a JSON-lines stream (read and written line by line, never held whole).
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { type EvaluateOptions, type EvaluationResult, evaluate, evaluateReference } from '../engine/index.js';
+import { EXIT, UsageError } from './main.js';
+import { loadCompiled, resolvePolicy } from './policies.js';
+
+export const HELP = `Usage: spe eval [options] POLICY --facts FILE|-
+
+Evaluates a ticket's facts (a JSON object) against POLICY and prints the decision as JSON.
+POLICY is a file, or an id in the policies folder.
+
+Options:
+  --facts <file|->    the facts; - reads standard input
+  --batch             the input is JSON lines, one ticket's facts per line; prints one
+                      decision (or {"error": …}) per line, in order, as it goes
+  --now <datetime>    the time of evaluation (ISO 8601), for SLA status
+  --no-trace          leave the trace out of the decision
+  --compact           print each decision on one line (always so with --batch)
+  --reference         evaluate through json-rules-engine instead of the fast path
+  --policies <dir>    where policy ids are looked up (default: policies/)
+
+Exit status: 0 decided (eligible or not), 1 the facts are invalid (the problems are printed
+as {"error": …}), 2 bad usage.
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      facts: { type: 'string' },
+      batch: { type: 'boolean', default: false },
+      now: { type: 'string' },
+      'no-trace': { type: 'boolean', default: false },
+      compact: { type: 'boolean', default: false },
+      reference: { type: 'boolean', default: false },
+      policies: { type: 'string', default: 'policies/' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('name one policy');
+  if (values.facts === undefined) throw new UsageError('give the facts with --facts FILE, or --facts - for standard input');
+  if (values.now !== undefined && Number.isNaN(Date.parse(values.now)))
+    throw new UsageError(`--now '${values.now}' is not a date and time`);
+  const compiled = loadCompiled(resolvePolicy(positionals[0]!, values.policies));
+  const options: EvaluateOptions = { trace: !values['no-trace'], ...(values.now ? { now: values.now } : {}) };
+  const decide = (facts: unknown) =>
+    values.reference ? evaluateReference(compiled, facts, options) : Promise.resolve(evaluate(compiled, facts, options));
+  if (values.batch) return runBatch(values.facts, decide);
+
+  const text = readInput(values.facts);
+  let facts: unknown;
+  try {
+    facts = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`the facts are not valid JSON: ${(e as Error).message}`);
+  }
+  const result = await decide(facts);
+  process.stdout.write(`${JSON.stringify(output(result), null, values.compact ? undefined : 2)}\n`);
+  return result.ok ? EXIT.ok : EXIT.failed;
+}
+
+function readInput(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `cannot read ${path === '-' ? 'standard input' : path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
+function output(result: EvaluationResult) {
+  return result.ok
+    ? result.decision
+    : { error: { code: 'invalid-facts', message: 'the facts do not fit the policy', details: result.problems } };
+}
+
+async function runBatch(path: string, decide: (facts: unknown) => Promise<EvaluationResult>): Promise<number> {
+  const input = path === '-' ? process.stdin : createReadStream(path);
+  const opened = new Promise<void>((resolve, reject) => {
+    input.once('error', reject);
+    if (path === '-') resolve();
+    else input.once('open', () => resolve());
+  });
+  try {
+    await opened;
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let failed = 0;
+  let line = 0;
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    let out: unknown;
+    try {
+      out = output(await decide(JSON.parse(text)));
+    } catch (e) {
+      out = { error: { code: 'invalid-json', message: `line ${line}: ${(e as Error).message}` } };
+    }
+    if ((out as { error?: unknown }).error) failed++;
+    // Respect back-pressure: a slow reader must not make us buffer a million decisions.
+    if (!process.stdout.write(`${JSON.stringify(out)}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+  if (failed > 0) process.stderr.write(`spe eval: ${failed} of ${line} lines could not be decided\n`);
+  return failed > 0 ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,475 @@
+// Compiles a checked policy into stages of json-rules-engine rules. Compilation is an ordered
+// list of named, pure stages; the order matters because later stages read what earlier ones
+// decided (`decision.tier`, `decision.priority`, `decision.channels`).
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import {
+  type Duration,
+  type Expr,
+  type Named,
+  type Policy,
+  type SlaTargets,
+  type Span,
+  WEEKDAYS,
+  factsRead,
+  formatSpan,
+} from '../dsl/index.js';
+import {
+  type CompiledCondition,
+  type ComputedFact,
+  type Condition,
+  DECISION_FACT,
+  compileCondition,
+  conditionReads,
+  toCondition,
+} from './conditions.js';
+import { type Compiled, compileExpr } from './expr.js';
+import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
+
+export type StageName = 'tier' | 'priority' | 'channels' | 'eligibility' | 'sla' | 'billing' | 'entitlements' | 'actions';
+
+/** What a rule decides when it matches. */
+export type Outcome =
+  | { kind: 'tier'; tier: string }
+  | { kind: 'priority'; priority: string; override?: boolean }
+  | { kind: 'channels'; channels: string[] }
+  | { kind: 'deny'; code: string; message: string }
+  | { kind: 'sla'; tier: string; priority: string; bestEffort: boolean; response: Target | null; resolution: Target | null }
+  | { kind: 'billing'; plan: string }
+  | { kind: 'grant'; id: string; message?: string };
+
+export interface Target {
+  minutes: number;
+  text: string;
+  calendar: string | null;
+}
+
+export interface CompiledRule {
+  name: string;
+  stage: StageName;
+  /** json-rules-engine priority: within a stage, higher runs and wins first. */
+  priority: number;
+  conditions: Condition;
+  outcome: Outcome;
+  source: string;
+  /** The fast path's evaluation of `conditions`. */
+  test: CompiledCondition;
+  /** What the conditions read: fact ids, and `decision.*` names. */
+  reads: string[];
+  /** Declared facts the rule depends on, through derived and computed facts. */
+  dependsOn: string[];
+}
+
+export interface Stage {
+  name: StageName;
+  /** first-match: the highest-priority matching rule decides; all-match: every matching rule counts. */
+  mode: 'first-match' | 'all-match';
+  rules: CompiledRule[];
+}
+
+export interface CompiledPolicy {
+  policy: Policy;
+  id: string;
+  version: string;
+  /** `sha256:` of the policy source. */
+  revision: string;
+  validateFacts: FactsValidator;
+  factsSchema: Record<string, unknown>;
+  /** Derived facts in an order where each comes after those it reads. */
+  derived: { name: string; compute: Compiled; source: string; expr: Expr }[];
+  computed: Map<string, { compute: Compiled; expr: Expr }>;
+  stages: Stage[];
+}
+
+export function revisionOf(source: string): string {
+  return `sha256:${bytesToHex(sha256(utf8ToBytes(source)))}`;
+}
+
+/** Minutes of a duration: business days are days of the calendar's (uniform) business-day length. */
+function durationMinutes(d: Duration, calendarDayMinutes: number | undefined): number {
+  switch (d.unit) {
+    case 'minute':
+      return d.amount;
+    case 'hour':
+      return d.amount * 60;
+    case 'day':
+      return d.amount * (d.business && calendarDayMinutes !== undefined ? calendarDayMinutes : 1440);
+  }
+}
+
+const durationText = (d: Duration) => `${d.amount} ${d.business ? 'business ' : ''}${d.unit}${d.amount === 1 ? '' : 's'}`;
+
+/** Shared state of one compilation. */
+class Compiler {
+  readonly computed = new Map<string, ComputedFact>();
+  readonly plain: Set<string>;
+  readonly derivedReads = new Map<string, string[]>();
+  private readonly rules: CompiledRule[] = [];
+
+  constructor(readonly policy: Policy) {
+    // Facts json-rules-engine compares natively: everything but dates, time zones and intervals.
+    const temporal = new Set(['date', 'datetime', 'intervals']);
+    this.plain = new Set(policy.facts.filter((f) => !temporal.has(f.type)).map((f) => f.name));
+    for (const d of policy.derived) {
+      this.derivedReads.set(
+        d.name,
+        factsRead(d.expr).map((r) => r.path.join('.')),
+      );
+      if (!this.readsTemporal(d.expr)) this.plain.add(d.name);
+    }
+  }
+
+  private readsTemporal(e: Expr): boolean {
+    if (e.kind === 'literal') return e.type === 'date' || e.type === 'datetime';
+    if (e.kind === 'call') return true;
+    return factsRead(e).some((r) => {
+      const name = r.path.join('.');
+      const fact = this.policy.facts.find((f) => f.name === name);
+      if (fact) return fact.type === 'date' || fact.type === 'datetime';
+      const derived = this.policy.derived.find((x) => x.name === name);
+      return derived ? this.readsTemporal(derived.expr) : false;
+    });
+  }
+
+  source(span: Span): string {
+    return formatSpan(span);
+  }
+
+  /** Declared facts a fact id depends on. */
+  baseFacts(id: string, seen = new Set<string>()): string[] {
+    if (seen.has(id)) return [];
+    seen.add(id);
+    if (this.policy.facts.some((f) => f.name === id)) return [id];
+    const derived = this.derivedReads.get(id);
+    if (derived) return derived.flatMap((d) => this.baseFacts(d, seen));
+    const computed = this.computed.get(id);
+    if (computed) return factsRead(computed.expr).flatMap((r) => this.baseFacts(r.path.join('.'), seen));
+    return [];
+  }
+
+  add(stage: StageName, name: string, when: Expr[], outcome: Outcome, span: Span): void {
+    const parts = when.map((e) => toCondition(e, { isPlain: (n) => this.plain.has(n) }, this.computed));
+    // json-rules-engine needs all/any/not at the top of a rule.
+    const conditions: Condition = parts.length === 1 && !('fact' in parts[0]!) ? parts[0]! : { all: parts };
+    const reads = [...conditionReads(conditions)];
+    this.rules.push({
+      name,
+      stage,
+      priority: 0,
+      conditions,
+      outcome,
+      source: this.source(span),
+      test: compileCondition(conditions),
+      reads,
+      dependsOn: [...new Set(reads.flatMap((r) => this.baseFacts(r)))],
+    });
+  }
+
+  stage(name: StageName): CompiledRule[] {
+    return this.rules.filter((r) => r.stage === name);
+  }
+}
+
+// Small expression builders for conditions the compiler writes itself.
+const factExpr = (path: string[], span: Span): Expr => ({ kind: 'fact', path, span });
+const str = (value: string, span: Span): Expr => ({ kind: 'literal', type: 'string', value, span });
+const eq = (left: Expr, value: string, span: Span): Expr => ({ kind: 'compare', op: '==', left, right: str(value, span), span });
+const not = (operand: Expr): Expr => ({ kind: 'not', operand, span: operand.span });
+const decisionIs = (what: 'tier' | 'priority', value: string, span: Span) =>
+  eq(factExpr([DECISION_FACT, what], span), value, span);
+
+/** The branches of an `if` chain: the conditions that lead to each result. */
+function branches(e: Expr, path: Expr[] = []): { when: Expr[]; result: Expr }[] {
+  if (e.kind !== 'if') return [{ when: path, result: e }];
+  return [...branches(e.then, [...path, e.test]), ...branches(e.else, [...path, not(e.test)])];
+}
+
+/** One rule per value a result can take: a literal gives itself; anything else is compared with each value. */
+function resultRules(
+  c: Compiler,
+  stage: StageName,
+  prefix: string,
+  e: Expr,
+  values: string[],
+  outcome: (v: string) => Outcome,
+): void {
+  const all = branches(e);
+  all.forEach(({ when, result }, i) => {
+    const name = all.length === 1 ? prefix : `${prefix}.${i + 1}`;
+    if (result.kind === 'literal' && typeof result.value === 'string') {
+      c.add(stage, name, when, outcome(result.value), result.span);
+    } else {
+      for (const v of values) c.add(stage, `${name}.${v}`, [...when, eq(result, v, result.span)], outcome(v), result.span);
+    }
+  });
+}
+
+// ---- the stages, in order ----------------------------------------------------------------------
+
+function compileTier(c: Compiler): void {
+  const tiers = c.policy.tiers;
+  if (!tiers) return;
+  const levels = tiers.levels.map((l) => l.name);
+  resultRules(c, 'tier', 'tier', tiers.of, levels, (tier) => ({ kind: 'tier', tier }));
+}
+
+function compilePriority(c: Compiler): void {
+  const p = c.policy.priority;
+  if (!p) return;
+  const levels = c.policy.priorities.map((l) => l.name);
+  const fromFact = (n: Named, prefix: string, override: boolean) => {
+    for (const level of levels) {
+      c.add(
+        'priority',
+        `${prefix}.${level}`,
+        [eq(factExpr([n.name], n.span), level, n.span)],
+        { kind: 'priority', priority: level, ...(override ? { override } : {}) },
+        n.span,
+      );
+    }
+  };
+  // Order matters: the customer's override wins, then explicit rules, the lookup, the matrix.
+  if (p.override) fromFact(p.override, 'priority.override', true);
+  p.rules.forEach((r, i) =>
+    c.add('priority', `priority.rules.${r.id ?? i + 1}`, [r.when], { kind: 'priority', priority: r.priority.name }, r.span),
+  );
+  if (p.lookup) {
+    const fact = p.lookup.fact;
+    for (const row of p.lookup.table) {
+      c.add(
+        'priority',
+        `priority.lookup.${row.value.name}`,
+        [eq(factExpr([fact.name], fact.span), row.value.name, row.value.span)],
+        { kind: 'priority', priority: row.priority.name },
+        row.priority.span,
+      );
+    }
+  }
+  if (p.matrix) {
+    const m = p.matrix;
+    for (const cell of m.cells) {
+      c.add(
+        'priority',
+        `priority.matrix.${cell.row.name}.${cell.column.name}`,
+        [
+          eq(factExpr([m.rows.name], cell.row.span), cell.row.name, cell.row.span),
+          eq(factExpr([m.columns.name], cell.column.span), cell.column.name, cell.column.span),
+        ],
+        { kind: 'priority', priority: cell.priority.name },
+        cell.priority.span,
+      );
+    }
+  }
+  if (p.from) fromFact(p.from, 'priority.from', false);
+  if (p.default) c.add('priority', 'priority.default', [], { kind: 'priority', priority: p.default.name }, p.default.span);
+}
+
+function compileChannels(c: Compiler): void {
+  const ch = c.policy.channels;
+  if (!ch) return;
+  ch.rules.forEach((r, i) =>
+    c.add(
+      'channels',
+      `channels.rules.${r.id ?? i + 1}`,
+      r.when ? [r.when] : [],
+      { kind: 'channels', channels: r.allow.map((a) => a.name) },
+      r.span,
+    ),
+  );
+  for (const b of ch.byTier) {
+    c.add(
+      'channels',
+      `channels.byTier.${b.tier.name}`,
+      [decisionIs('tier', b.tier.name, b.tier.span)],
+      { kind: 'channels', channels: b.allow.map((a) => a.name) },
+      b.tier.span,
+    );
+  }
+}
+
+function compileEligibility(c: Compiler): void {
+  for (const r of c.policy.eligibility) {
+    c.add(
+      'eligibility',
+      `eligibility.${r.code}`,
+      [r.when],
+      { kind: 'deny', code: r.code, message: r.message ?? `not eligible: ${r.code}` },
+      r.span,
+    );
+  }
+  const ch = c.policy.channels;
+  if (ch) {
+    // A channel that was given and is not among those the ticket may use.
+    const channel = factExpr([ch.fact.name], ch.fact.span);
+    const notGiven: Expr = {
+      kind: 'compare',
+      op: '==',
+      left: channel,
+      right: { kind: 'literal', type: 'null', value: null, span: ch.fact.span },
+      span: ch.fact.span,
+    };
+    const allowed = factExpr([DECISION_FACT, 'channels'], ch.fact.span);
+    const notAllowed: Expr = { kind: 'in', negated: true, left: channel, right: allowed, span: ch.fact.span };
+    c.add(
+      'eligibility',
+      `eligibility.${ch.deny.code}`,
+      [not(notGiven), notAllowed],
+      { kind: 'deny', code: ch.deny.code, message: ch.deny.message ?? `channel not offered` },
+      ch.fact.span,
+    );
+  }
+}
+
+function compileSla(c: Compiler): void {
+  const calendars = new Map(c.policy.calendars.map((cal) => [cal.name, cal]));
+  const dayMinutes = (name: string | undefined): number | undefined => {
+    const cal = name ? calendars.get(name) : undefined;
+    if (!cal) return undefined;
+    if (cal.hours.kind === 'always') return 1440;
+    const groups = cal.hours.groups;
+    const lengths = WEEKDAYS.map((d) =>
+      groups.filter((g) => g.days.includes(d)).reduce((sum, g) => sum + g.ranges.reduce((s, r) => s + (r.end - r.start), 0), 0),
+    ).filter((l) => l > 0);
+    return lengths[0];
+  };
+  const target = (d: Duration | undefined, t: SlaTargets, tierCalendar: Named | undefined): Target | null => {
+    if (!d) return null;
+    const calendar = d.calendar?.name ?? t.calendar?.name ?? tierCalendar?.name ?? null;
+    return { minutes: durationMinutes(d, dayMinutes(calendar ?? undefined)), text: durationText(d), calendar };
+  };
+  for (const tier of c.policy.sla) {
+    const base = `sla.${tier.tier.name}`;
+    const isTier = decisionIs('tier', tier.tier.name, tier.tier.span);
+    const bestEffort = (priority: string): Outcome => ({
+      kind: 'sla',
+      tier: tier.tier.name,
+      priority,
+      bestEffort: true,
+      response: null,
+      resolution: null,
+    });
+    if (tier.bestEffort) {
+      c.add('sla', base, [isTier], bestEffort('*'), tier.tier.span);
+      continue;
+    }
+    for (const { priority, cell } of tier.cells) {
+      const when = [isTier, decisionIs('priority', priority.name, priority.span)];
+      const name = `${base}.${priority.name}`;
+      if (cell.kind === 'best-effort') c.add('sla', name, when, bestEffort(priority.name), cell.span);
+      else if (cell.kind === 'targets') {
+        const t = cell.targets;
+        c.add(
+          'sla',
+          name,
+          when,
+          {
+            kind: 'sla',
+            tier: tier.tier.name,
+            priority: priority.name,
+            bestEffort: false,
+            response: target(t.response, t, tier.calendar),
+            resolution: target(t.resolution, t, tier.calendar),
+          },
+          cell.span,
+        );
+      } else {
+        cell.rules.forEach((r, i) =>
+          c.add(
+            'sla',
+            `${name}.${r.id ?? i + 1}`,
+            r.when ? [...when, r.when] : when,
+            {
+              kind: 'sla',
+              tier: tier.tier.name,
+              priority: priority.name,
+              bestEffort: false,
+              response: target(r.response, r, tier.calendar),
+              resolution: target(r.resolution, r, tier.calendar),
+            },
+            r.span,
+          ),
+        );
+      }
+    }
+  }
+}
+
+function compileBilling(c: Compiler): void {
+  for (const p of c.policy.billing?.plans ?? [])
+    c.add('billing', `billing.${p.id}`, p.when ? [p.when] : [], { kind: 'billing', plan: p.id }, p.span);
+}
+
+function compileGrants(c: Compiler): void {
+  for (const [stage, grants] of [
+    ['entitlements', c.policy.entitlements],
+    ['actions', c.policy.actions],
+  ] as const) {
+    for (const g of grants) {
+      c.add(
+        stage,
+        `${stage}.${g.id}`,
+        g.when ? [g.when] : [],
+        { kind: 'grant', id: g.id, ...(g.message ? { message: g.message } : {}) },
+        g.span,
+      );
+    }
+  }
+}
+
+/** The stages in the order they run; each reads only what the ones before it decided. */
+const STAGES: [StageName, 'first-match' | 'all-match', (c: Compiler) => void][] = [
+  ['tier', 'first-match', compileTier],
+  ['priority', 'first-match', compilePriority],
+  ['channels', 'first-match', compileChannels],
+  ['eligibility', 'all-match', compileEligibility],
+  ['sla', 'first-match', compileSla],
+  ['billing', 'first-match', compileBilling],
+  ['entitlements', 'all-match', compileGrants],
+  ['actions', 'all-match', () => undefined],
+];
+
+/** Derived facts sorted so that each comes after the derived facts it reads. */
+function derivedInOrder(policy: Policy): Policy['derived'] {
+  const byName = new Map(policy.derived.map((d) => [d.name, d]));
+  const out: Policy['derived'] = [];
+  const seen = new Set<string>();
+  const visit = (d: Policy['derived'][number]) => {
+    if (seen.has(d.name)) return;
+    seen.add(d.name);
+    for (const r of factsRead(d.expr)) {
+      const dep = byName.get(r.path.join('.'));
+      if (dep) visit(dep);
+    }
+    out.push(d);
+  };
+  policy.derived.forEach(visit);
+  return out;
+}
+
+/** Compiles a policy that loaded without errors. */
+export function compilePolicy(policy: Policy, source: string): CompiledPolicy {
+  const c = new Compiler(policy);
+  for (const [, , compile] of STAGES) compile(c);
+  const stages: Stage[] = STAGES.map(([name, mode]) => {
+    const rules = c.stage(name);
+    // Declared order is precedence: the first rule gets the highest json-rules-engine priority.
+    rules.forEach((r, i) => (r.priority = rules.length - i));
+    return { name, mode, rules };
+  });
+  return {
+    policy,
+    id: policy.id,
+    version: policy.version,
+    revision: revisionOf(source),
+    validateFacts: createFactsValidator(policy),
+    factsSchema: factsSchema(policy),
+    derived: derivedInOrder(policy).map((d) => ({
+      name: d.name,
+      compute: compileExpr(d.expr),
+      source: formatSpan(d.span),
+      expr: d.expr,
+    })),
+    computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr), expr: f.expr }])),
+    stages,
+  };
+}

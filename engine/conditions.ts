@@ -1,0 +1,188 @@
+// Conditions as json-rules-engine JSON, and the fast path that evaluates that same JSON as
+// plain functions. json-rules-engine is the reference semantics: the operators below mirror its
+// default operators exactly, and a differential test holds the two to the same outcomes.
+import { type Expr, printExpr } from '../dsl/index.js';
+import type { Value } from './values.js';
+
+export type Operator =
+  'equal' | 'notEqual' | 'in' | 'notIn' | 'lessThan' | 'lessThanInclusive' | 'greaterThan' | 'greaterThanInclusive';
+
+export interface FactCondition {
+  fact: string;
+  path?: string;
+  operator: Operator;
+  value: Value | { fact: string; path?: string };
+}
+
+export type Condition = FactCondition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
+
+/** Facts that a condition needs beyond the given ones: values of expressions too rich for json-rules-engine. */
+export interface ComputedFact {
+  /** The fact's id in the rules: the expression as an admin writes it. */
+  id: string;
+  expr: Expr;
+}
+
+/** Names the rules read that are not plain facts: the decision so far, as one fact with a path. */
+export const DECISION_FACT = 'decision';
+
+/** What a fact name in an expression is, for choosing a native condition. */
+export interface NameKinds {
+  /** Declared or derived facts whose values json-rules-engine can compare natively (no dates). */
+  isPlain(name: string): boolean;
+}
+
+function factRef(path: string[]): { fact: string; path?: string } {
+  if (path[0] === DECISION_FACT && path.length > 1) return { fact: DECISION_FACT, path: `$.${path.slice(1).join('.')}` };
+  return { fact: path.join('.') };
+}
+
+const FLIP: Record<string, Operator> = {
+  '==': 'equal',
+  '!=': 'notEqual',
+  '<': 'greaterThan',
+  '<=': 'greaterThanInclusive',
+  '>': 'lessThan',
+  '>=': 'lessThanInclusive',
+};
+const DIRECT: Record<string, Operator> = {
+  '==': 'equal',
+  '!=': 'notEqual',
+  '<': 'lessThan',
+  '<=': 'lessThanInclusive',
+  '>': 'greaterThan',
+  '>=': 'greaterThanInclusive',
+};
+
+const isPlainLiteral = (e: Expr): e is Extract<Expr, { kind: 'literal' }> =>
+  e.kind === 'literal' && (e.type === 'string' || e.type === 'number' || e.type === 'boolean' || e.type === 'null');
+
+/**
+ * Translates a condition to json-rules-engine JSON. What its operators can say natively (a fact
+ * against a literal or another fact, membership in a list, and/or/not) stays readable; anything
+ * richer (dates, functions, `if`) becomes a computed fact whose id is the expression itself.
+ */
+export function toCondition(e: Expr, kinds: NameKinds, computed: Map<string, ComputedFact>): Condition {
+  const plainFact = (x: Expr): x is Extract<Expr, { kind: 'fact' }> =>
+    x.kind === 'fact' && (kinds.isPlain(x.path.join('.')) || (x.path[0] === DECISION_FACT && x.path.length === 2));
+  switch (e.kind) {
+    case 'logical':
+      return e.op === 'and'
+        ? { all: e.operands.map((o) => toCondition(o, kinds, computed)) }
+        : { any: e.operands.map((o) => toCondition(o, kinds, computed)) };
+    case 'not':
+      return { not: toCondition(e.operand, kinds, computed) };
+    case 'literal':
+      if (e.value === true) return { all: [] };
+      break;
+    case 'fact':
+      if (plainFact(e)) return { ...factRef(e.path), operator: 'equal', value: true };
+      break;
+    case 'compare': {
+      if (plainFact(e.left) && isPlainLiteral(e.right))
+        return { ...factRef(e.left.path), operator: DIRECT[e.op]!, value: e.right.value };
+      if (plainFact(e.right) && isPlainLiteral(e.left))
+        return { ...factRef(e.right.path), operator: FLIP[e.op]!, value: e.left.value };
+      if (plainFact(e.left) && plainFact(e.right))
+        return { ...factRef(e.left.path), operator: DIRECT[e.op]!, value: factRef(e.right.path) };
+      break;
+    }
+    case 'in':
+      if (plainFact(e.left) && e.right.kind === 'list' && e.right.items.every(isPlainLiteral)) {
+        return {
+          ...factRef(e.left.path),
+          operator: e.negated ? 'notIn' : 'in',
+          value: e.right.items.map((i) => (i as Extract<Expr, { kind: 'literal' }>).value),
+        };
+      }
+      if (plainFact(e.left) && e.right.kind === 'fact' && e.right.path[0] === DECISION_FACT) {
+        return { ...factRef(e.left.path), operator: e.negated ? 'notIn' : 'in', value: factRef(e.right.path) };
+      }
+      break;
+    default:
+      break;
+  }
+  const id = printExpr(e);
+  if (!computed.has(id)) computed.set(id, { id, expr: e });
+  return { fact: id, operator: 'equal', value: true };
+}
+
+/** Fact values as the rules see them; `decision` is an object read through a path. */
+export interface RuleFacts {
+  get(fact: string): unknown;
+}
+
+// json-rules-engine's default operators, including their fact value validators.
+const numberValidator = (v: unknown) => Number.parseFloat(v as string).toString() !== 'NaN';
+const OPERATORS: Record<Operator, (a: unknown, b: unknown) => boolean> = {
+  equal: (a, b) => a === b,
+  notEqual: (a, b) => a !== b,
+  in: (a, b) => (b as unknown[]).indexOf(a) > -1,
+  notIn: (a, b) => (b as unknown[]).indexOf(a) === -1,
+  lessThan: (a, b) => numberValidator(a) && (a as number) < (b as number),
+  lessThanInclusive: (a, b) => numberValidator(a) && (a as number) <= (b as number),
+  greaterThan: (a, b) => numberValidator(a) && (a as number) > (b as number),
+  greaterThanInclusive: (a, b) => numberValidator(a) && (a as number) >= (b as number),
+};
+
+/** Reads `$.a.b` paths, the only ones the compiler writes. */
+function readPath(value: unknown, path: string | undefined): unknown {
+  if (path === undefined) return value;
+  let at = value;
+  for (const key of path.slice(2).split('.')) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+export type CompiledCondition = (facts: RuleFacts) => boolean;
+
+/** The fast path: the same JSON, evaluated synchronously with no cloning. */
+export function compileCondition(c: Condition): CompiledCondition {
+  if ('all' in c) {
+    const parts = c.all.map(compileCondition);
+    return (f) => parts.every((p) => p(f));
+  }
+  if ('any' in c) {
+    const parts = c.any.map(compileCondition);
+    return (f) => parts.some((p) => p(f));
+  }
+  if ('not' in c) {
+    const inner = compileCondition(c.not);
+    return (f) => !inner(f);
+  }
+  const op = OPERATORS[c.operator];
+  const { fact, path } = c;
+  const value = c.value;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const ref = value;
+    return (f) => op(readPath(f.get(fact), path), readPath(f.get(ref.fact), ref.path));
+  }
+  return (f) => op(readPath(f.get(fact), path), value);
+}
+
+/** What a condition reads, as names: `decision.tier` rather than the fact `decision` and its path. */
+export function conditionReads(c: Condition, out = new Set<string>()): Set<string> {
+  if ('all' in c) c.all.forEach((x) => conditionReads(x, out));
+  else if ('any' in c) c.any.forEach((x) => conditionReads(x, out));
+  else if ('not' in c) conditionReads(c.not, out);
+  else {
+    out.add(c.path ? `${c.fact}.${c.path.slice(2)}` : c.fact);
+    const v = c.value;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.add(v.path ? `${v.fact}.${v.path.slice(2)}` : v.fact);
+  }
+  return out;
+}
+
+/** Every fact id a condition reads. */
+export function conditionFacts(c: Condition, out = new Set<string>()): Set<string> {
+  if ('all' in c) c.all.forEach((x) => conditionFacts(x, out));
+  else if ('any' in c) c.any.forEach((x) => conditionFacts(x, out));
+  else if ('not' in c) conditionFacts(c.not, out);
+  else {
+    out.add(c.fact);
+    if (c.value !== null && typeof c.value === 'object' && !Array.isArray(c.value)) out.add(c.value.fact);
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+// The decision an evaluation returns. Field names, types and meanings are pinned (DESIGN §5):
+// services and customers rely on them. Fields beyond those are additions, never changes.
+
+export interface Reason {
+  code: string;
+  message: string;
+  /** `file:line:col` of the rule that denied. */
+  source: string;
+}
+
+export interface SlaWindow {
+  /** ISO 8601 duration of the target, in the calendar's time (business time on a business calendar). */
+  target: string;
+  /** The target as the policy writes it, e.g. "3 business days". */
+  targetText: string;
+  calendar: string;
+  /** When the target falls due; null until the business clock computes it, or when `openedAt` is not given. */
+  dueAt: string | null;
+  source: string;
+}
+
+export interface Billing {
+  currency: string;
+  billableMinutes: number;
+  amount: string;
+  tax: string;
+  total: string;
+  balanceAfter: string | null;
+  notices: string[];
+}
+
+export interface TraceStep {
+  /** The rule's name, e.g. `priority.matrix`. */
+  rule: string;
+  source: string;
+  outcome: unknown;
+  /** The facts the rule read, with their values. */
+  facts: Record<string, unknown>;
+  note?: string;
+}
+
+export interface Decision {
+  decisionId: string;
+  policy: { id: string; version: string; revision: string };
+  eligible: boolean;
+  reasons: Reason[];
+  priority: string | null;
+  /** The tier the ticket was served in (an addition to the pinned fields). */
+  tier: string | null;
+  channels: string[];
+  sla: { response: SlaWindow | null; resolution: SlaWindow | null } | null;
+  billing: Billing | null;
+  actions: string[];
+  entitlements: string[];
+  /** Facts the decision needed but were not given: the outcome that needed them is left open. */
+  missingFacts: string[];
+  trace: TraceStep[];
+}
+
+/** A problem with the facts given, with the JSON pointer of the offending value inside the facts. */
+export interface FactProblem {
+  pointer: string;
+  fact: string;
+  message: string;
+}
+
+export type EvaluationResult = { ok: true; decision: Decision } | { ok: false; problems: FactProblem[] };

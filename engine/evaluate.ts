@@ -1,0 +1,237 @@
+// Evaluates ticket facts against a compiled policy into a Decision. Pure and deterministic: the
+// same revision, facts and `now` give the same decision, decisionId included.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { CompiledPolicy, CompiledRule, Stage, Target } from './compile.js';
+import type { RuleFacts } from './conditions.js';
+import type { Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
+import type { FactReader } from './expr.js';
+import { type Value, isoDuration } from './values.js';
+
+export interface EvaluateOptions {
+  /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
+  now?: string;
+  /** Leave the trace out (it is the largest part of a decision). Default: included. */
+  trace?: boolean;
+}
+
+/** The decision as it is built, stage by stage; later stages read it as the `decision` fact. */
+export interface DecisionSoFar {
+  tier: string | null;
+  priority: string | null;
+  channels: string[];
+}
+
+/** One evaluation's view of the facts: given (with defaults), derived and computed, each computed once. */
+export class EvaluationFacts implements FactReader, RuleFacts {
+  private readonly cache = new Map<string, Value>();
+  readonly decision: DecisionSoFar = { tier: null, priority: null, channels: [] };
+
+  constructor(
+    readonly compiled: CompiledPolicy,
+    readonly given: Record<string, Value>,
+  ) {}
+
+  get(name: string): Value {
+    if (Object.hasOwn(this.given, name)) return this.given[name]!;
+    if (name === 'decision') return this.decision as unknown as Value;
+    if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
+    const cached = this.cache.get(name);
+    if (cached !== undefined) return cached;
+    const derived = this.compiled.derived.find((d) => d.name === name);
+    const compute = derived?.compute ?? this.compiled.computed.get(name)?.compute;
+    if (!compute) return null;
+    const value = compute(this);
+    this.cache.set(name, value);
+    return value;
+  }
+
+  /** Derived facts read `decision.*`: forget them when the decision moves on. */
+  forgetComputed(): void {
+    this.cache.clear();
+  }
+}
+
+/** Applies what a stage's matching rules decided. Shared by the fast path and the reference runner. */
+export class DecisionBuilder {
+  eligible = true;
+  readonly reasons: Decision['reasons'] = [];
+  sla: Extract<CompiledRule['outcome'], { kind: 'sla' }> | null = null;
+  billingPlan: string | null = null;
+  readonly entitlements: string[] = [];
+  readonly actions: string[] = [];
+  readonly fired: CompiledRule[] = [];
+  readonly trace: TraceStep[] = [];
+  readonly undecided: Stage[] = [];
+
+  constructor(
+    readonly facts: EvaluationFacts,
+    private readonly withTrace = true,
+  ) {}
+
+  apply(stage: Stage, matched: CompiledRule[]): void {
+    const d = this.facts.decision;
+    this.fired.push(...matched);
+    // The trace records what each rule read when it was evaluated, before the decision moves on.
+    if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
+    if (matched.length === 0 && stage.rules.length > 0 && stage.mode === 'first-match') this.undecided.push(stage);
+    for (const rule of matched) {
+      const o = rule.outcome;
+      switch (o.kind) {
+        case 'tier':
+          d.tier = o.tier;
+          break;
+        case 'priority':
+          d.priority = o.priority;
+          break;
+        case 'channels':
+          d.channels = o.channels;
+          break;
+        case 'deny':
+          this.eligible = false;
+          this.reasons.push({ code: o.code, message: o.message, source: rule.source });
+          break;
+        case 'sla':
+          this.sla = o;
+          break;
+        case 'billing':
+          this.billingPlan = o.plan;
+          break;
+        case 'grant':
+          (rule.stage === 'actions' ? this.actions : this.entitlements).push(o.id);
+          break;
+        default: {
+          const never: never = o;
+          return never;
+        }
+      }
+    }
+    this.facts.forgetComputed();
+  }
+}
+
+/** Stages that are skipped for a ticket that is not eligible. */
+const ONLY_WHEN_ELIGIBLE = new Set(['sla', 'billing', 'entitlements', 'actions']);
+
+/** The fast path's matching: the rules' conditions as plain functions, no cloning, synchronous. */
+export function matchStage(stage: Stage, facts: EvaluationFacts): CompiledRule[] {
+  if (stage.mode === 'first-match') {
+    for (const rule of stage.rules) if (rule.test(facts)) return [rule];
+    return [];
+  }
+  return stage.rules.filter((rule) => rule.test(facts));
+}
+
+export function evaluate(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
+  const validated = compiled.validateFacts(input);
+  if (!validated.ok) return validated;
+  const facts = new EvaluationFacts(compiled, validated.facts);
+  const builder = new DecisionBuilder(facts, options.trace !== false);
+  for (const stage of compiled.stages) {
+    if (ONLY_WHEN_ELIGIBLE.has(stage.name) && !builder.eligible) continue;
+    builder.apply(stage, matchStage(stage, facts));
+  }
+  return { ok: true, decision: finishDecision(compiled, facts, builder, input, options) };
+}
+
+/** Runs the stages with any matcher; the reference runner passes json-rules-engine's. */
+export async function evaluateWith(
+  compiled: CompiledPolicy,
+  input: unknown,
+  match: (stage: Stage, facts: EvaluationFacts) => Promise<CompiledRule[]>,
+  options: EvaluateOptions = {},
+): Promise<EvaluationResult> {
+  const validated = compiled.validateFacts(input);
+  if (!validated.ok) return validated;
+  const facts = new EvaluationFacts(compiled, validated.facts);
+  const builder = new DecisionBuilder(facts, options.trace !== false);
+  for (const stage of compiled.stages) {
+    if (ONLY_WHEN_ELIGIBLE.has(stage.name) && !builder.eligible) continue;
+    builder.apply(stage, await match(stage, facts));
+  }
+  return { ok: true, decision: finishDecision(compiled, facts, builder, input, options) };
+}
+
+function window(t: Target | null, source: string): SlaWindow | null {
+  if (!t) return null;
+  return { target: isoDuration(t.minutes), targetText: t.text, calendar: t.calendar ?? '24x7', dueAt: null, source };
+}
+
+/** JSON with sorted keys: the same facts always hash the same. */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
+}
+
+function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
+  const read: Record<string, unknown> = {};
+  for (const id of rule.reads) read[id] = facts.get(id);
+  const o = rule.outcome;
+  const outcome =
+    o.kind === 'tier'
+      ? o.tier
+      : o.kind === 'priority'
+        ? o.priority
+        : o.kind === 'channels'
+          ? o.channels
+          : o.kind === 'deny'
+            ? o.code
+            : o.kind === 'sla'
+              ? o.bestEffort
+                ? 'best-effort'
+                : { response: o.response?.text ?? null, resolution: o.resolution?.text ?? null }
+              : o.kind === 'billing'
+                ? o.plan
+                : o.id;
+  const step: TraceStep = { rule: rule.name, source: rule.source, outcome, facts: read };
+  if (o.kind === 'priority' && o.override) step.note = "the customer's requested priority overrides the policy's rules";
+  return step;
+}
+
+function finishDecision(
+  compiled: CompiledPolicy,
+  facts: EvaluationFacts,
+  builder: DecisionBuilder,
+  input: unknown,
+  options: EvaluateOptions,
+): Decision {
+  const d = facts.decision;
+  const given = facts.given;
+  const missing = new Set<string>();
+  // An open outcome names the facts its rules needed that were not given.
+  for (const stage of builder.undecided) {
+    if (!builder.eligible && ONLY_WHEN_ELIGIBLE.has(stage.name)) continue;
+    for (const rule of stage.rules) for (const f of rule.dependsOn) if (given[f] === null) missing.add(f);
+  }
+  const sla = builder.eligible
+    ? builder.sla && !builder.sla.bestEffort
+      ? {
+          response: window(builder.sla.response, builder.fired.find((r) => r.outcome === builder.sla)?.source ?? ''),
+          resolution: window(builder.sla.resolution, builder.fired.find((r) => r.outcome === builder.sla)?.source ?? ''),
+        }
+      : { response: null, resolution: null }
+    : null;
+  if (sla && (sla.response || sla.resolution) && Object.hasOwn(given, 'openedAt') && given.openedAt === null)
+    missing.add('openedAt');
+  const identity = `${compiled.revision}\n${canonical(input)}\n${options.now ?? ''}`;
+  return {
+    decisionId: `dec_${bytesToHex(sha256(utf8ToBytes(identity))).slice(0, 24)}`,
+    policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
+    eligible: builder.eligible,
+    reasons: builder.reasons,
+    priority: d.priority,
+    tier: d.tier,
+    channels: d.channels,
+    sla,
+    billing: null,
+    actions: builder.eligible ? builder.actions : [],
+    entitlements: builder.eligible ? builder.entitlements : [],
+    missingFacts: [...missing].sort(),
+    trace: builder.trace,
+  };
+}

@@ -1,0 +1,158 @@
+// The input schema of a policy, generated from its fact declarations, and the validator that
+// checks facts against it (ajv): unknown facts, wrong types and bad values are problems that
+// name the fact, never a wrong decision. Defaults are applied after validation.
+import { Ajv, type ErrorObject } from 'ajv';
+import { type FactDecl, type Policy, closest, isRealDate, isTimeZone } from '../dsl/index.js';
+import type { FactProblem } from './decision.js';
+import type { Value } from './values.js';
+
+const DATETIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$';
+
+function isRealDateTime(v: string): boolean {
+  return new RegExp(DATETIME).test(v) && isRealDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v));
+}
+
+/** The JSON Schema of one fact's value. */
+export function factValueSchema(f: FactDecl): Record<string, unknown> {
+  const description = f.description ? { description: f.description } : {};
+  switch (f.type) {
+    case 'string':
+      return { type: 'string', ...description };
+    case 'number':
+      return { type: 'number', ...description };
+    case 'integer':
+      return { type: 'integer', ...description };
+    case 'boolean':
+      return { type: 'boolean', ...description };
+    case 'date':
+      return { type: 'string', format: 'date', ...description };
+    case 'datetime':
+      return { type: 'string', format: 'date-time', ...description };
+    case 'timezone':
+      return { type: 'string', format: 'timezone', ...description };
+    case 'enum':
+      return { type: 'string', enum: f.values ?? [], ...description };
+    case 'intervals':
+      return {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['from', 'to'],
+          additionalProperties: false,
+          properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' } },
+        },
+        ...description,
+      };
+    default: {
+      const never: never = f.type;
+      return never;
+    }
+  }
+}
+
+/** The JSON Schema of a policy's facts: the input of the evaluate call. */
+export function factsSchema(policy: Policy): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: `facts of policy ${policy.id}`,
+    type: 'object',
+    additionalProperties: false,
+    required: policy.facts.filter((f) => f.required).map((f) => f.name),
+    properties: Object.fromEntries(
+      policy.facts.map((f) => [f.name, { ...factValueSchema(f), ...(f.default !== undefined ? { default: f.default } : {}) }]),
+    ),
+  };
+}
+
+const WORDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+};
+const FORMAT_WORDS: Record<string, string> = {
+  date: 'a date like 2024-01-31',
+  'date-time': 'a date and time with its offset, like 2024-01-31T09:30:00+01:00',
+  timezone: 'an IANA time zone like Europe/Rome',
+};
+
+export type FactsValidator = (
+  input: unknown,
+) => { ok: true; facts: Record<string, Value> } | { ok: false; problems: FactProblem[] };
+
+/** Compiles the validator of a policy's facts. */
+export function createFactsValidator(policy: Policy): FactsValidator {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addFormat('date', { type: 'string', validate: isRealDate });
+  ajv.addFormat('date-time', { type: 'string', validate: isRealDateTime });
+  ajv.addFormat('timezone', { type: 'string', validate: isTimeZone });
+  const validate = ajv.compile(factsSchema(policy));
+  const declared = new Map(policy.facts.map((f) => [f.name, f]));
+  const names = [...declared.keys()];
+
+  return (input) => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      return {
+        ok: false,
+        problems: [{ pointer: '', fact: '', message: 'the facts must be a JSON object of fact names and values' }],
+      };
+    }
+    // A null stands for "not given". A prototype-less copy: a key such as `__proto__` is just an
+    // unknown fact here, never a change to an object's prototype.
+    const given: Record<string, Value> = Object.create(null);
+    for (const [k, v] of Object.entries(input as Record<string, unknown>)) if (v !== null) given[k] = v as Value;
+    if (!validate(given)) return { ok: false, problems: (validate.errors ?? []).map((e) => problem(e, declared, names, given)) };
+    const facts: Record<string, Value> = Object.create(null);
+    for (const f of policy.facts) {
+      const v = Object.hasOwn(given, f.name) ? given[f.name] : f.default;
+      facts[f.name] = v === undefined ? null : (v as Value);
+    }
+    return { ok: true, facts };
+  };
+}
+
+const pointerOf = (name: string, rest = '') => `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}${rest}`;
+
+function problem(e: ErrorObject, declared: Map<string, FactDecl>, names: string[], given: Record<string, Value>): FactProblem {
+  const [, first = '', ...rest] = e.instancePath.split('/');
+  const name = first.replace(/~1/g, '/').replace(/~0/g, '~');
+  const f = declared.get(name);
+  const value = given[name];
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      const near = closest(extra, names);
+      return {
+        pointer: pointerOf(extra),
+        fact: extra,
+        message: `unknown fact '${extra}'${near ? ` — did you mean '${near}'?` : ''} (this policy's facts: ${names.join(', ')})`,
+      };
+    }
+    case 'required': {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      return { pointer: pointerOf(missing), fact: missing, message: `fact '${missing}' is required` };
+    }
+    case 'enum':
+      return {
+        pointer: e.instancePath,
+        fact: name,
+        message: `${JSON.stringify(value)} is not a value of fact '${name}' (${(f?.values ?? []).join(', ')})`,
+      };
+    case 'format':
+      return {
+        pointer: e.instancePath,
+        fact: name,
+        message: `fact '${name}'${rest.length ? ` (${rest.join('/')})` : ''} should be ${FORMAT_WORDS[(e.params as { format: string }).format] ?? 'valid'}`,
+      };
+    case 'type':
+      return {
+        pointer: e.instancePath,
+        fact: name,
+        message: `fact '${name}'${rest.length ? ` (${rest.join('/')})` : ''} should be ${WORDS[String((e.params as { type: string }).type)] ?? (e.params as { type: string }).type}`,
+      };
+    default:
+      return { pointer: e.instancePath, fact: name, message: `fact '${name}': ${e.message ?? 'is not valid'}` };
+  }
+}

@@ -1,0 +1,21 @@
+// The compiled policy as a JSON product (`spe compile`, `GET /v1/policies/:id/rules`): the
+// json-rules-engine rules of each stage, with what a service needs to run them itself.
+import { printExpr } from '../dsl/index.js';
+import type { CompiledPolicy } from './compile.js';
+import { stageRules } from './jre.js';
+
+export function rulesJson(compiled: CompiledPolicy) {
+  return {
+    policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
+    howToRun: [
+      'Run the stages in order, one json-rules-engine Engine per stage: new Engine(stage.rules).',
+      'Facts: every fact of factsSchema (null when not given, defaults applied), every derived and computed fact below, and `decision`: { tier, priority, channels } as decided by the earlier stages.',
+      'first-match stage: the event of the highest-priority rule that fires decides; all-match stage: every fired event counts.',
+      'Each event carries the outcome, the rule name and its source file:line:col.',
+    ],
+    factsSchema: compiled.factsSchema,
+    derivedFacts: compiled.derived.map((d) => ({ id: d.name, expression: printExpr(d.expr), source: d.source })),
+    computedFacts: [...compiled.computed.keys()].map((id) => ({ id, expression: id })),
+    stages: compiled.stages.map((s) => ({ name: s.name, mode: s.mode, rules: stageRules(s) })),
+  };
+}
