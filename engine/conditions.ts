@@ -125,15 +125,18 @@ const OPERATORS: Record<Operator, (a: unknown, b: unknown) => boolean> = {
   greaterThanInclusive: (a, b) => numberValidator(a) && (a as number) >= (b as number),
 };
 
-/** Reads `$.a.b` paths, the only ones the compiler writes. */
-function readPath(value: unknown, path: string | undefined): unknown {
-  if (path === undefined) return value;
-  let at = value;
-  for (const key of path.slice(2).split('.')) {
-    if (at === null || typeof at !== 'object') return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return at;
+/** A reader of `$.a.b` paths (the only ones the compiler writes), split once at compile time. */
+function pathReader(path: string | undefined): (value: unknown) => unknown {
+  if (path === undefined) return (value) => value;
+  const keys = path.slice(2).split('.');
+  return (value) => {
+    let at = value;
+    for (const key of keys) {
+      if (at === null || typeof at !== 'object') return undefined;
+      at = (at as Record<string, unknown>)[key];
+    }
+    return at;
+  };
 }
 
 export type CompiledCondition = (facts: RuleFacts) => boolean;
@@ -153,13 +156,16 @@ export function compileCondition(c: Condition): CompiledCondition {
     return (f) => !inner(f);
   }
   const op = OPERATORS[c.operator];
-  const { fact, path } = c;
+  const fact = c.fact;
+  const read = pathReader(c.path);
   const value = c.value;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const ref = value;
-    return (f) => op(readPath(f.get(fact), path), readPath(f.get(ref.fact), ref.path));
+    const ref = value.fact;
+    const readRef = pathReader(value.path);
+    return (f) => op(read(f.get(fact)), readRef(f.get(ref)));
   }
-  return (f) => op(readPath(f.get(fact), path), value);
+  if (c.path === undefined) return (f) => op(f.get(fact), value);
+  return (f) => op(read(f.get(fact)), value);
 }
 
 /** What a condition reads, as names: `decision.tier` rather than the fact `decision` and its path. */

@@ -84,7 +84,8 @@ export type FactsValidator = (
 
 /** Compiles the validator of a policy's facts. */
 export function createFactsValidator(policy: Policy): FactsValidator {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // The schema is ours and known good: skip compiling the meta-schema to check it (~35 ms at start).
+  const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
   ajv.addFormat('date', { type: 'string', validate: isRealDate });
   ajv.addFormat('date-time', { type: 'string', validate: isRealDateTime });
   ajv.addFormat('timezone', { type: 'string', validate: isTimeZone });
@@ -103,7 +104,14 @@ export function createFactsValidator(policy: Policy): FactsValidator {
     // unknown fact here, never a change to an object's prototype.
     const given: Record<string, Value> = Object.create(null);
     for (const [k, v] of Object.entries(input as Record<string, unknown>)) if (v !== null) given[k] = v as Value;
-    if (!validate(given)) return { ok: false, problems: (validate.errors ?? []).map((e) => problem(e, declared, names, given)) };
+    if (!validate(given)) {
+      // One problem per value: a number given for an enum fails both `type` and `enum`.
+      const seen = new Set<string>();
+      const problems = (validate.errors ?? [])
+        .map((e) => problem(e, declared, names, given))
+        .filter((p) => !seen.has(p.pointer) && seen.add(p.pointer));
+      return { ok: false, problems };
+    }
     const facts: Record<string, Value> = Object.create(null);
     for (const f of policy.facts) {
       const v = Object.hasOwn(given, f.name) ? given[f.name] : f.default;

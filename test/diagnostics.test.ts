@@ -26,7 +26,8 @@ describe('closest', () => {
 
 describe('finishDiagnostics', () => {
   const file = new SourceFile('p.yaml', 'a\nb\nc\nd\n'.repeat(20));
-  const at = (offset: number, code: 'expr.syntax' | 'expr.unknown-fact' = 'expr.syntax') => diagnostic(code, file.span(offset), `problem at ${offset}`);
+  const at = (offset: number, code: 'expr.syntax' | 'expr.unknown-fact' = 'expr.syntax') =>
+    diagnostic(code, file.span(offset), `problem at ${offset}`);
 
   it('sorts by position and drops exact repeats', () => {
     const list = finishDiagnostics([at(6), at(2), at(6), at(4, 'expr.unknown-fact')]);

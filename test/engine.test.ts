@@ -1,0 +1,247 @@
+// The engine on the Zmanda policy, each expectation worked out from DESIGN §4 and the Zmanda
+// support policy (contracts/source/zmanda-support-policy.it.txt), not from the program.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from 'json-rules-engine';
+import { describe, expect, it } from 'vitest';
+import { loadPolicy } from '../dsl/index.js';
+import { type CompiledPolicy, type Decision, compilePolicy, evaluate, rulesJson } from '../engine/index.js';
+
+const root = join(import.meta.dirname, '..');
+const source = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
+
+function compile(text: string, file = 'policies/zmanda.yaml'): CompiledPolicy {
+  const loaded = loadPolicy(text, file);
+  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('\n'));
+  return compilePolicy(loaded.policy, text);
+}
+const zmanda = compile(source);
+
+function decide(facts: Record<string, unknown>, c = zmanda, now?: string): Decision {
+  const r = evaluate(c, facts, now ? { now } : {});
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.decision;
+}
+const ticket = (more: Record<string, unknown> = {}) => ({
+  tier: 'standard',
+  impact: 'medium',
+  urgency: 'medium',
+  channel: 'web',
+  ...more,
+});
+
+describe('zmanda priority', () => {
+  // «Urgenza / Grande impatto / Impatto medio / Basso impatto: Alta P1 P2 P3; Medio P2 P3 P4; Basso P3 P4 P4»
+  const matrix: [string, string, string][] = [
+    ['high', 'high', 'P1'],
+    ['high', 'medium', 'P2'],
+    ['high', 'low', 'P3'],
+    ['medium', 'high', 'P2'],
+    ['medium', 'medium', 'P3'],
+    ['medium', 'low', 'P4'],
+    ['low', 'high', 'P3'],
+    ['low', 'medium', 'P4'],
+    ['low', 'low', 'P4'],
+  ];
+  it.each(matrix)('urgency %s, impact %s → %s', (urgency, impact, priority) => {
+    const d = decide(ticket({ urgency, impact }));
+    expect(d.priority).toBe(priority);
+    const step = d.trace.find((t) => t.rule.startsWith('priority.'))!;
+    expect(step).toMatchObject({ rule: `priority.matrix.${urgency}.${impact}`, outcome: priority, facts: { urgency, impact } });
+    // The trace points at the cell that decided.
+    const [, line, col] = step.source.split(':').map(Number) as [number, number, number];
+    expect(source.split('\n')[line - 1]!.slice(col - 1, col + 1)).toBe(priority);
+  });
+
+  it("the customer's requested priority overrides the matrix, and the trace says so", () => {
+    const d = decide(ticket({ urgency: 'low', impact: 'low', requestedPriority: 'P1' }));
+    expect(d.priority).toBe('P1');
+    const step = d.trace.find((t) => t.rule.startsWith('priority.'))!;
+    expect(step.rule).toBe('priority.override.P1');
+    expect(step.note).toContain('overrides');
+  });
+});
+
+describe('zmanda channels and eligibility', () => {
+  it.each([
+    ['community', ['email']],
+    ['standard', ['phone', 'web']],
+    ['premium', ['phone', 'web', 'account-manager']],
+  ])('%s may use %j', (tier, channels) => {
+    expect(decide(ticket({ tier, channel: channels[0] })).channels).toEqual(channels);
+  });
+
+  it('another channel is not eligible, with the reason and its source', () => {
+    const d = decide(ticket({ tier: 'standard', channel: 'account-manager' }));
+    expect(d.eligible).toBe(false);
+    expect(d.reasons).toEqual([
+      {
+        code: 'channel-not-offered',
+        message: expect.any(String),
+        source: expect.stringMatching(/^policies\/zmanda\.yaml:\d+:\d+$/),
+      },
+    ]);
+    expect(d.sla).toBeNull();
+    expect(d.billing).toBeNull();
+    expect(d.entitlements).toEqual([]);
+  });
+
+  it('community by phone lists every rule that denies it', () => {
+    const d = decide(ticket({ tier: 'community', channel: 'phone' }));
+    expect(d.eligible).toBe(false);
+    expect(d.reasons.map((r) => r.code).sort()).toEqual(['channel-not-offered', 'community-phone']);
+  });
+
+  it('community by email is eligible, best effort: no SLA', () => {
+    const d = decide(ticket({ tier: 'community', channel: 'email' }));
+    expect(d.eligible).toBe(true);
+    expect(d.sla).toEqual({ response: null, resolution: null });
+  });
+});
+
+describe('zmanda SLA targets', () => {
+  const cases: [string, string, string, string][] = [
+    // standard: «P1 1, P2 3h, P3 8h, P4 24h», business hours Mon–Fri 08:00–17:00 (calendar office)
+    ['standard', 'P1', 'PT1H', 'office'],
+    ['standard', 'P2', 'PT3H', 'office'],
+    ['standard', 'P3', 'PT8H', 'office'],
+    ['standard', 'P4', 'PT24H', 'office'],
+    // premium: «15 min, 60mins, 4h, 8h», 24 x 7 x 365 (calendar always)
+    ['premium', 'P1', 'PT15M', 'always'],
+    ['premium', 'P2', 'PT1H', 'always'],
+    ['premium', 'P3', 'PT4H', 'always'],
+    ['premium', 'P4', 'PT8H', 'always'],
+  ];
+  it.each(cases)('%s %s responds within %s on %s', (tier, priority, target, calendar) => {
+    const d = decide(ticket({ tier, requestedPriority: priority }));
+    expect(d.sla?.response).toMatchObject({ target, calendar });
+    expect(d.sla?.resolution).toBeNull();
+  });
+
+  it('trial customers get the premium targets', () => {
+    const d = decide(ticket({ tier: 'standard', trial: true, requestedPriority: 'P1' }));
+    expect(d.tier).toBe('premium');
+    expect(d.sla?.response).toMatchObject({ target: 'PT15M', calendar: 'always' });
+  });
+});
+
+describe('facts', () => {
+  const problems = (facts: unknown) => {
+    const r = evaluate(zmanda, facts);
+    expect(r.ok).toBe(false);
+    return r.ok ? [] : r.problems;
+  };
+
+  it('names an unknown fact, with what was meant', () => {
+    expect(problems({ ...ticket(), urgncy: 'high' })).toEqual([
+      expect.objectContaining({ pointer: '/urgncy', fact: 'urgncy', message: expect.stringContaining("did you mean 'urgency'") }),
+    ]);
+  });
+
+  it('names a bad value, a wrong type and a missing required fact', () => {
+    const p = problems({ tier: 'gold', impact: 3, channel: 'web' });
+    expect(p.map((x) => x.pointer).sort()).toEqual(['/impact', '/tier', '/urgency']);
+    expect(p.find((x) => x.fact === 'tier')!.message).toContain('community, standard, premium');
+  });
+
+  it('rejects a datetime without its offset', () => {
+    expect(problems(ticket({ openedAt: '2026-03-09T09:30:00' }))[0]!.message).toContain('offset');
+  });
+
+  it('treats __proto__ as an unknown fact and changes nothing', () => {
+    const p = problems(
+      JSON.parse('{"tier":"standard","impact":"low","urgency":"low","channel":"web","__proto__":{"polluted":true}}'),
+    );
+    expect(p.map((x) => x.fact)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('takes null as not given and applies defaults', () => {
+    const d = decide(ticket({ trial: null, requestedPriority: null, urgency: 'high', impact: 'high' }));
+    expect(d.tier).toBe('standard');
+    expect(d.priority).toBe('P1');
+  });
+
+  it('rejects something that is not an object', () => {
+    expect(problems([1, 2])[0]!.message).toContain('object');
+  });
+});
+
+describe('decisions', () => {
+  it('are deterministic: same revision, facts and now give the same decision', () => {
+    const a = decide(ticket({ openedAt: '2026-03-09T09:30:00+01:00' }), zmanda, '2026-03-09T10:00:00Z');
+    const b = decide(
+      { openedAt: '2026-03-09T09:30:00+01:00', channel: 'web', urgency: 'medium', impact: 'medium', tier: 'standard' },
+      zmanda,
+      '2026-03-09T10:00:00Z',
+    );
+    expect(b).toEqual(a);
+    expect(decide(ticket(), zmanda, '2026-03-10T10:00:00Z').decisionId).not.toBe(a.decisionId);
+  });
+
+  it('carry the policy revision, a sha256 of its source', () => {
+    const d = decide(ticket());
+    expect(d.policy).toEqual({
+      id: 'zmanda',
+      version: '2024.1',
+      revision: `sha256:${createHash('sha256').update(source).digest('hex')}`,
+    });
+  });
+
+  it('name the facts an undecided outcome needed', () => {
+    const c = compile(
+      [
+        'policy: partial',
+        'title: Partial',
+        'version: "1"',
+        'effective: 2024-01-01',
+        'facts:',
+        '  impact: { type: enum, values: [high, low] }',
+        '  openedAt: { type: datetime }',
+        'priorities: [P1, P2]',
+        'priority:',
+        '  lookup: { fact: impact, table: { high: P1, low: P2 } }',
+        '',
+      ].join('\n'),
+      'partial.yaml',
+    );
+    expect(decide({}, c)).toMatchObject({ priority: null, missingFacts: ['impact'] });
+    expect(decide({ impact: 'low' }, c)).toMatchObject({ priority: 'P2', missingFacts: [] });
+  });
+});
+
+describe('the compiled rules', () => {
+  it('run in a plain json-rules-engine Engine', async () => {
+    const json = rulesJson(zmanda);
+    const priority = json.stages.find((s) => s.name === 'priority')!;
+    const engine = new Engine(priority.rules);
+    const facts = { requestedPriority: null, urgency: 'high', impact: 'low' };
+    const { events } = await engine.run(facts);
+    // Several rules may fire; the highest priority decides (first-match stage).
+    const first = [...events].sort(
+      (a, b) =>
+        (priority.rules.find((r) => r.name === b.params!.rule)!.priority ?? 0) -
+        (priority.rules.find((r) => r.name === a.params!.rule)!.priority ?? 0),
+    )[0];
+    expect(first?.params).toMatchObject({ rule: 'priority.matrix.high.low', outcome: { priority: 'P3' } });
+  });
+
+  it('say how to run them and what they read', () => {
+    const json = rulesJson(zmanda);
+    expect(json.stages.map((s) => s.name)).toEqual([
+      'tier',
+      'priority',
+      'channels',
+      'eligibility',
+      'sla',
+      'billing',
+      'entitlements',
+      'actions',
+    ]);
+    expect(json.derivedFacts).toEqual([
+      expect.objectContaining({ id: 'slaTier', expression: 'if trial then "premium" else tier' }),
+    ]);
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+  });
+});
