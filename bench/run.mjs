@@ -7,7 +7,7 @@ import { build } from '../scripts/build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!(await build())) process.exit(1);
-const benches = ['validate', 'evaluate'];
+const benches = ['validate', 'evaluate', 'clock'];
 for (const name of benches) {
   const outfile = join(root, 'dist', 'bench', `${name}.mjs`);
   await esbuild.build({

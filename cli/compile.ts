@@ -11,14 +11,14 @@ and the derived and computed facts the rules read. POLICY is a file, or an id in
 (default: policies/).
 `;
 
-export function run(args: string[]): number {
+export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: { policies: { type: 'string', default: 'policies/' } },
   });
   if (positionals.length !== 1) throw new UsageError('name one policy');
-  const compiled = loadCompiled(resolvePolicy(positionals[0]!, values.policies));
+  const compiled = await loadCompiled(resolvePolicy(positionals[0]!, values.policies));
   process.stdout.write(`${JSON.stringify(rulesJson(compiled), null, 2)}\n`);
   return EXIT.ok;
 }

@@ -44,7 +44,7 @@ export async function run(args: string[]): Promise<number> {
   if (values.facts === undefined) throw new UsageError('give the facts with --facts FILE, or --facts - for standard input');
   if (values.now !== undefined && Number.isNaN(Date.parse(values.now)))
     throw new UsageError(`--now '${values.now}' is not a date and time`);
-  const compiled = loadCompiled(resolvePolicy(positionals[0]!, values.policies));
+  const compiled = await loadCompiled(resolvePolicy(positionals[0]!, values.policies));
   const options: EvaluateOptions = { trace: !values['no-trace'], ...(values.now ? { now: values.now } : {}) };
   const decide = (facts: unknown) =>
     values.reference ? evaluateReference(compiled, facts, options) : Promise.resolve(evaluate(compiled, facts, options));

@@ -1,8 +1,8 @@
 // Loading one policy for the evaluator commands: by id in the policies folder, or by file path.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDiagnostic, loadPolicy } from '../dsl/index.js';
-import { type CompiledPolicy, compilePolicy } from '../engine/index.js';
+import { formatDiagnostic } from '../dsl/index.js';
+import { type CompiledPolicy, compileSource } from '../engine/index.js';
 import { UsageError } from './main.js';
 
 /** A policy argument: a file path if one exists, else an id looked up as `<dir>/<id>.yaml`. */
@@ -18,19 +18,19 @@ export function resolvePolicy(arg: string, policiesDir: string): string {
 }
 
 /** Loads and compiles a policy; a policy with errors is a usage error that lists them. */
-export function loadCompiled(file: string): CompiledPolicy {
+export async function loadCompiled(file: string): Promise<CompiledPolicy> {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const loaded = loadPolicy(source, file);
-  if (!loaded.ok) {
-    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  const result = await compileSource(source, file);
+  if (!result.ok) {
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
     throw new UsageError(
       `${file} has errors; fix them first (spe validate ${file}):\n${errors.map((d) => formatDiagnostic(d)).join('\n')}`,
     );
   }
-  return compilePolicy(loaded.policy, source);
+  return result.compiled;
 }

@@ -1,8 +1,8 @@
 // `spe test`: runs the tests written in policy files and reports failures, counts and rule coverage.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatDiagnostic, loadPolicy } from '../dsl/index.js';
-import { type Coverage, type TestResult, compilePolicy, runPolicyTests } from '../engine/index.js';
+import { formatDiagnostic } from '../dsl/index.js';
+import { type Coverage, type TestResult, compileSource, runPolicyTests } from '../engine/index.js';
 import { findPolicyFiles } from './files.js';
 import { EXIT, UsageError } from './main.js';
 
@@ -28,7 +28,7 @@ interface FileRun {
   coverage?: Coverage;
 }
 
-export function run(args: string[]): number {
+export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -47,16 +47,17 @@ export function run(args: string[]): number {
   const files = findPolicyFiles(positionals.length ? positionals : ['policies/']);
   if (files.length === 0) throw new UsageError('no policy files found');
 
-  const runs: FileRun[] = files.map((file) => {
-    const source = readFileSync(file, 'utf8');
-    const loaded = loadPolicy(source, file);
-    if (!loaded.ok) {
-      const errors = loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
-      return { file, error: `the policy has errors:\n${errors.join('\n')}`, results: [] };
+  const runs: FileRun[] = [];
+  for (const file of files) {
+    const result = await compileSource(readFileSync(file, 'utf8'), file);
+    if (!result.ok) {
+      const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
+      runs.push({ file, error: `the policy has errors:\n${errors.join('\n')}`, results: [] });
+      continue;
     }
-    const { results, coverage } = runPolicyTests(compilePolicy(loaded.policy, source));
-    return { file, results, coverage };
-  });
+    const { results, coverage } = runPolicyTests(result.compiled);
+    runs.push({ file, results, coverage });
+  }
 
   const passed = runs.reduce((n, r) => n + r.results.filter((t) => t.passed).length, 0);
   const failed = runs.reduce((n, r) => n + r.results.filter((t) => !t.passed).length + (r.error ? 1 : 0), 0);

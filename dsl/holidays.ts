@@ -6,6 +6,11 @@ export interface HolidayCatalog {
   countries(): Record<string, string>;
   /** Region code → name, for a known country. */
   regions(country: string): Record<string, string>;
+  /**
+   * The local dates a region's holidays of the given types close in a year, each with the
+   * minute of the day the closure starts (0 for the whole day; some holidays start at 14:00).
+   */
+  closures(country: string, region: string | undefined, types: readonly string[], year: number): Map<string, number>;
 }
 
 let catalog: Promise<HolidayCatalog> | undefined;
@@ -13,9 +18,40 @@ let catalog: Promise<HolidayCatalog> | undefined;
 export function loadHolidayCatalog(): Promise<HolidayCatalog> {
   catalog ??= import('date-holidays').then(({ default: Holidays }) => {
     const h = new Holidays();
+    const regions = new Map<string, InstanceType<typeof Holidays>>();
+    const years = new Map<string, Map<string, number>>();
     return {
       countries: () => h.getCountries('en') ?? {},
       regions: (country: string) => h.getStates(country, 'en') ?? {},
+      closures(country, region, types, year) {
+        const key = `${country}|${region ?? ''}|${[...types].sort().join(',')}|${year}`;
+        let days = years.get(key);
+        if (days) return days;
+        const regionKey = `${country}|${region ?? ''}|${[...types].sort().join(',')}`;
+        let data = regions.get(regionKey);
+        if (!data) {
+          data = region
+            ? new Holidays(country, region, { types: [...types] as never })
+            : new Holidays(country, { types: [...types] as never });
+          regions.set(regionKey, data);
+        }
+        days = new Map();
+        for (const holiday of data.getHolidays(year) || []) {
+          const date = holiday.date.slice(0, 10);
+          const startMinute = Number(holiday.date.slice(11, 13)) * 60 + Number(holiday.date.slice(14, 16));
+          const length = Math.max(1, Math.round((holiday.end.getTime() - holiday.start.getTime()) / 86_400_000));
+          // A holiday lasting several days closes each of them; a partial first day closes from its start.
+          for (let i = 0; i < length; i++) {
+            const d = new Date(`${date}T00:00:00Z`);
+            d.setUTCDate(d.getUTCDate() + i);
+            const day = d.toISOString().slice(0, 10);
+            const from = i === 0 ? startMinute : 0;
+            days.set(day, Math.min(days.get(day) ?? 1440, from));
+          }
+        }
+        years.set(key, days);
+        return days;
+      },
     };
   });
   return catalog;

@@ -5,7 +5,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import {
   type Duration,
+  type Diagnostic,
   type Expr,
+  type HolidayCatalog,
   type Named,
   type Policy,
   type SlaTargets,
@@ -13,6 +15,9 @@ import {
   WEEKDAYS,
   factsRead,
   formatSpan,
+  loadHolidayCatalog,
+  loadPolicy,
+  mentionsHolidays,
 } from '../dsl/index.js';
 import {
   type CompiledCondition,
@@ -25,6 +30,7 @@ import {
 } from './conditions.js';
 import { type Compiled, compileExpr } from './expr.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
+import { type CompiledCalendar, compileCalendars } from './sla.js';
 
 export type StageName = 'tier' | 'priority' | 'channels' | 'eligibility' | 'sla' | 'billing' | 'entitlements' | 'actions';
 
@@ -79,6 +85,12 @@ export interface CompiledPolicy {
   derived: { name: string; compute: Compiled; source: string; expr: Expr }[];
   computed: Map<string, { compute: Compiled; expr: Expr }>;
   stages: Stage[];
+  calendars: Map<string, CompiledCalendar>;
+}
+
+export interface CompileOptions {
+  /** Holiday data, needed when a calendar names holidays (`loadHolidayCatalog`). */
+  holidays?: HolidayCatalog;
 }
 
 export function revisionOf(source: string): string {
@@ -447,7 +459,7 @@ function derivedInOrder(policy: Policy): Policy['derived'] {
 }
 
 /** Compiles a policy that loaded without errors. */
-export function compilePolicy(policy: Policy, source: string): CompiledPolicy {
+export function compilePolicy(policy: Policy, source: string, options: CompileOptions = {}): CompiledPolicy {
   const c = new Compiler(policy);
   for (const [, , compile] of STAGES) compile(c);
   const stages: Stage[] = STAGES.map(([name, mode]) => {
@@ -471,5 +483,25 @@ export function compilePolicy(policy: Policy, source: string): CompiledPolicy {
     })),
     computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr), expr: f.expr }])),
     stages,
+    calendars: compileCalendars(policy, options.holidays),
+  };
+}
+
+/** The result of loading and compiling a policy source in one step. */
+export type CompileResult =
+  { ok: true; compiled: CompiledPolicy; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * Loads, checks and compiles a policy source. The holiday data (large) is loaded only when the
+ * source names holidays; it is then used both to check the calendars and to run their clocks.
+ */
+export async function compileSource(source: string, file: string): Promise<CompileResult> {
+  const holidays = mentionsHolidays(source) ? await loadHolidayCatalog() : undefined;
+  const loaded = loadPolicy(source, file, holidays ? { holidays } : {});
+  if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics };
+  return {
+    ok: true,
+    compiled: compilePolicy(loaded.policy, source, holidays ? { holidays } : {}),
+    diagnostics: loaded.diagnostics,
   };
 }

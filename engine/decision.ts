@@ -14,8 +14,16 @@ export interface SlaWindow {
   /** The target as the policy writes it, e.g. "3 business days". */
   targetText: string;
   calendar: string;
-  /** When the target falls due; null until the business clock computes it, or when `openedAt` is not given. */
+  /** When the target falls due, with the calendar's UTC offset; null when `openedAt` is not given. */
   dueAt: string | null;
+  /** Where the clock starts: `openedAt`, or the next business instant after it. */
+  startsAt: string | null;
+  /** Given `now` or the response/resolution instant: running, met or breached; else null. */
+  status: 'running' | 'met' | 'breached' | null;
+  /** Business time elapsed by then, and what remains of the target or by how much it was exceeded (ISO 8601). */
+  elapsed: string | null;
+  remaining: string | null;
+  exceeded: string | null;
   source: string;
 }
 

@@ -4,6 +4,7 @@ import type { CompiledPolicy, CompiledRule, Stage, Target } from './compile.js';
 import type { RuleFacts } from './conditions.js';
 import type { Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
+import { REAL_TIME, businessCalendar, windowClock } from './sla.js';
 import { type Value, isoDuration } from './values.js';
 
 export interface EvaluateOptions {
@@ -150,9 +151,38 @@ export async function evaluateWith(
   return { ok: true, decision: finishDecision(compiled, facts, builder, input, options) };
 }
 
-function window(t: Target | null, source: string): SlaWindow | null {
+/** SLA facts the clock reads, when the policy declares them. */
+const str = (v: Value): string | null => (typeof v === 'string' ? v : null);
+
+function window(
+  compiled: CompiledPolicy,
+  facts: EvaluationFacts,
+  t: Target | null,
+  kind: 'response' | 'resolution',
+  source: string,
+  now: string | null,
+): SlaWindow | null {
   if (!t) return null;
-  return { target: isoDuration(t.minutes), targetText: t.text, calendar: t.calendar ?? '24x7', dueAt: null, source };
+  const base: SlaWindow = {
+    target: isoDuration(t.minutes),
+    targetText: t.text,
+    calendar: t.calendar ?? '24x7',
+    dueAt: null,
+    startsAt: null,
+    status: null,
+    elapsed: null,
+    remaining: null,
+    exceeded: null,
+    source,
+  };
+  const openedAt = str(facts.get('openedAt'));
+  if (!openedAt) return base;
+  const calendar = t.calendar ? compiled.calendars.get(t.calendar) : undefined;
+  const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+  const pauses = facts.get('pauses');
+  const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
+  const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
+  return { ...base, ...windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now) };
 }
 
 /**
@@ -227,16 +257,27 @@ function finishDecision(
     if (!builder.eligible && ONLY_WHEN_ELIGIBLE.has(stage.name)) continue;
     for (const rule of stage.rules) for (const f of rule.dependsOn) if (given[f] === null) missing.add(f);
   }
+  const slaRule = builder.fired.find((r) => r.outcome === builder.sla);
+  const now = options.now ?? null;
   const sla = builder.eligible
     ? builder.sla && !builder.sla.bestEffort
       ? {
-          response: window(builder.sla.response, builder.fired.find((r) => r.outcome === builder.sla)?.source ?? ''),
-          resolution: window(builder.sla.resolution, builder.fired.find((r) => r.outcome === builder.sla)?.source ?? ''),
+          response: window(compiled, facts, builder.sla.response, 'response', slaRule?.source ?? '', now),
+          resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
         }
       : { response: null, resolution: null }
     : null;
-  if (sla && (sla.response || sla.resolution) && Object.hasOwn(given, 'openedAt') && given.openedAt === null)
-    missing.add('openedAt');
+  if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) missing.add('openedAt');
+  const changedAt = str(facts.get('priorityChangedAt'));
+  if (sla && changedAt && slaRule && options.trace !== false) {
+    builder.trace.push({
+      rule: 'sla.priority-changed',
+      source: slaRule.source,
+      outcome: d.priority,
+      facts: { priorityChangedAt: changedAt, openedAt: facts.get('openedAt') },
+      note: `the priority changed at ${changedAt}; the ${d.priority} targets are measured from openedAt, as if the ticket had had this priority from the start`,
+    });
+  }
   const identity = `${compiled.revision}\n${canonical(input)}\n${options.now ?? ''}`;
   return {
     decisionId: decisionId(identity),

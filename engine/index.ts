@@ -1,5 +1,15 @@
 // The engine's public surface: compile a checked policy, evaluate facts into decisions.
-export { compilePolicy, revisionOf, type CompiledPolicy, type CompiledRule, type Stage, type StageName } from './compile.js';
+export {
+  compilePolicy,
+  compileSource,
+  type CompileOptions,
+  type CompileResult,
+  revisionOf,
+  type CompiledPolicy,
+  type CompiledRule,
+  type Stage,
+  type StageName,
+} from './compile.js';
 export type { Decision, EvaluationResult, FactProblem, Reason, SlaWindow, TraceStep } from './decision.js';
 export { evaluate, type EvaluateOptions } from './evaluate.js';
 export { evaluateReference, stageRules } from './jre.js';

@@ -3,9 +3,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { type FactDecl, type Policy, loadPolicy } from '../dsl/index.js';
-import { type CompiledPolicy, compilePolicy, evaluate, evaluateReference } from '../engine/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FactDecl, Policy } from '../dsl/index.js';
+import { type CompiledPolicy, compileSource, evaluate, evaluateReference } from '../engine/index.js';
 
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -27,9 +27,12 @@ function policies(): { name: string; source: string }[] {
   return out;
 }
 
-const compiled: { name: string; compiled: CompiledPolicy }[] = policies().flatMap(({ name, source }) => {
-  const loaded = loadPolicy(source, name);
-  return loaded.ok ? [{ name, compiled: compilePolicy(loaded.policy, source) }] : [];
+const compiled: { name: string; compiled: CompiledPolicy }[] = [];
+beforeAll(async () => {
+  for (const { name, source } of policies()) {
+    const result = await compileSource(source, name);
+    if (result.ok) compiled.push({ name, compiled: result.compiled });
+  }
 });
 
 const day = fc

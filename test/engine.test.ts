@@ -245,3 +245,82 @@ describe('the compiled rules', () => {
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });
+
+describe('zmanda SLA clock', () => {
+  // Standard hours: «Dal lunedì al venerdì, dalle 8 alle 17 (fuso orario locale)»; the customer's zone, default Europe/Rome.
+  it('Fri 16:30 + 8 business hours (P3) → Mon 15:30, in the calendar zone', () => {
+    const d = decide(ticket({ requestedPriority: 'P3', openedAt: '2026-03-06T16:30:00+01:00' }));
+    expect(d.sla?.response).toMatchObject({
+      target: 'PT8H',
+      dueAt: '2026-03-09T15:30:00+01:00',
+      startsAt: '2026-03-06T16:30:00+01:00',
+      status: null,
+    });
+  });
+
+  it("counts in the customer's zone: New York, across the US change of 2026-03-08", () => {
+    // Opened Fri 16:00-05:00 with 3 h: Friday 16–17 (1 h), Monday 08:00-04:00 + 2 h = 10:00-04:00.
+    const d = decide(ticket({ requestedPriority: 'P2', timezone: 'America/New_York', openedAt: '2026-03-06T16:00:00-05:00' }));
+    expect(d.sla?.response?.dueAt).toBe('2026-03-09T10:00:00-04:00');
+  });
+
+  it('starts the clock at the next business instant for a ticket opened on Saturday', () => {
+    const d = decide(ticket({ requestedPriority: 'P1', openedAt: '2026-03-07T10:00:00+01:00' }));
+    expect(d.sla?.response).toMatchObject({ startsAt: '2026-03-09T08:00:00+01:00', dueAt: '2026-03-09T09:00:00+01:00' });
+  });
+
+  it('counts premium 24x7 targets in real time, printed in the offset the ticket was opened with', () => {
+    // 15 minutes across the spring-forward night in Rome are 15 real minutes.
+    const d = decide(ticket({ tier: 'premium', requestedPriority: 'P1', openedAt: '2026-03-29T01:50:00+01:00' }));
+    expect(d.sla?.response?.dueAt).toBe('2026-03-29T02:05:00+01:00');
+  });
+
+  it('does not count the time the ticket waited on the customer', () => {
+    // Mon 09:00 + 3 h, paused 10:00–12:00 → 14:00.
+    const d = decide(
+      ticket({
+        requestedPriority: 'P2',
+        openedAt: '2026-03-09T09:00:00+01:00',
+        pauses: [{ from: '2026-03-09T10:00:00+01:00', to: '2026-03-09T12:00:00+01:00' }],
+      }),
+    );
+    expect(d.sla?.response?.dueAt).toBe('2026-03-09T14:00:00+01:00');
+  });
+
+  it('says whether the window is running, met or breached, and by how much', () => {
+    const opened = { requestedPriority: 'P2', openedAt: '2026-03-09T09:00:00+01:00' }; // due 12:00
+    expect(decide(ticket(opened), zmanda, '2026-03-09T10:30:00+01:00').sla?.response).toMatchObject({
+      status: 'running',
+      elapsed: 'PT1H30M',
+      remaining: 'PT1H30M',
+      exceeded: null,
+    });
+    expect(decide(ticket(opened), zmanda, '2026-03-09T16:00:00+01:00').sla?.response).toMatchObject({
+      status: 'breached',
+      elapsed: 'PT7H',
+      exceeded: 'PT4H',
+    });
+    expect(
+      decide(ticket({ ...opened, respondedAt: '2026-03-09T11:59:00+01:00' }), zmanda, '2026-03-10T09:00:00+01:00').sla?.response,
+    ).toMatchObject({ status: 'met', remaining: 'PT1M' });
+    expect(decide(ticket({ ...opened, respondedAt: '2026-03-09T12:00:00+01:00' })).sla?.response?.status).toBe('met');
+    expect(decide(ticket({ ...opened, respondedAt: '2026-03-10T08:30:00+01:00' })).sla?.response).toMatchObject({
+      status: 'breached',
+      exceeded: 'PT5H30M',
+    });
+  });
+
+  it('measures a changed priority from openedAt, and says so in the trace', () => {
+    const d = decide(
+      ticket({ requestedPriority: 'P1', openedAt: '2026-03-09T09:00:00+01:00', priorityChangedAt: '2026-03-09T11:00:00+01:00' }),
+    );
+    expect(d.sla?.response?.dueAt).toBe('2026-03-09T10:00:00+01:00');
+    expect(d.trace.find((t) => t.rule === 'sla.priority-changed')?.note).toContain('measured from openedAt');
+  });
+
+  it('names openedAt when it is missing, and leaves dueAt null', () => {
+    const d = decide(ticket({ requestedPriority: 'P2' }));
+    expect(d.sla?.response?.dueAt).toBeNull();
+    expect(d.missingFacts).toEqual(['openedAt']);
+  });
+});

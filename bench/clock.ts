@@ -1,0 +1,56 @@
+// The SLA clock: due dates of a 4-business-day target across a holiday (Easter Monday 2026)
+// on a calendar with a lunch break, per second, against one Temporal time-zone-aware date
+// addition in the same run.
+import { Temporal } from 'temporal-polyfill';
+import { loadHolidayCatalog } from '../dsl/index.js';
+import { BusinessCalendar, type CalendarRules } from '../engine/calendar.js';
+import { dueAt } from '../engine/clock.js';
+
+const catalog = await loadHolidayCatalog();
+const hours = [
+  [540, 780],
+  [840, 1080],
+] as const;
+const rules: CalendarRules = {
+  name: 'office',
+  always: false,
+  weekly: [hours, hours, hours, hours, hours, [], []],
+  closed: new Set(),
+  open: new Map(),
+  holidays: (y) => catalog.closures('IT', undefined, ['public'], y),
+};
+const target = 4 * 8 * 3_600_000;
+// Tickets opened across Holy Week 2026, one minute apart.
+const starts = Array.from({ length: 2000 }, (_, i) => Date.parse('2026-04-01T08:00:00+02:00') + i * 60_000);
+const calendar = new BusinessCalendar(rules, 'Europe/Rome');
+const expected = dueAt(calendar, Date.parse('2026-04-02T10:00:00+02:00'), target);
+// Thu 2 Apr 10:00: Thu 7 h, Fri 8 h, (weekend, Easter Monday), Tue 8 h, Wed 8 h, Thu 1 h → Thu 9 Apr 10:00.
+if (expected !== Date.parse('2026-04-09T10:00:00+02:00'))
+  throw new Error(`unexpected due date ${new Date(expected ?? 0).toISOString()}`);
+
+function rate(fn: (i: number) => unknown, seconds = 1.5): number {
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 100; i++) fn(n + i);
+    n += 100;
+  }
+  return n / seconds;
+}
+
+rate((i) => dueAt(calendar, starts[i % starts.length]!, target), 0.3);
+const warm = rate((i) => dueAt(calendar, starts[i % starts.length]!, target));
+// Cold: a new calendar each time, so every day's intervals are computed again from the zone rules.
+const cold = rate((i) => dueAt(new BusinessCalendar(rules, 'Europe/Rome'), starts[i % starts.length]!, target), 1);
+const zdt = Temporal.Instant.fromEpochMilliseconds(starts[0]!).toZonedDateTimeISO('Europe/Rome');
+const baseline = rate(() => zdt.add({ days: 4 }));
+
+const f = (n: number) => `${Math.round(n).toLocaleString('en')}/s`;
+console.log('benchmark                                                 result      ratio to baseline');
+console.log(
+  `dueAt, 4 business days across Easter Monday (warm)   ${f(warm).padStart(12)}      ${(warm / baseline).toFixed(2)}× Temporal ZonedDateTime.add (${f(baseline)})`,
+);
+console.log(
+  `dueAt, same, intervals recomputed every time (cold)  ${f(cold).padStart(12)}      ${(cold / baseline).toFixed(2)}× Temporal ZonedDateTime.add`,
+);
+console.log(`  = ${(1e6 / warm).toFixed(2)} µs warm, ${(1e6 / cold).toFixed(0)} µs cold per due date`);

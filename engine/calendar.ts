@@ -1,0 +1,181 @@
+// Business calendars: which instants are business time. An instant is business time when its
+// wall-clock time in the calendar's zone, on its own local date, falls inside that date's business
+// intervals (weekly hours, or an extra open day's hours), and the date is not closed or a holiday.
+//
+// Daylight saving follows from that definition, resolved explicitly:
+// - a local time that does not exist (spring forward, 02:00–03:00 in Europe/Rome on 2026-03-29)
+//   has no instants: an interval boundary inside the gap takes effect at the instant the clock
+//   jumps, and a business interval spanning the gap is one hour shorter in real time;
+// - a local time that occurs twice (fall back) is business time both times: an interval spanning
+//   the repeated hour is one hour longer in real time ("business hours stay on the wall clock").
+// A 24x7 calendar is every instant, so its hours are real elapsed hours.
+import { Temporal } from 'temporal-polyfill';
+
+/** Minutes since local midnight: [start, end), end up to 1440. */
+export type MinuteRange = readonly [number, number];
+/** Epoch milliseconds: [start, end). */
+export type Interval = readonly [number, number];
+
+export interface CalendarRules {
+  name: string;
+  /** 24x7: every minute of every day (holidays and closed dates still close, if the calendar lists them). */
+  always: boolean;
+  /** Business hours per ISO weekday, index 0 = Monday … 6 = Sunday, sorted and disjoint. */
+  weekly: readonly (readonly MinuteRange[])[];
+  closed: ReadonlySet<string>;
+  /** Extra open days with their hours; they open even a holiday or a closed date. */
+  open: ReadonlyMap<string, readonly MinuteRange[]>;
+  /** Holiday closures of a year: date → minute of the day the closure starts. */
+  holidays?: (year: number) => ReadonlyMap<string, number>;
+}
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+/** A stretch of time during which a zone's UTC offset is constant. */
+interface OffsetPiece {
+  from: number;
+  to: number;
+  offset: number;
+}
+
+const isoDate = (utcMidnight: number) => new Date(utcMidnight).toISOString().slice(0, 10);
+const utcMidnight = (date: string) => Date.parse(`${date}T00:00:00Z`);
+
+/** The offset pieces of a zone around each local date, computed with Temporal and kept. */
+class ZoneOffsets {
+  private readonly cache = new Map<string, OffsetPiece[]>();
+
+  constructor(readonly zone: string) {}
+
+  offsetAt(ms: number): number {
+    // The pieces around the instant's UTC date always contain it: no Temporal call once cached.
+    for (const piece of this.piecesFor(isoDate(Math.floor(ms / DAY) * DAY)))
+      if (ms >= piece.from && ms < piece.to) return piece.offset;
+    return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(this.zone).offsetNanoseconds / 1e6;
+  }
+
+  /** Pieces covering every instant whose local date can be `date` (offsets lie within ±15 h). */
+  piecesFor(date: string): OffsetPiece[] {
+    let pieces = this.cache.get(date);
+    if (pieces) return pieces;
+    const from = utcMidnight(date) - 15 * 3_600_000;
+    const to = utcMidnight(date) + DAY + 15 * 3_600_000;
+    pieces = [];
+    let at = from;
+    let zdt = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(this.zone);
+    while (at < to) {
+      const next = zdt.getTimeZoneTransition('next');
+      const end = next && next.epochMilliseconds < to ? next.epochMilliseconds : to;
+      pieces.push({ from: at, to: end, offset: zdt.offsetNanoseconds / 1e6 });
+      if (!next || end === to) break;
+      at = end;
+      zdt = next;
+    }
+    if (this.cache.size > 20_000) this.cache.clear();
+    this.cache.set(date, pieces);
+    return pieces;
+  }
+}
+
+const zones = new Map<string, ZoneOffsets>();
+function zoneOffsets(zone: string): ZoneOffsets {
+  let z = zones.get(zone);
+  if (!z) {
+    z = new ZoneOffsets(zone);
+    zones.set(zone, z);
+  }
+  return z;
+}
+
+/** The UTC offset of a zone at an instant, in milliseconds. */
+export function offsetAt(zone: string, ms: number): number {
+  return zoneOffsets(zone).offsetAt(ms);
+}
+
+/** Business time of one calendar in one zone. */
+export class BusinessCalendar {
+  /** Business intervals by local date, as days since the epoch. */
+  private readonly days = new Map<number, Interval[]>();
+  private readonly zoneOffsets: ZoneOffsets | undefined;
+
+  /** `zone` null: a 24x7 calendar counting real time, with no local dates at all. */
+  constructor(
+    readonly rules: CalendarRules,
+    readonly zone: string | null,
+  ) {
+    this.zoneOffsets = zone ? zoneOffsets(zone) : undefined;
+    if (!zone && !rules.always) throw new Error(`calendar ${rules.name} has business hours but no time zone`);
+  }
+
+  /** True when every instant is business time: no zone, no dates, just real elapsed time. */
+  get realTime(): boolean {
+    return this.zone === null;
+  }
+
+  /** The local date of an instant in this calendar's zone. */
+  localDate(ms: number): string {
+    return isoDate(this.localDay(ms) * DAY);
+  }
+
+  /** The local date of an instant, as days since 1970-01-01. */
+  localDay(ms: number): number {
+    return Math.floor((ms + this.zoneOffsets!.offsetAt(ms)) / DAY);
+  }
+
+  /** The business minutes of a local date, before conversion to instants. */
+  hoursOf(date: string): readonly MinuteRange[] {
+    const open = this.rules.open.get(date);
+    if (open) return open;
+    if (this.rules.closed.has(date)) return [];
+    const weekday = (new Date(utcMidnight(date)).getUTCDay() + 6) % 7;
+    const hours = this.rules.always ? [[0, 1440] as const] : this.rules.weekly[weekday]!;
+    const closesAt = this.rules.holidays?.(Number(date.slice(0, 4))).get(date);
+    if (closesAt === undefined) return hours;
+    // A holiday closes from its start (usually the whole day).
+    return hours.flatMap(([a, b]) => (a >= closesAt ? [] : [[a, Math.min(b, closesAt)] as const]));
+  }
+
+  /** Business time of a local date as instants, sorted. */
+  day(date: string): readonly Interval[] {
+    return this.dayAt(utcMidnight(date) / DAY);
+  }
+
+  /** Business time of a local date given as days since the epoch (the clock's loop uses these). */
+  dayAt(dayNumber: number): readonly Interval[] {
+    let out = this.days.get(dayNumber);
+    if (out) return out;
+    const date = isoDate(dayNumber * DAY);
+    out = [];
+    const hours = this.hoursOf(date);
+    if (hours.length > 0) {
+      const midnight = utcMidnight(date);
+      for (const piece of this.zoneOffsets!.piecesFor(date)) {
+        for (const [a, b] of hours) {
+          // Instants in this piece whose wall clock reads between a and b on this date.
+          const lo = Math.max(piece.from, midnight + a * MINUTE - piece.offset);
+          const hi = Math.min(piece.to, midnight + b * MINUTE - piece.offset);
+          if (lo < hi) out.push([lo, hi]);
+        }
+      }
+      out.sort((x, y) => x[0] - y[0]);
+      out = merge(out);
+    }
+    if (this.days.size > 50_000) this.days.clear();
+    this.days.set(dayNumber, out);
+    return out;
+  }
+}
+
+/** Sorted intervals with touching and overlapping ones joined. */
+export function merge(sorted: Interval[]): Interval[] {
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+export const nextDate = (date: string, n = 1) => isoDate(utcMidnight(date) + n * DAY);

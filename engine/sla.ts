@@ -1,0 +1,144 @@
+// SLA windows of a decision: the target's due date on its calendar's business clock, where the
+// clock starts, and, given `now` or the response/resolution instants, whether the window is
+// running, met or breached and by how much.
+import { Temporal } from 'temporal-polyfill';
+import { type Calendar, type HolidayCatalog, type Policy, WEEKDAYS } from '../dsl/index.js';
+import { BusinessCalendar, type CalendarRules, type Interval, type MinuteRange, merge } from './calendar.js';
+import { clockStart, dueAt, elapsed, normalizePauses } from './clock.js';
+import type { Value } from './values.js';
+
+const MIN = 60_000;
+
+export interface CompiledCalendar {
+  rules: CalendarRules;
+  /** A fixed zone, or none (24x7 counting real time, or a zone taken from a fact). */
+  zone: string | null;
+  /** The fact that holds the zone (its default applies when it is not given). */
+  zoneFact?: string;
+  instances: Map<string, BusinessCalendar>;
+}
+
+function mergeRanges(ranges: MinuteRange[]): MinuteRange[] {
+  return merge([...ranges].sort((a, b) => a[0] - b[0]) as Interval[]) as MinuteRange[];
+}
+
+/** A policy calendar as the clock's rules. Holiday data is needed only when the calendar names holidays. */
+export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefined): CompiledCalendar {
+  const weekly = WEEKDAYS.map((d) =>
+    c.hours.kind === 'always'
+      ? []
+      : mergeRanges(
+          c.hours.groups.filter((g) => g.days.includes(d)).flatMap((g) => g.ranges.map((r) => [r.start, r.end] as const)),
+        ),
+  );
+  const rules: CalendarRules = {
+    name: c.name,
+    always: c.hours.kind === 'always',
+    weekly,
+    closed: new Set(c.closed.map((d) => d.date)),
+    open: new Map(c.open.map((o) => [o.date, mergeRanges(o.ranges.map((r) => [r.start, r.end] as const))])),
+  };
+  if (c.holidays) {
+    if (!holidays)
+      throw new Error(
+        `calendar ${c.name} names holidays: load the holiday data (loadHolidayCatalog) and pass it to compilePolicy`,
+      );
+    const h = c.holidays;
+    rules.holidays = (year) => holidays.closures(h.country, h.region, h.types, year);
+  }
+  const compiled: CompiledCalendar = { rules, zone: c.timezone?.name ?? null, instances: new Map() };
+  if (c.timezoneFact) compiled.zoneFact = c.timezoneFact.name;
+  return compiled;
+}
+
+export function compileCalendars(policy: Policy, holidays: HolidayCatalog | undefined): Map<string, CompiledCalendar> {
+  return new Map(policy.calendars.map((c) => [c.name, compileCalendar(c, holidays)]));
+}
+
+/** The business clock of a calendar for one ticket (the zone may come from the ticket's facts). */
+export function businessCalendar(c: CompiledCalendar, facts: { get(name: string): Value }): BusinessCalendar {
+  const fromFact = c.zoneFact ? facts.get(c.zoneFact) : null;
+  const zone = typeof fromFact === 'string' ? fromFact : c.zone;
+  const key = zone ?? '';
+  let instance = c.instances.get(key);
+  if (!instance) {
+    instance = new BusinessCalendar(c.rules, zone);
+    c.instances.set(key, instance);
+  }
+  return instance;
+}
+
+/** An always-open real-time clock, for targets that name no calendar. */
+export const REAL_TIME = new BusinessCalendar(
+  { name: '24x7', always: true, weekly: [], closed: new Set(), open: new Map() },
+  null,
+);
+
+/** `2026-03-09T15:30:00+01:00`: in the zone when there is one, else in the given fixed offset. */
+export function formatInstant(ms: number, zone: string | null, fallbackOffset: string): string {
+  if (zone) return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone).toString({ timeZoneName: 'never' });
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(fallbackOffset);
+  const offset = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * MIN : 0;
+  const local = new Date(ms + offset)
+    .toISOString()
+    .replace(/\.000Z$/, '')
+    .replace(/Z$/, '');
+  return `${local}${m ? fallbackOffset : '+00:00'}`;
+}
+
+/** An ISO 8601 duration of hours, minutes and seconds. */
+export function isoDurationMs(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s || (!h && !m) ? `${s}S` : ''}`;
+}
+
+export type WindowStatus = 'running' | 'met' | 'breached';
+
+export interface ClockResult {
+  startsAt: string | null;
+  dueAt: string | null;
+  status: WindowStatus | null;
+  elapsed: string | null;
+  remaining: string | null;
+  exceeded: string | null;
+}
+
+/**
+ * The clock of one window: from `openedAt`, `target` ms of business time, with `pauses` not
+ * counted; its status at `stoppedAt` (the response or resolution) or else at `now`.
+ */
+export function windowClock(
+  calendar: BusinessCalendar,
+  openedAt: string,
+  target: number,
+  pauses: readonly { from: string; to: string }[],
+  stoppedAt: string | null,
+  now: string | null,
+): ClockResult {
+  const opened = Date.parse(openedAt);
+  const paused = normalizePauses(pauses.map((p) => [Date.parse(p.from), Date.parse(p.to)] as const));
+  const offset = /([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00';
+  const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, calendar.zone, offset));
+  const due = dueAt(calendar, opened, target, paused);
+  const result: ClockResult = {
+    startsAt: fmt(clockStart(calendar, opened, paused)),
+    dueAt: fmt(due),
+    status: null,
+    elapsed: null,
+    remaining: null,
+    exceeded: null,
+  };
+  const at = stoppedAt ?? now;
+  if (at === null) return result;
+  const atMs = Date.parse(at);
+  const spent = elapsed(calendar, opened, atMs, paused);
+  result.elapsed = isoDurationMs(spent);
+  if (stoppedAt !== null) result.status = due !== null && atMs <= due ? 'met' : 'breached';
+  else result.status = due !== null && atMs <= due ? 'running' : 'breached';
+  if (result.status === 'breached') result.exceeded = isoDurationMs(Math.max(0, spent - target));
+  else result.remaining = isoDurationMs(Math.max(0, target - spent));
+  return result;
+}
