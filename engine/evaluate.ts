@@ -121,16 +121,53 @@ export function matchStage(stage: Stage, facts: EvaluationFacts): CompiledRule[]
   return stage.rules.filter((rule) => rule.test(facts));
 }
 
-export function evaluate(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
-  const validated = compiled.validateFacts(input);
-  if (!validated.ok) return validated;
-  const facts = new EvaluationFacts(compiled, validated.facts);
-  const builder = new DecisionBuilder(facts, options.trace !== false);
-  for (const stage of compiled.stages) {
-    if (ONLY_WHEN_ELIGIBLE.has(stage.name) && !builder.eligible) continue;
-    builder.apply(stage, matchStage(stage, facts));
+/**
+ * One evaluation, driven stage by stage by its caller: `next()` gives the next stage to match
+ * (skipping those an ineligible ticket does not reach), `apply` records what matched, `finish`
+ * makes the decision. The fast path and the reference runner differ only in how they match.
+ */
+class Evaluation {
+  readonly facts: EvaluationFacts;
+  readonly builder: DecisionBuilder;
+  private index = 0;
+
+  constructor(
+    readonly compiled: CompiledPolicy,
+    given: Record<string, Value>,
+    readonly input: unknown,
+    readonly options: EvaluateOptions,
+  ) {
+    this.facts = new EvaluationFacts(compiled, given);
+    this.builder = new DecisionBuilder(this.facts, options.trace !== false);
   }
-  return { ok: true, decision: finishDecision(compiled, facts, builder, input, options) };
+
+  next(): Stage | undefined {
+    for (; this.index < this.compiled.stages.length; this.index++) {
+      const stage = this.compiled.stages[this.index]!;
+      if (!ONLY_WHEN_ELIGIBLE.has(stage.name) || this.builder.eligible) return this.compiled.stages[this.index++];
+    }
+    return undefined;
+  }
+
+  finish(): EvaluationResult {
+    return { ok: true, decision: finishDecision(this.compiled, this.facts, this.builder, this.input, this.options) };
+  }
+}
+
+function begin(
+  compiled: CompiledPolicy,
+  input: unknown,
+  options: EvaluateOptions,
+): Evaluation | Extract<EvaluationResult, { ok: false }> {
+  const validated = compiled.validateFacts(input);
+  return validated.ok ? new Evaluation(compiled, validated.facts, input, options) : validated;
+}
+
+export function evaluate(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
+  const run = begin(compiled, input, options);
+  if (!(run instanceof Evaluation)) return run;
+  for (let stage = run.next(); stage; stage = run.next()) run.builder.apply(stage, matchStage(stage, run.facts));
+  return run.finish();
 }
 
 /** Runs the stages with any matcher; the reference runner passes json-rules-engine's. */
@@ -140,15 +177,10 @@ export async function evaluateWith(
   match: (stage: Stage, facts: EvaluationFacts) => Promise<CompiledRule[]>,
   options: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
-  const validated = compiled.validateFacts(input);
-  if (!validated.ok) return validated;
-  const facts = new EvaluationFacts(compiled, validated.facts);
-  const builder = new DecisionBuilder(facts, options.trace !== false);
-  for (const stage of compiled.stages) {
-    if (ONLY_WHEN_ELIGIBLE.has(stage.name) && !builder.eligible) continue;
-    builder.apply(stage, await match(stage, facts));
-  }
-  return { ok: true, decision: finishDecision(compiled, facts, builder, input, options) };
+  const run = begin(compiled, input, options);
+  if (!(run instanceof Evaluation)) return run;
+  for (let stage = run.next(); stage; stage = run.next()) run.builder.apply(stage, await match(stage, run.facts));
+  return run.finish();
 }
 
 /** SLA facts the clock reads, when the policy declares them. */

@@ -3,16 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyExpressionParser, createLexer } from '../dsl/grammar.js';
 import { parseDuration, parseExpression, parseMoney, parsePercent, parseRate, parseWeeklyHours } from '../dsl/index.js';
-
-const locate = (start: number, end: number) => ({
-  file: 'x',
-  line: 1,
-  column: start + 1,
-  offset: start,
-  length: end - start,
-  endLine: 1,
-  endColumn: end + 1,
-});
+import { locate } from './helpers.js';
 
 describe('the grammar', () => {
   it('passes chevrotain validations for the lexer and the parser', () => {

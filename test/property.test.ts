@@ -16,6 +16,7 @@ import {
   parseRate,
   parseWeeklyHours,
 } from '../dsl/index.js';
+import { locate } from './helpers.js';
 
 const root = join(import.meta.dirname, '..');
 const seeds = [
@@ -109,15 +110,6 @@ describe('the loader never throws', () => {
   });
 });
 
-const locate = (start: number, end: number) => ({
-  file: 'x',
-  line: 1,
-  column: start + 1,
-  offset: start,
-  length: end - start,
-  endLine: 1,
-  endColumn: end + 1,
-});
 const entryPoints = [parseExpression, parseDuration, parseWeeklyHours, parseMoney, parseRate, parsePercent];
 
 describe('the expression parser never throws', () => {
