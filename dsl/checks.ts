@@ -646,6 +646,7 @@ function checkNamesUnique({ policy, report }: Context): void {
   duplicates(policy.priority?.rules ?? [], (r) => r.id, 'priority rule', report);
   duplicates(policy.channels?.rules ?? [], (r) => r.id, 'channel rule', report);
   duplicates(policy.billing?.plans ?? [], (p) => p.id, 'billing plan', report);
+  duplicates(policy.billing?.notices ?? [], (n) => n.id, 'billing notice', report);
   duplicates(policy.entitlements, (g) => g.id, 'entitlement', report);
   duplicates(policy.actions, (g) => g.id, 'action', report);
   duplicates(policy.tests, (t) => t.name, 'test', report);
@@ -659,7 +660,7 @@ function checkConditions({ policy, scope }: Context): void {
   for (const r of policy.priority?.rules ?? []) scope.condition(r.when);
   for (const r of policy.channels?.rules ?? []) if (r.when) scope.condition(r.when);
   for (const p of policy.billing?.plans ?? []) if (p.when) scope.condition(p.when);
-  for (const g of [...policy.entitlements, ...policy.actions]) if (g.when) scope.condition(g.when);
+  for (const g of [...policy.entitlements, ...policy.actions, ...(policy.billing?.notices ?? [])]) if (g.when) scope.condition(g.when);
   for (const tier of policy.sla) {
     for (const { cell } of tier.cells) if (cell.kind === 'rules') for (const r of cell.rules) if (r.when) scope.condition(r.when);
   }

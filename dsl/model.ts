@@ -157,6 +157,8 @@ export interface Billing {
   plans: BillingPlan[];
   priceList: PriceListEntry[];
   purchase?: { sku: Named; quantity?: Named };
+  /** Notices shown on the bill when their condition holds (e.g. why a card did not pay). */
+  notices: Grant[];
   span: Span;
 }
 

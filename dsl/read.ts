@@ -463,6 +463,7 @@ export class PolicyReader {
         }
         return [result];
       }),
+      notices: arr(b.notices).map((n, i) => this.grant(obj(n), ['billing', 'notices', i])),
       span: this.at.span(['billing'], true),
     };
     if (typeof b.worked === 'string') billing.worked = this.named(['billing', 'worked'], b.worked);

@@ -224,6 +224,11 @@ export const policySchema = {
           additionalProperties: false,
           properties: { sku: factName, quantity: factName },
         },
+        notices: {
+          type: 'array',
+          description: 'notices on the bill, each shown when its condition holds',
+          items: rule({ id: name, message: text }, ['id', 'message']),
+        },
       },
     },
     entitlements: { type: 'array', items: rule({ id: name, message: text }, ['id']) },

@@ -32,7 +32,8 @@ import { type Compiled, compileExpr } from './expr.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
 import { type CompiledCalendar, compileCalendars } from './sla.js';
 
-export type StageName = 'tier' | 'priority' | 'channels' | 'eligibility' | 'sla' | 'billing' | 'entitlements' | 'actions';
+export type StageName =
+  'tier' | 'priority' | 'channels' | 'eligibility' | 'sla' | 'billing' | 'notices' | 'entitlements' | 'actions';
 
 /** What a rule decides when it matches. */
 export type Outcome =
@@ -42,6 +43,7 @@ export type Outcome =
   | { kind: 'deny'; code: string; message: string }
   | { kind: 'sla'; tier: string; priority: string; bestEffort: boolean; response: Target | null; resolution: Target | null }
   | { kind: 'billing'; plan: string }
+  | { kind: 'notice'; id: string; message: string }
   | { kind: 'grant'; id: string; message?: string };
 
 export interface Target {
@@ -409,6 +411,9 @@ function compileSla(c: Compiler): void {
 function compileBilling(c: Compiler): void {
   for (const p of c.policy.billing?.plans ?? [])
     c.add('billing', `billing.${p.id}`, p.when ? [p.when] : [], { kind: 'billing', plan: p.id }, p.span);
+  for (const n of c.policy.billing?.notices ?? []) {
+    c.add('notices', `notices.${n.id}`, n.when ? [n.when] : [], { kind: 'notice', id: n.id, message: n.message ?? n.id }, n.span);
+  }
 }
 
 function compileGrants(c: Compiler): void {
@@ -436,6 +441,7 @@ const STAGES: [StageName, 'first-match' | 'all-match', (c: Compiler) => void][] 
   ['eligibility', 'all-match', compileEligibility],
   ['sla', 'first-match', compileSla],
   ['billing', 'first-match', compileBilling],
+  ['notices', 'all-match', () => undefined],
   ['entitlements', 'all-match', compileGrants],
   ['actions', 'all-match', () => undefined],
 ];

@@ -27,14 +27,37 @@ export interface SlaWindow {
   source: string;
 }
 
+/** A line of the intervention report (rapportino): what was worked, billed, charged and left. */
+export interface BillingLine {
+  label: string;
+  quantity?: number;
+  unit?: string;
+  amount?: string;
+  currency?: string;
+}
+
+export interface BillingNotice {
+  code: string;
+  message: string;
+  /** For `credit-insufficient`: the last day to top the balance up (end of the month after the ticket's). */
+  regularizeBy?: string;
+}
+
 export interface Billing {
   currency: string;
   billableMinutes: number;
+  /** Exact decimal strings with the currency's minor digits ("37.50", "15"). */
   amount: string;
   tax: string;
   total: string;
+  /** A prepaid card's balance after this ticket, when the plan debits one. */
   balanceAfter: string | null;
-  notices: string[];
+  notices: BillingNotice[];
+  /** A ticket's charge, or a quote for a purchase (additions to the pinned fields, like those below). */
+  kind: 'ticket' | 'purchase';
+  /** The billing plan, or the price list entry of a purchase. */
+  plan: string;
+  lines: BillingLine[];
 }
 
 export interface TraceStep {

@@ -2,7 +2,8 @@
 // same revision, facts and `now` give the same decision, decisionId included.
 import type { CompiledPolicy, CompiledRule, Stage, Target } from './compile.js';
 import type { RuleFacts } from './conditions.js';
-import type { Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
+import { decideBilling } from './billing.js';
+import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
 import { REAL_TIME, businessCalendar, windowClock } from './sla.js';
 import { type Value, isoDuration } from './values.js';
@@ -57,6 +58,7 @@ export class DecisionBuilder {
   readonly reasons: Decision['reasons'] = [];
   sla: Extract<CompiledRule['outcome'], { kind: 'sla' }> | null = null;
   billingPlan: string | null = null;
+  readonly notices: BillingNotice[] = [];
   readonly entitlements: string[] = [];
   readonly actions: string[] = [];
   readonly fired: CompiledRule[] = [];
@@ -96,6 +98,9 @@ export class DecisionBuilder {
         case 'billing':
           this.billingPlan = o.plan;
           break;
+        case 'notice':
+          this.notices.push({ code: o.id, message: o.message });
+          break;
         case 'grant':
           (rule.stage === 'actions' ? this.actions : this.entitlements).push(o.id);
           break;
@@ -110,7 +115,7 @@ export class DecisionBuilder {
 }
 
 /** Stages that are skipped for a ticket that is not eligible. */
-const ONLY_WHEN_ELIGIBLE = new Set(['sla', 'billing', 'entitlements', 'actions']);
+const ONLY_WHEN_ELIGIBLE = new Set(['sla', 'billing', 'notices', 'entitlements', 'actions']);
 
 /** The fast path's matching: the rules' conditions as plain functions, no cloning, synchronous. */
 export function matchStage(stage: Stage, facts: EvaluationFacts): CompiledRule[] {
@@ -320,7 +325,7 @@ function finishDecision(
     tier: d.tier,
     channels: d.channels,
     sla,
-    billing: null,
+    billing: builder.eligible ? decideBilling(compiled.policy, builder.billingPlan, facts, builder.notices) : null,
     actions: builder.eligible ? builder.actions : [],
     entitlements: builder.eligible ? builder.entitlements : [],
     missingFacts: [...missing].sort(),

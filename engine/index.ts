@@ -10,7 +10,17 @@ export {
   type Stage,
   type StageName,
 } from './compile.js';
-export type { Decision, EvaluationResult, FactProblem, Reason, SlaWindow, TraceStep } from './decision.js';
+export type {
+  Billing,
+  BillingLine,
+  BillingNotice,
+  Decision,
+  EvaluationResult,
+  FactProblem,
+  Reason,
+  SlaWindow,
+  TraceStep,
+} from './decision.js';
 export { evaluate, type EvaluateOptions } from './evaluate.js';
 export { evaluateReference, stageRules } from './jre.js';
 export { rulesJson } from './rules-json.js';

@@ -1,6 +1,6 @@
 // The CLI as a user runs it: a real process, real files, exit codes and output formats.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,7 +83,7 @@ describe('spe validate', () => {
     const out = JSON.parse(r.stdout);
     expect(out.ok).toBe(false);
     expect(out.errors).toBe(1);
-    expect(out.files).toHaveLength(2);
+    expect(out.files).toHaveLength(1 + readdirSync(join(root, 'policies')).filter((f) => f.endsWith('.yaml')).length);
     expect(out.files[0].diagnostics[0]).toMatchObject({
       line: brokenLine,
       column: 11,

@@ -236,6 +236,7 @@ describe('the compiled rules', () => {
       'eligibility',
       'sla',
       'billing',
+      'notices',
       'entitlements',
       'actions',
     ]);

@@ -1,0 +1,144 @@
+// The bill of a decision: a ticket's time charged by the plan the billing stage chose (with its
+// minimum, increment and tax, debited from a prepaid card's balance when the plan has one), or
+// a quote for a purchase from the price list. Exact decimals throughout (money.ts).
+import type { BillingPlan, Duration, Policy, PriceListEntry } from '../dsl/index.js';
+import type { Billing, BillingLine, BillingNotice } from './decision.js';
+import {
+  type Money,
+  add,
+  billableMinutes,
+  charge,
+  currencyDigits,
+  format,
+  isNegative,
+  money,
+  percentOf,
+  round,
+  subtract,
+  times,
+} from './money.js';
+import { type Value, addMonths, dateOf, endOfMonth } from './values.js';
+
+interface Facts {
+  get(name: string): Value;
+}
+
+const minutesOf = (d: Duration | undefined) =>
+  d ? (d.unit === 'minute' ? d.amount : d.unit === 'hour' ? d.amount * 60 : d.amount * 1440) : undefined;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** A ticket's charge under a plan; null when the worked minutes are not known yet. */
+export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, notices: BillingNotice[]): Billing | null {
+  const billing = policy.billing!;
+  const worked = billing.worked ? facts.get(billing.worked.name) : null;
+  if (typeof worked !== 'number') return null;
+  const currency = plan.rate.money.currency;
+  const digits = currencyDigits(currency, billing.currencies);
+  const rate = money(plan.rate.money.amount, currency, digits);
+  const minimum = minutesOf(plan.minimum) ?? 0;
+  const increment = minutesOf(plan.increment) ?? 1;
+  const billable = billableMinutes(worked, minimum, increment);
+  const amount = charge(rate, plan.rate.per, billable);
+  const tax = plan.tax ? percentOf(amount, plan.tax.value) : round(money(0, currency, digits));
+  const total = add(amount, tax);
+  const lines: BillingLine[] = [
+    { label: 'worked', quantity: worked, unit: 'minute' },
+    {
+      label:
+        billable > worked
+          ? `billed (${worked < minimum ? `minimum ${plural(minimum, 'minute')}` : `in steps of ${plural(increment, 'minute')}`})`
+          : 'billed',
+      quantity: billable,
+      unit: 'minute',
+    },
+    {
+      label: `at ${plan.rate.money.amount} ${currency} per ${plan.rate.per} (plan ${plan.id})`,
+      amount: format(amount),
+      currency,
+    },
+  ];
+  if (plan.tax) lines.push({ label: `tax ${plan.tax.value}%`, amount: format(tax), currency });
+  lines.push({ label: 'total', amount: format(total), currency });
+
+  let balanceAfter: Money | null = null;
+  if (plan.balance) {
+    const before = facts.get(plan.balance.name);
+    if (typeof before === 'number') {
+      const balance = money(String(before), currency, digits);
+      balanceAfter = subtract(balance, total);
+      lines.push({ label: `balance before (${plan.balance.name})`, amount: format(balance), currency });
+      lines.push({ label: 'balance after', amount: format(balanceAfter), currency });
+      if (isNegative(balanceAfter)) {
+        // «riceverai una comunicazione che ti ricorderà di regolarizzare la tua posizione entro il mese successivo»
+        const opened = facts.get('openedAt');
+        const regularizeBy = typeof opened === 'string' ? endOfMonth(addMonths(dateOf(opened), 1)) : null;
+        notices.unshift({
+          code: 'credit-insufficient',
+          message: `the balance is ${format(balanceAfter)} ${currency}: top it up${regularizeBy ? ` by ${regularizeBy}` : ' by the end of the next month'}`,
+          ...(regularizeBy ? { regularizeBy } : {}),
+        });
+      }
+    }
+  }
+  return {
+    kind: 'ticket',
+    plan: plan.id,
+    currency,
+    billableMinutes: billable,
+    amount: format(amount),
+    tax: format(tax),
+    total: format(total),
+    balanceAfter: balanceAfter ? format(balanceAfter) : null,
+    notices,
+    lines,
+  };
+}
+
+/** A quote for buying `quantity` of a price list entry. */
+export function purchaseQuote(policy: Policy, entry: PriceListEntry, quantity: number, notices: BillingNotice[] = []): Billing {
+  const currencies = policy.billing!.currencies;
+  const currency = entry.price.currency;
+  const digits = currencyDigits(currency, currencies);
+  const amount = round(times(money(entry.price.amount, currency, digits), quantity));
+  const tax = entry.tax ? percentOf(amount, entry.tax.value) : round(money(0, currency, digits));
+  const total = add(amount, tax);
+  const lines: BillingLine[] = [
+    {
+      label: `${entry.sku}${entry.credits ? ` (${entry.credits.amount} ${entry.credits.currency})` : ''} at ${entry.price.amount} ${currency}`,
+      quantity,
+      amount: format(amount),
+      currency,
+    },
+  ];
+  if (entry.tax) lines.push({ label: `tax ${entry.tax.value}%`, amount: format(tax), currency });
+  lines.push({ label: 'total', amount: format(total), currency });
+  return {
+    kind: 'purchase',
+    plan: entry.sku,
+    currency,
+    billableMinutes: 0,
+    amount: format(amount),
+    tax: format(tax),
+    total: format(total),
+    balanceAfter: null,
+    notices,
+    lines,
+  };
+}
+
+/** The bill of an eligible decision, or null when there is nothing to bill yet. */
+export function decideBilling(policy: Policy, planId: string | null, facts: Facts, notices: BillingNotice[]): Billing | null {
+  const billing = policy.billing;
+  if (!billing) return null;
+  // A purchase named in the facts makes the bill a quote for it instead of a ticket's charge.
+  const sku = billing.purchase ? facts.get(billing.purchase.sku.name) : null;
+  if (typeof sku === 'string') {
+    const entry = billing.priceList.find((e) => e.sku === sku);
+    if (!entry) return null;
+    const q = billing.purchase?.quantity ? facts.get(billing.purchase.quantity.name) : null;
+    // The policy's notices speak of a ticket's bill (which plan paid, and why): not of a purchase.
+    return purchaseQuote(policy, entry, typeof q === 'number' ? q : 1, []);
+  }
+  const plan = billing.plans.find((p) => p.id === planId);
+  return plan ? ticketBill(policy, plan, facts, notices) : null;
+}
