@@ -914,7 +914,7 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
         }
       }
     }
-    if (tier.bestEffort) continue;
+    if (tier.bestEffort || tier.othersBestEffort) continue;
     const meantValues = new Set(meant.values());
     const missing = priorities.filter((p) => !written.includes(p) && !meantValues.has(p));
     if (missing.length) {

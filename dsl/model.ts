@@ -127,6 +127,8 @@ export type SlaCell =
 export interface SlaTier {
   tier: Named;
   bestEffort: boolean;
+  /** `others: best-effort`: the priorities the tier does not list get no SLA. */
+  othersBestEffort: boolean;
   calendar?: Named;
   cells: { priority: Named; cell: SlaCell }[];
   span: Span;

@@ -384,6 +384,7 @@ export class PolicyReader {
     const result: SlaTier = {
       tier: this.keyNamed(base),
       bestEffort: t === 'best-effort',
+      othersBestEffort: typeof t === 'object' && t !== null && (t as Obj).others === 'best-effort',
       cells: [],
       span: this.at.span(base, true),
     };
@@ -391,7 +392,7 @@ export class PolicyReader {
     const o = t as Obj;
     if (typeof o.calendar === 'string') result.calendar = this.named([...base, 'calendar'], o.calendar);
     for (const [prio, c] of Object.entries(o)) {
-      if (prio === 'calendar' || prio === 'note') continue;
+      if (prio === 'calendar' || prio === 'note' || prio === 'others') continue;
       const path: Path = [...base, prio];
       const span = this.at.span(path);
       let cell: SlaCell;

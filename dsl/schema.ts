@@ -181,7 +181,11 @@ export const policySchema = {
         description: "targets per priority, or 'best-effort'",
         if: { type: 'string' },
         then: { const: 'best-effort' },
-        properties: { calendar: name, note: text },
+        properties: {
+          calendar: name,
+          note: text,
+          others: { const: 'best-effort', description: "'best-effort': no SLA for the priorities the tier does not list" },
+        },
         additionalProperties: slaCell,
       },
     },
