@@ -1,51 +1,88 @@
-// `spe serve`: the HTTP service on the policies folder.
+// `spe serve`: the HTTP service on the policies folder, in one process or several.
+import cluster from 'node:cluster';
 import { existsSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { serve } from '../server/index.js';
+import { TOKEN_VARIABLE, forkWorkers, generateToken, startServer } from '../server/index.js';
 import { EXIT, UsageError } from './main.js';
 
-export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR]
+export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR] [--workers N]
 
-Serves the policies in DIR (default: policies/) over HTTP:
-  GET  /healthz               liveness
-  GET  /v1/policies           the policies, each with its revision and whether it is valid
-  GET  /v1/policies/:id       one policy's source, revision (also as ETag) and diagnostics
-  POST /v1/validate           { "source": "…" } → { ok, diagnostics }
-  GET  /v1/schema             the JSON Schema of policy files
+Serves the policies in DIR (default: policies/) over HTTP; see GET /openapi.json.
+  POST /v1/evaluate             { "policy": "zmanda", "facts": {…} } → the decision
+  POST /v1/evaluate/batch       { "requests": [{ "policy", "facts" }, …] } → results in order
+  GET  /v1/policies[/ID]        the policies; one's source, revision (ETag) and diagnostics
+  PUT  /v1/policies/ID          save (admin token, If-Match: the revision you edited)
+  GET  /v1/policies/ID/history  its revisions; POST /v1/policies/ID/rollback restores one
+  POST /v1/validate             { "source": "…" } → diagnostics
+  GET  /healthz  /metrics  /openapi.json
 
 Options:
-  --port <n>        port to listen on (default: 8080; 0 picks a free one)
+  --port <n>        port to listen on (default: 8080, or PORT; 0 picks a free one)
   --host <addr>     address to listen on (default: 127.0.0.1)
-  --policies <dir>  the policies folder (default: policies/)
+  --policies <dir>  the policies folder (default: policies/); its files are the source of truth
+  --workers <n>     processes sharing the port (default: 1; 0 = one per core)
+
+Writes need the admin token from ${TOKEN_VARIABLE}; when it is not set, a token is made at
+start and printed once. Decision logs are JSON lines on standard output.
 `;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values } = parseArgs({
     args,
     allowPositionals: false,
     options: {
       port: { type: 'string', default: process.env.PORT ?? '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       policies: { type: 'string', default: 'policies/' },
+      workers: { type: 'string', default: '1' },
     },
   });
-  void positionals;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`'${values.port}' is not a port number`);
+  const workers = values.workers === '0' ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    throw new UsageError(`--workers takes 1 to 64 (or 0 for one per core)`);
   if (!existsSync(values.policies) || !statSync(values.policies).isDirectory())
     throw new UsageError(`'${values.policies}' is not a folder`);
-  let server;
+
+  let token = process.env[TOKEN_VARIABLE];
+  if (cluster.isPrimary && !token) {
+    token = generateToken();
+    process.stderr.write(`spe serve: no ${TOKEN_VARIABLE} set; the admin token for this run is\n  ${token}\n`);
+  }
+  if (cluster.isPrimary && workers > 1) {
+    const stop = forkWorkers(workers, { [TOKEN_VARIABLE]: token! }, () => undefined);
+    process.stderr.write(`spe serve: ${workers} workers on http://${values.host}:${port}/ (Ctrl-C stops)\n`);
+    await new Promise<void>((resolve) => {
+      const end = () => {
+        stop();
+        resolve();
+      };
+      process.once('SIGINT', end);
+      process.once('SIGTERM', end);
+    });
+    return EXIT.ok;
+  }
+
+  let running;
   try {
-    server = await serve({ host: values.host, port, policiesDir: values.policies });
+    running = await startServer({ host: values.host, port, policiesDir: values.policies, token: token! });
   } catch (e) {
-    process.stderr.write(`spe serve: cannot listen on ${values.host}:${port}: ${(e as Error).message}\n`);
+    process.stderr.write(`spe serve: cannot start on ${values.host}:${port}: ${(e as Error).message}\n`);
     return EXIT.failed;
   }
-  const { address, port: bound } = server.address() as AddressInfo;
-  process.stdout.write(`spe serve: policies from ${values.policies} at http://${address}:${bound}/ (Ctrl-C stops)\n`);
+  const degraded = running.store.health().degraded;
+  for (const d of degraded)
+    process.stderr.write(
+      `spe serve: policies/${d.id}.yaml has errors; ${d.serving ? 'serving its last good revision' : 'not served'}\n`,
+    );
+  if (cluster.isPrimary)
+    process.stderr.write(
+      `spe serve: ${running.store.list().length} policies from ${values.policies} at ${running.url}/ (Ctrl-C stops)\n`,
+    );
   await new Promise<void>((resolve) => {
-    const stop = () => server.close(() => resolve());
+    const stop = () => void running.close().then(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

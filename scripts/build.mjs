@@ -2,12 +2,12 @@
 // split by subcommand, and the policy schema's ajv validator generated ahead of time. A bundle
 // loads in a fraction of the time of hundreds of separate modules, which users feel on every
 // `spe` run. Run by `npm ci` (prepare), `npm run build`, and `bin/spe` when sources changed.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist');
+const dist = join(root, 'dist');
 
 export async function build() {
   let esbuild;
@@ -17,6 +17,9 @@ export async function build() {
     console.error('spe: esbuild is not installed; run `npm ci`');
     return false;
   }
+  // Build beside dist/ and swap it in at the end, so a command running meanwhile never sees a
+  // half-written build (two commands may rebuild at once).
+  const out = `${dist}.${process.pid}.${Date.now()}.tmp`;
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'gen'), { recursive: true });
   const quiet = { logLevel: 'error', platform: 'node', format: 'esm', target: 'node20', bundle: true };
@@ -62,6 +65,14 @@ export async function build() {
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
   writeFileSync(join(out, '.built'), `${new Date().toISOString()}\n`);
+  const old = `${out}.old`;
+  try {
+    renameSync(dist, old);
+  } catch {
+    // no earlier build
+  }
+  renameSync(out, dist);
+  rmSync(old, { recursive: true, force: true });
   return true;
 }
 

@@ -1,10 +1,10 @@
-// The HTTP service (express): serves the policies folder and validates policy sources for the
-// editor and for CI. Every error is `{ error: { code, message, details? } }` with its status.
-import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+// The HTTP service (express): evaluation, the policy store with history, validation, health,
+// metrics and the OpenAPI document. Every error is `{ error: { code, message, details? } }` with
+// its status; no request produces a 500 except a bug.
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
+import { Ajv, type ErrorObject } from 'ajv';
+import type { Logger } from 'pino';
 import {
   type CheckOptions,
   type Diagnostic,
@@ -14,15 +14,23 @@ import {
   mentionsHolidays,
   policySchema,
 } from '../dsl/index.js';
+import { type Decision, type EvaluationResult, evaluate, rulesJson } from '../engine/index.js';
+import { type AuthError, requireAdmin } from './auth.js';
+import type { Metrics } from './metrics.js';
+import { openapi } from './openapi.js';
+import { type PolicyEntry, type PolicyStore, StoreError } from './store.js';
 
 export interface AppOptions {
-  policiesDir: string;
-  /** Largest accepted JSON body. */
+  store: PolicyStore;
+  /** The admin bearer token writes need. */
+  token: string;
+  metrics: Metrics;
+  logger: Logger;
+  /** Largest accepted body. */
   bodyLimit?: string;
+  /** Most requests in one batch. */
+  maxBatch?: number;
 }
-
-/** Policy ids are file names without `.yaml`: lower-case words, so no id can reach outside the folder. */
-const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export class HttpError extends Error {
   constructor(
@@ -41,118 +49,6 @@ function sendError(res: Response, e: HttpError): void {
     .json({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } });
 }
 
-export const revisionOf = (source: string) => `sha256:${createHash('sha256').update(source).digest('hex')}`;
-
-export function createApp(options: AppOptions) {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(helmet());
-
-  let holidays: Promise<HolidayCatalog> | undefined;
-  async function check(source: string, file: string) {
-    const opts: CheckOptions = {};
-    if (mentionsHolidays(source)) opts.holidays = await (holidays ??= loadHolidayCatalog());
-    return loadPolicy(source, file, opts);
-  }
-
-  async function readPolicy(id: string): Promise<{ file: string; source: string }> {
-    if (!POLICY_ID.test(id)) throw new HttpError(404, 'unknown-policy', `no policy '${id}'`);
-    for (const ext of ['.yaml', '.yml']) {
-      const file = join(options.policiesDir, `${id}${ext}`);
-      try {
-        return { file, source: await readFile(file, 'utf8') };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
-    }
-    throw new HttpError(404, 'unknown-policy', `no policy '${id}'`);
-  }
-
-  // JSON bodies only: anything else is refused before it is read.
-  const json: RequestHandler[] = [
-    (req, _res, next) =>
-      next(
-        req.is('application/json')
-          ? undefined
-          : new HttpError(415, 'unsupported-media-type', 'send the body as application/json'),
-      ),
-    express.json({ limit: options.bodyLimit ?? '1mb', strict: true }),
-  ];
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  app.get('/v1/schema', (_req, res) => {
-    res.json(policySchema);
-  });
-
-  app.get('/v1/policies', async (_req, res) => {
-    const names = (await readdir(options.policiesDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
-    const policies = [];
-    for (const name of names) {
-      const id = name.replace(/\.ya?ml$/, '');
-      if (!POLICY_ID.test(id)) continue;
-      const file = join(options.policiesDir, name);
-      const source = await readFile(file, 'utf8');
-      const result = await check(source, file);
-      policies.push({
-        id,
-        title: result.policy?.title ?? null,
-        version: result.policy?.version ?? null,
-        revision: revisionOf(source),
-        valid: result.ok,
-        errors: result.diagnostics.filter((d) => d.severity === 'error').length,
-        warnings: result.diagnostics.filter((d) => d.severity === 'warning').length,
-      });
-    }
-    res.json({ policies });
-  });
-
-  app.get('/v1/policies/:id', async (req, res) => {
-    const { file, source } = await readPolicy(req.params.id);
-    const result = await check(source, file);
-    const revision = revisionOf(source);
-    res.setHeader('ETag', `"${revision}"`);
-    res.json({ id: req.params.id, revision, source, valid: result.ok, diagnostics: result.diagnostics.map(publicDiagnostic) });
-  });
-
-  app.post('/v1/validate', ...json, async (req, res) => {
-    const body = req.body as { source?: unknown; file?: unknown } | undefined;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new HttpError(400, 'invalid-request', 'the body must be a JSON object', [
-        { pointer: '', message: 'expected an object' },
-      ]);
-    }
-    const problems = [];
-    if (typeof body.source !== 'string') problems.push({ pointer: '/source', message: 'expected the policy source as a string' });
-    if (body.file !== undefined && typeof body.file !== 'string')
-      problems.push({ pointer: '/file', message: 'expected a file name' });
-    if (problems.length) throw new HttpError(400, 'invalid-request', 'the request is not valid', problems);
-    const result = await check(body.source as string, typeof body.file === 'string' ? body.file : 'policy.yaml');
-    res.json({ ok: result.ok, diagnostics: result.diagnostics.map(publicDiagnostic) });
-  });
-
-  app.use((req, _res, next) => next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`)));
-
-  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-    if (err instanceof HttpError) return sendError(res, err);
-    const e = err as { type?: string; status?: number; message?: string };
-    // body-parser's errors carry a type and a 4xx status.
-    if (e.type === 'entity.too.large')
-      return sendError(res, new HttpError(413, 'payload-too-large', 'the request body is too large'));
-    if (e.type === 'entity.parse.failed') return sendError(res, new HttpError(400, 'invalid-json', 'the body is not valid JSON'));
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      return sendError(res, new HttpError(e.status, 'bad-request', e.message ?? 'bad request'));
-    }
-    console.error(err);
-    sendError(res, new HttpError(500, 'internal', 'internal error'));
-  };
-  app.use(onError);
-  return app;
-}
-
 /** A diagnostic as the API shows it: flat, with 1-based positions. */
 export function publicDiagnostic(d: Diagnostic) {
   return {
@@ -166,4 +62,332 @@ export function publicDiagnostic(d: Diagnostic) {
     endLine: d.span.endLine,
     endColumn: d.span.endColumn,
   };
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const evaluateRequest = {
+  type: 'object',
+  required: ['policy', 'facts'],
+  additionalProperties: false,
+  properties: {
+    policy: { type: 'string', minLength: 1, maxLength: 64 },
+    facts: { type: 'object' },
+    now: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$' },
+    trace: { type: 'boolean' },
+  },
+} as const;
+const validateEvaluate = ajv.compile(evaluateRequest);
+const validateBatch = ajv.compile({
+  type: 'object',
+  required: ['requests'],
+  additionalProperties: false,
+  properties: { requests: { type: 'array' }, now: evaluateRequest.properties.now },
+});
+
+/** ajv's errors as `{ pointer, message }`, the pointer relative to the request body. */
+function problems(errors: ErrorObject[] | null | undefined, prefix = ''): { pointer: string; message: string }[] {
+  return (errors ?? []).map((e) => {
+    if (e.keyword === 'required')
+      return {
+        pointer: `${prefix}${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`,
+        message: 'is required',
+      };
+    if (e.keyword === 'additionalProperties') {
+      return {
+        pointer: `${prefix}${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`,
+        message: 'is not a field of this request',
+      };
+    }
+    return { pointer: `${prefix}${e.instancePath}`, message: e.message ?? 'is not valid' };
+  });
+}
+
+const idOf = (req: Request) => String((req.params as Record<string, unknown>).id ?? '');
+const revisionFrom = (header: string | undefined) =>
+  header
+    ?.trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1') || undefined;
+
+function summary(e: PolicyEntry) {
+  return {
+    id: e.id,
+    title: e.serving?.compiled.policy.title ?? null,
+    version: e.serving?.compiled.version ?? null,
+    revision: e.revision,
+    valid: !e.diagnostics.some((d) => d.severity === 'error'),
+    errors: e.diagnostics.filter((d) => d.severity === 'error').length,
+    warnings: e.diagnostics.filter((d) => d.severity === 'warning').length,
+    serving: e.serving?.revision ?? null,
+  };
+}
+
+function detail(e: PolicyEntry) {
+  return {
+    id: e.id,
+    revision: e.revision,
+    source: e.source,
+    valid: !e.diagnostics.some((d) => d.severity === 'error'),
+    serving: e.serving?.revision ?? null,
+    diagnostics: e.diagnostics.map(publicDiagnostic),
+  };
+}
+
+export function createApp(options: AppOptions) {
+  const { store, metrics, logger } = options;
+  const maxBatch = options.maxBatch ?? 1000;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(helmet());
+
+  // Requests by route and status, with latency; the route is the pattern, never the raw path.
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
+      metrics.latency.observe({ route, method: req.method }, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    next();
+  });
+
+  const limit = options.bodyLimit ?? '1mb';
+  const jsonOnly: RequestHandler = (req, _res, next) =>
+    next(
+      req.is('application/json') ? undefined : new HttpError(415, 'unsupported-media-type', 'send the body as application/json'),
+    );
+  const json = [jsonOnly, express.json({ limit, strict: true })];
+  const objectBody = (req: Request): Record<string, unknown> => {
+    const body = req.body as unknown;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new HttpError(400, 'invalid-request', 'the body must be a JSON object', [
+        { pointer: '', message: 'expected an object' },
+      ]);
+    }
+    return body as Record<string, unknown>;
+  };
+  const admin = requireAdmin(options.token, (e: AuthError) => new HttpError(e.status, e.code, e.message));
+
+  let holidays: Promise<HolidayCatalog> | undefined;
+  async function check(source: string, file: string) {
+    const opts: CheckOptions = {};
+    if (mentionsHolidays(source)) opts.holidays = await (holidays ??= loadHolidayCatalog());
+    return loadPolicy(source, file, opts);
+  }
+
+  function decide(body: { policy: string; facts: unknown; now?: string; trace?: boolean }, now?: string): Decision {
+    const compiled = store.compiled(body.policy);
+    const start = performance.now();
+    const at = body.now ?? now;
+    const result: EvaluationResult = evaluate(compiled, body.facts, { ...(at ? { now: at } : {}), trace: body.trace !== false });
+    if (!result.ok) {
+      throw new HttpError(
+        400,
+        'invalid-facts',
+        'the facts do not fit the policy',
+        result.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })),
+      );
+    }
+    const d = result.decision;
+    metrics.decisions.inc({ policy: compiled.id, eligible: String(d.eligible), priority: d.priority ?? 'none' });
+    logger.info(
+      {
+        decisionId: d.decisionId,
+        policy: compiled.id,
+        revision: compiled.revision,
+        eligible: d.eligible,
+        reasons: d.reasons.map((r) => r.code),
+        tier: d.tier,
+        priority: d.priority,
+        dueAt: d.sla?.response?.dueAt ?? null,
+        total: d.billing?.total ?? null,
+        ms: Number((performance.now() - start).toFixed(3)),
+      },
+      'decision',
+    );
+    return d;
+  }
+
+  app.get('/healthz', (_req, res) => {
+    const health = store.health();
+    res.json({
+      status: health.ok ? 'ok' : 'degraded',
+      policies: store.list().length,
+      ...(health.ok
+        ? {}
+        : { degraded: health.degraded.map((d) => ({ ...d, diagnostics: d.diagnostics.map(publicDiagnostic) })) }),
+    });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  app.get('/v1/schema', (_req, res) => {
+    res.json(policySchema);
+  });
+
+  app.post('/v1/evaluate', ...json, (req, res) => {
+    const body = objectBody(req);
+    if (!validateEvaluate(body))
+      throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateEvaluate.errors));
+    res.json(decide(body as unknown as { policy: string; facts: unknown }));
+  });
+
+  app.post('/v1/evaluate/batch', ...json, (req, res) => {
+    const body = objectBody(req);
+    if (!validateBatch(body))
+      throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateBatch.errors));
+    const requests = body.requests as unknown[];
+    if (requests.length > maxBatch)
+      throw new HttpError(413, 'batch-too-large', `at most ${maxBatch} requests in one batch (got ${requests.length})`);
+    const results = requests.map((item, i) => {
+      try {
+        if (!validateEvaluate(item))
+          throw new HttpError(
+            400,
+            'invalid-request',
+            'the request is not valid',
+            problems(validateEvaluate.errors, `/requests/${i}`),
+          );
+        return decide(item as unknown as { policy: string; facts: unknown }, body.now as string | undefined);
+      } catch (e) {
+        const err = e instanceof StoreError || e instanceof HttpError ? e : null;
+        if (!err) throw e;
+        const details =
+          err instanceof HttpError && err.code === 'invalid-facts'
+            ? (err.details as { pointer: string }[]).map((p) => ({ ...p, pointer: `/requests/${i}${p.pointer}` }))
+            : err.details;
+        return { error: { code: err.code, message: err.message, ...(details === undefined ? {} : { details }) } };
+      }
+    });
+    res.json({ results });
+  });
+
+  app.get('/v1/policies', (_req, res) => {
+    res.json({ policies: store.list().map(summary) });
+  });
+
+  app.get('/v1/policies/:id', (req, res) => {
+    const entry = store.get(idOf(req));
+    res.setHeader('ETag', `"${entry.revision}"`);
+    res.json(detail(entry));
+  });
+
+  app.get('/v1/policies/:id/rules', (req, res) => {
+    res.json(rulesJson(store.compiled(idOf(req))));
+  });
+
+  app.get('/v1/policies/:id/history', async (req, res) => {
+    res.json({ revisions: await store.history(idOf(req)) });
+  });
+
+  app.get('/v1/policies/:id/history/:revision', async (req, res) => {
+    store.get(idOf(req));
+    res.json({
+      id: idOf(req),
+      revision: String(req.params.revision),
+      source: await store.revisionSource(idOf(req), String(req.params.revision)),
+    });
+  });
+
+  // A save accepts JSON { source, author?, message? } or the YAML itself (curl --data-binary @file).
+  const sourceBody: RequestHandler[] = [
+    admin,
+    (req, _res, next) =>
+      next(
+        req.is(['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'])
+          ? undefined
+          : new HttpError(
+              415,
+              'unsupported-media-type',
+              'send the policy as application/json { "source": … } or as application/yaml',
+            ),
+      ),
+    express.json({ limit, strict: true }),
+    express.text({ limit, type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'] }),
+  ];
+
+  app.put('/v1/policies/:id', ...sourceBody, async (req, res) => {
+    let source: unknown;
+    let author = req.get('x-author') ?? 'admin';
+    let message: string | undefined;
+    if (typeof req.body === 'string') source = req.body;
+    else {
+      const body = objectBody(req);
+      source = body.source;
+      if (typeof body.author === 'string' && body.author) author = body.author;
+      if (typeof body.message === 'string') message = body.message;
+      if (typeof source !== 'string')
+        throw new HttpError(400, 'invalid-request', 'the request is not valid', [
+          { pointer: '/source', message: 'expected the policy source as a string' },
+        ]);
+    }
+    const existed = store.list().some((e) => e.id === idOf(req));
+    const entry = await store.save(idOf(req), source as string, {
+      ifMatch: revisionFrom(req.get('if-match')),
+      author,
+      ...(message ? { message } : {}),
+    });
+    logger.info({ policy: entry.id, revision: entry.revision, author }, 'policy saved');
+    res
+      .status(existed ? 200 : 201)
+      .setHeader('ETag', `"${entry.revision}"`)
+      .json(detail(entry));
+  });
+
+  app.post('/v1/policies/:id/rollback', admin, ...json, async (req, res) => {
+    const body = objectBody(req);
+    if (typeof body.revision !== 'string')
+      throw new HttpError(400, 'invalid-request', 'the request is not valid', [
+        { pointer: '/revision', message: 'expected the revision to restore' },
+      ]);
+    const author = typeof body.author === 'string' && body.author ? body.author : (req.get('x-author') ?? 'admin');
+    const entry = await store.rollback(idOf(req), body.revision, {
+      ifMatch: revisionFrom(req.get('if-match')) ?? store.get(idOf(req)).revision,
+      author,
+    });
+    logger.info({ policy: entry.id, revision: entry.revision, author, restored: body.revision }, 'policy rolled back');
+    res.setHeader('ETag', `"${entry.revision}"`).json(detail(entry));
+  });
+
+  app.post('/v1/validate', ...json, async (req, res) => {
+    const body = objectBody(req);
+    const found = [];
+    if (typeof body.source !== 'string') found.push({ pointer: '/source', message: 'expected the policy source as a string' });
+    if (body.file !== undefined && typeof body.file !== 'string')
+      found.push({ pointer: '/file', message: 'expected a file name' });
+    if (found.length) throw new HttpError(400, 'invalid-request', 'the request is not valid', found);
+    const result = await check(body.source as string, typeof body.file === 'string' ? body.file : 'policy.yaml');
+    res.json({ ok: result.ok, diagnostics: result.diagnostics.map(publicDiagnostic) });
+  });
+
+  app.use((req, _res, next) => next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`)));
+
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    if (err instanceof HttpError) return sendError(res, err);
+    if (err instanceof StoreError) {
+      const details =
+        err.code === 'invalid-policy' && Array.isArray(err.details)
+          ? (err.details as Diagnostic[]).map(publicDiagnostic)
+          : err.details;
+      return sendError(res, new HttpError(err.status, err.code, err.message, details));
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    // body-parser's errors carry a type and a 4xx status.
+    if (e.type === 'entity.too.large')
+      return sendError(res, new HttpError(413, 'payload-too-large', `the request body is larger than ${limit}`));
+    if (e.type === 'entity.parse.failed') return sendError(res, new HttpError(400, 'invalid-json', 'the body is not valid JSON'));
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+      return sendError(res, new HttpError(e.status, 'bad-request', e.message ?? 'bad request'));
+    logger.error({ err }, 'unexpected error');
+    sendError(res, new HttpError(500, 'internal', 'internal error'));
+  };
+  app.use(onError);
+  return app;
 }

@@ -1,23 +1,98 @@
-// The evaluation service's public surface: the express app and a function that serves it.
+// The evaluation service's public surface: start it on a folder of policies, one process or
+// several (Node's cluster module) behind one port.
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { createApp, type AppOptions } from './app.js';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger, type DestinationStream } from 'pino';
+import { createApp } from './app.js';
+import { createMetrics } from './metrics.js';
+import { PolicyStore } from './store.js';
 
-export { createApp, type AppOptions, publicDiagnostic, revisionOf } from './app.js';
+export { createApp, HttpError, publicDiagnostic, type AppOptions } from './app.js';
+export { generateToken, TOKEN_VARIABLE } from './auth.js';
+export { openapi } from './openapi.js';
+export { PolicyStore, POLICY_ID, StoreError } from './store.js';
 
-export interface ServeOptions extends AppOptions {
+export interface ServeOptions {
   host: string;
   port: number;
+  policiesDir: string;
+  token: string;
+  bodyLimit?: string;
+  /** Where the JSON log lines go (default: standard output); `silent` logs nothing. */
+  log?: DestinationStream | 'silent';
+  /** Watch the folder and reload changed files (default: true). */
+  watch?: boolean;
 }
 
-/** Starts listening; resolves with the server once it accepts connections. */
-export function serve(options: ServeOptions): Promise<Server> {
-  const app = createApp(options);
-  return new Promise((resolve, reject) => {
-    const server = app.listen(options.port, options.host, (err?: Error) => (err ? reject(err) : resolve(server)));
-    server.once('error', reject);
-    // Slow or stuck clients must not hold connections forever.
-    server.requestTimeout = 30_000;
-    server.headersTimeout = 10_000;
-    server.keepAliveTimeout = 5_000;
+export interface RunningServer {
+  server: Server;
+  store: PolicyStore;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Loads the policies, starts watching them, and listens; resolves once it accepts connections. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const logger: Logger = options.log === 'silent' ? pino({ level: 'silent' }) : pino({ base: { pid: process.pid } }, options.log);
+  const metrics = createMetrics();
+  const store = new PolicyStore(options.policiesDir, {
+    reloaded: (id, ok) => {
+      metrics.reloads.inc({ policy: id, result: ok ? 'ok' : 'failed' });
+      if (!ok) logger.warn({ policy: id }, 'policy file is invalid; serving its last good revision');
+    },
   });
+  await store.load();
+  if (options.watch !== false) store.watch();
+  const app = createApp({
+    store,
+    token: options.token,
+    metrics,
+    logger,
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(options.port, options.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    s.once('error', reject);
+  });
+  // Slow or stuck clients must not hold connections forever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    server,
+    store,
+    url: `http://${address}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        store.close();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/**
+ * Runs `workers` processes sharing one port. The primary forks them and replaces any that
+ * dies; each worker loads the policies and serves on its own.
+ */
+export function isPrimary(): boolean {
+  return cluster.isPrimary;
+}
+
+export function forkWorkers(count: number, env: Record<string, string>, onExit: (code: number | null) => void): () => void {
+  let stopping = false;
+  const fork = () => cluster.fork(env);
+  for (let i = 0; i < count; i++) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    onExit(code);
+    process.stderr.write(`spe serve: worker ${worker.process.pid} stopped (${signal ?? code}); starting another\n`);
+    fork();
+  });
+  return () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+  };
 }

@@ -135,7 +135,7 @@ describe('spe serve', () => {
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
-        child.stdout.on('data', (chunk: Buffer) => {
+        child.stderr.on('data', (chunk: Buffer) => {
           out += chunk.toString();
           const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
           if (m) resolve(m[0]);
@@ -144,6 +144,7 @@ describe('spe serve', () => {
         setTimeout(() => reject(new Error('no address printed')), 20_000);
       });
       const list = (await (await fetch(`${url}v1/policies`)).json()) as { policies: { id: string; valid: boolean }[] };
+      expect(list.policies.map((p) => p.id)).toContain('logbot');
       expect(list.policies).toContainEqual(expect.objectContaining({ id: 'zmanda', valid: true }));
     } finally {
       child.kill('SIGTERM');

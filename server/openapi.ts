@@ -1,0 +1,358 @@
+// The OpenAPI description of the service (`GET /openapi.json`). Its schemas are also what the
+// integration tests check real responses against, so the description cannot drift.
+import { VERSION } from '../cli/version.js';
+
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
+const str = { type: 'string' };
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+const window = {
+  type: 'object',
+  required: ['target', 'targetText', 'calendar', 'dueAt', 'startsAt', 'status', 'elapsed', 'remaining', 'exceeded', 'source'],
+  properties: {
+    target: { type: 'string', pattern: '^PT', description: 'ISO 8601 duration of business time' },
+    targetText: str,
+    calendar: str,
+    dueAt: nullable({ type: 'string', format: 'date-time' }),
+    startsAt: nullable({ type: 'string', format: 'date-time' }),
+    status: nullable({ enum: ['running', 'met', 'breached'] }),
+    elapsed: nullable(str),
+    remaining: nullable(str),
+    exceeded: nullable(str),
+    source: str,
+  },
+};
+
+const decision = {
+  type: 'object',
+  required: [
+    'decisionId',
+    'policy',
+    'eligible',
+    'reasons',
+    'priority',
+    'channels',
+    'sla',
+    'billing',
+    'actions',
+    'entitlements',
+    'trace',
+  ],
+  properties: {
+    decisionId: str,
+    policy: {
+      type: 'object',
+      required: ['id', 'version', 'revision'],
+      properties: { id: str, version: str, revision: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' } },
+    },
+    eligible: { type: 'boolean' },
+    reasons: {
+      type: 'array',
+      items: { type: 'object', required: ['code', 'message', 'source'], properties: { code: str, message: str, source: str } },
+    },
+    priority: nullable(str),
+    tier: nullable(str),
+    channels: { type: 'array', items: str },
+    sla: nullable({
+      type: 'object',
+      required: ['response', 'resolution'],
+      properties: { response: nullable(window), resolution: nullable(window) },
+    }),
+    billing: nullable({
+      type: 'object',
+      required: ['currency', 'billableMinutes', 'amount', 'tax', 'total', 'balanceAfter', 'notices'],
+      properties: {
+        currency: str,
+        billableMinutes: { type: 'integer' },
+        amount: { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$' },
+        tax: { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$' },
+        total: { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$' },
+        balanceAfter: nullable(str),
+        notices: {
+          type: 'array',
+          items: { type: 'object', required: ['code', 'message'], properties: { code: str, message: str, regularizeBy: str } },
+        },
+        kind: { enum: ['ticket', 'purchase'] },
+        plan: str,
+        lines: { type: 'array', items: { type: 'object', required: ['label'] } },
+      },
+    }),
+    actions: { type: 'array', items: str },
+    entitlements: { type: 'array', items: str },
+    missingFacts: { type: 'array', items: str },
+    trace: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['rule', 'source', 'outcome', 'facts'],
+        properties: { rule: str, source: str, facts: { type: 'object' }, note: str },
+      },
+    },
+  },
+};
+
+const error = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: str, message: str, details: {} },
+    },
+  },
+};
+
+const diagnostic = {
+  type: 'object',
+  required: ['code', 'severity', 'message', 'file', 'line', 'column'],
+  properties: {
+    code: str,
+    severity: { enum: ['error', 'warning'] },
+    message: str,
+    hint: str,
+    file: str,
+    line: { type: 'integer', minimum: 1 },
+    column: { type: 'integer', minimum: 1 },
+    endLine: { type: 'integer' },
+    endColumn: { type: 'integer' },
+  },
+};
+
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: STATUS[c] ?? 'error', ...json(ref('Error')) }]));
+const STATUS: Record<number, string> = {
+  400: 'the request is not valid (each problem with its JSON pointer)',
+  401: 'no admin token',
+  403: 'wrong admin token',
+  404: 'unknown policy or revision',
+  412: 'the revision given in If-Match is not the current one',
+  413: 'the body is too large',
+  415: 'the body is not JSON (or YAML for PUT)',
+  422: 'the policy has errors (its diagnostics in details)',
+  428: 'If-Match is required to change an existing policy',
+};
+const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' } };
+const admin = [{ adminToken: [] }];
+
+export const openapi = {
+  openapi: '3.1.0',
+  info: {
+    title: 'support-policy-engine',
+    version: VERSION,
+    description: 'Evaluate support tickets against support contracts written as policies.',
+  },
+  components: {
+    securitySchemes: {
+      adminToken: { type: 'http', scheme: 'bearer', description: 'SPE_ADMIN_TOKEN, or the token printed at start' },
+    },
+    schemas: {
+      Decision: decision,
+      Error: error,
+      Diagnostic: diagnostic,
+      EvaluateRequest: {
+        type: 'object',
+        required: ['policy', 'facts'],
+        additionalProperties: false,
+        properties: {
+          policy: str,
+          facts: { type: 'object' },
+          now: { type: 'string', format: 'date-time' },
+          trace: { type: 'boolean' },
+        },
+      },
+      BatchRequest: {
+        type: 'object',
+        required: ['requests'],
+        additionalProperties: false,
+        properties: {
+          requests: { type: 'array', maxItems: 1000, items: ref('EvaluateRequest') },
+          now: { type: 'string', format: 'date-time' },
+        },
+      },
+      BatchResponse: {
+        type: 'object',
+        required: ['results'],
+        properties: { results: { type: 'array', items: { anyOf: [ref('Decision'), ref('Error')] } } },
+      },
+      PolicySummary: {
+        type: 'object',
+        required: ['id', 'title', 'version', 'revision', 'valid', 'errors', 'warnings'],
+        properties: {
+          id: str,
+          title: nullable(str),
+          version: nullable(str),
+          revision: str,
+          valid: { type: 'boolean' },
+          errors: { type: 'integer' },
+          warnings: { type: 'integer' },
+          serving: nullable(str),
+        },
+      },
+      Policy: {
+        type: 'object',
+        required: ['id', 'revision', 'source', 'valid', 'diagnostics'],
+        properties: {
+          id: str,
+          revision: str,
+          source: str,
+          valid: { type: 'boolean' },
+          serving: nullable(str),
+          diagnostics: { type: 'array', items: ref('Diagnostic') },
+        },
+      },
+      SaveRequest: { type: 'object', required: ['source'], properties: { source: str, author: str, message: str } },
+      Revision: {
+        type: 'object',
+        required: ['revision', 'author', 'savedAt'],
+        properties: { revision: str, author: str, savedAt: str, message: str },
+      },
+      Validation: {
+        type: 'object',
+        required: ['ok', 'diagnostics'],
+        properties: { ok: { type: 'boolean' }, diagnostics: { type: 'array', items: ref('Diagnostic') } },
+      },
+      Health: {
+        type: 'object',
+        required: ['status', 'policies'],
+        properties: { status: { enum: ['ok', 'degraded'] }, policies: { type: 'integer' }, degraded: { type: 'array' } },
+      },
+    },
+  },
+  paths: {
+    '/v1/evaluate': {
+      post: {
+        summary: 'Evaluate one ticket',
+        requestBody: { required: true, ...json(ref('EvaluateRequest')) },
+        responses: { 200: { description: 'the decision', ...json(ref('Decision')) }, ...errors(400, 404, 413, 415, 422) },
+      },
+    },
+    '/v1/evaluate/batch': {
+      post: {
+        summary: 'Evaluate tickets in order, each its own decision or error',
+        requestBody: { required: true, ...json(ref('BatchRequest')) },
+        responses: { 200: { description: 'results in request order', ...json(ref('BatchResponse')) }, ...errors(400, 413, 415) },
+      },
+    },
+    '/v1/policies': {
+      get: {
+        summary: 'List the policies',
+        responses: {
+          200: {
+            description: 'the policies',
+            ...json({
+              type: 'object',
+              required: ['policies'],
+              properties: { policies: { type: 'array', items: ref('PolicySummary') } },
+            }),
+          },
+        },
+      },
+    },
+    '/v1/policies/{id}': {
+      get: {
+        summary: 'A policy’s source, revision (also as ETag) and diagnostics',
+        parameters: [id],
+        responses: { 200: { description: 'the policy', ...json(ref('Policy')) }, ...errors(404) },
+      },
+      put: {
+        summary: 'Save a policy (validated first; atomically; the previous revision kept in history)',
+        security: admin,
+        parameters: [
+          id,
+          {
+            name: 'If-Match',
+            in: 'header',
+            required: false,
+            schema: str,
+            description: 'the revision edited; required for an existing policy',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('SaveRequest') }, 'application/yaml': { schema: str } },
+        },
+        responses: {
+          200: { description: 'saved', ...json(ref('Policy')) },
+          201: { description: 'created', ...json(ref('Policy')) },
+          ...errors(400, 401, 403, 412, 413, 415, 422, 428),
+        },
+      },
+    },
+    '/v1/policies/{id}/rules': {
+      get: {
+        summary: 'The policy as json-rules-engine rules',
+        parameters: [id],
+        responses: { 200: { description: 'the compiled rules', ...json({ type: 'object' }) }, ...errors(404, 422) },
+      },
+    },
+    '/v1/policies/{id}/history': {
+      get: {
+        summary: 'Every saved revision, newest first',
+        parameters: [id],
+        responses: {
+          200: {
+            description: 'revisions',
+            ...json({
+              type: 'object',
+              required: ['revisions'],
+              properties: { revisions: { type: 'array', items: ref('Revision') } },
+            }),
+          },
+          ...errors(404),
+        },
+      },
+    },
+    '/v1/policies/{id}/history/{revision}': {
+      get: {
+        summary: 'The source of one revision',
+        parameters: [id, { name: 'revision', in: 'path', required: true, schema: str }],
+        responses: { 200: { description: 'the source', ...json({ type: 'object' }) }, ...errors(404) },
+      },
+    },
+    '/v1/policies/{id}/rollback': {
+      post: {
+        summary: 'Restore an earlier revision as a new save',
+        security: admin,
+        parameters: [id],
+        requestBody: {
+          required: true,
+          ...json({ type: 'object', required: ['revision'], properties: { revision: str, author: str } }),
+        },
+        responses: { 200: { description: 'restored', ...json(ref('Policy')) }, ...errors(400, 401, 403, 404, 412, 422, 428) },
+      },
+    },
+    '/v1/validate': {
+      post: {
+        summary: 'Validate a policy source',
+        requestBody: {
+          required: true,
+          ...json({ type: 'object', required: ['source'], properties: { source: str, file: str } }),
+        },
+        responses: { 200: { description: 'diagnostics', ...json(ref('Validation')) }, ...errors(400, 413, 415) },
+      },
+    },
+    '/v1/schema': {
+      get: {
+        summary: 'The JSON Schema of policy files',
+        responses: { 200: { description: 'the schema', ...json({ type: 'object' }) } },
+      },
+    },
+    '/healthz': {
+      get: {
+        summary: 'Liveness; degraded when a policy file on disk is invalid (its last good revision keeps serving)',
+        responses: { 200: { description: 'health', ...json(ref('Health')) } },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics',
+        responses: { 200: { description: 'metrics', content: { 'text/plain': { schema: str } } } },
+      },
+    },
+    '/openapi.json': {
+      get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', ...json({ type: 'object' }) } } },
+    },
+  },
+} as const;
