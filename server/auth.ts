@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express';
 export const TOKEN_VARIABLE = 'SPE_ADMIN_TOKEN';
 
 export function generateToken(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(24).toString('hex');
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

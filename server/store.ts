@@ -193,6 +193,9 @@ export class PolicyStore {
           currentRevision,
         });
       }
+      // The revision being replaced may have come from disk (a checkout, an editor): keep it too,
+      // so it can be restored.
+      if (current !== null && currentRevision !== null) await this.recordFromDisk(id, current, currentRevision);
       const revision = revisionOf(source);
       const savedAt = new Date().toISOString();
       await this.record(id, source, {
@@ -243,7 +246,26 @@ export class PolicyStore {
     return this.save(id, source, { ...opts, message: `rollback to ${revision}` });
   }
 
-  /** Keeps a revision's source and who saved it when; a source saved twice keeps its first record. */
+  /** Records a revision found on disk, unless the history has it already. */
+  private async recordFromDisk(id: string, source: string, revision: string): Promise<void> {
+    const known = await stat(join(this.historyDir(id), `${revision.slice('sha256:'.length)}.yaml`)).then(
+      () => true,
+      () => false,
+    );
+    if (known) return;
+    const modified = await stat(this.fileOf(id)).then(
+      (s) => s.mtime.toISOString(),
+      () => new Date().toISOString(),
+    );
+    await this.record(id, source, {
+      revision,
+      author: 'file on disk',
+      savedAt: modified,
+      message: 'found on disk before a save',
+    });
+  }
+
+  /** Keeps a revision's source and who saved it when. */
   private async record(id: string, source: string, revision: Revision): Promise<void> {
     const dir = this.historyDir(id);
     await mkdir(dir, { recursive: true });

@@ -250,6 +250,8 @@ describe('saving', () => {
     const { revisions } = await json(await fetch(url('/v1/policies/zmanda/history')));
     for (const r of revisions) conforms('Revision', r);
     expect(revisions[0]).toMatchObject({ revision: saved.revision, author: 'ada' });
+    // The revision it replaced, which came from disk, is kept too.
+    expect(revisions[1]).toMatchObject({ revision: before, author: 'file on disk' });
   });
 
   it('lets exactly one of two concurrent saves with the same base revision win', async () => {
