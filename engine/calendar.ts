@@ -136,6 +136,22 @@ export class BusinessCalendar {
     return hours.flatMap(([a, b]) => (a >= closesAt ? [] : [[a, Math.min(b, closesAt)] as const]));
   }
 
+  /** Why a local date has time outside business hours, for pictures of the clock. */
+  closedReason(date: string): 'holiday' | 'weekend' | 'closed' {
+    if (this.rules.open.has(date) || this.rules.closed.has(date)) return 'closed';
+    if (this.rules.holidays?.(Number(date.slice(0, 4))).has(date)) return 'holiday';
+    const weekday = (new Date(utcMidnight(date)).getUTCDay() + 6) % 7;
+    return !this.rules.always && this.rules.weekly[weekday]!.length === 0 ? 'weekend' : 'closed';
+  }
+
+  /** The instant a local date begins (its local midnight, or the first instant after it). */
+  startOf(dayNumber: number): number {
+    const offsets = this.zoneOffsets!;
+    let t = dayNumber * DAY - offsets.offsetAt(dayNumber * DAY);
+    t = dayNumber * DAY - offsets.offsetAt(t);
+    return t;
+  }
+
   /** Business time of a local date as instants, sorted. */
   day(date: string): readonly Interval[] {
     return this.dayAt(utcMidnight(date) / DAY);

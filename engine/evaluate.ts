@@ -5,7 +5,7 @@ import type { RuleFacts } from './conditions.js';
 import { decideBilling } from './billing.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
-import { REAL_TIME, businessCalendar, windowClock } from './sla.js';
+import { REAL_TIME, type Timeline, businessCalendar, windowClock, windowTimeline } from './sla.js';
 import { type Value, isoDuration } from './values.js';
 
 export interface EvaluateOptions {
@@ -331,4 +331,35 @@ function finishDecision(
     missingFacts: [...missing].sort(),
     trace: builder.trace,
   };
+}
+
+/**
+ * Pictures of a decision's SLA windows: from `openedAt` to `dueAt` (or a week on, when there is
+ * none), cut into business, closed and paused time. For the editor's timeline.
+ */
+export function slaTimelines(
+  compiled: CompiledPolicy,
+  input: unknown,
+  decision: Decision,
+): { response: Timeline | null; resolution: Timeline | null } {
+  const validated = compiled.validateFacts(input);
+  const none = { response: null, resolution: null };
+  if (!validated.ok || !decision.sla) return none;
+  const facts = new EvaluationFacts(compiled, validated.facts);
+  const openedAt = str(facts.get('openedAt'));
+  if (!openedAt) return none;
+  const pauses = facts.get('pauses');
+  const paused = (Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : []).map(
+    (p) => [Date.parse(p.from), Date.parse(p.to)] as const,
+  );
+  const offset = /([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00';
+  const picture = (w: SlaWindow | null): Timeline | null => {
+    if (!w) return null;
+    const calendar = compiled.calendars.get(w.calendar);
+    const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+    const from = Date.parse(openedAt);
+    const to = w.dueAt ? Date.parse(w.dueAt) : from + 7 * 86_400_000;
+    return windowTimeline(clock, from, Math.max(from, to), paused, offset);
+  };
+  return { response: picture(decision.sla.response), resolution: picture(decision.sla.resolution) };
 }

@@ -21,7 +21,8 @@ export type {
   SlaWindow,
   TraceStep,
 } from './decision.js';
-export { evaluate, type EvaluateOptions } from './evaluate.js';
+export { evaluate, slaTimelines, type EvaluateOptions } from './evaluate.js';
+export type { Timeline } from './sla.js';
 export { evaluateReference, stageRules } from './jre.js';
 export { rulesJson } from './rules-json.js';
 export {

@@ -142,3 +142,52 @@ export function windowClock(
   else result.remaining = isoDurationMs(Math.max(0, target - spent));
   return result;
 }
+
+export interface Timeline {
+  from: string;
+  to: string;
+  business: [string, string][];
+  closed: [string, string, 'holiday' | 'weekend' | 'closed'][];
+  paused: [string, string][];
+}
+
+/**
+ * A window's time from `from` to `to` cut into business time, closed time (by local day, with
+ * why: a holiday, a weekend, or outside hours) and paused time, for a picture of the clock.
+ */
+export function windowTimeline(
+  calendar: BusinessCalendar,
+  from: number,
+  to: number,
+  pauses: readonly Interval[],
+  zoneOffset: string,
+): Timeline {
+  const fmt = (ms: number) => formatInstant(ms, calendar.zone, zoneOffset);
+  const paused = normalizePauses(pauses)
+    .filter(([a, b]) => b > from && a < to)
+    .map(([a, b]) => [fmt(Math.max(a, from)), fmt(Math.min(b, to))] as [string, string]);
+  if (calendar.realTime) return { from: fmt(from), to: fmt(to), business: [[fmt(from), fmt(to)]], closed: [], paused };
+  const business: Interval[] = [];
+  const first = calendar.localDay(from);
+  const last = calendar.localDay(to);
+  for (let day = first - 1; day <= last + 1 && day - first < 400; day++) {
+    for (const [a, b] of calendar.dayAt(day)) if (b > from && a < to) business.push([Math.max(a, from), Math.min(b, to)]);
+  }
+  business.sort((x, y) => x[0] - y[0]);
+  // The gaps between business intervals, cut at local midnights so each piece has one reason.
+  const closed: [string, string, 'holiday' | 'weekend' | 'closed'][] = [];
+  let at = from;
+  const gap = (a: number, b: number) => {
+    for (let day = calendar.localDay(a); a < b && day - first < 400; day++) {
+      const end = Math.min(b, calendar.startOf(day + 1));
+      if (end > a) closed.push([fmt(a), fmt(end), calendar.closedReason(new Date(day * 86_400_000).toISOString().slice(0, 10))]);
+      a = end;
+    }
+  };
+  for (const [a, b] of business) {
+    if (a > at) gap(at, a);
+    at = Math.max(at, b);
+  }
+  if (at < to) gap(at, to);
+  return { from: fmt(from), to: fmt(to), business: business.map(([a, b]) => [fmt(a), fmt(b)]), closed, paused };
+}

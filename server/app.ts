@@ -14,7 +14,15 @@ import {
   mentionsHolidays,
   policySchema,
 } from '../dsl/index.js';
-import { type Decision, type EvaluationResult, evaluate, rulesJson } from '../engine/index.js';
+import {
+  type Decision,
+  type EvaluationResult,
+  compileSource,
+  evaluate,
+  rulesJson,
+  runPolicyTests,
+  slaTimelines,
+} from '../engine/index.js';
 import { type AuthError, requireAdmin } from './auth.js';
 import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
@@ -30,6 +38,8 @@ export interface AppOptions {
   bodyLimit?: string;
   /** Most requests in one batch. */
   maxBatch?: number;
+  /** The built web editor (vite's output), served at /editor/ when present. */
+  editorDir?: string;
 }
 
 export class HttpError extends Error {
@@ -366,6 +376,67 @@ export function createApp(options: AppOptions) {
     const result = await check(body.source as string, typeof body.file === 'string' ? body.file : 'policy.yaml');
     res.json({ ok: result.ok, diagnostics: result.diagnostics.map(publicDiagnostic) });
   });
+
+  // The editor's workbench: evaluate and test the text being edited, before it is saved.
+  async function compileEdited(req: Request) {
+    const body = objectBody(req);
+    if (typeof body.source !== 'string')
+      throw new HttpError(400, 'invalid-request', 'the request is not valid', [
+        { pointer: '/source', message: 'expected the policy source as a string' },
+      ]);
+    return { body, result: await compileSource(body.source, typeof body.file === 'string' ? body.file : 'policy.yaml') };
+  }
+
+  app.post('/v1/try', ...json, async (req, res) => {
+    const { body, result } = await compileEdited(req);
+    if (!result.ok) return void res.json({ ok: false, diagnostics: result.diagnostics.map(publicDiagnostic) });
+    if (body.now !== undefined && (typeof body.now !== 'string' || Number.isNaN(Date.parse(body.now)))) {
+      throw new HttpError(400, 'invalid-request', 'the request is not valid', [
+        { pointer: '/now', message: 'expected a date and time' },
+      ]);
+    }
+    const evaluated = evaluate(result.compiled, body.facts ?? {}, typeof body.now === 'string' ? { now: body.now } : {});
+    if (!evaluated.ok) {
+      throw new HttpError(
+        400,
+        'invalid-facts',
+        'the facts do not fit the policy',
+        evaluated.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })),
+      );
+    }
+    res.json({
+      ok: true,
+      decision: evaluated.decision,
+      timeline: slaTimelines(result.compiled, body.facts ?? {}, evaluated.decision),
+    });
+  });
+
+  app.post('/v1/test', ...json, async (req, res) => {
+    const { result } = await compileEdited(req);
+    if (!result.ok) return void res.json({ ok: false, diagnostics: result.diagnostics.map(publicDiagnostic) });
+    const { results, coverage } = runPolicyTests(result.compiled);
+    res.json({ ok: true, results: results.map(({ decision: _d, fired: _f, ms: _m, ...r }) => r), coverage });
+  });
+
+  if (options.editorDir) {
+    // Monaco needs inline styles, workers from this origin and data: images; nothing else is loosened.
+    const editorCsp = helmet.contentSecurityPolicy({
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        workerSrc: ["'self'", 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        frameAncestors: ["'self'"],
+      },
+    });
+    app.get('/editor', (_req, res) => res.redirect(301, '/editor/'));
+    app.use('/editor', editorCsp, express.static(options.editorDir, { index: 'index.html', fallthrough: true }));
+  }
 
   app.use((req, _res, next) => next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`)));
 

@@ -1,6 +1,9 @@
 // The evaluation service's public surface: start it on a folder of policies, one process or
 // several (Node's cluster module) behind one port.
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger, type DestinationStream } from 'pino';
@@ -23,6 +26,8 @@ export interface ServeOptions {
   log?: DestinationStream | 'silent';
   /** Watch the folder and reload changed files (default: true). */
   watch?: boolean;
+  /** The built editor; default: editor/dist beside the project, when it exists. */
+  editorDir?: string;
 }
 
 export interface RunningServer {
@@ -30,6 +35,16 @@ export interface RunningServer {
   store: PolicyStore;
   url: string;
   close(): Promise<void>;
+}
+
+/** editor/dist of this project (found from this file, whether run from sources or from the bundle). */
+function defaultEditorDir(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    const candidate = join(dir, 'editor', 'dist');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  return undefined;
 }
 
 /** Loads the policies, starts watching them, and listens; resolves once it accepts connections. */

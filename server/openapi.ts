@@ -333,6 +333,35 @@ export const openapi = {
         responses: { 200: { description: 'diagnostics', ...json(ref('Validation')) }, ...errors(400, 413, 415) },
       },
     },
+    '/v1/try': {
+      post: {
+        summary: 'Evaluate facts against an edited, unsaved source (the editor’s try-it panel), with pictures of the SLA windows',
+        requestBody: {
+          required: true,
+          ...json({ type: 'object', required: ['source'], properties: { source: str, facts: { type: 'object' }, now: str } }),
+        },
+        responses: {
+          200: {
+            description: 'the decision and timelines, or the source’s diagnostics',
+            ...json({ type: 'object', required: ['ok'] }),
+          },
+          ...errors(400, 413, 415),
+        },
+      },
+    },
+    '/v1/test': {
+      post: {
+        summary: 'Run the tests of an edited, unsaved source',
+        requestBody: { required: true, ...json({ type: 'object', required: ['source'], properties: { source: str } }) },
+        responses: {
+          200: {
+            description: 'results and rule coverage, or the source’s diagnostics',
+            ...json({ type: 'object', required: ['ok'] }),
+          },
+          ...errors(400, 413, 415),
+        },
+      },
+    },
     '/v1/schema': {
       get: {
         summary: 'The JSON Schema of policy files',

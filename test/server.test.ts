@@ -209,6 +209,48 @@ describe('reading', () => {
   });
 });
 
+describe("the editor's workbench", () => {
+  it('evaluates an unsaved source, with pictures of its SLA windows', async () => {
+    const edited = zmanda.replace('P2: { response: 3 hours }', 'P2: { response: 4 hours }');
+    const body = await json(await post('/v1/try', { source: edited, facts: ticket }));
+    expect(body.ok).toBe(true);
+    conforms('Decision', body.decision);
+    // Fri 16:30 + 4 business hours on 08:00–17:00: 30 min on Friday, Monday 08:00 + 3 h 30.
+    expect(body.decision.sla.response.dueAt).toBe('2026-03-09T11:30:00+01:00');
+    const t = body.timeline.response;
+    expect(t.business).toEqual([
+      ['2026-03-06T16:30:00+01:00', '2026-03-06T17:00:00+01:00'],
+      ['2026-03-09T08:00:00+01:00', '2026-03-09T11:30:00+01:00'],
+    ]);
+    // Friday evening, Saturday, Sunday, Monday before 08:00.
+    expect(t.closed.map((c: string[]) => c[2])).toEqual(['closed', 'weekend', 'weekend', 'closed']);
+    expect(t.closed[0]).toEqual(['2026-03-06T17:00:00+01:00', '2026-03-07T00:00:00+01:00', 'closed']);
+  });
+
+  it('returns the diagnostics of an invalid source, and 400 for facts that do not fit', async () => {
+    const bad = await json(await post('/v1/try', { source: zmanda.replace('rows: urgency', 'rows: urgncy'), facts: ticket }));
+    expect(bad).toMatchObject({ ok: false, diagnostics: [{ code: 'expr.unknown-fact' }] });
+    const res = await post('/v1/try', { source: zmanda, facts: { tier: 'x' } });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe('invalid-facts');
+  });
+
+  it("runs an unsaved source's tests with coverage", async () => {
+    const body = await json(
+      await post('/v1/test', { source: zmanda.replace('expect: { priority: P3 }', 'expect: { priority: P1 }') }),
+    );
+    expect(body.ok).toBe(true);
+    const failed = body.results.filter((r: { passed: boolean }) => !r.passed);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        name: 'urgency high, impact low is P3',
+        mismatches: [{ path: 'priority', expected: 'P1', actual: 'P3' }],
+      }),
+    ]);
+    expect(body.coverage.total).toBeGreaterThan(20);
+  });
+});
+
 describe('saving', () => {
   const faster = zmanda.replace('P1: { response: 1 hour }', 'P1: { response: 30 minutes }');
 
