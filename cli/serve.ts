@@ -86,5 +86,7 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // A cluster worker's channel to the primary keeps it alive: leave explicitly once closed.
+  if (!cluster.isPrimary) process.exit(EXIT.ok);
   return EXIT.ok;
 }

@@ -153,3 +153,50 @@ describe('spe serve', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('spe serve --workers', () => {
+  it('runs several processes behind one port and replaces one that crashes', async () => {
+    const { createServer } = await import('node:net');
+    const { execFileSync } = await import('node:child_process');
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const child = spawn(process.execPath, [join(root, 'bin', 'spe'), 'serve', '--port', String(port), '--workers', '2'], {
+      cwd: root,
+      env: { ...process.env, SPE_ADMIN_TOKEN: 'workers-test-token' },
+    });
+    const workers = () => {
+      try {
+        return execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .filter(Boolean);
+      } catch {
+        return [];
+      }
+    };
+    const until = async (check: () => Promise<boolean> | boolean) => {
+      for (let i = 0; i < 200; i++) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('timed out');
+    };
+    const healthy = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200;
+    try {
+      await until(() => workers().length === 2);
+      await until(healthy);
+      const [first] = workers();
+      process.kill(Number(first), 'SIGKILL');
+      await until(() => workers().length === 2 && !workers().includes(first!));
+      await until(healthy);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    expect(workers()).toEqual([]);
+  });
+});
