@@ -33,7 +33,7 @@ import { type FactsValidator, createFactsValidator, factsSchema } from './facts.
 import { type CompiledCalendar, compileCalendars } from './sla.js';
 
 export type StageName =
-  'tier' | 'priority' | 'channels' | 'eligibility' | 'sla' | 'billing' | 'notices' | 'entitlements' | 'actions';
+  'derived' | 'tier' | 'priority' | 'channels' | 'eligibility' | 'sla' | 'billing' | 'notices' | 'entitlements' | 'actions';
 
 /** What a rule decides when it matches. */
 export type Outcome =
@@ -44,6 +44,7 @@ export type Outcome =
   | { kind: 'sla'; tier: string; priority: string; bestEffort: boolean; response: Target | null; resolution: Target | null }
   | { kind: 'billing'; plan: string }
   | { kind: 'notice'; id: string; message: string }
+  | { kind: 'derived'; fact: string; value: string | number | boolean | null }
   | { kind: 'grant'; id: string; message?: string };
 
 export interface Target {
@@ -84,7 +85,7 @@ export interface CompiledPolicy {
   validateFacts: FactsValidator;
   factsSchema: Record<string, unknown>;
   /** Derived facts in an order where each comes after those it reads. */
-  derived: { name: string; compute: Compiled; source: string; expr: Expr }[];
+  derived: { name: string; compute: Compiled; source: string; expr: Expr; byRules: boolean }[];
   computed: Map<string, { compute: Compiled; expr: Expr }>;
   stages: Stage[];
   calendars: Map<string, CompiledCalendar>;
@@ -118,7 +119,34 @@ class Compiler {
   readonly computed = new Map<string, ComputedFact>();
   readonly plain: Set<string>;
   readonly derivedReads = new Map<string, string[]>();
+  /** Derived facts whose value the `derived` stage's rules give. */
+  readonly ruleComputed = new Set<string>();
   private readonly rules: CompiledRule[] = [];
+
+  /** Whether an expression is true-or-false: a comparison, a logical form, or a boolean fact. */
+  isCondition(e: Expr): boolean {
+    switch (e.kind) {
+      case 'compare':
+      case 'in':
+      case 'not':
+      case 'logical':
+        return true;
+      case 'literal':
+        return e.type === 'boolean';
+      case 'fact': {
+        const name = e.path.join('.');
+        if (this.policy.facts.some((f) => f.name === name && f.type === 'boolean')) return true;
+        const d = this.policy.derived.find((x) => x.name === name);
+        return d ? this.isCondition(d.expr) : false;
+      }
+      case 'call':
+        return e.name === 'isSet';
+      case 'if':
+        return this.isCondition(e.then) && this.isCondition(e.else);
+      default:
+        return false;
+    }
+  }
 
   constructor(readonly policy: Policy) {
     // Facts json-rules-engine compares natively: everything but dates, time zones and intervals.
@@ -219,6 +247,57 @@ function resultRules(
 }
 
 // ---- the stages, in order ----------------------------------------------------------------------
+
+/** Whether an expression (through the derived facts it reads) reads what the decision decides. */
+function readsDecision(c: Compiler, e: Expr, seen = new Set<string>()): boolean {
+  return factsRead(e).some((r) => {
+    const name = r.path.join('.');
+    if (r.path[0] === DECISION_FACT) return true;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const d = c.policy.derived.find((x) => x.name === name);
+    return d ? readsDecision(c, d.expr, seen) : false;
+  });
+}
+
+/**
+ * Derived facts that are conditions or `if` chains of values become rules too, one per outcome,
+ * exclusive and exhaustive: `slaTier: if trial then "premium" else tier` is a rule for trial
+ * tickets and one per tier for the rest. Derived facts that compute dates or read the decision
+ * stay expressions, computed when read.
+ */
+function compileDerived(c: Compiler): void {
+  for (const d of derivedInOrder(c.policy)) {
+    if (readsDecision(c, d.expr)) continue;
+    const isIf = d.expr.kind === 'if';
+    const results = branches(d.expr);
+    const literal = (e: Expr) => e.kind === 'literal' && e.type !== 'date' && e.type !== 'datetime';
+    // A result that is an enum fact becomes one rule per value of the enum.
+    const enumValues = (e: Expr) =>
+      e.kind === 'fact' && e.path.length === 1
+        ? c.policy.facts.find((f) => f.name === e.path[0] && f.type === 'enum')?.values
+        : undefined;
+    const outcome = (value: unknown): Outcome => ({
+      kind: 'derived',
+      fact: d.name,
+      value: value as string | number | boolean | null,
+    });
+    if (isIf && results.every((r) => literal(r.result) || enumValues(r.result))) {
+      results.forEach(({ when, result }, i) => {
+        const name = `derived.${d.name}.${i + 1}`;
+        if (literal(result))
+          c.add('derived', name, when, outcome((result as Extract<Expr, { kind: 'literal' }>).value), result.span);
+        else
+          for (const v of enumValues(result)!)
+            c.add('derived', `${name}.${v}`, [...when, eq(result, v, result.span)], outcome(v), result.span);
+      });
+    } else if (!isIf && c.isCondition(d.expr)) {
+      c.add('derived', `derived.${d.name}.true`, [d.expr], outcome(true), d.span);
+      c.add('derived', `derived.${d.name}.false`, [not(d.expr)], outcome(false), d.span);
+    } else continue;
+    c.ruleComputed.add(d.name);
+  }
+}
 
 function compileTier(c: Compiler): void {
   const tiers = c.policy.tiers;
@@ -435,6 +514,8 @@ function compileGrants(c: Compiler): void {
 
 /** The stages in the order they run; each reads only what the ones before it decided. */
 const STAGES: [StageName, 'first-match' | 'all-match', (c: Compiler) => void][] = [
+  // Exclusive rules, one firing per derived fact, in dependency order.
+  ['derived', 'all-match', compileDerived],
   ['tier', 'first-match', compileTier],
   ['priority', 'first-match', compilePriority],
   ['channels', 'first-match', compileChannels],
@@ -486,6 +567,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
       compute: compileExpr(d.expr),
       source: formatSpan(d.span),
       expr: d.expr,
+      byRules: c.ruleComputed.has(d.name),
     })),
     computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr), expr: f.expr }])),
     stages,

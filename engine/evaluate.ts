@@ -25,6 +25,8 @@ export interface DecisionSoFar {
 /** One evaluation's view of the facts: given (with defaults), derived and computed, each computed once. */
 export class EvaluationFacts implements FactReader, RuleFacts {
   private readonly cache = new Map<string, Value>();
+  /** Derived facts given by the `derived` stage's rules. */
+  readonly derivedByRules = new Map<string, Value>();
   readonly decision: DecisionSoFar = { tier: null, priority: null, channels: [] };
 
   constructor(
@@ -36,6 +38,8 @@ export class EvaluationFacts implements FactReader, RuleFacts {
     if (Object.hasOwn(this.given, name)) return this.given[name]!;
     if (name === 'decision') return this.decision as unknown as Value;
     if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
+    const byRules = this.derivedByRules.get(name);
+    if (byRules !== undefined) return byRules;
     const cached = this.cache.get(name);
     if (cached !== undefined) return cached;
     const derived = this.compiled.derived.find((d) => d.name === name);
@@ -101,6 +105,9 @@ export class DecisionBuilder {
         case 'notice':
           this.notices.push({ code: o.id, message: o.message });
           break;
+        case 'derived':
+          this.facts.derivedByRules.set(o.fact, o.value);
+          break;
         case 'grant':
           (rule.stage === 'actions' ? this.actions : this.entitlements).push(o.id);
           break;
@@ -119,6 +126,16 @@ const ONLY_WHEN_ELIGIBLE = new Set(['sla', 'billing', 'notices', 'entitlements',
 
 /** The fast path's matching: the rules' conditions as plain functions, no cloning, synchronous. */
 export function matchStage(stage: Stage, facts: EvaluationFacts): CompiledRule[] {
+  if (stage.name === 'derived') {
+    // In dependency order: a derived fact's rules read the values the rules before gave.
+    const matched: CompiledRule[] = [];
+    for (const rule of stage.rules) {
+      if (rule.outcome.kind !== 'derived' || facts.derivedByRules.has(rule.outcome.fact) || !rule.test(facts)) continue;
+      facts.derivedByRules.set(rule.outcome.fact, rule.outcome.value);
+      matched.push(rule);
+    }
+    return matched;
+  }
   if (stage.mode === 'first-match') {
     for (const rule of stage.rules) if (rule.test(facts)) return [rule];
     return [];
@@ -254,26 +271,38 @@ function canonical(v: unknown): string {
     .join(',')}}`;
 }
 
+/** What a rule decided, as the trace shows it. */
+function outcomeOf(o: CompiledRule['outcome']): unknown {
+  switch (o.kind) {
+    case 'tier':
+      return o.tier;
+    case 'priority':
+      return o.priority;
+    case 'channels':
+      return o.channels;
+    case 'deny':
+      return o.code;
+    case 'sla':
+      return o.bestEffort ? 'best-effort' : { response: o.response?.text ?? null, resolution: o.resolution?.text ?? null };
+    case 'billing':
+      return o.plan;
+    case 'derived':
+      return { [o.fact]: o.value };
+    case 'notice':
+    case 'grant':
+      return o.id;
+    default: {
+      const never: never = o;
+      return never;
+    }
+  }
+}
+
 function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
   const read: Record<string, unknown> = {};
   for (const id of rule.reads) read[id] = facts.get(id);
   const o = rule.outcome;
-  const outcome =
-    o.kind === 'tier'
-      ? o.tier
-      : o.kind === 'priority'
-        ? o.priority
-        : o.kind === 'channels'
-          ? o.channels
-          : o.kind === 'deny'
-            ? o.code
-            : o.kind === 'sla'
-              ? o.bestEffort
-                ? 'best-effort'
-                : { response: o.response?.text ?? null, resolution: o.resolution?.text ?? null }
-              : o.kind === 'billing'
-                ? o.plan
-                : o.id;
+  const outcome = outcomeOf(o);
   const step: TraceStep = { rule: rule.name, source: rule.source, outcome, facts: read };
   if (o.kind === 'priority' && o.override) step.note = "the customer's requested priority overrides the policy's rules";
   return step;

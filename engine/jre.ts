@@ -29,6 +29,19 @@ function stageFacts(stage: Stage, facts: EvaluationFacts): Record<string, unknow
 
 export async function matchWithJre(stage: Stage, facts: EvaluationFacts): Promise<CompiledRule[]> {
   if (stage.rules.length === 0) return [];
+  if (stage.name === 'derived') {
+    // One engine per derived fact, in dependency order, each seeing the values given before.
+    const matched: CompiledRule[] = [];
+    const byFact = new Map<string, CompiledRule[]>();
+    for (const r of stage.rules)
+      if (r.outcome.kind === 'derived') byFact.set(r.outcome.fact, [...(byFact.get(r.outcome.fact) ?? []), r]);
+    for (const rules of byFact.values()) {
+      const found = await matchWithJre({ ...stage, name: 'tier', mode: 'first-match', rules }, facts);
+      for (const r of found) if (r.outcome.kind === 'derived') facts.derivedByRules.set(r.outcome.fact, r.outcome.value);
+      matched.push(...found);
+    }
+    return matched;
+  }
   const engine = new Engine(stageRules(stage));
   const { results } = await engine.run(stageFacts(stage, facts));
   const fired = new Set(results.map((r) => r.name));

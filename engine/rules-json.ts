@@ -9,12 +9,19 @@ export function rulesJson(compiled: CompiledPolicy) {
     policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
     howToRun: [
       'Run the stages in order, one json-rules-engine Engine per stage: new Engine(stage.rules).',
+      'The derived stage gives derived facts: run it one derived fact at a time, in order; the fact takes the value of the one event that fires.',
       'Facts: every fact of factsSchema (null when not given, defaults applied), every derived and computed fact below, and `decision`: { tier, priority, channels } as decided by the earlier stages.',
       'first-match stage: the event of the highest-priority rule that fires decides; all-match stage: every fired event counts.',
       'Each event carries the outcome, the rule name and its source file:line:col.',
     ],
     factsSchema: compiled.factsSchema,
-    derivedFacts: compiled.derived.map((d) => ({ id: d.name, expression: printExpr(d.expr), source: d.source })),
+    derivedFacts: compiled.derived.map((d) => ({
+      id: d.name,
+      expression: printExpr(d.expr),
+      source: d.source,
+      // 'rules': the derived stage's rules give it (run that stage first); 'expression': compute it yourself.
+      computedBy: d.byRules ? 'rules' : 'expression',
+    })),
     computedFacts: [...compiled.computed.keys()].map((id) => ({ id, expression: id })),
     stages: compiled.stages.map((s) => ({ name: s.name, mode: s.mode, rules: stageRules(s) })),
   };

@@ -230,6 +230,7 @@ describe('the compiled rules', () => {
   it('say how to run them and what they read', () => {
     const json = rulesJson(zmanda);
     expect(json.stages.map((s) => s.name)).toEqual([
+      'derived',
       'tier',
       'priority',
       'channels',
@@ -241,8 +242,17 @@ describe('the compiled rules', () => {
       'actions',
     ]);
     expect(json.derivedFacts).toEqual([
-      expect.objectContaining({ id: 'slaTier', expression: 'if trial then "premium" else tier' }),
+      expect.objectContaining({ id: 'slaTier', expression: 'if trial then "premium" else tier', computedBy: 'rules' }),
     ]);
+    // slaTier is a rule for trial tickets and one per tier for the rest.
+    expect(json.stages[0]!.rules.map((r) => [r.name, (r.event.params as { outcome: { value: unknown } }).outcome.value])).toEqual(
+      [
+        ['derived.slaTier.1', 'premium'],
+        ['derived.slaTier.2.community', 'community'],
+        ['derived.slaTier.2.standard', 'standard'],
+        ['derived.slaTier.2.premium', 'premium'],
+      ],
+    );
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });
