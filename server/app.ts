@@ -26,7 +26,8 @@ import {
 import { type AuthError, requireAdmin } from './auth.js';
 import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
-import { type PolicyEntry, type PolicyStore, StoreError } from './store.js';
+import { HttpError } from './errors.js';
+import type { PolicyEntry, PolicyStore } from './store.js';
 
 export interface AppOptions {
   store: PolicyStore;
@@ -40,17 +41,6 @@ export interface AppOptions {
   maxBatch?: number;
   /** The built web editor (vite's output), served at /editor/ when present. */
   editorDir?: string;
-}
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
 }
 
 function sendError(res: Response, e: HttpError): void {
@@ -267,7 +257,7 @@ export function createApp(options: AppOptions) {
           );
         return decide(item as unknown as { policy: string; facts: unknown }, body.now as string | undefined);
       } catch (e) {
-        const err = e instanceof StoreError || e instanceof HttpError ? e : null;
+        const err = e instanceof HttpError ? e : null;
         if (!err) throw e;
         const details =
           err instanceof HttpError && err.code === 'invalid-facts'
@@ -441,8 +431,8 @@ export function createApp(options: AppOptions) {
   app.use((req, _res, next) => next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`)));
 
   const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-    if (err instanceof HttpError) return sendError(res, err);
-    if (err instanceof StoreError) {
+    if (err instanceof HttpError) {
+      // The store reports an invalid policy with its diagnostics: show them as the API does.
       const details =
         err.code === 'invalid-policy' && Array.isArray(err.details)
           ? (err.details as Diagnostic[]).map(publicDiagnostic)

@@ -11,10 +11,11 @@ import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
 import { PolicyStore } from './store.js';
 
-export { createApp, HttpError, publicDiagnostic, type AppOptions } from './app.js';
+export { createApp, publicDiagnostic, type AppOptions } from './app.js';
+export { HttpError } from './errors.js';
 export { generateToken, TOKEN_VARIABLE } from './auth.js';
 export { openapi } from './openapi.js';
-export { PolicyStore, POLICY_ID, StoreError } from './store.js';
+export { PolicyStore, POLICY_ID } from './store.js';
 
 export interface ServeOptions {
   host: string;

@@ -9,6 +9,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import type { Diagnostic } from '../dsl/index.js';
 import { type CompiledPolicy, compileSource, revisionOf } from '../engine/index.js';
+import { HttpError } from './errors.js';
 
 /** Policy ids are file names without `.yaml`: lower-case words, so no id can reach outside the folder. */
 export const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -29,17 +30,6 @@ export interface PolicyEntry {
   diagnostics: Diagnostic[];
   /** The revision being served: the file's, or the last good one when the file is invalid. */
   serving: { source: string; revision: string; compiled: CompiledPolicy } | null;
-}
-
-export class StoreError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -130,7 +120,7 @@ export class PolicyStore {
 
   get(id: string): PolicyEntry {
     const entry = POLICY_ID.test(id) ? this.entries.get(id) : undefined;
-    if (!entry) throw new StoreError(404, 'unknown-policy', `no policy '${id}'`);
+    if (!entry) throw new HttpError(404, 'unknown-policy', `no policy '${id}'`);
     return entry;
   }
 
@@ -138,12 +128,7 @@ export class PolicyStore {
   compiled(id: string): CompiledPolicy {
     const entry = this.get(id);
     if (!entry.serving) {
-      throw new StoreError(
-        422,
-        'invalid-policy',
-        `policy '${id}' has errors and no earlier revision to serve`,
-        entry.diagnostics,
-      );
+      throw new HttpError(422, 'invalid-policy', `policy '${id}' has errors and no earlier revision to serve`, entry.diagnostics);
     }
     return entry.serving.compiled;
   }
@@ -167,11 +152,11 @@ export class PolicyStore {
     opts: { ifMatch: string | undefined; author: string; message?: string },
   ): Promise<PolicyEntry> {
     if (!POLICY_ID.test(id))
-      throw new StoreError(400, 'invalid-id', 'a policy id is lower-case letters, digits, - and _ (at most 64)');
+      throw new HttpError(400, 'invalid-id', 'a policy id is lower-case letters, digits, - and _ (at most 64)');
     const result = await compileSource(source, `policies/${id}.yaml`);
-    if (!result.ok) throw new StoreError(422, 'invalid-policy', 'the policy has errors; nothing was saved', result.diagnostics);
+    if (!result.ok) throw new HttpError(422, 'invalid-policy', 'the policy has errors; nothing was saved', result.diagnostics);
     if (result.compiled.id !== id) {
-      throw new StoreError(422, 'invalid-policy', `the source says 'policy: ${result.compiled.id}' but is saved as '${id}'`, []);
+      throw new HttpError(422, 'invalid-policy', `the source says 'policy: ${result.compiled.id}' but is saved as '${id}'`, []);
     }
     return this.locked(id, async () => {
       const current = await readFile(this.fileOf(id), 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -180,7 +165,7 @@ export class PolicyStore {
       });
       const currentRevision = current === null ? null : revisionOf(current);
       if (currentRevision !== null && opts.ifMatch === undefined) {
-        throw new StoreError(
+        throw new HttpError(
           428,
           'precondition-required',
           'send If-Match with the revision you edited, so no one else’s save is lost',
@@ -188,7 +173,7 @@ export class PolicyStore {
         );
       }
       if (opts.ifMatch !== undefined && opts.ifMatch !== currentRevision) {
-        throw new StoreError(412, 'stale-revision', 'the policy changed since you read it: reload, merge and save again', {
+        throw new HttpError(412, 'stale-revision', 'the policy changed since you read it: reload, merge and save again', {
           yourRevision: opts.ifMatch,
           currentRevision,
         });
@@ -232,11 +217,11 @@ export class PolicyStore {
 
   async revisionSource(id: string, revision: string): Promise<string> {
     const hex = /^sha256:([0-9a-f]{64})$/.exec(revision)?.[1];
-    if (!hex) throw new StoreError(404, 'unknown-revision', `no revision '${revision}' of policy '${id}'`);
+    if (!hex) throw new HttpError(404, 'unknown-revision', `no revision '${revision}' of policy '${id}'`);
     try {
       return await readFile(join(this.historyDir(id), `${hex}.yaml`), 'utf8');
     } catch {
-      throw new StoreError(404, 'unknown-revision', `no revision '${revision}' of policy '${id}'`);
+      throw new HttpError(404, 'unknown-revision', `no revision '${revision}' of policy '${id}'`);
     }
   }
 
@@ -294,8 +279,7 @@ export class PolicyStore {
           () => 0,
         );
         if (age > 30_000) await rm(lock, { force: true });
-        else if (Date.now() > deadline)
-          throw new StoreError(503, 'busy', 'another save of this policy is in progress; try again');
+        else if (Date.now() > deadline) throw new HttpError(503, 'busy', 'another save of this policy is in progress; try again');
         await sleep(Math.min(100, 5 * 2 ** attempt));
       }
     }
