@@ -52,7 +52,7 @@ export class EvaluationFacts implements FactReader, RuleFacts {
 
   /** Derived facts read `decision.*`: forget them when the decision moves on. */
   forgetComputed(): void {
-    this.cache.clear();
+    if (this.cache.size > 0) this.cache.clear();
   }
 }
 
@@ -240,24 +240,25 @@ function window(
 }
 
 /**
- * A decision's id: a 106-bit hash of the revision, the facts and `now` (two cyrb53 rounds). An
- * identifier for logs and support, not a signature; a cryptographic hash here cost a third of
- * the time of a whole evaluation.
+ * A decision's id: a 128-bit hash (four 32-bit multiply-xor lanes, one pass) of the revision,
+ * the facts and `now`. An identifier for logs and support, not a signature: a cryptographic hash
+ * here cost a third of a whole evaluation.
  */
 function decisionId(identity: string): string {
-  const cyrb53 = (seed: number) => {
-    let h1 = 0xdeadbeef ^ seed;
-    let h2 = 0x41c6ce57 ^ seed;
-    for (let i = 0; i < identity.length; i++) {
-      const ch = identity.charCodeAt(i);
-      h1 = Math.imul(h1 ^ ch, 2654435761);
-      h2 = Math.imul(h2 ^ ch, 1597334677);
-    }
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
-  };
-  return `dec_${cyrb53(1)}${cyrb53(2)}`;
+  let a = 0xdeadbeef;
+  let b = 0x41c6ce57;
+  let c = 0x9e3779b9;
+  let d = 0x85ebca6b;
+  for (let i = 0; i < identity.length; i++) {
+    const ch = identity.charCodeAt(i);
+    a = Math.imul(a ^ ch, 2654435761);
+    b = Math.imul(b ^ ch, 1597334677);
+    c = Math.imul(c ^ ch, 2246822519);
+    d = Math.imul(d ^ ch, 3266489917);
+  }
+  const mix = (x: number, y: number) => (Math.imul(x ^ (x >>> 16), 2246822507) ^ Math.imul(y ^ (y >>> 13), 3266489909)) >>> 0;
+  const hex = (x: number) => x.toString(16).padStart(8, '0');
+  return `dec_${hex(mix(a, d))}${hex(mix(b, a))}${hex(mix(c, b))}${hex(mix(d, c))}`;
 }
 
 /** JSON with sorted keys: the same facts always hash the same. */
@@ -344,7 +345,8 @@ function finishDecision(
       note: `the priority changed at ${changedAt}; the ${d.priority} targets are measured from openedAt, as if the ticket had had this priority from the start`,
     });
   }
-  const identity = `${compiled.revision}\n${canonical(input)}\n${options.now ?? ''}`;
+  // The revision's hex digits identify it; a short prefix keeps the hashed text short.
+  const identity = `${compiled.revision.slice(7, 39)}\n${canonical(input)}\n${options.now ?? ''}`;
   return {
     decisionId: decisionId(identity),
     policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
