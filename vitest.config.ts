@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'dsl/**/*.test.ts', 'engine/**/*.test.ts', 'cli/**/*.test.ts', 'server/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Installs Debian's Chromium for the editor's end-to-end test when it is missing.
+    globalSetup: ['test/chromium-setup.ts'],
   },
 });

@@ -386,14 +386,8 @@ export function createApp(options: AppOptions) {
       ]);
     }
     const evaluated = evaluate(result.compiled, body.facts ?? {}, typeof body.now === 'string' ? { now: body.now } : {});
-    if (!evaluated.ok) {
-      throw new HttpError(
-        400,
-        'invalid-facts',
-        'the facts do not fit the policy',
-        evaluated.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })),
-      );
-    }
+    // A workbench answer, not an error: the admin is still typing the sample facts.
+    if (!evaluated.ok) return void res.json({ ok: false, problems: evaluated.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })) });
     res.json({
       ok: true,
       decision: evaluated.decision,
@@ -414,17 +408,20 @@ export function createApp(options: AppOptions) {
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        workerSrc: ["'self'", 'blob:'],
+        workerSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         frameAncestors: ["'self'"],
+        // The editor may be opened over plain http on a host name: do not force https.
+        upgradeInsecureRequests: null,
       },
     });
-    app.get('/editor', (_req, res) => res.redirect(301, '/editor/'));
+    // Express 5 matches '/editor' for '/editor/' too: redirect only the slashless form.
+    app.get('/editor', (req, res, next) => (req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, '/editor/')));
     app.use('/editor', editorCsp, express.static(options.editorDir, { index: 'index.html', fallthrough: true }));
   }
 

@@ -60,12 +60,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   await store.load();
   if (options.watch !== false) store.watch();
+  const editorDir = options.editorDir ?? defaultEditorDir();
   const app = createApp({
     store,
     token: options.token,
     metrics,
     logger,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    ...(editorDir ? { editorDir } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port, options.host, (err?: Error) => (err ? reject(err) : resolve(s)));

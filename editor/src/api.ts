@@ -1,0 +1,207 @@
+// The service's HTTP API, as the editor uses it. Every call goes to this page's own origin; errors
+// come back as `{ error: { code, message, details? } }` and are thrown as ApiError.
+
+export interface Diagnostic {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  hint?: string;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface PolicySummary {
+  id: string;
+  title: string | null;
+  version: string | null;
+  revision: string;
+  valid: boolean;
+  errors: number;
+  warnings: number;
+  serving: string | null;
+}
+
+export interface PolicyDetail {
+  id: string;
+  revision: string;
+  source: string;
+  valid: boolean;
+  serving: string | null;
+  diagnostics: Diagnostic[];
+}
+
+export interface SlaWindow {
+  target: string;
+  targetText: string;
+  calendar: string;
+  dueAt: string | null;
+  startsAt: string | null;
+  status: 'running' | 'met' | 'breached' | null;
+  elapsed: string | null;
+  remaining: string | null;
+  exceeded: string | null;
+  source: string;
+}
+
+export interface BillingLine {
+  label: string;
+  quantity?: number;
+  unit?: string;
+  amount?: string;
+  currency?: string;
+}
+
+export interface Billing {
+  currency: string;
+  billableMinutes: number;
+  amount: string;
+  tax: string;
+  total: string;
+  balanceAfter: string | null;
+  notices: { code: string; message: string; regularizeBy?: string }[];
+  kind: 'ticket' | 'purchase';
+  plan: string;
+  lines: BillingLine[];
+}
+
+export interface TraceStep {
+  rule: string;
+  source: string;
+  outcome: unknown;
+  facts: Record<string, unknown>;
+  note?: string;
+}
+
+export interface Decision {
+  decisionId: string;
+  policy: { id: string; version: string; revision: string };
+  eligible: boolean;
+  reasons: { code: string; message: string; source: string }[];
+  priority: string | null;
+  tier: string | null;
+  channels: string[];
+  sla: { response: SlaWindow | null; resolution: SlaWindow | null } | null;
+  billing: Billing | null;
+  actions: string[];
+  entitlements: string[];
+  missingFacts: string[];
+  trace: TraceStep[];
+}
+
+export interface Timeline {
+  from: string;
+  to: string;
+  business: [string, string][];
+  closed: [string, string, string][];
+  paused: [string, string][];
+}
+
+export type TryResult =
+  | { ok: true; decision: Decision; timeline: { response: Timeline | null; resolution: Timeline | null } }
+  | { ok: false; diagnostics: Diagnostic[] }
+  | { ok: false; problems: { pointer: string; fact?: string; message: string }[] };
+
+export interface TestResult {
+  name: string;
+  source: string;
+  passed: boolean;
+  mismatches: { path: string; expected: unknown; actual: unknown }[];
+  problems?: { pointer: string; fact?: string; message: string }[];
+}
+
+export type TestRun =
+  | {
+      ok: true;
+      results: TestResult[];
+      coverage: { total: number; covered: number; uncovered: { name: string; source: string }[] };
+    }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+export interface Revision {
+  revision: string;
+  author: string;
+  savedAt: string;
+  message?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Is this an abort of a request that a newer one replaced? */
+export const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
+
+async function call<T>(
+  method: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, {
+    method,
+    headers,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    ...(init.signal ? { signal: init.signal } : {}),
+  });
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    throw new ApiError(
+      res.status,
+      err?.code ?? `http-${res.status}`,
+      err?.message ?? (res.statusText || 'request failed'),
+      err?.details,
+    );
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export const api = {
+  policies: () => call<{ policies: PolicySummary[] }>('GET', '/v1/policies').then((r) => r.policies),
+  policy: (id: string) => call<PolicyDetail>('GET', `/v1/policies/${enc(id)}`),
+  schema: () => call<Record<string, unknown>>('GET', '/v1/schema'),
+  validate: (source: string, file: string, signal?: AbortSignal) =>
+    call<{ ok: boolean; diagnostics: Diagnostic[] }>('POST', '/v1/validate', {
+      body: { source, file },
+      ...(signal ? { signal } : {}),
+    }),
+  try: (source: string, file: string, facts: unknown, now: string | undefined, signal?: AbortSignal) =>
+    call<TryResult>('POST', '/v1/try', {
+      body: { source, file, facts, ...(now ? { now } : {}) },
+      ...(signal ? { signal } : {}),
+    }),
+  test: (source: string, file: string) => call<TestRun>('POST', '/v1/test', { body: { source, file } }),
+  save: (id: string, source: string, revision: string | null, token: string, extra: { author?: string; message?: string }) =>
+    call<PolicyDetail>('PUT', `/v1/policies/${enc(id)}`, {
+      body: { source, ...extra },
+      headers: { ...auth(token), ...(revision ? { 'if-match': revision } : {}) },
+    }),
+  history: (id: string) => call<{ revisions: Revision[] }>('GET', `/v1/policies/${enc(id)}/history`).then((r) => r.revisions),
+  revisionSource: (id: string, revision: string) =>
+    call<{ source: string }>('GET', `/v1/policies/${enc(id)}/history/${enc(revision)}`).then((r) => r.source),
+  rollback: (id: string, revision: string, current: string, token: string, author?: string) =>
+    call<PolicyDetail>('POST', `/v1/policies/${enc(id)}/rollback`, {
+      body: { revision, ...(author ? { author } : {}) },
+      headers: { ...auth(token), 'if-match': current },
+    }),
+};

@@ -1,0 +1,220 @@
+// A picture of one SLA window: the time from openedAt to dueAt as a bar, business time, closed
+// time (outside hours, weekends, holidays) and pauses shaded differently, the due instant marked,
+// and `now` when it falls inside. Times are shown on the wall clock of the window's own offset.
+import type { SlaWindow, Timeline } from './api';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const W = 480;
+const H = 84;
+const TRACK_Y = 26;
+const TRACK_H = 28;
+const PAD = 8;
+
+let patternId = 0;
+
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** The offset an ISO instant was written with, in minutes (`Z` → 0). */
+export function offsetOf(iso: string): number {
+  const m = /([+-])(\d{2}):?(\d{2})$/.exec(iso);
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** An instant as wall-clock parts in a fixed offset. */
+function wall(ms: number, offsetMinutes: number) {
+  const d = new Date(ms + offsetMinutes * 60_000);
+  return {
+    weekday: WEEKDAYS[d.getUTCDay()]!,
+    day: d.getUTCDate(),
+    month: MONTHS[d.getUTCMonth()]!,
+    year: d.getUTCFullYear(),
+    time: `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`,
+    hours: d.getUTCHours(),
+    minutes: d.getUTCMinutes(),
+  };
+}
+
+/** `Mon 9 Mar, 12:30` for an ISO instant, in the offset it was written with. */
+export function formatInstant(iso: string, withYear = false): string {
+  const w = wall(Date.parse(iso), offsetOf(iso));
+  return `${w.weekday} ${w.day} ${w.month}${withYear ? ` ${w.year}` : ''}, ${w.time}`;
+}
+
+/** `PT2H30M` → `2 h 30 min`. */
+export function formatDuration(iso: string | null): string {
+  if (!iso) return '';
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(iso);
+  if (!m) return iso;
+  const parts = [m[1] && `${m[1]} d`, m[2] && `${m[2]} h`, m[3] && `${m[3]} min`, m[4] && `${m[4]} s`].filter(Boolean);
+  return parts.length ? parts.join(' ') : '0 min';
+}
+
+const STEPS = [15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60_000);
+
+export interface TimelineOptions {
+  label: string;
+  now?: string | undefined;
+}
+
+/** The SVG (with its legend) of one window's timeline. */
+export function renderTimeline(t: Timeline, w: SlaWindow, opts: TimelineOptions): HTMLElement {
+  const from = Date.parse(t.from);
+  const to = Date.parse(t.to);
+  const span = Math.max(to - from, 60_000);
+  const offset = offsetOf(t.from);
+  const x = (iso: string | number) => PAD + (((typeof iso === 'number' ? iso : Date.parse(iso)) - from) / span) * (W - 2 * PAD);
+  const id = `hatch-${++patternId}`;
+
+  const svg = el('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    class: 'timeline',
+    role: 'img',
+    'aria-label': `${opts.label}: from ${formatInstant(t.from)} to ${formatInstant(t.to)}, due ${w.dueAt ? formatInstant(w.dueAt) : 'not set'}`,
+  });
+  const defs = el('defs', {});
+  const pattern = el('pattern', { id, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' });
+  pattern.append(el('rect', { width: 6, height: 6, fill: '#dbeafe' }), el('rect', { width: 2.5, height: 6, fill: '#2563eb' }));
+  defs.append(pattern);
+  svg.append(defs);
+
+  // The track: closed time is the background, business time and pauses lie on it.
+  svg.append(el('rect', { x: PAD, y: TRACK_Y, width: W - 2 * PAD, height: TRACK_H, class: 'tl-track' }));
+  const band = (a: string, b: string, cls: string, title: string, fill?: string) => {
+    const x0 = x(a);
+    const r = el('rect', {
+      x: x0,
+      y: TRACK_Y,
+      width: Math.max(x(b) - x0, 0.75),
+      height: TRACK_H,
+      class: cls,
+      ...(fill ? { fill } : {}),
+    });
+    r.append(el('title', {}, `${title}: ${formatInstant(a)} – ${formatInstant(b)}`));
+    svg.append(r);
+  };
+  const REASON: Record<string, string> = { closed: 'Outside business hours', weekend: 'Weekend', holiday: 'Holiday' };
+  for (const [a, b, why] of t.closed) band(a, b, `tl-off tl-${why}`, REASON[why] ?? 'Closed');
+  for (const [a, b] of t.business) band(a, b, 'tl-business', 'Business time');
+  for (const [a, b] of t.paused) band(a, b, 'tl-paused', 'Paused', `url(#${id})`);
+
+  // Ticks along the bottom: hours for a short window; for a long one, days, each named under it.
+  const shift = offset * 60_000;
+  if (span > 36 * 3_600_000) {
+    const day = 86_400_000;
+    const bounds = [from];
+    for (let m = Math.ceil((from + shift) / day) * day - shift; m < to; m += day) if (m > from) bounds.push(m);
+    bounds.push(to);
+    for (let i = 0; i < bounds.length - 1; i++) {
+      const a = bounds[i]!;
+      const b = bounds[i + 1]!;
+      if (i > 0)
+        svg.append(el('line', { x1: x(a), x2: x(a), y1: TRACK_Y - 3, y2: TRACK_Y + TRACK_H + 5, class: 'tl-tick tl-day' }));
+      if (x(b) - x(a) >= 34) {
+        const parts = wall(a, offset);
+        svg.append(
+          el(
+            'text',
+            { x: (x(a) + x(b)) / 2, y: H - 8, class: 'tl-label', 'text-anchor': 'middle' },
+            `${parts.weekday} ${parts.day}`,
+          ),
+        );
+      }
+    }
+  } else {
+    const step = STEPS.find((st) => span / st <= 7) ?? STEPS[STEPS.length - 1]!;
+    const first = Math.ceil((from + shift) / step) * step - shift;
+    for (let tick = first; tick <= to; tick += step) {
+      const tx = x(tick);
+      const parts = wall(tick, offset);
+      const midnight = parts.hours === 0 && parts.minutes === 0;
+      svg.append(
+        el('line', {
+          x1: tx,
+          x2: tx,
+          y1: TRACK_Y + TRACK_H,
+          y2: TRACK_Y + TRACK_H + 5,
+          class: midnight ? 'tl-tick tl-day' : 'tl-tick',
+        }),
+      );
+      if (tx > PAD + 16 && tx < W - PAD - 16)
+        svg.append(
+          el(
+            'text',
+            { x: tx, y: H - 8, class: 'tl-label', 'text-anchor': 'middle' },
+            midnight ? `${parts.weekday} ${parts.day}` : parts.time,
+          ),
+        );
+    }
+  }
+
+  // Opened, now and due.
+  svg.append(el('line', { x1: PAD, x2: PAD, y1: TRACK_Y - 6, y2: TRACK_Y + TRACK_H + 4, class: 'tl-open' }));
+  svg.append(
+    el('text', { x: PAD, y: 13, class: 'tl-label tl-strong', 'text-anchor': 'start' }, `opened ${formatInstant(t.from)}`),
+  );
+  if (opts.now) {
+    const n = Date.parse(opts.now);
+    if (n >= from && n <= to) {
+      const nx = x(n);
+      const line = el('line', { x1: nx, x2: nx, y1: TRACK_Y - 4, y2: TRACK_Y + TRACK_H + 4, class: 'tl-now' });
+      line.append(el('title', {}, `now: ${formatInstant(opts.now)}`));
+      svg.append(line);
+    }
+  }
+  if (w.dueAt) {
+    const dx = x(w.dueAt);
+    const due = el('g', { class: 'tl-due-marker' });
+    due.append(
+      el('line', { x1: dx, x2: dx, y1: TRACK_Y - 6, y2: TRACK_Y + TRACK_H + 4, class: 'tl-due' }),
+      el('path', { d: `M${dx - 5},${TRACK_Y - 11} L${dx + 5},${TRACK_Y - 11} L${dx},${TRACK_Y - 5} Z`, class: 'tl-due-head' }),
+      el('title', {}, `due ${formatInstant(w.dueAt, true)}`),
+    );
+    svg.append(due);
+    svg.append(
+      el(
+        'text',
+        { x: Math.min(dx, W - PAD), y: 13, class: 'tl-label tl-strong tl-due-text', 'text-anchor': 'end' },
+        `due ${formatInstant(w.dueAt)}`,
+      ),
+    );
+  }
+
+  const figure = document.createElement('figure');
+  figure.className = 'timeline-figure';
+  figure.append(svg);
+  const legend = document.createElement('figcaption');
+  legend.className = 'legend';
+  const item = (cls: string, text: string) => {
+    const span = document.createElement('span');
+    span.className = 'legend-item';
+    const sw = document.createElement('i');
+    sw.className = `swatch ${cls}`;
+    span.append(sw, text);
+    return span;
+  };
+  legend.append(
+    item('sw-business', 'business hours'),
+    item('sw-closed', 'closed'),
+    item('sw-weekend', 'weekend'),
+    item('sw-holiday', 'holiday'),
+    item('sw-paused', 'paused'),
+    item('sw-due', 'due'),
+  );
+  if (opts.now) legend.append(item('sw-now', 'now'));
+  figure.append(legend);
+  return figure;
+}
