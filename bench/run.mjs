@@ -7,7 +7,7 @@ import { build } from '../scripts/build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!(await build())) process.exit(1);
-const benches = ['validate', 'evaluate', 'clock'];
+const benches = ['validate', 'evaluate', 'clock', 'decision'];
 for (const name of benches) {
   const outfile = join(root, 'dist', 'bench', `${name}.mjs`);
   await esbuild.build({
@@ -18,6 +18,8 @@ for (const name of benches) {
     format: 'esm',
     target: 'node20',
     logLevel: 'error',
+    // zen-engine is a native module: load it from node_modules, do not bundle it.
+    external: ['@gorules/zen-engine'],
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
   console.log(`\n# ${name}`);
