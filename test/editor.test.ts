@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../server/index.js';
 
 const root = join(import.meta.dirname, '..');
@@ -96,6 +96,14 @@ describe('the web policy editor', () => {
       consoleErrors.push(`${m.text()} @ ${m.location().url}`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
+  });
+
+  // A failing step leaves a screenshot of the page behind, named after the test.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail' || !page) return;
+    const file = join(tmpdir(), `spe-editor-failure-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
+    await page.screenshot({ path: file }).catch(() => undefined);
+    process.stderr.write(`editor test failed: screenshot in ${file}\n`);
   });
 
   afterAll(async () => {
