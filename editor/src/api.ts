@@ -33,71 +33,9 @@ export interface PolicyDetail {
   diagnostics: Diagnostic[];
 }
 
-export interface SlaWindow {
-  target: string;
-  targetText: string;
-  calendar: string;
-  dueAt: string | null;
-  startsAt: string | null;
-  status: 'running' | 'met' | 'breached' | null;
-  elapsed: string | null;
-  remaining: string | null;
-  exceeded: string | null;
-  source: string;
-}
-
-export interface BillingLine {
-  label: string;
-  quantity?: number;
-  unit?: string;
-  amount?: string;
-  currency?: string;
-}
-
-export interface Billing {
-  currency: string;
-  billableMinutes: number;
-  amount: string;
-  tax: string;
-  total: string;
-  balanceAfter: string | null;
-  notices: { code: string; message: string; regularizeBy?: string }[];
-  kind: 'ticket' | 'purchase';
-  plan: string;
-  lines: BillingLine[];
-}
-
-export interface TraceStep {
-  rule: string;
-  source: string;
-  outcome: unknown;
-  facts: Record<string, unknown>;
-  note?: string;
-}
-
-export interface Decision {
-  decisionId: string;
-  policy: { id: string; version: string; revision: string };
-  eligible: boolean;
-  reasons: { code: string; message: string; source: string }[];
-  priority: string | null;
-  tier: string | null;
-  channels: string[];
-  sla: { response: SlaWindow | null; resolution: SlaWindow | null } | null;
-  billing: Billing | null;
-  actions: string[];
-  entitlements: string[];
-  missingFacts: string[];
-  trace: TraceStep[];
-}
-
-export interface Timeline {
-  from: string;
-  to: string;
-  business: [string, string][];
-  closed: [string, string, string][];
-  paused: [string, string][];
-}
+// The decision's shape is the engine's own (type-only: nothing of the engine reaches the page).
+export type { Billing, BillingLine, Decision, SlaWindow, Timeline, TraceStep } from '../../engine/index.js';
+import type { Decision, Timeline } from '../../engine/index.js';
 
 export type TryResult =
   | { ok: true; decision: Decision; timeline: { response: Timeline | null; resolution: Timeline | null } }
