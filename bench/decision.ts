@@ -9,9 +9,9 @@ import { ZenEngine } from '@gorules/zen-engine';
 import { Engine } from 'json-rules-engine';
 import { type CompiledPolicy, compileSource, evaluate, stageRules } from '../engine/index.js';
 import { evaluateWith } from '../engine/evaluate.js';
+import { quick, report, round } from './report.js';
 
 const root = process.cwd();
-const quick = process.argv.includes('--quick');
 const seconds = quick ? 0.6 : 2;
 
 type Ticket = { tier: string; trial?: boolean; impact: string; urgency: string; requestedPriority?: string; channel: string };
@@ -220,4 +220,13 @@ if (process.argv[1]?.endsWith('decision.mjs')) {
     `spe, trace on                            ${fmt(f.spe)}      ${(f.spe / f.zen).toFixed(2)}× zen, ${(f.spe / f.jsonRulesEngine).toFixed(1)}× json-rules-engine, ${(f.spe / f.handWritten).toFixed(4)}× hand-written`,
   );
   console.log(`spe, trace off                           ${fmt(f.speNoTrace)}      ${(f.speNoTrace / f.zen).toFixed(2)}× zen`);
+  report({
+    decision: {
+      spe: round(f.spe),
+      speNoTrace: round(f.speNoTrace),
+      handWritten: round(f.handWritten),
+      jsonRulesEngine: round(f.jsonRulesEngine),
+      zen: round(f.zen),
+    },
+  });
 }

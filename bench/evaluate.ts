@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../dsl/index.js';
 import { compilePolicy, evaluate, evaluateReference } from '../engine/index.js';
+import { quick, report, round } from './report.js';
 
 const root = process.cwd();
 const source = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
@@ -43,11 +44,12 @@ async function rate(fn: (t: (typeof tickets)[number]) => unknown, seconds: numbe
 }
 
 await rate((t) => evaluate(compiled, t), 0.5); // warm-up
-const fast = await rate((t) => evaluate(compiled, t, { trace: false }), 2);
-const fastTraced = await rate((t) => evaluate(compiled, t), 2);
-const reference = await rate((t) => evaluateReference(compiled, t, { trace: false }), 2);
+const seconds = quick ? 0.5 : 2;
+const fast = await rate((t) => evaluate(compiled, t, { trace: false }), seconds);
+const fastTraced = await rate((t) => evaluate(compiled, t), seconds);
+const reference = await rate((t) => evaluateReference(compiled, t, { trace: false }), seconds);
 
-function timeProcess(args: string[], runs = 11): number {
+function timeProcess(args: string[], runs = quick ? 5 : 11): number {
   const results: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
@@ -72,3 +74,4 @@ console.log(
 console.log(
   `spe eval of one ticket, cold            ${`${evalMs.toFixed(0)} ms`.padStart(12)}      ${(evalMs / nodeMs).toFixed(2)}× node -e 0 (${nodeMs.toFixed(0)} ms)`,
 );
+report({ coldEvalMs: round(evalMs) });

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadPolicy } from '../dsl/index.js';
 import { largePolicy } from './large-policy.js';
+import { quick, report, round } from './report.js';
 
 const root = process.cwd();
 
 /** Median milliseconds per call over `batches` batches of `n` calls, after a warm-up. */
-function timeIt(fn: () => void, n: number, batches = 15): number {
+function timeIt(fn: () => void, n: number, batches = quick ? 5 : 15): number {
   for (let i = 0; i < n; i++) fn();
   const results: number[] = [];
   for (let b = 0; b < batches; b++) {
@@ -21,7 +22,7 @@ function timeIt(fn: () => void, n: number, batches = 15): number {
   return results.sort((a, b) => a - b)[Math.floor(results.length / 2)]!;
 }
 
-function timeProcess(args: string[], runs = 11): number {
+function timeProcess(args: string[], runs = quick ? 5 : 11): number {
   const results: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
@@ -56,3 +57,4 @@ const rows: [string, string, string][] = [
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`${'benchmark'.padEnd(width)}  ${'time'.padStart(9)}  ratio to baseline`);
 for (const [name, time, ratio] of rows) console.log(`${name.padEnd(width)}  ${time.padStart(9)}  ${ratio}`);
+report({ validateMs: round(validateMs, 2) });

@@ -1,0 +1,134 @@
+// The service and the command line under load, each against a baseline in the same run:
+//  - `spe eval --batch` end to end over a JSON-lines file, against reading and writing the same
+//    lines with nothing decided (the I/O floor), with its peak memory;
+//  - POST /v1/evaluate under autocannon at 64 connections, against a trivial express JSON echo
+//    route, with one process and with --workers 2;
+//  - memory (RSS) after 200k and after 2M evaluations in one process.
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { compileSource, evaluate } from '../engine/index.js';
+import { quick, report, round } from './report.js';
+
+const root = process.cwd();
+const spe = join(root, 'bin', 'spe');
+const ticket = { tier: 'standard', impact: 'medium', urgency: 'high', channel: 'web', openedAt: '2026-03-06T16:30:00+01:00' };
+
+// ---- batch ---------------------------------------------------------------------------------------
+const lines = quick ? 20_000 : 300_000;
+const input = join(tmpdir(), 'spe-bench-batch.jsonl');
+const levels = ['high', 'medium', 'low'];
+const out = createWriteStream(input);
+for (let i = 0; i < lines; i++)
+  out.write(`${JSON.stringify({ ...ticket, urgency: levels[i % 3], impact: levels[(i >> 2) % 3] })}\n`);
+await new Promise<void>((resolve) => out.end(resolve));
+
+function timed(args: string[]): { ms: number; maxRssKb: number } {
+  const start = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  const ms = performance.now() - start;
+  const maxRssKb = Number(r.stderr.trim().split('\n').pop());
+  return { ms, maxRssKb };
+}
+const echoScript = join(tmpdir(), 'spe-bench-echo.mjs');
+writeFileSync(
+  echoScript,
+  `import { createReadStream } from 'node:fs'; import { createInterface } from 'node:readline';
+   for await (const l of createInterface({ input: createReadStream(process.argv[2]) })) { if (l) process.stdout.write(JSON.stringify(JSON.parse(l)) + '\\n'); }`,
+);
+const floor = timed([echoScript, input]);
+const batch = timed([spe, 'eval', 'zmanda', '--batch', '--no-trace', '--facts', input]);
+const batchRate = lines / (batch.ms / 1000);
+
+// ---- HTTP --------------------------------------------------------------------------------------
+async function load(url: string, body: string, seconds: number) {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    connections: 64,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  if (r.errors || r.non2xx || r.timeouts)
+    throw new Error(`load on ${url}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+  return { rps: r.requests.average, p99: r.latency.p99 };
+}
+const seconds = quick ? 1 : 8;
+const evaluation = JSON.stringify({ policy: 'zmanda', facts: ticket, trace: false });
+
+// The echo route runs in its own process, as the service does, so both share the machine alike.
+const echoFile = join(tmpdir(), 'spe-bench-echo-server.cjs');
+writeFileSync(
+  echoFile,
+  `const express = require(${JSON.stringify(require.resolve('express'))});
+   const app = express(); app.use(express.json());
+   app.post('/echo', (req, res) => res.json(req.body));
+   const s = app.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));`,
+);
+const echoChild = spawn(process.execPath, [echoFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+const echoPort = await new Promise<number>((resolve) =>
+  echoChild.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+);
+const echoLoad = await load(`http://127.0.0.1:${echoPort}/echo`, evaluation, seconds);
+echoChild.kill('SIGTERM');
+
+async function serve(workers: number): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = 18_000 + Math.floor(Math.random() * 2000);
+  const child = spawn(process.execPath, [spe, 'serve', '--port', String(port), '--workers', String(workers)], {
+    cwd: root,
+    env: { ...process.env, SPE_ADMIN_TOKEN: 'bench' },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if ((await fetch(`${url}/healthz`).catch(() => null))?.ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // With several workers, wait until each has loaded its policies.
+  await new Promise((r) => setTimeout(r, workers > 1 ? 1500 : 200));
+  return { url, stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))) };
+}
+const one = await serve(1);
+const speLoad = await load(`${one.url}/v1/evaluate`, evaluation, seconds);
+await one.stop();
+const two = await serve(2);
+const spe2Load = await load(`${two.url}/v1/evaluate`, evaluation, seconds);
+await two.stop();
+
+// ---- memory over many evaluations --------------------------------------------------------------
+const compiled = await compileSource(readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8'), 'policies/zmanda.yaml');
+if (!compiled.ok) throw new Error('zmanda does not compile');
+const rssAfter = (n: number, from: number) => {
+  for (let i = from; i < n; i++) evaluate(compiled.compiled, { ...ticket, urgency: levels[i % 3] }, { trace: false });
+  globalThis.gc?.();
+  return process.memoryUsage().rss / 1024 / 1024;
+};
+const at200k = rssAfter(200_000, 0);
+const at2M = rssAfter(2_000_000, 200_000);
+
+const f = (n: number) => `${Math.round(n).toLocaleString('en')}/s`;
+console.log('benchmark                                            result        ratio to baseline');
+console.log(
+  `spe eval --batch, ${lines.toLocaleString('en')} lines            ${f(batchRate).padStart(12)}   ${(floor.ms / batch.ms).toFixed(2)}× the speed of only reading and writing the lines; peak RSS ${(batch.maxRssKb / 1024).toFixed(0)} MB`,
+);
+console.log(
+  `POST /v1/evaluate, 64 connections, 1 process    ${f(speLoad.rps).padStart(12)}   ${(speLoad.rps / echoLoad.rps).toFixed(2)}× an express JSON echo route (${f(echoLoad.rps)}); p99 ${speLoad.p99} ms`,
+);
+console.log(
+  `POST /v1/evaluate, 64 connections, --workers 2  ${f(spe2Load.rps).padStart(12)}   ${(spe2Load.rps / speLoad.rps).toFixed(2)}× one process; p99 ${spe2Load.p99} ms`,
+);
+console.log(
+  `RSS after 200k and 2M evaluations                ${at200k.toFixed(0)} MB, ${at2M.toFixed(0)} MB   ${(at2M / at200k).toFixed(2)}×`,
+);
+report({
+  batch: { spe: round(batchRate) },
+  http: { spe: round(speLoad.rps), echo: round(echoLoad.rps), spe2workers: round(spe2Load.rps), p99ms: speLoad.p99 },
+  rssMB: { at200k: round(at200k, 1), at2M: round(at2M, 1) },
+});
