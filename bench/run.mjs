@@ -17,6 +17,18 @@ const json = process.argv.includes('--json');
 const log = (s) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
 
 if (!(await build())) process.exit(1);
+// zen-engine (a native module) is installed for benchmarks only, on first use: its lock file
+// entries exist for one platform at a time, which would break `npm ci` elsewhere.
+try {
+  await import('@gorules/zen-engine');
+} catch {
+  log('installing @gorules/zen-engine for the comparison (npm install --no-save)…');
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '@gorules/zen-engine@0.54'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) log('could not install zen-engine: its column will be empty');
+}
 const figures = join(tmpdir(), `spe-bench-${process.pid}.json`);
 rmSync(figures, { force: true });
 const benches = ['validate', 'evaluate', 'clock', 'decision', 'system'];
