@@ -86,6 +86,7 @@ export interface CompiledPolicy {
   factsSchema: Record<string, unknown>;
   /** Derived facts in an order where each comes after those it reads. */
   derived: { name: string; compute: Compiled; source: string; expr: Expr; byRules: boolean }[];
+  derivedByName: Map<string, { name: string; compute: Compiled }>;
   computed: Map<string, { compute: Compiled; expr: Expr }>;
   stages: Stage[];
   calendars: Map<string, CompiledCalendar>;
@@ -555,6 +556,13 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     rules.forEach((r, i) => (r.priority = rules.length - i));
     return { name, mode, rules };
   });
+  const derived = derivedInOrder(policy).map((d) => ({
+    name: d.name,
+    compute: compileExpr(d.expr),
+    source: formatSpan(d.span),
+    expr: d.expr,
+    byRules: c.ruleComputed.has(d.name),
+  }));
   return {
     policy,
     id: policy.id,
@@ -562,13 +570,8 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     revision: revisionOf(source),
     validateFacts: createFactsValidator(policy),
     factsSchema: factsSchema(policy),
-    derived: derivedInOrder(policy).map((d) => ({
-      name: d.name,
-      compute: compileExpr(d.expr),
-      source: formatSpan(d.span),
-      expr: d.expr,
-      byRules: c.ruleComputed.has(d.name),
-    })),
+    derived,
+    derivedByName: new Map(derived.map((d) => [d.name, d])),
     computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr), expr: f.expr }])),
     stages,
     calendars: compileCalendars(policy, options.holidays),

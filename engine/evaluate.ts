@@ -35,15 +35,15 @@ export class EvaluationFacts implements FactReader, RuleFacts {
   ) {}
 
   get(name: string): Value {
-    if (Object.hasOwn(this.given, name)) return this.given[name]!;
+    // `given` has no prototype, so `in` asks only about its own keys.
+    if (name in this.given) return this.given[name]!;
     if (name === 'decision') return this.decision as unknown as Value;
     if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
     const byRules = this.derivedByRules.get(name);
     if (byRules !== undefined) return byRules;
     const cached = this.cache.get(name);
     if (cached !== undefined) return cached;
-    const derived = this.compiled.derived.find((d) => d.name === name);
-    const compute = derived?.compute ?? this.compiled.computed.get(name)?.compute;
+    const compute = this.compiled.derivedByName.get(name)?.compute ?? this.compiled.computed.get(name)?.compute;
     if (!compute) return null;
     const value = compute(this);
     this.cache.set(name, value);

@@ -103,7 +103,11 @@ export function createFactsValidator(policy: Policy): FactsValidator {
     // A null stands for "not given". A prototype-less copy: a key such as `__proto__` is just an
     // unknown fact here, never a change to an object's prototype.
     const given: Record<string, Value> = Object.create(null);
-    for (const [k, v] of Object.entries(input as Record<string, unknown>)) if (v !== null) given[k] = v as Value;
+    for (const k in input) {
+      if (!Object.hasOwn(input, k)) continue;
+      const v = (input as Record<string, unknown>)[k];
+      if (v !== null) given[k] = v as Value;
+    }
     if (!validate(given)) {
       // One problem per value: a number given for an enum fails both `type` and `enum`.
       const seen = new Set<string>();
