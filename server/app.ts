@@ -102,6 +102,22 @@ function problems(errors: ErrorObject[] | null | undefined, prefix = ''): { poin
   });
 }
 
+const MAX_DEPTH = 64;
+
+/** How deeply a parsed JSON value nests (arrays and objects), counted without recursion up to `cap` + 1. */
+export function nestingDepth(value: unknown, cap: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > cap) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 const idOf = (req: Request) => String((req.params as Record<string, unknown>).id ?? '');
 const revisionFrom = (header: string | undefined) =>
   header
@@ -157,7 +173,15 @@ export function createApp(options: AppOptions) {
     next(
       req.is('application/json') ? undefined : new HttpError(415, 'unsupported-media-type', 'send the body as application/json'),
     );
-  const json = [jsonOnly, express.json({ limit, strict: true })];
+  // Nothing a policy or a ticket says needs deep nesting; a deep body would only exhaust the stack
+  // of whatever walks it later.
+  const shallow: RequestHandler = (req, _res, next) =>
+    next(
+      nestingDepth(req.body, MAX_DEPTH) > MAX_DEPTH
+        ? new HttpError(400, 'too-deep', `the body nests more than ${MAX_DEPTH} levels deep`)
+        : undefined,
+    );
+  const json = [jsonOnly, express.json({ limit, strict: true }), shallow];
   const objectBody = (req: Request): Record<string, unknown> => {
     const body = req.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -387,7 +411,8 @@ export function createApp(options: AppOptions) {
     }
     const evaluated = evaluate(result.compiled, body.facts ?? {}, typeof body.now === 'string' ? { now: body.now } : {});
     // A workbench answer, not an error: the admin is still typing the sample facts.
-    if (!evaluated.ok) return void res.json({ ok: false, problems: evaluated.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })) });
+    if (!evaluated.ok)
+      return void res.json({ ok: false, problems: evaluated.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })) });
     res.json({
       ok: true,
       decision: evaluated.decision,
@@ -421,7 +446,9 @@ export function createApp(options: AppOptions) {
       },
     });
     // Express 5 matches '/editor' for '/editor/' too: redirect only the slashless form.
-    app.get('/editor', (req, res, next) => (req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, '/editor/')));
+    app.get('/editor', (req, res, next) =>
+      req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, '/editor/'),
+    );
     app.use('/editor', editorCsp, express.static(options.editorDir, { index: 'index.html', fallthrough: true }));
   }
 
