@@ -660,7 +660,8 @@ function checkConditions({ policy, scope }: Context): void {
   for (const r of policy.priority?.rules ?? []) scope.condition(r.when);
   for (const r of policy.channels?.rules ?? []) if (r.when) scope.condition(r.when);
   for (const p of policy.billing?.plans ?? []) if (p.when) scope.condition(p.when);
-  for (const g of [...policy.entitlements, ...policy.actions, ...(policy.billing?.notices ?? [])]) if (g.when) scope.condition(g.when);
+  for (const g of [...policy.entitlements, ...policy.actions, ...(policy.billing?.notices ?? [])])
+    if (g.when) scope.condition(g.when);
   for (const tier of policy.sla) {
     for (const { cell } of tier.cells) if (cell.kind === 'rules') for (const r of cell.rules) if (r.when) scope.condition(r.when);
   }

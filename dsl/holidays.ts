@@ -61,3 +61,8 @@ export function loadHolidayCatalog(): Promise<HolidayCatalog> {
 export function mentionsHolidays(text: string): boolean {
   return /^\s*holidays\s*:/m.test(text);
 }
+
+/** The holiday data a source needs: loaded (once) when it names holidays, else none. */
+export async function holidaysFor(text: string): Promise<HolidayCatalog | undefined> {
+  return mentionsHolidays(text) ? loadHolidayCatalog() : undefined;
+}

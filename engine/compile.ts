@@ -15,9 +15,8 @@ import {
   WEEKDAYS,
   factsRead,
   formatSpan,
-  loadHolidayCatalog,
+  holidaysFor,
   loadPolicy,
-  mentionsHolidays,
 } from '../dsl/index.js';
 import {
   type CompiledCondition,
@@ -587,7 +586,7 @@ export type CompileResult =
  * source names holidays; it is then used both to check the calendars and to run their clocks.
  */
 export async function compileSource(source: string, file: string): Promise<CompileResult> {
-  const holidays = mentionsHolidays(source) ? await loadHolidayCatalog() : undefined;
+  const holidays = await holidaysFor(source);
   const loaded = loadPolicy(source, file, holidays ? { holidays } : {});
   if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics };
   return {

@@ -5,15 +5,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import helmet from 'helmet';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
-import {
-  type CheckOptions,
-  type Diagnostic,
-  type HolidayCatalog,
-  loadHolidayCatalog,
-  loadPolicy,
-  mentionsHolidays,
-  policySchema,
-} from '../dsl/index.js';
+import { type Diagnostic, holidaysFor, loadPolicy, policySchema } from '../dsl/index.js';
 import {
   type Decision,
   type EvaluationResult,
@@ -193,11 +185,9 @@ export function createApp(options: AppOptions) {
   };
   const admin = requireAdmin(options.token, (e: AuthError) => new HttpError(e.status, e.code, e.message));
 
-  let holidays: Promise<HolidayCatalog> | undefined;
   async function check(source: string, file: string) {
-    const opts: CheckOptions = {};
-    if (mentionsHolidays(source)) opts.holidays = await (holidays ??= loadHolidayCatalog());
-    return loadPolicy(source, file, opts);
+    const holidays = await holidaysFor(source);
+    return loadPolicy(source, file, holidays ? { holidays } : {});
   }
 
   function decide(body: { policy: string; facts: unknown; now?: string; trace?: boolean }, now?: string): Decision {
