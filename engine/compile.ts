@@ -24,6 +24,8 @@ import {
   type Condition,
   DECISION_FACT,
   compileCondition,
+  nameReader,
+  type Reader,
   conditionReads,
   toCondition,
 } from './conditions.js';
@@ -64,6 +66,8 @@ export interface CompiledRule {
   test: CompiledCondition;
   /** What the conditions read: fact ids, and `decision.*` names. */
   reads: string[];
+  /** The fast path's readers of `reads`, for the trace. */
+  readers: Reader[];
   /** Declared facts the rule depends on, through derived and computed facts. */
   dependsOn: string[];
 }
@@ -82,6 +86,8 @@ export interface CompiledPolicy {
   /** `sha256:` of the policy source. */
   revision: string;
   validateFacts: FactsValidator;
+  /** The declared facts' names, in declaration order (the order of a decision's identity). */
+  factNames: string[];
   factsSchema: Record<string, unknown>;
   /** Derived facts in an order where each comes after those it reads. */
   derived: { name: string; compute: Compiled; source: string; expr: Expr; byRules: boolean }[];
@@ -118,6 +124,8 @@ const durationText = (d: Duration) => `${d.amount} ${d.business ? 'business ' : 
 class Compiler {
   readonly computed = new Map<string, ComputedFact>();
   readonly plain: Set<string>;
+  /** The declared facts, which the fast path reads straight from the given facts. */
+  readonly declared: Set<string>;
   readonly derivedReads = new Map<string, string[]>();
   /** Derived facts whose value the `derived` stage's rules give. */
   readonly ruleComputed = new Set<string>();
@@ -151,6 +159,7 @@ class Compiler {
   constructor(readonly policy: Policy) {
     // Facts json-rules-engine compares natively: everything but dates, time zones and intervals.
     const temporal = new Set(['date', 'datetime', 'intervals']);
+    this.declared = new Set(policy.facts.map((f) => f.name));
     this.plain = new Set(policy.facts.filter((f) => !temporal.has(f.type)).map((f) => f.name));
     for (const d of policy.derived) {
       this.derivedReads.set(
@@ -201,8 +210,9 @@ class Compiler {
       conditions,
       outcome,
       source: this.source(span),
-      test: compileCondition(conditions),
+      test: compileCondition(conditions, this.declared),
       reads,
+      readers: reads.map((r) => nameReader(r, this.declared)),
       dependsOn: [...new Set(reads.flatMap((r) => this.baseFacts(r)))],
     });
   }
@@ -568,6 +578,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     version: policy.version,
     revision: revisionOf(source),
     validateFacts: createFactsValidator(policy),
+    factNames: policy.facts.map((f) => f.name),
     factsSchema: factsSchema(policy),
     derived,
     derivedByName: new Map(derived.map((d) => [d.name, d])),

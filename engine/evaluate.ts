@@ -3,6 +3,7 @@
 import type { CompiledPolicy, CompiledRule, Stage, Target } from './compile.js';
 import type { RuleFacts } from './conditions.js';
 import { decideBilling } from './billing.js';
+import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
 import { REAL_TIME, type Timeline, businessCalendar, windowClock, windowTimeline } from './sla.js';
@@ -24,7 +25,8 @@ export interface DecisionSoFar {
 
 /** One evaluation's view of the facts: given (with defaults), derived and computed, each computed once. */
 export class EvaluationFacts implements FactReader, RuleFacts {
-  private readonly cache = new Map<string, Value>();
+  /** Computed values, made on first use: most evaluations compute none. */
+  private cache: Map<string, Value> | null = null;
   /** Derived facts given by the `derived` stage's rules. */
   readonly derivedByRules = new Map<string, Value>();
   readonly decision: DecisionSoFar = { tier: null, priority: null, channels: [] };
@@ -41,18 +43,18 @@ export class EvaluationFacts implements FactReader, RuleFacts {
     if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
     const byRules = this.derivedByRules.get(name);
     if (byRules !== undefined) return byRules;
-    const cached = this.cache.get(name);
+    const cached = this.cache?.get(name);
     if (cached !== undefined) return cached;
     const compute = this.compiled.derivedByName.get(name)?.compute ?? this.compiled.computed.get(name)?.compute;
     if (!compute) return null;
     const value = compute(this);
-    this.cache.set(name, value);
+    (this.cache ??= new Map()).set(name, value);
     return value;
   }
 
   /** Derived facts read `decision.*`: forget them when the decision moves on. */
   forgetComputed(): void {
-    if (this.cache.size > 0) this.cache.clear();
+    if (this.cache !== null && this.cache.size > 0) this.cache.clear();
   }
 }
 
@@ -61,6 +63,8 @@ export class DecisionBuilder {
   eligible = true;
   readonly reasons: Decision['reasons'] = [];
   sla: Extract<CompiledRule['outcome'], { kind: 'sla' }> | null = null;
+  /** The rule that gave `sla`. */
+  slaRule: CompiledRule | null = null;
   billingPlan: string | null = null;
   readonly notices: BillingNotice[] = [];
   readonly entitlements: string[] = [];
@@ -76,9 +80,11 @@ export class DecisionBuilder {
 
   apply(stage: Stage, matched: CompiledRule[]): void {
     const d = this.facts.decision;
-    this.fired.push(...matched);
     // The trace records what each rule read when it was evaluated, before the decision moves on.
-    if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
+    for (const rule of matched) {
+      this.fired.push(rule);
+      if (this.withTrace) this.trace.push(traceStep(rule, this.facts));
+    }
     if (matched.length === 0 && stage.rules.length > 0 && stage.mode === 'first-match') this.undecided.push(stage);
     for (const rule of matched) {
       const o = rule.outcome;
@@ -98,6 +104,7 @@ export class DecisionBuilder {
           break;
         case 'sla':
           this.sla = o;
+          this.slaRule = rule;
           break;
         case 'billing':
           this.billingPlan = o.plan;
@@ -156,7 +163,6 @@ class Evaluation {
   constructor(
     readonly compiled: CompiledPolicy,
     given: Record<string, Value>,
-    readonly input: unknown,
     readonly options: EvaluateOptions,
   ) {
     this.facts = new EvaluationFacts(compiled, given);
@@ -172,7 +178,7 @@ class Evaluation {
   }
 
   finish(): EvaluationResult {
-    return { ok: true, decision: finishDecision(this.compiled, this.facts, this.builder, this.input, this.options) };
+    return { ok: true, decision: finishDecision(this.compiled, this.facts, this.builder, this.options) };
   }
 }
 
@@ -182,7 +188,7 @@ function begin(
   options: EvaluateOptions,
 ): Evaluation | Extract<EvaluationResult, { ok: false }> {
   const validated = compiled.validateFacts(input);
-  return validated.ok ? new Evaluation(compiled, validated.facts, input, options) : validated;
+  return validated.ok ? new Evaluation(compiled, validated.facts, options) : validated;
 }
 
 export function evaluate(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
@@ -239,39 +245,6 @@ function window(
   return { ...base, ...windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now) };
 }
 
-/**
- * A decision's id: a 128-bit hash (four 32-bit multiply-xor lanes, one pass) of the revision,
- * the facts and `now`. An identifier for logs and support, not a signature: a cryptographic hash
- * here cost a third of a whole evaluation.
- */
-function decisionId(identity: string): string {
-  let a = 0xdeadbeef;
-  let b = 0x41c6ce57;
-  let c = 0x9e3779b9;
-  let d = 0x85ebca6b;
-  for (let i = 0; i < identity.length; i++) {
-    const ch = identity.charCodeAt(i);
-    a = Math.imul(a ^ ch, 2654435761);
-    b = Math.imul(b ^ ch, 1597334677);
-    c = Math.imul(c ^ ch, 2246822519);
-    d = Math.imul(d ^ ch, 3266489917);
-  }
-  const mix = (x: number, y: number) => (Math.imul(x ^ (x >>> 16), 2246822507) ^ Math.imul(y ^ (y >>> 13), 3266489909)) >>> 0;
-  const hex = (x: number) => x.toString(16).padStart(8, '0');
-  return `dec_${hex(mix(a, d))}${hex(mix(b, a))}${hex(mix(c, b))}${hex(mix(d, c))}`;
-}
-
-/** JSON with sorted keys: the same facts always hash the same. */
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
-}
-
 /** What a rule decided, as the trace shows it. */
 function outcomeOf(o: CompiledRule['outcome']): unknown {
   switch (o.kind) {
@@ -301,7 +274,7 @@ function outcomeOf(o: CompiledRule['outcome']): unknown {
 
 function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
   const read: Record<string, unknown> = {};
-  for (const id of rule.reads) read[id] = facts.get(id);
+  for (let i = 0; i < rule.reads.length; i++) read[rule.reads[i]!] = rule.readers[i]!(facts) ?? null;
   const o = rule.outcome;
   const outcome = outcomeOf(o);
   const step: TraceStep = { rule: rule.name, source: rule.source, outcome, facts: read };
@@ -313,7 +286,6 @@ function finishDecision(
   compiled: CompiledPolicy,
   facts: EvaluationFacts,
   builder: DecisionBuilder,
-  input: unknown,
   options: EvaluateOptions,
 ): Decision {
   const d = facts.decision;
@@ -324,7 +296,7 @@ function finishDecision(
     if (!builder.eligible && ONLY_WHEN_ELIGIBLE.has(stage.name)) continue;
     for (const rule of stage.rules) for (const f of rule.dependsOn) if (given[f] === null) missing.add(f);
   }
-  const slaRule = builder.fired.find((r) => r.outcome === builder.sla);
+  const slaRule = builder.slaRule;
   const now = options.now ?? null;
   const sla = builder.eligible
     ? builder.sla && !builder.sla.bestEffort
@@ -345,10 +317,8 @@ function finishDecision(
       note: `the priority changed at ${changedAt}; the ${d.priority} targets are measured from openedAt, as if the ticket had had this priority from the start`,
     });
   }
-  // The revision's hex digits identify it; a short prefix keeps the hashed text short.
-  const identity = `${compiled.revision.slice(7, 39)}\n${canonical(input)}\n${options.now ?? ''}`;
   return {
-    decisionId: decisionId(identity),
+    decisionId: decisionId(compiled.revision, compiled.factNames, given, now),
     policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
     eligible: builder.eligible,
     reasons: builder.reasons,

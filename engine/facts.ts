@@ -78,6 +78,13 @@ const FORMAT_WORDS: Record<string, string> = {
   timezone: 'an IANA time zone like Europe/Rome',
 };
 
+/**
+ * The prototype of fact objects: empty, frozen, and itself without one. Objects made from it
+ * inherit nothing (so `__proto__` or `constructor` is an ordinary key, `in` sees own keys only),
+ * yet stay fast objects with a shape, unlike `Object.create(null)`'s dictionaries.
+ */
+const NO_PROTOTYPE = Object.freeze(Object.create(null));
+
 export type FactsValidator = (
   input: unknown,
 ) => { ok: true; facts: Record<string, Value> } | { ok: false; problems: FactProblem[] };
@@ -102,7 +109,7 @@ export function createFactsValidator(policy: Policy): FactsValidator {
     }
     // A null stands for "not given". A prototype-less copy: a key such as `__proto__` is just an
     // unknown fact here, never a change to an object's prototype.
-    const given: Record<string, Value> = Object.create(null);
+    const given: Record<string, Value> = Object.create(NO_PROTOTYPE);
     for (const k in input) {
       if (!Object.hasOwn(input, k)) continue;
       const v = (input as Record<string, unknown>)[k];
@@ -116,7 +123,7 @@ export function createFactsValidator(policy: Policy): FactsValidator {
         .filter((p) => !seen.has(p.pointer) && seen.add(p.pointer));
       return { ok: false, problems };
     }
-    const facts: Record<string, Value> = Object.create(null);
+    const facts: Record<string, Value> = Object.create(NO_PROTOTYPE);
     for (const f of policy.facts) {
       const v = Object.hasOwn(given, f.name) ? given[f.name] : f.default;
       facts[f.name] = v === undefined ? null : (v as Value);

@@ -180,6 +180,21 @@ describe('decisions', () => {
     expect(decide(ticket(), zmanda, '2026-03-10T10:00:00Z').decisionId).not.toBe(a.decisionId);
   });
 
+  it('have ids that follow the facts as validated, not how they were written', () => {
+    const base = { channel: 'web', urgency: 'medium', impact: 'medium', tier: 'standard' };
+    const id = (facts: object, now = '2026-03-09T10:00:00Z') => decide(facts, zmanda, now).decisionId;
+    expect(id(base)).toMatch(/^dec_[0-9a-f]{32}$/);
+    // Key order, a null (not given) and a default written out name the same facts.
+    expect(id({ tier: 'standard', impact: 'medium', urgency: 'medium', channel: 'web' })).toBe(id(base));
+    expect(id({ ...base, requestedPriority: null })).toBe(id(base));
+    expect(id({ ...base, trial: false })).toBe(id(base));
+    // Any other value, or another time, is another decision.
+    expect(id({ ...base, trial: true })).not.toBe(id(base));
+    expect(id({ ...base, impact: 'high' })).not.toBe(id(base));
+    expect(id({ ...base, openedAt: '2026-03-09T09:30:00+01:00' })).not.toBe(id({ ...base, openedAt: '2026-03-09T09:30:00+02:00' }));
+    expect(id(base, '2026-03-09T10:00:01Z')).not.toBe(id(base));
+  });
+
   it('carry the policy revision, a sha256 of its source', () => {
     const d = decide(ticket());
     expect(d.policy).toEqual({

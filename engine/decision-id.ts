@@ -1,0 +1,61 @@
+// A decision's id: a 128-bit hash (four 32-bit multiply-xor lanes, one pass) of the revision,
+// the facts as validated (in declaration order, defaults applied, null for "not given") and
+// `now`. An identifier for logs and support, not a signature: a cryptographic hash cost a third
+// of a whole evaluation. Each part is fed with its length first (null as -1), so no two
+// different inputs feed the same sequence; a fact's type is fixed by its declaration, so a
+// scalar's text alone tells its value.
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+// Number#toString(16) costs a quarter of a microsecond: a table of byte pairs does not.
+const hex = (x: number) => HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!;
+const mix = (x: number, y: number) => (Math.imul(x ^ (x >>> 16), 2246822507) ^ Math.imul(y ^ (y >>> 13), 3266489909)) >>> 0;
+
+/** JSON with sorted keys: lists and objects (such as pauses) hash the same whatever their key order. */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
+}
+
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return canonical(v);
+}
+
+/** The id of the decision of `revision` on these validated facts (declared names, in order) at `now`. */
+export function decisionId(
+  revision: string,
+  names: readonly string[],
+  facts: Record<string, unknown>,
+  now: string | null,
+): string {
+  // The lanes are locals, so they stay 32-bit integers in registers (fields would be boxed).
+  let a = 0xdeadbeef | 0;
+  let b = 0x41c6ce57 | 0;
+  let c = 0x9e3779b9 | 0;
+  let d = 0x85ebca6b | 0;
+  // The revision's hex digits identify it: a prefix of them keeps the hashed text short.
+  const rev = revision.slice(7, 39);
+  for (let i = -1; i <= names.length; i++) {
+    const s = i < 0 ? rev : i === names.length ? now : text(facts[names[i]!]);
+    const n = s === null ? -1 : s.length;
+    a = Math.imul(a ^ n, 2654435761);
+    b = Math.imul(b ^ n, 1597334677);
+    c = Math.imul(c ^ n, 2246822519);
+    d = Math.imul(d ^ n, 3266489917);
+    for (let j = 0; j < n; j++) {
+      const ch = s!.charCodeAt(j);
+      a = Math.imul(a ^ ch, 2654435761);
+      b = Math.imul(b ^ ch, 1597334677);
+      c = Math.imul(c ^ ch, 2246822519);
+      d = Math.imul(d ^ ch, 3266489917);
+    }
+  }
+  return `dec_${hex(mix(a, d))}${hex(mix(b, a))}${hex(mix(c, b))}${hex(mix(d, c))}`;
+}
