@@ -1,9 +1,9 @@
 // `spe serve`: the HTTP service on the policies folder, in one process or several.
 import cluster from 'node:cluster';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { TOKEN_VARIABLE, forkWorkers, generateToken, startServer } from '../server/index.js';
+import { TOKEN_FILE_VARIABLE, TOKEN_VARIABLE, forkWorkers, generateToken, startServer } from '../server/index.js';
 import { EXIT, UsageError } from './main.js';
 
 export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR] [--workers N]
@@ -23,9 +23,19 @@ Options:
   --policies <dir>  the policies folder (default: policies/); its files are the source of truth
   --workers <n>     processes sharing the port (default: 1; 0 = one per core)
 
-Writes need the admin token from ${TOKEN_VARIABLE}; when it is not set, a token is made at
-start and printed once. Decision logs are JSON lines on standard output.
+Writes need the admin token from ${TOKEN_VARIABLE}, or from the file named by
+${TOKEN_FILE_VARIABLE} (read again on SIGHUP: write the new token there and send SIGHUP to
+rotate it; the old one is refused at once). When neither is set, a token is made at start and
+printed once. After 10 failed attempts in a minute a client address is refused (429) for the
+rest of that minute. Decision logs are JSON lines on standard output.
 `;
+
+/** The token in a token file: its first line, trimmed. */
+function readTokenFile(file: string): string {
+  const token = readFileSync(file, 'utf8').split('\n')[0]!.trim();
+  if (!token) throw new Error(`${file} holds no token`);
+  return token;
+}
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -46,14 +56,37 @@ export async function run(args: string[]): Promise<number> {
   if (!existsSync(values.policies) || !statSync(values.policies).isDirectory())
     throw new UsageError(`'${values.policies}' is not a folder`);
 
+  const tokenFile = process.env[TOKEN_FILE_VARIABLE];
   let token = process.env[TOKEN_VARIABLE];
+  if (tokenFile && token) throw new UsageError(`set ${TOKEN_VARIABLE} or ${TOKEN_FILE_VARIABLE}, not both`);
+  if (tokenFile) {
+    try {
+      token = readTokenFile(tokenFile);
+    } catch (e) {
+      throw new UsageError(`cannot read the admin token: ${(e as Error).message}`);
+    }
+  }
   if (cluster.isPrimary && !token) {
     token = generateToken();
     process.stderr.write(`spe serve: no ${TOKEN_VARIABLE} set; the admin token for this run is\n  ${token}\n`);
   }
+  // SIGHUP rotates the token: read the file again (each worker reads it itself).
+  const rotate = () => {
+    if (!tokenFile) return void process.stderr.write(`spe serve: SIGHUP: no ${TOKEN_FILE_VARIABLE}, the token stays\n`);
+    try {
+      token = readTokenFile(tokenFile);
+      process.stderr.write(`spe serve: admin token read again from ${tokenFile}\n`);
+    } catch (e) {
+      process.stderr.write(`spe serve: SIGHUP: ${(e as Error).message}; the token stays\n`);
+    }
+  };
   if (cluster.isPrimary && workers > 1) {
-    const stop = forkWorkers(workers, { [TOKEN_VARIABLE]: token! }, () => undefined);
+    const stop = forkWorkers(workers, tokenFile ? {} : { [TOKEN_VARIABLE]: token! }, () => undefined);
     process.stderr.write(`spe serve: ${workers} workers on http://${values.host}:${port}/ (Ctrl-C stops)\n`);
+    const relay = () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+    };
+    process.on('SIGHUP', relay);
     await new Promise<void>((resolve) => {
       const end = () => {
         stop();
@@ -62,12 +95,14 @@ export async function run(args: string[]): Promise<number> {
       process.once('SIGINT', end);
       process.once('SIGTERM', end);
     });
+    process.off('SIGHUP', relay);
     return EXIT.ok;
   }
+  process.on('SIGHUP', rotate);
 
   let running;
   try {
-    running = await startServer({ host: values.host, port, policiesDir: values.policies, token: token! });
+    running = await startServer({ host: values.host, port, policiesDir: values.policies, token: () => token! });
   } catch (e) {
     process.stderr.write(`spe serve: cannot start on ${values.host}:${port}: ${(e as Error).message}\n`);
     return EXIT.failed;

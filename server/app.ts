@@ -15,7 +15,7 @@ import {
   runPolicyTests,
   slaTimelines,
 } from '../engine/index.js';
-import { type AuthError, requireAdmin } from './auth.js';
+import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from './auth.js';
 import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
 import { HttpError } from './errors.js';
@@ -23,8 +23,10 @@ import type { PolicyEntry, PolicyStore } from './store.js';
 
 export interface AppOptions {
   store: PolicyStore;
-  /** The admin bearer token writes need. */
-  token: string;
+  /** The admin bearer token writes need (a function: read at every request, so it can be rotated). */
+  token: TokenSource;
+  /** Failed admin-token attempts allowed per client address (default: 10 a minute). */
+  authLimit?: FailedAuthLimit;
   metrics: Metrics;
   logger: Logger;
   /** Largest accepted body. */
@@ -36,6 +38,7 @@ export interface AppOptions {
 }
 
 function sendError(res: Response, e: HttpError): void {
+  for (const [name, value] of Object.entries(e.headers ?? {})) res.setHeader(name, value);
   res
     .status(e.status)
     .json({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } });
@@ -57,13 +60,17 @@ export function publicDiagnostic(d: Diagnostic) {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+const MAX_FACTS = 256;
+/** Problems listed per item of a batch: a 1 MB batch must not answer with tens of megabytes. */
+const MAX_BATCH_PROBLEMS = 20;
 const evaluateRequest = {
   type: 'object',
   required: ['policy', 'facts'],
   additionalProperties: false,
   properties: {
     policy: { type: 'string', minLength: 1, maxLength: 64 },
-    facts: { type: 'object' },
+    // No policy declares hundreds of facts; more entries would only make the answer huge.
+    facts: { type: 'object', maxProperties: MAX_FACTS },
     now: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$' },
     trace: { type: 'boolean' },
   },
@@ -183,7 +190,14 @@ export function createApp(options: AppOptions) {
     }
     return body as Record<string, unknown>;
   };
-  const admin = requireAdmin(options.token, (e: AuthError) => new HttpError(e.status, e.code, e.message));
+  const admin = requireAdmin(
+    options.token,
+    (e: AuthError) =>
+      new HttpError(e.status, e.code, e.message, undefined, e.retryAfter ? { 'retry-after': String(e.retryAfter) } : undefined),
+    options.authLimit ?? new FailedAuthLimit(),
+    // Who was refused and why, never what they sent.
+    (client, e) => logger.warn({ client, code: e.code }, 'admin token refused'),
+  );
 
   async function check(source: string, file: string) {
     const holidays = await holidaysFor(source);
@@ -273,11 +287,16 @@ export function createApp(options: AppOptions) {
       } catch (e) {
         const err = e instanceof HttpError ? e : null;
         if (!err) throw e;
-        const details =
+        let details =
           err instanceof HttpError && err.code === 'invalid-facts'
             ? (err.details as { pointer: string }[]).map((p) => ({ ...p, pointer: `/requests/${i}${p.pointer}` }))
             : err.details;
-        return { error: { code: err.code, message: err.message, ...(details === undefined ? {} : { details }) } };
+        let message = err.message;
+        if (Array.isArray(details) && details.length > MAX_BATCH_PROBLEMS) {
+          message = `${message} (the first ${MAX_BATCH_PROBLEMS} of ${details.length} problems)`;
+          details = details.slice(0, MAX_BATCH_PROBLEMS);
+        }
+        return { error: { code: err.code, message, ...(details === undefined ? {} : { details }) } };
       }
     });
     res.json({ results });
@@ -451,7 +470,7 @@ export function createApp(options: AppOptions) {
         err.code === 'invalid-policy' && Array.isArray(err.details)
           ? (err.details as Diagnostic[]).map(publicDiagnostic)
           : err.details;
-      return sendError(res, new HttpError(err.status, err.code, err.message, details));
+      return sendError(res, new HttpError(err.status, err.code, err.message, details, err.headers));
     }
     const e = err as { type?: string; status?: number; message?: string };
     // body-parser's errors carry a type and a 4xx status.

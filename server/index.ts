@@ -4,24 +4,45 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Server } from 'node:http';
+import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
-import { PolicyStore } from './store.js';
+import type { FailedAuthLimit, TokenSource } from './auth.js';
+import { PolicyStore, type StoreFiles } from './store.js';
 
 export { createApp, publicDiagnostic, type AppOptions } from './app.js';
 export { HttpError } from './errors.js';
-export { generateToken, TOKEN_VARIABLE } from './auth.js';
+export { FailedAuthLimit, generateToken, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE, type TokenSource } from './auth.js';
 export { openapi } from './openapi.js';
-export { PolicyStore, POLICY_ID } from './store.js';
+export { PolicyStore, POLICY_ID, type StoreFiles } from './store.js';
+
+/** How long a connection may take, in ms: slow or stuck clients must not hold connections forever. */
+export interface Timeouts {
+  /** To send the request's headers. */
+  headers: number;
+  /** To send the whole request. */
+  request: number;
+  /** An idle kept-alive connection stays open. */
+  keepAlive: number;
+  /** A connection with no traffic at all (say, a client that stops reading the answer). */
+  idle: number;
+}
+
+export const TIMEOUTS: Timeouts = { headers: 10_000, request: 30_000, keepAlive: 5_000, idle: 60_000 };
 
 export interface ServeOptions {
   host: string;
   port: number;
   policiesDir: string;
-  token: string;
+  /** The admin token, or a function giving the current one (rotation). */
+  token: TokenSource;
+  /** Failed admin-token attempts allowed per client address. */
+  authLimit?: FailedAuthLimit;
+  /** File operations of the policy store (default node:fs/promises; tests inject disk faults). */
+  files?: StoreFiles;
+  timeouts?: Partial<Timeouts>;
   bodyLimit?: string;
   /** Where the JSON log lines go (default: standard output); `silent` logs nothing. */
   log?: DestinationStream | 'silent';
@@ -52,31 +73,52 @@ function defaultEditorDir(): string | undefined {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const logger: Logger = options.log === 'silent' ? pino({ level: 'silent' }) : pino({ base: { pid: process.pid } }, options.log);
   const metrics = createMetrics();
-  const store = new PolicyStore(options.policiesDir, {
-    reloaded: (id, ok) => {
-      metrics.reloads.inc({ policy: id, result: ok ? 'ok' : 'failed' });
-      if (!ok) logger.warn({ policy: id }, 'policy file is invalid; serving its last good revision');
+  const store = new PolicyStore(
+    options.policiesDir,
+    {
+      reloaded: (id, ok) => {
+        metrics.reloads.inc({ policy: id, result: ok ? 'ok' : 'failed' });
+        if (!ok) logger.warn({ policy: id }, 'policy file is invalid; serving its last good revision');
+      },
+      unreadable: (id, errno) => {
+        metrics.reloads.inc({ policy: id, result: 'failed' });
+        logger.warn({ policy: id, errno }, 'policy file cannot be read; serving its last good revision');
+      },
     },
-  });
+    options.files,
+  );
   await store.load();
   if (options.watch !== false) store.watch();
   const editorDir = options.editorDir ?? defaultEditorDir();
   const app = createApp({
     store,
     token: options.token,
+    ...(options.authLimit ? { authLimit: options.authLimit } : {}),
     metrics,
     logger,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     ...(editorDir ? { editorDir } : {}),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port, options.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once('error', reject);
+  const timeouts = { ...TIMEOUTS, ...options.timeouts };
+  // Node checks the header and request timeouts every connectionsCheckingInterval (30 s unless
+  // told): check often enough that they mean what they say.
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headers,
+      requestTimeout: timeouts.request,
+      keepAliveTimeout: timeouts.keepAlive,
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headers),
+    },
+    app,
+  );
+  server.setTimeout(timeouts.idle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  // Slow or stuck clients must not hold connections forever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
   const { address, port } = server.address() as AddressInfo;
   return {
     server,

@@ -2,10 +2,12 @@
 // deployment. Saves are validated first, written atomically (temporary file, fsync, rename),
 // recorded in a history (`.history/<id>/`) with author and time, and swapped in for the next
 // request. A change on disk (e.g. `git pull`) is recompiled; an invalid file keeps the last
-// good revision serving and is reported as degraded.
+// good revision serving and is reported as degraded. A failed write (disk full, permission
+// denied) leaves the previous revision serving and the history as it was.
 import { randomBytes } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import * as nodeFiles from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic } from '../dsl/index.js';
 import { type CompiledPolicy, compileSource, revisionOf } from '../engine/index.js';
@@ -34,18 +36,61 @@ export interface PolicyEntry {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The file operations the store needs: node:fs/promises, or a wrapper that injects disk faults. */
+export type StoreFiles = Pick<typeof nodeFiles, 'link' | 'mkdir' | 'open' | 'readFile' | 'readdir' | 'rename' | 'rm' | 'stat'>;
+
+/** Why a write to the policies folder failed, as the API says it: nothing else leaks (no paths). */
+const STORAGE_FAULTS: Record<string, [code: string, why: string]> = {
+  ENOSPC: ['storage-full', 'the disk holding the policies is full'],
+  EDQUOT: ['storage-full', 'the disk quota of the policies folder is used up'],
+  EACCES: ['storage-denied', 'the service may not write to the policies folder'],
+  EPERM: ['storage-denied', 'the service may not write to the policies folder'],
+  EROFS: ['storage-denied', 'the policies folder is on a read-only file system'],
+};
+
+function storageError(e: unknown, serving: string | null): unknown {
+  const errno = (e as NodeJS.ErrnoException | null)?.code;
+  if (e instanceof HttpError || typeof errno !== 'string' || !/^E[A-Z]+$/.test(errno)) return e;
+  const [code, why] = STORAGE_FAULTS[errno] ?? ['storage-failed', 'the policies folder could not be written'];
+  const still = serving ? `revision ${serving} is still serving` : 'the policy is still not served';
+  return new HttpError(507, code, `${why} (${errno}): nothing was saved and ${still}`, { errno, serving });
+}
+
+/** Lock files held by this process, so one it left behind (a failed removal) is known stale. */
+const heldLocks = new Set<string>();
+const LOCK_OWNER = `${hostname()}:${process.pid}`;
+
+/** Whether the process named in a lock file is gone (only knowable on this host). */
+function ownerGone(owner: string, lock: string): boolean {
+  const m = /^(.*):(\d+)$/.exec(owner);
+  if (!m || m[1] !== hostname()) return false;
+  const pid = Number(m[2]);
+  if (pid === process.pid) return !heldLocks.has(lock);
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export interface StoreEvents {
   reloaded?: (id: string, ok: boolean) => void;
+  /** A policy file that exists but cannot be read (a directory, no permission, an I/O error). */
+  unreadable?: (id: string, errno: string) => void;
 }
 
 export class PolicyStore {
   private readonly entries = new Map<string, PolicyEntry>();
   private watcher: FSWatcher | undefined;
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Policies whose file could not be read at the last attempt, with the error. */
+  private readonly unreadable = new Map<string, string>();
 
   constructor(
     readonly dir: string,
     private readonly events: StoreEvents = {},
+    private readonly files: StoreFiles = nodeFiles,
   ) {}
 
   private fileOf(id: string): string {
@@ -58,7 +103,7 @@ export class PolicyStore {
 
   /** Loads every policy of the folder. */
   async load(): Promise<void> {
-    const names = (await readdir(this.dir)).filter((f) => f.endsWith('.yaml')).sort();
+    const names = (await this.files.readdir(this.dir)).filter((f) => f.endsWith('.yaml')).sort();
     for (const name of names) {
       const id = name.slice(0, -'.yaml'.length);
       if (POLICY_ID.test(id)) await this.reload(id);
@@ -87,18 +132,26 @@ export class PolicyStore {
     for (const t of this.pending.values()) clearTimeout(t);
   }
 
-  /** Reads a policy's file again and compiles it; an invalid file keeps the last good revision serving. */
+  /**
+   * Reads a policy's file again and compiles it; an invalid file keeps the last good revision
+   * serving, and so does a file that cannot be read. Never rejects: it runs from the watcher.
+   */
   async reload(id: string): Promise<void> {
     let source: string;
     try {
-      source = await readFile(this.fileOf(id), 'utf8');
+      source = await this.files.readFile(this.fileOf(id), 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      const errno = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      if (errno === 'ENOENT') {
         this.entries.delete(id);
+        this.unreadable.delete(id);
         return;
       }
-      throw e;
+      this.unreadable.set(id, errno);
+      this.events.unreadable?.(id, errno);
+      return;
     }
+    this.unreadable.delete(id);
     const before = this.entries.get(id);
     if (before && before.source === source) return;
     const result = await compileSource(source, `policies/${id}.yaml`);
@@ -134,11 +187,17 @@ export class PolicyStore {
   }
 
   /** Whether every policy on disk is valid; the ones that are not, with their diagnostics. */
-  health(): { ok: boolean; degraded: { id: string; serving: string | null; diagnostics: Diagnostic[] }[] } {
-    const degraded = this.list()
-      .filter((e) => e.diagnostics.some((d) => d.severity === 'error'))
+  health(): {
+    ok: boolean;
+    degraded: { id: string; serving: string | null; diagnostics: Diagnostic[]; unreadable?: string }[];
+  } {
+    const degraded: { id: string; serving: string | null; diagnostics: Diagnostic[]; unreadable?: string }[] = this.list()
+      .filter((e) => e.diagnostics.some((d) => d.severity === 'error') && !this.unreadable.has(e.id))
       .map((e) => ({ id: e.id, serving: e.serving?.revision ?? null, diagnostics: e.diagnostics }));
-    return { ok: degraded.length === 0, degraded };
+    for (const [id, errno] of this.unreadable) {
+      degraded.push({ id, serving: this.entries.get(id)?.serving?.revision ?? null, diagnostics: [], unreadable: errno });
+    }
+    return { ok: degraded.length === 0, degraded: degraded.sort((a, b) => a.id.localeCompare(b.id)) };
   }
 
   /**
@@ -158,8 +217,9 @@ export class PolicyStore {
     if (result.compiled.id !== id) {
       throw new HttpError(422, 'invalid-policy', `the source says 'policy: ${result.compiled.id}' but is saved as '${id}'`, []);
     }
+    const serving = this.entries.get(id)?.serving?.revision ?? null;
     return this.locked(id, async () => {
-      const current = await readFile(this.fileOf(id), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      const current = await this.files.readFile(this.fileOf(id), 'utf8').catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') return null;
         throw e;
       });
@@ -183,13 +243,19 @@ export class PolicyStore {
       if (current !== null && currentRevision !== null) await this.recordFromDisk(id, current, currentRevision);
       const revision = revisionOf(source);
       const savedAt = new Date().toISOString();
-      await this.record(id, source, {
+      const recorded = await this.record(id, source, {
         revision,
         author: opts.author,
         savedAt,
         ...(opts.message ? { message: opts.message } : {}),
       });
-      await writeAtomically(this.fileOf(id), source);
+      try {
+        await writeAtomically(this.fileOf(id), source, this.files);
+      } catch (e) {
+        // The file still holds the previous revision: the history must not claim this one was saved.
+        for (const f of recorded) await this.files.rm(f, { force: true }).catch(() => undefined);
+        throw e;
+      }
       const entry: PolicyEntry = {
         id,
         file: this.fileOf(id),
@@ -200,6 +266,8 @@ export class PolicyStore {
       };
       this.entries.set(id, entry);
       return entry;
+    }).catch((e: unknown) => {
+      throw storageError(e, serving);
     });
   }
 
@@ -207,10 +275,10 @@ export class PolicyStore {
   async history(id: string): Promise<Revision[]> {
     this.get(id);
     const dir = this.historyDir(id);
-    const names = await readdir(dir).catch(() => [] as string[]);
+    const names = await this.files.readdir(dir).catch(() => [] as string[]);
     const revisions: Revision[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
-      revisions.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as Revision);
+      revisions.push(JSON.parse(await this.files.readFile(join(dir, name), 'utf8')) as Revision);
     }
     return revisions.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
   }
@@ -219,7 +287,7 @@ export class PolicyStore {
     const hex = /^sha256:([0-9a-f]{64})$/.exec(revision)?.[1];
     if (!hex) throw new HttpError(404, 'unknown-revision', `no revision '${revision}' of policy '${id}'`);
     try {
-      return await readFile(join(this.historyDir(id), `${hex}.yaml`), 'utf8');
+      return await this.files.readFile(join(this.historyDir(id), `${hex}.yaml`), 'utf8');
     } catch {
       throw new HttpError(404, 'unknown-revision', `no revision '${revision}' of policy '${id}'`);
     }
@@ -233,12 +301,12 @@ export class PolicyStore {
 
   /** Records a revision found on disk, unless the history has it already. */
   private async recordFromDisk(id: string, source: string, revision: string): Promise<void> {
-    const known = await stat(join(this.historyDir(id), `${revision.slice('sha256:'.length)}.yaml`)).then(
+    const known = await this.files.stat(join(this.historyDir(id), `${revision.slice('sha256:'.length)}.yaml`)).then(
       () => true,
       () => false,
     );
     if (known) return;
-    const modified = await stat(this.fileOf(id)).then(
+    const modified = await this.files.stat(this.fileOf(id)).then(
       (s) => s.mtime.toISOString(),
       () => new Date().toISOString(),
     );
@@ -250,67 +318,106 @@ export class PolicyStore {
     });
   }
 
-  /** Keeps a revision's source and who saved it when. */
-  private async record(id: string, source: string, revision: Revision): Promise<void> {
+  /** Keeps a revision's source and who saved it when; returns the files it created. */
+  private async record(id: string, source: string, revision: Revision): Promise<string[]> {
     const dir = this.historyDir(id);
-    await mkdir(dir, { recursive: true });
+    await this.files.mkdir(dir, { recursive: true });
     const hex = revision.revision.slice('sha256:'.length);
     const stamp = `${revision.savedAt.replace(/[:.]/g, '-')}-${hex.slice(0, 12)}`;
-    await writeAtomically(join(dir, `${hex}.yaml`), source);
-    await writeAtomically(join(dir, `${stamp}.json`), `${JSON.stringify(revision, null, 2)}\n`);
+    const content = join(dir, `${hex}.yaml`);
+    const created: string[] = [];
+    const existed = await this.files.stat(content).then(
+      () => true,
+      () => false,
+    );
+    try {
+      await writeAtomically(content, source, this.files);
+      if (!existed) created.push(content);
+      const meta = join(dir, `${stamp}.json`);
+      await writeAtomically(meta, `${JSON.stringify(revision, null, 2)}\n`, this.files);
+      created.push(meta);
+    } catch (e) {
+      for (const f of created) await this.files.rm(f, { force: true }).catch(() => undefined);
+      throw e;
+    }
+    return created;
   }
 
-  /** Runs `fn` holding the policy's lock file (shared by every process serving the folder). */
+  /**
+   * Runs `fn` holding the policy's lock file (shared by every process serving the folder). The
+   * file names its owner (host:pid), so a lock left by a process that died mid-save (kill -9) is
+   * taken over at once on the same host, and after 30 s otherwise.
+   */
   private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const locks = join(this.dir, '.locks');
-    await mkdir(locks, { recursive: true });
+    await this.files.mkdir(locks, { recursive: true });
     const lock = join(locks, `${id}.lock`);
     const deadline = Date.now() + 5_000;
-    for (let attempt = 0; ; attempt++) {
+    // The lock appears with its owner's name in it (a hard link to a file written first), so no
+    // one ever sees a lock without an owner.
+    const claim = `${lock}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      const handle = await this.files.open(claim, 'wx');
       try {
-        const handle = await open(lock, 'wx');
+        await handle.writeFile(LOCK_OWNER);
+      } finally {
         await handle.close();
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        // A lock left by a process that died mid-save is stale after 30 s.
-        const age = await stat(lock).then(
-          (s) => Date.now() - s.mtimeMs,
-          () => 0,
-        );
-        if (age > 30_000) await rm(lock, { force: true });
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.files.link(claim, lock);
+          heldLocks.add(lock);
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+        const [age, owner] = await Promise.all([
+          this.files.stat(lock).then(
+            (s) => Date.now() - s.mtimeMs,
+            () => 0,
+          ),
+          this.files.readFile(lock, 'utf8').catch(() => ''),
+        ]);
+        if (age > 30_000 || ownerGone(owner, lock)) await this.files.rm(lock, { force: true }).catch(() => undefined);
         else if (Date.now() > deadline) throw new HttpError(503, 'busy', 'another save of this policy is in progress; try again');
         await sleep(Math.min(100, 5 * 2 ** attempt));
       }
+    } finally {
+      await this.files.rm(claim, { force: true }).catch(() => undefined);
     }
     try {
       return await fn();
     } finally {
-      await rm(lock, { force: true });
+      // The save's outcome stands even if the lock cannot be removed: the next save sees it is stale.
+      await this.files.rm(lock, { force: true }).catch(() => undefined);
+      heldLocks.delete(lock);
     }
   }
 }
 
-/** Writes a file so that readers see the old content or the new one, never a part: temp file, fsync, rename. */
-export async function writeAtomically(file: string, content: string): Promise<void> {
+/**
+ * Writes a file so that readers see the old content or the new one, never a part: temp file,
+ * fsync, rename. On any failure the temporary file is removed and the old content stays.
+ */
+export async function writeAtomically(file: string, content: string, files: StoreFiles = nodeFiles): Promise<void> {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
+    const handle = await files.open(temp, 'w');
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await files.rename(temp, file);
   } catch (e) {
-    await rm(temp, { force: true });
+    await files.rm(temp, { force: true }).catch(() => undefined);
     throw e;
   }
   // The rename itself must reach the disk too.
-  const dir = await open(join(file, '..'), 'r').catch(() => null);
+  const dir = await files.open(join(file, '..'), 'r').catch(() => null);
   if (dir) {
     await dir.sync().catch(() => undefined);
-    await dir.close();
+    await dir.close().catch(() => undefined);
   }
 }

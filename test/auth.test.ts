@@ -1,0 +1,285 @@
+// Who may change a contract: every write endpoint refuses a missing, wrong or rotated token,
+// a client that keeps guessing is held off, the comparison takes as long whatever the guess, and
+// no token ever reaches a log line. Over real HTTP on 127.0.0.1, in process and as `spe serve`.
+import { request } from 'node:http';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FailedAuthLimit, type RunningServer, startServer } from '../server/index.js';
+import { tokenMatches } from '../server/auth.js';
+import { root, serve } from './reliability.js';
+
+const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
+const retitled = (n: number) => zmanda.replace(/^title: .*$/m, `title: Zmanda customer support policy (edit ${n})`);
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'spe-auth-'));
+  cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
+  return dir;
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One request from a chosen loopback address (127.0.0.0/8 is all this machine), on a new connection. */
+function send(
+  url: string,
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: string; from?: string } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}${path}`,
+      { method, headers: opts.headers ?? {}, agent: false, ...(opts.from ? { localAddress: opts.from } : {}) },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+const revisionOf = async (url: string, id = 'zmanda') =>
+  ((await (await fetch(`${url}/v1/policies/${id}`)).json()) as { revision: string }).revision;
+
+/** Every way to write, each given an Authorization header (or none). */
+const writes = (url: string, revision: string, n: number) => [
+  (auth?: string) =>
+    send(url, 'PUT', '/v1/policies/zmanda', {
+      headers: { 'content-type': 'application/json', 'if-match': revision, ...(auth ? { authorization: auth } : {}) },
+      body: JSON.stringify({ source: retitled(n) }),
+    }),
+  (auth?: string) =>
+    send(url, 'PUT', '/v1/policies/zmanda', {
+      headers: { 'content-type': 'application/yaml', 'if-match': revision, ...(auth ? { authorization: auth } : {}) },
+      body: retitled(n + 1),
+    }),
+  (auth?: string) =>
+    send(url, 'PUT', '/v1/policies/created', {
+      headers: { 'content-type': 'application/yaml', ...(auth ? { authorization: auth } : {}) },
+      body: zmanda.replace('policy: zmanda', 'policy: created'),
+    }),
+  (auth?: string) =>
+    send(url, 'POST', '/v1/policies/zmanda/rollback', {
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      body: JSON.stringify({ revision }),
+    }),
+];
+
+describe('every write endpoint needs the current admin token', () => {
+  const dir = folder();
+  let token = 'first-token-0123456789abcdef';
+  const lines: string[] = [];
+  let running: RunningServer;
+  beforeAll(async () => {
+    running = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      policiesDir: dir,
+      token: () => token,
+      // Generous: this block is about the answers, the limit has its own tests.
+      authLimit: new FailedAuthLimit(1000),
+      log: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+  });
+  afterAll(() => running.close());
+
+  it('refuses none, a wrong one, a malformed one and a rotated one, and changes nothing', async () => {
+    const before = readFileSync(join(dir, 'zmanda.yaml'), 'utf8');
+    const revision = await revisionOf(running.url);
+    const old = token;
+    const attempts: [string | undefined, number, string][] = [
+      [undefined, 401, 'unauthorized'],
+      ['Bearer', 401, 'unauthorized'],
+      ['Basic Zmlyc3QtdG9rZW4=', 401, 'unauthorized'],
+      [`Token ${old}`, 401, 'unauthorized'],
+      [`Bearer ${old} extra`, 401, 'unauthorized'],
+      ['Bearer wrong', 403, 'forbidden'],
+      [`Bearer ${old.slice(0, -1)}`, 403, 'forbidden'],
+      [`Bearer ${old}x`, 403, 'forbidden'],
+      [`Bearer ${old.toUpperCase()}`, 403, 'forbidden'],
+      [`Bearer ${'x'.repeat(8000)}`, 403, 'forbidden'],
+    ];
+    for (const write of writes(running.url, revision, 1)) {
+      for (const [auth, status, code] of attempts) {
+        const res = await write(auth);
+        expect(res.status, `${auth}`).toBe(status);
+        const body = JSON.parse(res.body) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe(code);
+        expect(body.error.message).toMatch(/admin token/);
+        expect(res.body).not.toContain(old);
+      }
+    }
+    // Rotated: the token the service knew a moment ago is refused at once, the new one accepted.
+    token = 'second-token-fedcba9876543210';
+    for (const write of writes(running.url, revision, 1)) expect((await write(`Bearer ${old}`)).status).toBe(403);
+    expect(readFileSync(join(dir, 'zmanda.yaml'), 'utf8')).toBe(before);
+    expect((await fetch(`${running.url}/v1/policies/created`)).status).toBe(404);
+    const [put] = writes(running.url, revision, 1);
+    expect((await put!(`bearer   ${token}  `)).status).toBe(200);
+    expect(readFileSync(join(dir, 'zmanda.yaml'), 'utf8')).toBe(retitled(1));
+  });
+
+  it('never writes a token, right or wrong, into the logs', async () => {
+    const text = lines.join('');
+    expect(text).toContain('admin token refused');
+    expect(text).toContain('policy saved');
+    for (const secret of ['first-token-0123456789abcdef', 'second-token-fedcba9876543210', 'first-token-0123456789abcde']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text.toLowerCase()).not.toContain('bearer');
+  });
+});
+
+describe('a client that keeps guessing is held off', () => {
+  const TOKEN = 'rate-limit-token-0123456789';
+  let running: RunningServer;
+  beforeAll(async () => {
+    running = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      policiesDir: folder(),
+      token: TOKEN,
+      authLimit: new FailedAuthLimit(3, 1500),
+      log: 'silent',
+    });
+  });
+  afterAll(() => running.close());
+
+  const put = (from: string, token: string) =>
+    send(running.url, 'PUT', '/v1/policies/created', {
+      from,
+      headers: { 'content-type': 'application/yaml', authorization: `Bearer ${token}` },
+      body: zmanda.replace('policy: zmanda', 'policy: created'),
+    });
+
+  it('answers 429 with Retry-After after the allowed failures, even to the right token, per address', async () => {
+    for (let i = 0; i < 3; i++) expect((await put('127.0.0.2', `guess-${i}`)).status).toBe(403);
+    const limited = await put('127.0.0.2', 'guess-4');
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body).error.code).toBe('too-many-attempts');
+    const wait = Number(limited.headers['retry-after']);
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(2);
+    // Guessing right while held off gains nothing, and does not lengthen the wait.
+    expect((await put('127.0.0.2', TOKEN)).status).toBe(429);
+    expect((await fetch(`${running.url}/v1/policies/created`)).status).toBe(404);
+    // Another address, reads and evaluations are not affected.
+    expect((await send(running.url, 'GET', '/v1/policies/zmanda', { from: '127.0.0.2' })).status).toBe(200);
+    expect((await put('127.0.0.3', 'guess')).status).toBe(403);
+    expect((await put('127.0.0.4', TOKEN)).status).toBe(201);
+    // Once the window has passed, the right token works again.
+    await new Promise((r) => setTimeout(r, 1600));
+    const after = await send(running.url, 'PUT', '/v1/policies/created', {
+      from: '127.0.0.2',
+      headers: {
+        'content-type': 'application/yaml',
+        authorization: `Bearer ${TOKEN}`,
+        'if-match': await revisionOf(running.url, 'created'),
+      },
+      body: zmanda.replace('policy: zmanda', 'policy: created').replace(/^title: .*$/m, 'title: Created'),
+    });
+    expect(after.status).toBe(200);
+  });
+
+  it('counts failures in a window and forgets the oldest client when full', () => {
+    const limit = new FailedAuthLimit(2, 1000, 3);
+    limit.failed('a', 0);
+    expect(limit.retryAfter('a', 10)).toBe(0);
+    limit.failed('a', 10);
+    expect(limit.retryAfter('a', 10)).toBe(1);
+    expect(limit.retryAfter('a', 999)).toBe(1);
+    expect(limit.retryAfter('a', 1000)).toBe(0);
+    // A new window starts afresh.
+    limit.failed('a', 1000);
+    expect(limit.retryAfter('a', 1001)).toBe(0);
+    for (const c of ['b', 'c', 'd']) {
+      limit.failed(c, 1001);
+      limit.failed(c, 1001);
+    }
+    // At most three clients: 'a' (the oldest) was forgotten to make room for 'd'.
+    expect(limit.retryAfter('d', 1002)).toBe(1);
+    expect(limit.retryAfter('a', 1002)).toBe(0);
+  });
+});
+
+describe('the token comparison', () => {
+  it('answers right for every length, never throwing', () => {
+    for (const given of ['', 'a', 'secret', 'secreT', 'secret ', 'x'.repeat(10_000), '\u00e9\u0000']) {
+      expect(tokenMatches(given, 'secret')).toBe(given === 'secret');
+    }
+  });
+
+  it('takes as long whether a guess is wrong in its first character or its last', () => {
+    // With a 1 MB token an early-exit comparison would differ by the time to scan 1 MB; comparing
+    // digests of equal length takes the same time whatever the guess.
+    const expected = 'k'.repeat(1 << 20);
+    const early = `x${expected.slice(1)}`;
+    const late = `${expected.slice(0, -1)}x`;
+    const time = (guess: string) => {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < 4; i++) tokenMatches(guess, expected);
+      return Number(process.hrtime.bigint() - start);
+    };
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let round = 0; round < 25; round++) {
+      a.push(time(early));
+      b.push(time(late));
+    }
+    const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+    const ratio = median(a) / median(b);
+    expect(ratio).toBeGreaterThan(0.6);
+    expect(ratio).toBeLessThan(1.6);
+  });
+});
+
+describe('rotating the token of a running `spe serve`', () => {
+  for (const workers of ['1', '2']) {
+    it(`refuses the old token once the token file changed and SIGHUP arrived (--workers ${workers})`, async () => {
+      const dir = folder();
+      const tokenFile = join(mkdtempSync(join(tmpdir(), 'spe-token-')), 'token');
+      const first = `first-${workers}-0123456789abcdef`;
+      const second = `second-${workers}-fedcba9876543210`;
+      writeFileSync(tokenFile, `${first}\n`);
+      const server = await serve(['--policies', dir, '--workers', workers], { SPE_ADMIN_TOKEN_FILE: tokenFile });
+      try {
+        // Each request on its own connection, so with workers every process is asked. A worker
+        // learns of another's save from the folder a moment later: until then If-Match may be stale.
+        const attempt = async (token: string, n: number) => {
+          for (let tries = 0; ; tries++) {
+            const { status } = await writes(server.url, await revisionOf(server.url), n)[0]!(`Bearer ${token}`);
+            if (status !== 412 || tries === 20) return status;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        };
+        expect(await attempt(first, 1)).toBe(200);
+        writeFileSync(tokenFile, `${second}\n`);
+        server.child.kill('SIGHUP');
+        for (let i = 0; i < 100 && (server.output().stderr.match(/read again/g) ?? []).length < Number(workers); i++)
+          await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 4; i++) expect(await attempt(first, 10 + i)).toBe(403);
+        for (let i = 0; i < 4; i++) expect(await attempt(second, 20 + i)).toBe(200);
+        const { stdout, stderr } = server.output();
+        expect(stdout).toContain('policy saved');
+        for (const secret of [first, second]) expect(stdout + stderr).not.toContain(secret);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+});
