@@ -77,6 +77,8 @@ export interface Stage {
   /** first-match: the highest-priority matching rule decides; all-match: every matching rule counts. */
   mode: 'first-match' | 'all-match';
   rules: CompiledRule[];
+  /** Skipped for a ticket that is not eligible. */
+  eligibleOnly: boolean;
 }
 
 export interface CompiledPolicy {
@@ -124,8 +126,8 @@ const durationText = (d: Duration) => `${d.amount} ${d.business ? 'business ' : 
 class Compiler {
   readonly computed = new Map<string, ComputedFact>();
   readonly plain: Set<string>;
-  /** The declared facts, which the fast path reads straight from the given facts. */
-  readonly declared: Set<string>;
+  /** The declared facts and their places, which the fast path reads straight from the given facts. */
+  readonly declared: Map<string, number>;
   readonly derivedReads = new Map<string, string[]>();
   /** Derived facts whose value the `derived` stage's rules give. */
   readonly ruleComputed = new Set<string>();
@@ -159,7 +161,7 @@ class Compiler {
   constructor(readonly policy: Policy) {
     // Facts json-rules-engine compares natively: everything but dates, time zones and intervals.
     const temporal = new Set(['date', 'datetime', 'intervals']);
-    this.declared = new Set(policy.facts.map((f) => f.name));
+    this.declared = new Map(policy.facts.map((f, i) => [f.name, i]));
     this.plain = new Set(policy.facts.filter((f) => !temporal.has(f.type)).map((f) => f.name));
     for (const d of policy.derived) {
       this.derivedReads.set(
@@ -522,6 +524,9 @@ function compileGrants(c: Compiler): void {
   }
 }
 
+/** Stages that are skipped for a ticket that is not eligible. */
+const ONLY_WHEN_ELIGIBLE = new Set<StageName>(['sla', 'billing', 'notices', 'entitlements', 'actions']);
+
 /** The stages in the order they run; each reads only what the ones before it decided. */
 const STAGES: [StageName, 'first-match' | 'all-match', (c: Compiler) => void][] = [
   // Exclusive rules, one firing per derived fact, in dependency order.
@@ -563,7 +568,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     const rules = c.stage(name);
     // Declared order is precedence: the first rule gets the highest json-rules-engine priority.
     rules.forEach((r, i) => (r.priority = rules.length - i));
-    return { name, mode, rules };
+    return { name, mode, rules, eligibleOnly: ONLY_WHEN_ELIGIBLE.has(name) };
   });
   const derived = derivedInOrder(policy).map((d) => ({
     name: d.name,

@@ -30,11 +30,17 @@ export class EvaluationFacts implements FactReader, RuleFacts {
   /** Derived facts given by the `derived` stage's rules. */
   readonly derivedByRules = new Map<string, Value>();
   readonly decision: DecisionSoFar = { tier: null, priority: null, channels: [] };
+  /** The declared facts' values in declaration order, for the rules' reads by index. */
+  readonly slots: Value[];
 
   constructor(
     readonly compiled: CompiledPolicy,
     readonly given: Record<string, Value>,
-  ) {}
+  ) {
+    const names = compiled.factNames;
+    this.slots = new Array(names.length);
+    for (let i = 0; i < names.length; i++) this.slots[i] = given[names[i]!]!;
+  }
 
   get(name: string): Value {
     // `given` has no prototype, so `in` asks only about its own keys.
@@ -69,7 +75,6 @@ export class DecisionBuilder {
   readonly notices: BillingNotice[] = [];
   readonly entitlements: string[] = [];
   readonly actions: string[] = [];
-  readonly fired: CompiledRule[] = [];
   readonly trace: TraceStep[] = [];
   readonly undecided: Stage[] = [];
 
@@ -81,10 +86,7 @@ export class DecisionBuilder {
   apply(stage: Stage, matched: CompiledRule[]): void {
     const d = this.facts.decision;
     // The trace records what each rule read when it was evaluated, before the decision moves on.
-    for (const rule of matched) {
-      this.fired.push(rule);
-      if (this.withTrace) this.trace.push(traceStep(rule, this.facts));
-    }
+    if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
     if (matched.length === 0 && stage.rules.length > 0 && stage.mode === 'first-match') this.undecided.push(stage);
     for (const rule of matched) {
       const o = rule.outcome;
@@ -128,9 +130,6 @@ export class DecisionBuilder {
   }
 }
 
-/** Stages that are skipped for a ticket that is not eligible. */
-const ONLY_WHEN_ELIGIBLE = new Set(['sla', 'billing', 'notices', 'entitlements', 'actions']);
-
 /** The fast path's matching: the rules' conditions as plain functions, no cloning, synchronous. */
 export function matchStage(stage: Stage, facts: EvaluationFacts): CompiledRule[] {
   if (stage.name === 'derived') {
@@ -172,7 +171,7 @@ class Evaluation {
   next(): Stage | undefined {
     for (; this.index < this.compiled.stages.length; this.index++) {
       const stage = this.compiled.stages[this.index]!;
-      if (!ONLY_WHEN_ELIGIBLE.has(stage.name) || this.builder.eligible) return this.compiled.stages[this.index++];
+      if (!stage.eligibleOnly || this.builder.eligible) return this.compiled.stages[this.index++];
     }
     return undefined;
   }
@@ -293,7 +292,7 @@ function finishDecision(
   const missing = new Set<string>();
   // An open outcome names the facts its rules needed that were not given.
   for (const stage of builder.undecided) {
-    if (!builder.eligible && ONLY_WHEN_ELIGIBLE.has(stage.name)) continue;
+    if (!builder.eligible && stage.eligibleOnly) continue;
     for (const rule of stage.rules) for (const f of rule.dependsOn) if (given[f] === null) missing.add(f);
   }
   const slaRule = builder.slaRule;

@@ -182,7 +182,7 @@ describe('decisions', () => {
 
   it('have ids that follow the facts as validated, not how they were written', () => {
     const base = { channel: 'web', urgency: 'medium', impact: 'medium', tier: 'standard' };
-    const id = (facts: object, now = '2026-03-09T10:00:00Z') => decide(facts, zmanda, now).decisionId;
+    const id = (facts: Record<string, unknown>, now = '2026-03-09T10:00:00Z') => decide(facts, zmanda, now).decisionId;
     expect(id(base)).toMatch(/^dec_[0-9a-f]{32}$/);
     // Key order, a null (not given) and a default written out name the same facts.
     expect(id({ tier: 'standard', impact: 'medium', urgency: 'medium', channel: 'web' })).toBe(id(base));
