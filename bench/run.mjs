@@ -47,12 +47,14 @@ for (const name of benches) {
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
   log(`\n# ${name}`);
+  const started = performance.now();
   const r = spawnSync(process.execPath, ['--expose-gc', outfile, ...(quick ? ['--quick'] : [])], {
     cwd: root,
     stdio: ['ignore', json ? 'ignore' : 'inherit', 'inherit'],
     env: { ...process.env, SPE_BENCH_JSON: figures, ...(quick ? { SPE_BENCH_QUICK: '1' } : {}) },
   });
   if (r.status !== 0) process.exit(r.status ?? 1);
+  log(`(${name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 const all = existsSync(figures) ? JSON.parse(readFileSync(figures, 'utf8')) : {};
 rmSync(figures, { force: true });

@@ -1,7 +1,6 @@
 // `spe eval`: evaluates facts against a policy and prints the decision, or, with --batch, one
 // decision per line of a JSON-lines stream (read and written line by line, never held whole).
 import { createReadStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { type EvaluateOptions, type EvaluationResult, evaluate, evaluateReference } from '../engine/index.js';
 import { EXIT, UsageError } from './main.js';
@@ -46,8 +45,8 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`--now '${values.now}' is not a date and time`);
   const compiled = await loadCompiled(resolvePolicy(positionals[0]!, values.policies));
   const options: EvaluateOptions = { trace: !values['no-trace'], ...(values.now ? { now: values.now } : {}) };
-  const decide = (facts: unknown) =>
-    values.reference ? evaluateReference(compiled, facts, options) : Promise.resolve(evaluate(compiled, facts, options));
+  const decide = (facts: unknown): EvaluationResult | Promise<EvaluationResult> =>
+    values.reference ? evaluateReference(compiled, facts, options) : evaluate(compiled, facts, options);
   if (values.batch) return runBatch(values.facts, decide);
 
   const text = readInput(values.facts);
@@ -78,7 +77,7 @@ function output(result: EvaluationResult) {
     : { error: { code: 'invalid-facts', message: 'the facts do not fit the policy', details: result.problems } };
 }
 
-async function runBatch(path: string, decide: (facts: unknown) => Promise<EvaluationResult>): Promise<number> {
+async function runBatch(path: string, decide: (facts: unknown) => EvaluationResult | Promise<EvaluationResult>): Promise<number> {
   const input = path === '-' ? process.stdin : createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     input.once('error', reject);
@@ -90,22 +89,51 @@ async function runBatch(path: string, decide: (facts: unknown) => Promise<Evalua
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  input.setEncoding('utf8');
   let failed = 0;
   let line = 0;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  for await (const text of lines) {
+  // The decisions of one chunk of input are written together: a write per line costs more than
+  // the decision itself.
+  let out: string[] = [];
+  const record = (result: EvaluationResult | null, problem?: Error) => {
+    const shown = result ? output(result) : { error: { code: 'invalid-json', message: `line ${line}: ${problem?.message}` } };
+    if ((shown as { error?: unknown }).error) failed++;
+    out.push(`${JSON.stringify(shown)}\n`);
+  };
+  // Synchronous on the fast path: a promise per line would cost more than the decision.
+  const decideLine = (text: string): void | Promise<void> => {
     line++;
-    if (text.trim() === '') continue;
-    let out: unknown;
+    if (text.trim() === '') return;
+    let decided: EvaluationResult | Promise<EvaluationResult>;
     try {
-      out = output(await decide(JSON.parse(text)));
+      decided = decide(JSON.parse(text));
     } catch (e) {
-      out = { error: { code: 'invalid-json', message: `line ${line}: ${(e as Error).message}` } };
+      return record(null, e as Error);
     }
-    if ((out as { error?: unknown }).error) failed++;
+    if (!(decided instanceof Promise)) return record(decided);
+    return decided.then(record, (e: Error) => record(null, e));
+  };
+  const flush = async () => {
+    if (out.length === 0) return;
+    const text = out.join('');
+    out = [];
     // Respect back-pressure: a slow reader must not make us buffer a million decisions.
-    if (!process.stdout.write(`${JSON.stringify(out)}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  };
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<string>) {
+    const text = rest + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      const pending = decideLine(text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+      if (pending) await pending;
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    await flush();
   }
+  if (rest !== '') await decideLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+  await flush();
   if (failed > 0) process.stderr.write(`spe eval: ${failed} of ${line} lines could not be decided\n`);
   return failed > 0 ? EXIT.failed : EXIT.ok;
 }

@@ -39,28 +39,76 @@ interface OffsetPiece {
   offset: number;
 }
 
-const isoDate = (utcMidnight: number) => new Date(utcMidnight).toISOString().slice(0, 10);
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
+/** Year, month and day of a count of days since 1970-01-01 (the civil-from-days algorithm). */
+function civil(days: number): [number, number, number] {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, doy - Math.floor((153 * mp + 2) / 5) + 1];
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` of a count of milliseconds since 1970-01-01T00:00 on a wall clock, with
+ * a fraction of a second only when there is one (`.5`, `.25`, `.125`), then `suffix`; null
+ * outside years 1000–9999. Plain arithmetic: Date#toISOString costs half a microsecond, more
+ * than a whole due date.
+ */
+export function wallClockText(ms: number, suffix = ''): string | null {
+  const days = Math.floor(ms / DAY);
+  const [year, month, day] = civil(days);
+  if (year < 1000 || year > 9999) return null;
+  let rest = ms - days * DAY;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / MINUTE);
+  rest -= minutes * MINUTE;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  const fraction =
+    millis === 0
+      ? ''
+      : millis % 100 === 0
+        ? `.${millis / 100}`
+        : millis % 10 === 0
+          ? `.${TWO_DIGITS[millis / 10]}`
+          : `.${String(millis).padStart(3, '0')}`;
+  const c = Math.floor(year / 100);
+  return `${TWO_DIGITS[c]}${TWO_DIGITS[year - c * 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}${fraction}${suffix}`;
+}
+
+const isoDate = (utcMidnight: number) =>
+  wallClockText(utcMidnight)?.slice(0, 10) ?? new Date(utcMidnight).toISOString().slice(0, 10);
 const utcMidnight = (date: string) => Date.parse(`${date}T00:00:00Z`);
 
 /** The offset pieces of a zone around each local date, computed with Temporal and kept. */
 class ZoneOffsets {
-  private readonly cache = new Map<string, OffsetPiece[]>();
+  private readonly cache = new Map<number, OffsetPiece[]>();
 
   constructor(readonly zone: string) {}
 
   offsetAt(ms: number): number {
     // The pieces around the instant's UTC date always contain it: no Temporal call once cached.
-    for (const piece of this.piecesFor(isoDate(Math.floor(ms / DAY) * DAY)))
-      if (ms >= piece.from && ms < piece.to) return piece.offset;
+    for (const piece of this.piecesOf(Math.floor(ms / DAY))) if (ms >= piece.from && ms < piece.to) return piece.offset;
     return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(this.zone).offsetNanoseconds / 1e6;
   }
 
   /** Pieces covering every instant whose local date can be `date` (offsets lie within ±15 h). */
   piecesFor(date: string): OffsetPiece[] {
-    let pieces = this.cache.get(date);
+    return this.piecesOf(utcMidnight(date) / DAY);
+  }
+
+  /** The same, by the date's number of days since the epoch. */
+  piecesOf(day: number): OffsetPiece[] {
+    let pieces = this.cache.get(day);
     if (pieces) return pieces;
-    const from = utcMidnight(date) - 15 * 3_600_000;
-    const to = utcMidnight(date) + DAY + 15 * 3_600_000;
+    const from = day * DAY - 15 * 3_600_000;
+    const to = (day + 1) * DAY + 15 * 3_600_000;
     pieces = [];
     let at = from;
     let zdt = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(this.zone);
@@ -73,7 +121,7 @@ class ZoneOffsets {
       zdt = next;
     }
     if (this.cache.size > 20_000) this.cache.clear();
-    this.cache.set(date, pieces);
+    this.cache.set(day, pieces);
     return pieces;
   }
 }

@@ -3,7 +3,15 @@
 // running, met or breached and by how much.
 import { Temporal } from 'temporal-polyfill';
 import { type Calendar, type HolidayCatalog, type Policy, WEEKDAYS } from '../dsl/index.js';
-import { BusinessCalendar, type CalendarRules, type Interval, type MinuteRange, merge } from './calendar.js';
+import {
+  BusinessCalendar,
+  type CalendarRules,
+  type Interval,
+  type MinuteRange,
+  merge,
+  offsetAt,
+  wallClockText,
+} from './calendar.js';
 import { clockStart, dueAt, elapsed, normalizePauses } from './clock.js';
 import type { Value } from './values.js';
 
@@ -74,16 +82,35 @@ export const REAL_TIME = new BusinessCalendar(
   null,
 );
 
-/** `2026-03-09T15:30:00+01:00`: in the zone when there is one, else in the given fixed offset. */
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+/** `+01:00`, `-03:30`, `+00:00`: an offset of whole minutes as Temporal writes it. */
+const OFFSETS = new Map<number, string>();
+const offsetText = (ms: number) => {
+  let text = OFFSETS.get(ms);
+  if (text === undefined) {
+    const m = Math.abs(ms) / MIN;
+    OFFSETS.set(ms, (text = `${ms < 0 ? '-' : '+'}${pad2(Math.floor(m / 60))}:${pad2(m % 60)}`));
+  }
+  return text;
+};
+
+/**
+ * `2026-03-09T15:30:00+01:00`: in the zone when there is one, else in the given fixed offset.
+ * Written as Temporal's ZonedDateTime#toString writes it (seconds always, a fraction only when
+ * there is one), from the zone's cached offsets: formatting through Temporal cost more than the
+ * due date itself. Odd cases (offsets with seconds, years beyond four digits) go to Temporal.
+ */
 export function formatInstant(ms: number, zone: string | null, fallbackOffset: string): string {
-  if (zone) return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone).toString({ timeZoneName: 'never' });
-  const m = /^([+-])(\d{2}):(\d{2})$/.exec(fallbackOffset);
-  const offset = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * MIN : 0;
-  const local = new Date(ms + offset)
-    .toISOString()
-    .replace(/\.000Z$/, '')
-    .replace(/Z$/, '');
-  return `${local}${m ? fallbackOffset : '+00:00'}`;
+  let offset: number;
+  if (zone) offset = offsetAt(zone, ms);
+  else {
+    const m = /^([+-])(\d{2}):(\d{2})$/.exec(fallbackOffset);
+    offset = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * MIN : 0;
+  }
+  const text = offset % MIN === 0 ? wallClockText(ms + offset, offsetText(offset)) : null;
+  if (text !== null) return text;
+  const tz = zone ?? (offset % MIN === 0 ? offsetText(offset) : 'UTC');
+  return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(tz).toString({ timeZoneName: 'never' });
 }
 
 /** An ISO 8601 duration of hours, minutes and seconds. */

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BusinessCalendar, type CalendarRules, type MinuteRange } from '../engine/calendar.js';
 import { dueAt, elapsed, normalizePauses } from '../engine/clock.js';
+import { figure, runs } from './reliability.js';
 
 const MIN = 60_000;
 const BLOCK = 15 * MIN;
@@ -161,6 +162,8 @@ const pausesNear = (start: number) =>
     .map((ps) => ps.map(([from, length]) => [start + from * MIN, start + (from + length) * MIN] as [number, number]));
 
 describe('the business clock agrees with a minute-stepping oracle', () => {
+  // Random calendars and tickets: 2 × 2500 in CI, 2 × 25k under `npm run reliability`.
+  const numRuns = runs(2500, 25_000);
   it('on dueAt', () => {
     fc.assert(
       fc.property(
@@ -175,8 +178,9 @@ describe('the business clock agrees with a minute-stepping oracle', () => {
           else expect(got).toBe(expected);
         },
       ),
-      { numRuns: 2500 },
+      { numRuns },
     );
+    figure('clock cases against the oracle', numRuns);
   });
 
   it('on elapsed business time', () => {
@@ -192,7 +196,19 @@ describe('the business clock agrees with a minute-stepping oracle', () => {
           );
         },
       ),
-      { numRuns: 2500 },
+      { numRuns },
+    );
+    figure('clock cases against the oracle', numRuns);
+  });
+
+  it('on elapsed business time with no pauses, over weeks (summed by whole days)', () => {
+    fc.assert(
+      fc.property(calendarCase, instant, fc.integer({ min: 0, max: 25 * 1440 }), (c, start, length) => {
+        const { rules, zone } = build(c);
+        const end = start + length * MIN;
+        expect(elapsed(new BusinessCalendar(rules, zone), start, end)).toBe(oracleElapsed(rules, zone, start, end, []));
+      }),
+      { numRuns: 600 },
     );
   });
 });

@@ -1,8 +1,11 @@
 // The business clock on the cases of the SLA issue, each worked out by hand on a calendar.
+import fc from 'fast-check';
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { loadHolidayCatalog } from '../dsl/index.js';
 import { BusinessCalendar, type CalendarRules, type MinuteRange } from '../engine/calendar.js';
 import { clockStart, dueAt, elapsed } from '../engine/clock.js';
+import { formatInstant } from '../engine/sla.js';
 
 const H = 3_600_000;
 const hm = (h: number, m = 0) => h * 60 + m;
@@ -184,5 +187,38 @@ describe('speed', () => {
 
   it('gives up (null) on a calendar that is never open', () => {
     expect(dueAt(calendar('Europe/Rome', [[], [], [], [], [], [], []]), at('2026-01-05T09:00:00+01:00'), H)).toBeNull();
+  });
+});
+
+describe('formatInstant', () => {
+  const zones = [
+    'Europe/Rome',
+    'America/Sao_Paulo',
+    'Asia/Kolkata',
+    'Australia/Lord_Howe',
+    'America/St_Johns',
+    'UTC',
+    'Pacific/Chatham',
+  ];
+  it('writes what Temporal writes, for any instant in any zone', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('1950-01-01T00:00:00Z'), max: Date.parse('2150-01-01T00:00:00Z') }),
+        fc.constantFrom(...zones),
+        fc.boolean(),
+        (ms, zone, whole) => {
+          const at = whole ? ms - (ms % 1000) : ms;
+          const want = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(zone).toString({ timeZoneName: 'never' });
+          expect(formatInstant(at, zone, '+00:00')).toBe(want);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('writes a fixed offset when there is no zone', () => {
+    expect(formatInstant(Date.parse('2026-03-09T14:30:00Z'), null, '+01:00')).toBe('2026-03-09T15:30:00+01:00');
+    expect(formatInstant(Date.parse('2026-03-09T14:30:00.250Z'), null, '-03:30')).toBe('2026-03-09T11:00:00.25-03:30');
+    expect(formatInstant(Date.parse('2026-03-09T14:30:00Z'), null, 'Z')).toBe('2026-03-09T14:30:00+00:00');
   });
 });
