@@ -169,7 +169,8 @@ class Scope {
       }
       case 'call': {
         const args = e.args.map((a) => this.typeOf(a));
-        const fn = FUNCTIONS[e.name];
+        // Own names only: `toString()` is not a function of the language.
+        const fn = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
         if (!fn) {
           const hint = didYouMean(e.name, Object.keys(FUNCTIONS));
           this.report(
@@ -1152,7 +1153,9 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
       const h = c.holidays;
       const countries = options.holidays.countries();
       if (!(h.country in countries)) {
-        const alias = COUNTRY_ALIASES[h.country.toUpperCase()];
+        const alias = Object.hasOwn(COUNTRY_ALIASES, h.country.toUpperCase())
+          ? COUNTRY_ALIASES[h.country.toUpperCase()]
+          : undefined;
         const hint = alias ? `did you mean '${alias}'?` : didYouMean(h.country, Object.keys(countries));
         report(
           diagnostic(
@@ -1272,7 +1275,7 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
       const span = t.expectSpans[path]?.key ?? t.span;
       const valueSpan = t.expectSpans[path]?.value ?? span;
       const [head = '', ...rest] = path.split('.');
-      const pattern = DECISION_FIELDS[head];
+      const pattern = Object.hasOwn(DECISION_FIELDS, head) ? DECISION_FIELDS[head] : undefined;
       if (!pattern || !pattern.test(rest.length ? `.${rest.join('.')}` : '')) {
         const hint = didYouMean(head, Object.keys(DECISION_FIELDS));
         report(

@@ -201,7 +201,8 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
         );
       unitToken = words[1]!;
     }
-    const unit = UNITS[unitToken.image];
+    // Own names only: '15 constructor' is no duration.
+    const unit = Object.hasOwn(UNITS, unitToken.image) ? UNITS[unitToken.image] : undefined;
     if (!unit) {
       this.problem(
         unitToken,
@@ -284,7 +285,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
 
   rate(ctx: Children, self: CstNode): RateLiteral {
     const unit = tokenOf(ctx, 'unit')!;
-    const per = UNITS[unit.image];
+    const per = Object.hasOwn(UNITS, unit.image) ? UNITS[unit.image] : undefined;
     if (per !== 'minute' && per !== 'hour') {
       this.problem(unit, `a rate is charged per minute or per hour, not per '${unit.image}'`);
     }

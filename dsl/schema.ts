@@ -3,7 +3,12 @@
 // parser checks them. Each `description` is also what error messages call the expected value.
 
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: "a name like 'premium' or 'P1'" };
-const factName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: "a fact name like 'openedAt'" };
+// `__proto__` is refused: facts are validated as a JSON object, where that key is not a plain name.
+const factName = {
+  type: 'string',
+  pattern: '^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$',
+  description: "a fact name like 'openedAt'",
+};
 const expression = { type: 'string', minLength: 1, description: 'an expression like \'if trial then "premium" else tier\'' };
 /** Conditions may also be a bare YAML `true` or `false`. */
 const condition = { type: ['string', 'boolean'], minLength: 1, description: `a condition like 'tier == "premium" or trial'` };

@@ -3,8 +3,10 @@
 // process on a free port of 127.0.0.1.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
+import * as nodeFiles from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { StoreFiles } from '../server/index.js';
 
 export const root = join(import.meta.dirname, '..');
 
@@ -75,4 +77,20 @@ export async function serve(args: string[], env: Record<string, string | undefin
     await exited;
   };
   return { child, url, output: () => ({ stdout, stderr }), stop: end('SIGTERM'), kill: end('SIGKILL') };
+}
+
+/** node:fs/promises as the policy store uses it, recording every path it is asked to touch. */
+export function recordingFiles(): { files: StoreFiles; paths: string[] } {
+  const paths: string[] = [];
+  const names = ['link', 'mkdir', 'open', 'readFile', 'readdir', 'rename', 'rm', 'stat'] as const;
+  const files = Object.fromEntries(
+    names.map((n) => [
+      n,
+      (...args: unknown[]) => {
+        for (const a of n === 'link' || n === 'rename' ? args.slice(0, 2) : args.slice(0, 1)) paths.push(String(a));
+        return (nodeFiles[n] as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    ]),
+  ) as unknown as StoreFiles;
+  return { files, paths };
 }
