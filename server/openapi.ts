@@ -132,6 +132,9 @@ const STATUS: Record<number, string> = {
   415: 'the body is not JSON (or YAML for PUT)',
   422: 'the policy has errors (its diagnostics in details)',
   428: 'If-Match is required to change an existing policy',
+  429: 'too many failed admin-token attempts from this address; wait the seconds in Retry-After',
+  503: 'another save of this policy is in progress; try again',
+  507: 'the policies folder could not be written (disk full, permission denied, I/O error): nothing was saved, the previous revision still serves',
 };
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' } };
 const admin = [{ adminToken: [] }];
@@ -276,7 +279,7 @@ export const openapi = {
         responses: {
           200: { description: 'saved', ...json(ref('Policy')) },
           201: { description: 'created', ...json(ref('Policy')) },
-          ...errors(400, 401, 403, 412, 413, 415, 422, 428),
+          ...errors(400, 401, 403, 412, 413, 415, 422, 428, 429, 503, 507),
         },
       },
     },
@@ -320,7 +323,10 @@ export const openapi = {
           required: true,
           ...json({ type: 'object', required: ['revision'], properties: { revision: str, author: str } }),
         },
-        responses: { 200: { description: 'restored', ...json(ref('Policy')) }, ...errors(400, 401, 403, 404, 412, 422, 428) },
+        responses: {
+          200: { description: 'restored', ...json(ref('Policy')) },
+          ...errors(400, 401, 403, 404, 412, 422, 428, 429, 503, 507),
+        },
       },
     },
     '/v1/validate': {
