@@ -163,10 +163,6 @@ function reader(fact: string, path: string | undefined, declared: ReadonlyMap<st
   return (f) => read(f.get(fact));
 }
 
-/**
- * The fast path: the same JSON, evaluated synchronously with no cloning. `declared` names the
- * policy's declared facts and their places in `slots`, which are read directly.
- */
 /** The reader of a name as `conditionReads` gives it: a fact id, or `decision.x`. */
 export function nameReader(name: string, declared: ReadonlyMap<string, number>): Reader {
   if (name.startsWith(`${DECISION_FACT}.`) && !declared.has(name))
@@ -174,35 +170,63 @@ export function nameReader(name: string, declared: ReadonlyMap<string, number>):
   return reader(name, undefined, declared);
 }
 
+/**
+ * The JavaScript of a condition, for the fast path. The text holds only the condition's shape:
+ * `&&`, `||`, `!`, `===`, `!==`, numbers and fixed names. Every value of the policy (fact names,
+ * literals, lists) stays data, passed in the array K and referred to by its index; operators
+ * and path readers likewise in O and P. So nothing an admin writes is ever part of the code.
+ */
+class ConditionCode {
+  readonly K: unknown[] = [];
+  readonly O: ((a: unknown, b: unknown) => boolean)[] = [];
+  readonly P: ((value: unknown) => unknown)[] = [];
+
+  constructor(private readonly declared: ReadonlyMap<string, number>) {}
+
+  private constant(v: unknown): string {
+    this.K.push(v);
+    return `K[${this.K.length - 1}]`;
+  }
+
+  private read(fact: string, path: string | undefined): string {
+    const slot = path === undefined ? this.declared.get(fact) : undefined;
+    if (slot !== undefined) return `s[${slot}]`;
+    if (fact === DECISION_FACT && path !== undefined && /^\$\.[^.]+$/.test(path)) return `d[${this.constant(path.slice(2))}]`;
+    if (path === undefined) return `f.get(${this.constant(fact)})`;
+    this.P.push(pathReader(path));
+    return `P[${this.P.length - 1}](f.get(${this.constant(fact)}))`;
+  }
+
+  expr(c: Condition): string {
+    if ('all' in c) return c.all.length === 0 ? 'true' : `(${c.all.map((x) => this.expr(x)).join(' && ')})`;
+    if ('any' in c) return c.any.length === 0 ? 'false' : `(${c.any.map((x) => this.expr(x)).join(' || ')})`;
+    if ('not' in c) return `!${this.expr(c.not)}`;
+    const left = this.read(c.fact, c.path);
+    const v = c.value;
+    const right = v !== null && typeof v === 'object' && !Array.isArray(v) ? this.read(v.fact, v.path) : this.constant(v);
+    // json-rules-engine's equal and notEqual are exactly === and !==.
+    if (c.operator === 'equal') return `(${left} === ${right})`;
+    if (c.operator === 'notEqual') return `(${left} !== ${right})`;
+    this.O.push(OPERATORS[c.operator]);
+    return `O[${this.O.length - 1}](${left}, ${right})`;
+  }
+}
+
+/**
+ * The fast path: the same JSON as one plain function with no cloning, which the JIT compiles
+ * as a whole. `declared` names the policy's declared facts and their places in `slots`, which
+ * are read directly.
+ */
 export function compileCondition(c: Condition, declared: ReadonlyMap<string, number> = new Map()): CompiledCondition {
-  if ('all' in c || 'any' in c) {
-    const all = 'all' in c;
-    const parts = (all ? c.all : c.any).map((x) => compileCondition(x, declared));
-    if (parts.length === 1) return parts[0]!;
-    return all
-      ? (f) => {
-          for (let i = 0; i < parts.length; i++) if (!parts[i]!(f)) return false;
-          return true;
-        }
-      : (f) => {
-          for (let i = 0; i < parts.length; i++) if (parts[i]!(f)) return true;
-          return false;
-        };
-  }
-  if ('not' in c) {
-    const inner = compileCondition(c.not, declared);
-    return (f) => !inner(f);
-  }
-  const op = OPERATORS[c.operator];
-  const read = reader(c.fact, c.path, declared);
-  const value = c.value;
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const readRef = reader(value.fact, value.path, declared);
-    return (f) => op(read(f), readRef(f));
-  }
-  if (c.operator === 'equal') return (f) => read(f) === value;
-  if (c.operator === 'notEqual') return (f) => read(f) !== value;
-  return (f) => op(read(f), value);
+  const { text, K, O, P } = conditionCode(c, declared);
+  const make = new Function('K', 'O', 'P', `"use strict"; return (f) => { const s = f.slots, d = f.decision; return ${text}; };`);
+  return make(K, O, P) as CompiledCondition;
+}
+
+/** The text of a condition's function body and the data it refers to. */
+export function conditionCode(c: Condition, declared: ReadonlyMap<string, number> = new Map()) {
+  const code = new ConditionCode(declared);
+  return { text: code.expr(c), K: code.K, O: code.O, P: code.P };
 }
 
 /** What a condition reads, as names: `decision.tier` rather than the fact `decision` and its path. */

@@ -1,0 +1,60 @@
+// The fast path compiles each rule's conditions to one JavaScript function. Its text must hold
+// nothing of the policy: only the shape of the condition over a fixed alphabet, with every
+// name and value passed as data. Checked on every rule of the bundled policies and on a policy
+// whose names and values are attempts to break out of the generated code.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CompiledPolicy, compileSource } from '../engine/index.js';
+import { conditionCode } from '../engine/conditions.js';
+
+const root = join(import.meta.dirname, '..');
+
+/** What a generated body may consist of; anything left after removing these is a leak. */
+const ALPHABET = /s\[\d+\]|d\[K\[\d+\]\]|f\.get\(K\[\d+\]\)|[POK]\[\d+\]|===|!==|&&|\|\||true|false|[!(),\s]/g;
+
+function bodies(compiled: CompiledPolicy) {
+  const declared = new Map(compiled.factNames.map((n, i) => [n, i]));
+  return compiled.stages.flatMap((s) => s.rules.map((r) => ({ rule: r.name, ...conditionCode(r.conditions, declared) })));
+}
+
+describe('generated condition code', () => {
+  it('is only structure, for every rule of the bundled policies', async () => {
+    let rules = 0;
+    for (const file of readdirSync(join(root, 'policies')).filter((f) => f.endsWith('.yaml'))) {
+      const r = await compileSource(readFileSync(join(root, 'policies', file), 'utf8'), file);
+      if (!r.ok) throw new Error(`${file} does not compile`);
+      for (const b of bodies(r.compiled)) {
+        rules++;
+        expect(b.text.replace(ALPHABET, ''), `${file} ${b.rule}: ${b.text}`).toBe('');
+      }
+    }
+    expect(rules).toBeGreaterThan(100);
+  });
+
+  it('keeps hostile names and values as data', async () => {
+    const payloads = [
+      '"]) || (globalThis.pwned = 1) || (["',
+      "' + (globalThis.pwned = 1) + '",
+      '*/ globalThis.pwned = 1 /*',
+      '`${globalThis.pwned = 1}`',
+    ];
+    const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
+    const quoted = payloads.map((p) => JSON.stringify(p)).join(', ');
+    const source = zmanda
+      .replace('values: [phone, web, email, account-manager]', `values: [phone, web, email, account-manager, ${quoted}]`)
+      .replace(
+        'tier == "community" and not trial and channel == "phone"',
+        `channel in [${quoted}] or channel == ${JSON.stringify(payloads[0])}`,
+      );
+    const r = await compileSource(source, 'attack.yaml');
+    expect(r.ok, JSON.stringify(!r.ok && r.diagnostics.slice(0, 2))).toBe(true);
+    if (!r.ok) return;
+    const all = bodies(r.compiled);
+    for (const b of all) expect(b.text.replace(ALPHABET, ''), b.text).toBe('');
+    // The payloads are there, as data.
+    const constants = all.flatMap((b) => b.K).flat();
+    for (const p of payloads) expect(constants).toContain(p);
+    expect((globalThis as Record<string, unknown>).pwned).toBeUndefined();
+  });
+});
