@@ -49,17 +49,32 @@ export class NodeFinder {
     readonly doc: Document,
   ) {}
 
+  /** Aliases resolved, and each mapping's pairs by key: every span of a policy looks them up. */
+  private readonly aliases = new Map<unknown, unknown>();
+  private readonly keys = new Map<unknown, Map<string, { key: unknown; value: unknown }>>();
+
   private resolve(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.doc) : node;
+    if (!isAlias(node)) return node;
+    // Resolving an alias searches the whole document for its anchor: once per alias.
+    if (!this.aliases.has(node)) this.aliases.set(node, node.resolve(this.doc));
+    return this.aliases.get(node);
   }
 
   /** The pair holding `key` in a mapping, looking through merge keys too. */
   private pair(map: unknown, key: string | number): { key: unknown; value: unknown } | undefined {
     const m = this.resolve(map);
     if (!isMap(m)) return undefined;
-    for (const p of m.items) {
-      if (isPair(p) && isScalar(p.key) && String(p.key.value) === String(key)) return p;
+    let byKey = this.keys.get(m);
+    if (!byKey) {
+      byKey = new Map();
+      for (const p of m.items) {
+        // The first pair with a key is the one that counts.
+        if (isPair(p) && isScalar(p.key) && !byKey.has(String(p.key.value))) byKey.set(String(p.key.value), p);
+      }
+      this.keys.set(m, byKey);
     }
+    const own = byKey.get(String(key));
+    if (own) return own;
     for (const p of m.items) {
       if (isPair(p) && isScalar(p.key) && p.key.value === '<<') {
         const sources = this.resolve(p.value);
