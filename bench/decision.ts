@@ -53,7 +53,7 @@ function handWritten(t: Ticket): Answer {
 }
 
 /** (c) A zen-engine decision table with the same rules: first hit wins. */
-function zenTable() {
+export function zenTable() {
   const rules: Record<string, string>[] = [];
   const sources: [string, string, string, string][] = [
     ...['P1', 'P2', 'P3', 'P4'].map((p) => [`"${p}"`, '', '', `"${p}"`] as [string, string, string, string]),

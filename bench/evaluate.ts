@@ -74,4 +74,4 @@ console.log(
 console.log(
   `spe eval of one ticket, cold            ${`${evalMs.toFixed(0)} ms`.padStart(12)}      ${(evalMs / nodeMs).toFixed(2)}× node -e 0 (${nodeMs.toFixed(0)} ms)`,
 );
-report({ coldEvalMs: round(evalMs) });
+report({ coldEvalMs: round(evalMs), nodeMs: round(nodeMs) });

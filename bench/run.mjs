@@ -1,11 +1,12 @@
-// `npm run bench [-- --quick] [-- --json]`: bundles the benchmarks (esbuild) and runs them one
-// after another, each printing its figures against a baseline measured in the same run.
-// --quick shortens every measurement (the whole run within about a minute); --json prints one
-// JSON object of all the figures instead of the tables. Every full run also draws
-// bench/throughput.svg, the throughput of each scenario against its baseline.
+// `npm run bench [-- --quick] [-- --json] [-- --docs]`: bundles the benchmarks (esbuild) and
+// runs them one after another, each printing its figures against a baseline measured in the
+// same run. --quick shortens every measurement (the whole run within a minute); --json prints
+// one JSON object of all the figures instead of the tables. Every full run also draws
+// bench/throughput.svg, the throughput of each scenario against its baseline; --docs writes
+// that plot and the table of figures and targets into docs/performance.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -14,6 +15,7 @@ import { build } from '../scripts/build.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
+const docs = process.argv.includes('--docs');
 const log = (s) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
 
 if (!(await build())) process.exit(1);
@@ -63,6 +65,100 @@ if (!quick) {
   writeFileSync(join(root, 'bench', 'throughput.svg'), plot(all));
   log('\nwrote bench/throughput.svg');
 }
+if (docs) {
+  writeFileSync(join(root, 'docs', 'throughput.svg'), plot(all));
+  const page = join(root, 'docs', 'performance.md');
+  const text = readFileSync(page, 'utf8');
+  const start = '<!-- figures: written by npm run bench -- --docs -->';
+  const end = '<!-- end of figures -->';
+  const [before, rest] = text.split(start);
+  const after = rest?.split(end)[1];
+  if (after === undefined) throw new Error(`docs/performance.md lacks the markers ${start} … ${end}`);
+  writeFileSync(page, `${before}${start}\n${table(all)}${end}${after}`);
+  log('wrote docs/performance.md and docs/throughput.svg');
+}
+
+/** The figures against the targets, as a Markdown table, with the machine they come from. */
+function table(f) {
+  const n = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–');
+  const x = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+  const met = (ok) => (ok ? 'met' : '**not met**');
+  const d = f.decision ?? {};
+  const h = f.http ?? {};
+  const rows = [
+    [
+      'Zmanda decision, spe with trace',
+      `${n(d.spe)}/s`,
+      `${x(d.spe, d.zen)} zen-engine (${n(d.zen)}/s)`,
+      '≥ 10×',
+      met(d.spe >= 10 * d.zen),
+    ],
+    [
+      '',
+      '',
+      `${x(d.spe, d.jsonRulesEngine)} json-rules-engine (${n(d.jsonRulesEngine)}/s)`,
+      '≥ 30×',
+      met(d.spe >= 30 * d.jsonRulesEngine),
+    ],
+    ['', '', `${x(d.spe, d.handWritten)} hand-written (${n(d.handWritten)}/s)`, '', ''],
+    ['Zmanda decision, spe without trace', `${n(d.speNoTrace)}/s`, `${x(d.speNoTrace, d.zen)} zen-engine`, '', ''],
+    [
+      'full decision with due dates (Oto, Logbot)',
+      `${n(f.dueAt?.spe)}/s`,
+      'one core',
+      '≥ 100,000/s',
+      met(f.dueAt?.spe >= 100_000),
+    ],
+    [
+      '`spe eval --batch`, end to end',
+      `${n(f.batch?.spe)}/s`,
+      `${x(f.batch?.spe, f.batch?.floor)} reading and writing the lines alone; peak RSS ${f.batch?.peakRssMB} MB`,
+      '≥ 50,000/s',
+      met(f.batch?.spe >= 50_000),
+    ],
+    [
+      'POST /v1/evaluate, 64 connections',
+      `${n(h.spe)}/s, p99 ${h.p99ms} ms`,
+      `${x(h.spe, h.echo)} express echo (${n(h.echo)}/s, p99 ${h.echoP99ms} ms)`,
+      '≥ 0.6×, p99 ≤ 25 ms',
+      met(h.spe >= 0.6 * h.echo && h.p99ms <= 25),
+    ],
+    [
+      'same, `--workers 2`',
+      `${n(h.spe2workers)}/s, p99 ${h.spe2workersP99ms} ms`,
+      `${x(h.spe2workers, h.spe)} one process`,
+      '≥ 1.6×',
+      met(h.spe2workers >= 1.6 * h.spe),
+    ],
+    [
+      'validate a 300-line policy, warm',
+      `${f.validateMs} ms`,
+      `${x(f.validateMs, f.yamlMs)} its YAML parse alone (${f.yamlMs} ms)`,
+      '≤ 5 ms',
+      met(f.validateMs <= 5),
+    ],
+    ['`spe eval` of one ticket, cold', `${f.coldEvalMs} ms`, `node -e 0: ${f.nodeMs} ms`, '≤ 300 ms', met(f.coldEvalMs <= 300)],
+    [
+      'RSS after 200k and 2M evaluations',
+      `${f.rssMB?.at200k} MB, ${f.rssMB?.at2M} MB`,
+      x(f.rssMB?.at2M, f.rssMB?.at200k),
+      '≤ 1.10×',
+      met(f.rssMB?.at2M <= 1.1 * f.rssMB?.at200k),
+    ],
+  ];
+  const cpu = cpus();
+  const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, ${process.platform} ${process.arch}, Node ${process.versions.node}`;
+  return [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}.`,
+    '',
+    '| scenario | spe | against, in the same run | target | |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    '![Throughput per scenario](throughput.svg)',
+    '',
+  ].join('\n');
+}
 
 /** A horizontal bar chart (log scale) of each scenario's throughput next to its baseline. */
 function plot(f) {
@@ -71,8 +167,10 @@ function plot(f) {
     ['decision: spe (trace on)', f.decision?.spe, '#2563eb'],
     ['decision: zen-engine', f.decision?.zen, '#9ca3af'],
     ['decision: json-rules-engine', f.decision?.jsonRulesEngine, '#9ca3af'],
-    ['dueAt, 4 business days (warm)', f.dueAt?.spe, '#2563eb'],
+    ['full decision with due dates', f.dueAt?.spe, '#2563eb'],
+    ['dueAt alone, 4 business days', f.dueAt?.clockWarm, '#2563eb'],
     ['spe eval --batch, lines', f.batch?.spe, '#2563eb'],
+    ['reading + writing the lines', f.batch?.floor, '#9ca3af'],
     ['HTTP echo route', f.http?.echo, '#9ca3af'],
     ['HTTP /v1/evaluate, 1 process', f.http?.spe, '#2563eb'],
     ['HTTP /v1/evaluate, 2 workers', f.http?.spe2workers, '#2563eb'],
