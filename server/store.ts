@@ -84,6 +84,8 @@ export class PolicyStore {
   private readonly entries = new Map<string, PolicyEntry>();
   private watcher: FSWatcher | undefined;
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** The last reload or save of each policy in progress (see inTurn). */
+  private readonly turns = new Map<string, Promise<void>>();
   /** Policies whose file could not be read at the last attempt, with the error. */
   private readonly unreadable = new Map<string, string>();
 
@@ -136,7 +138,29 @@ export class PolicyStore {
    * Reads a policy's file again and compiles it; an invalid file keeps the last good revision
    * serving, and so does a file that cannot be read. Never rejects: it runs from the watcher.
    */
-  async reload(id: string): Promise<void> {
+  reload(id: string): Promise<void> {
+    return this.inTurn(id, () => this.reloadNow(id));
+  }
+
+  /**
+   * Runs the reloads and saves of one policy one after another: a reload that read the file just
+   * before a save must not put its older revision back in after the save.
+   */
+  private inTurn<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.turns.get(id) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(id, settled);
+    void settled.then(() => {
+      if (this.turns.get(id) === settled) this.turns.delete(id);
+    });
+    return mine;
+  }
+
+  private async reloadNow(id: string): Promise<void> {
     let source: string;
     try {
       source = await this.files.readFile(this.fileOf(id), 'utf8');
@@ -218,55 +242,57 @@ export class PolicyStore {
       throw new HttpError(422, 'invalid-policy', `the source says 'policy: ${result.compiled.id}' but is saved as '${id}'`, []);
     }
     const serving = this.entries.get(id)?.serving?.revision ?? null;
-    return this.locked(id, async () => {
-      const current = await this.files.readFile(this.fileOf(id), 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return null;
-        throw e;
-      });
-      const currentRevision = current === null ? null : revisionOf(current);
-      if (currentRevision !== null && opts.ifMatch === undefined) {
-        throw new HttpError(
-          428,
-          'precondition-required',
-          'send If-Match with the revision you edited, so no one else’s save is lost',
-          { revision: currentRevision },
-        );
-      }
-      if (opts.ifMatch !== undefined && opts.ifMatch !== currentRevision) {
-        throw new HttpError(412, 'stale-revision', 'the policy changed since you read it: reload, merge and save again', {
-          yourRevision: opts.ifMatch,
-          currentRevision,
+    return this.inTurn(id, () =>
+      this.locked(id, async () => {
+        const current = await this.files.readFile(this.fileOf(id), 'utf8').catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return null;
+          throw e;
         });
-      }
-      // The revision being replaced may have come from disk (a checkout, an editor): keep it too,
-      // so it can be restored.
-      if (current !== null && currentRevision !== null) await this.recordFromDisk(id, current, currentRevision);
-      const revision = revisionOf(source);
-      const savedAt = new Date().toISOString();
-      const recorded = await this.record(id, source, {
-        revision,
-        author: opts.author,
-        savedAt,
-        ...(opts.message ? { message: opts.message } : {}),
-      });
-      try {
-        await writeAtomically(this.fileOf(id), source, this.files);
-      } catch (e) {
-        // The file still holds the previous revision: the history must not claim this one was saved.
-        for (const f of recorded) await this.files.rm(f, { force: true }).catch(() => undefined);
-        throw e;
-      }
-      const entry: PolicyEntry = {
-        id,
-        file: this.fileOf(id),
-        source,
-        revision,
-        diagnostics: result.diagnostics,
-        serving: { source, revision, compiled: result.compiled },
-      };
-      this.entries.set(id, entry);
-      return entry;
-    }).catch((e: unknown) => {
+        const currentRevision = current === null ? null : revisionOf(current);
+        if (currentRevision !== null && opts.ifMatch === undefined) {
+          throw new HttpError(
+            428,
+            'precondition-required',
+            'send If-Match with the revision you edited, so no one else’s save is lost',
+            { revision: currentRevision },
+          );
+        }
+        if (opts.ifMatch !== undefined && opts.ifMatch !== currentRevision) {
+          throw new HttpError(412, 'stale-revision', 'the policy changed since you read it: reload, merge and save again', {
+            yourRevision: opts.ifMatch,
+            currentRevision,
+          });
+        }
+        // The revision being replaced may have come from disk (a checkout, an editor): keep it too,
+        // so it can be restored.
+        if (current !== null && currentRevision !== null) await this.recordFromDisk(id, current, currentRevision);
+        const revision = revisionOf(source);
+        const savedAt = new Date().toISOString();
+        const recorded = await this.record(id, source, {
+          revision,
+          author: opts.author,
+          savedAt,
+          ...(opts.message ? { message: opts.message } : {}),
+        });
+        try {
+          await writeAtomically(this.fileOf(id), source, this.files);
+        } catch (e) {
+          // The file still holds the previous revision: the history must not claim this one was saved.
+          for (const f of recorded) await this.files.rm(f, { force: true }).catch(() => undefined);
+          throw e;
+        }
+        const entry: PolicyEntry = {
+          id,
+          file: this.fileOf(id),
+          source,
+          revision,
+          diagnostics: result.diagnostics,
+          serving: { source, revision, compiled: result.compiled },
+        };
+        this.entries.set(id, entry);
+        return entry;
+      }),
+    ).catch((e: unknown) => {
       throw storageError(e, serving);
     });
   }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSource, revisionOf } from '../engine/index.js';
-import { type RunningServer, type StoreFiles, startServer } from '../server/index.js';
+import { PolicyStore, type RunningServer, type StoreFiles, startServer } from '../server/index.js';
 import { LONG, figure, root, runs, serve } from './reliability.js';
 
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
@@ -197,8 +197,9 @@ describe('a save that the disk refuses', () => {
   });
 
   it('keeps the last good revision serving when the file cannot be read', async () => {
+    // Let the watcher settle after the saves above, so the next operation is its read of this change.
+    await new Promise((r) => setTimeout(r, 300));
     const good = (await current()).revision;
-    // The next operation is the watcher's read of the file.
     faults.arm(1, 'EIO');
     writeFileSync(join(dir, 'zmanda.yaml'), retitled('unreadable'));
     const health = await waitFor(running.url, (h) => h.status === 'degraded');
@@ -208,6 +209,39 @@ describe('a save that the disk refuses', () => {
     writeFileSync(join(dir, 'zmanda.yaml'), retitled('readable again'));
     await waitFor(running.url, (h) => h.status === 'ok');
     expect(await servedRevision()).toBe(revisionOf(retitled('readable again')));
+  });
+});
+
+describe('a reload racing a save', () => {
+  it('never puts back the revision it read before the save', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spe-race-'));
+    writeFileSync(join(dir, 'zmanda.yaml'), zmanda);
+    // A slow disk: the watcher's read of the file returns its content only 300 ms later.
+    let slowReads = 0;
+    const files = {
+      ...nodeFiles,
+      readFile: (async (...args: Parameters<typeof nodeFiles.readFile>) => {
+        const content = await nodeFiles.readFile(...args);
+        if (slowReads > 0 && String(args[0]).endsWith('zmanda.yaml')) {
+          slowReads--;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        return content;
+      }) as typeof nodeFiles.readFile,
+    } as StoreFiles;
+    const store = new PolicyStore(dir, {}, files);
+    await store.load();
+    writeFileSync(join(dir, 'zmanda.yaml'), retitled('changed on disk'));
+    slowReads = 1;
+    const reload = store.reload('zmanda');
+    await new Promise((r) => setTimeout(r, 50));
+    const saved = await store.save('zmanda', retitled('saved'), {
+      ifMatch: revisionOf(retitled('changed on disk')),
+      author: 'ada',
+    });
+    await reload;
+    expect(store.compiled('zmanda').revision).toBe(saved.revision);
+    expect(readFileSync(join(dir, 'zmanda.yaml'), 'utf8')).toBe(retitled('saved'));
   });
 });
 
