@@ -30,17 +30,12 @@ export class EvaluationFacts implements FactReader, RuleFacts {
   /** Derived facts given by the `derived` stage's rules. */
   readonly derivedByRules = new Map<string, Value>();
   readonly decision: DecisionSoFar = { tier: null, priority: null, channels: [] };
-  /** The declared facts' values in declaration order, for the rules' reads by index. */
-  readonly slots: Value[];
-
   constructor(
     readonly compiled: CompiledPolicy,
     readonly given: Record<string, Value>,
-  ) {
-    const names = compiled.factNames;
-    this.slots = new Array(names.length);
-    for (let i = 0; i < names.length; i++) this.slots[i] = given[names[i]!]!;
-  }
+    /** The declared facts' values in declaration order, for the rules' reads by index. */
+    readonly slots: Value[],
+  ) {}
 
   get(name: string): Value {
     // `given` has no prototype, so `in` asks only about its own keys.
@@ -162,9 +157,10 @@ class Evaluation {
   constructor(
     readonly compiled: CompiledPolicy,
     given: Record<string, Value>,
+    slots: Value[],
     readonly options: EvaluateOptions,
   ) {
-    this.facts = new EvaluationFacts(compiled, given);
+    this.facts = new EvaluationFacts(compiled, given, slots);
     this.builder = new DecisionBuilder(this.facts, options.trace !== false);
   }
 
@@ -187,7 +183,7 @@ function begin(
   options: EvaluateOptions,
 ): Evaluation | Extract<EvaluationResult, { ok: false }> {
   const validated = compiled.validateFacts(input);
-  return validated.ok ? new Evaluation(compiled, validated.facts, options) : validated;
+  return validated.ok ? new Evaluation(compiled, validated.facts, validated.slots, options) : validated;
 }
 
 export function evaluate(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
@@ -345,7 +341,7 @@ export function slaTimelines(
   const validated = compiled.validateFacts(input);
   const none = { response: null, resolution: null };
   if (!validated.ok || !decision.sla) return none;
-  const facts = new EvaluationFacts(compiled, validated.facts);
+  const facts = new EvaluationFacts(compiled, validated.facts, validated.slots);
   const openedAt = str(facts.get('openedAt'));
   if (!openedAt) return none;
   const pauses = facts.get('pauses');

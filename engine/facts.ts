@@ -87,7 +87,7 @@ const NO_PROTOTYPE = Object.freeze(Object.create(null));
 
 export type FactsValidator = (
   input: unknown,
-) => { ok: true; facts: Record<string, Value> } | { ok: false; problems: FactProblem[] };
+) => { ok: true; facts: Record<string, Value>; slots: Value[] } | { ok: false; problems: FactProblem[] };
 
 /** Compiles the validator of a policy's facts. */
 export function createFactsValidator(policy: Policy): FactsValidator {
@@ -123,12 +123,15 @@ export function createFactsValidator(policy: Policy): FactsValidator {
         .filter((p) => !seen.has(p.pointer) && seen.add(p.pointer));
       return { ok: false, problems };
     }
+    // By name, and by place in declaration order (how the rules read them).
     const facts: Record<string, Value> = Object.create(NO_PROTOTYPE);
-    for (const f of policy.facts) {
+    const slots: Value[] = new Array(policy.facts.length);
+    for (let i = 0; i < policy.facts.length; i++) {
+      const f = policy.facts[i]!;
       const v = Object.hasOwn(given, f.name) ? given[f.name] : f.default;
-      facts[f.name] = v === undefined ? null : (v as Value);
+      facts[f.name] = slots[i] = v === undefined ? null : (v as Value);
     }
-    return { ok: true, facts };
+    return { ok: true, facts, slots };
   };
 }
 
