@@ -10,6 +10,7 @@
 //   the repeated hour is one hour longer in real time ("business hours stay on the wall clock").
 // A 24x7 calendar is every instant, so its hours are real elapsed hours.
 import { Temporal } from 'temporal-polyfill';
+import { daysFromCivil } from './values.js';
 
 /** Minutes since local midnight: [start, end), end up to 1440. */
 export type MinuteRange = readonly [number, number];
@@ -84,7 +85,9 @@ export function wallClockText(ms: number, suffix = ''): string | null {
 
 const isoDate = (utcMidnight: number) =>
   wallClockText(utcMidnight)?.slice(0, 10) ?? new Date(utcMidnight).toISOString().slice(0, 10);
-const utcMidnight = (date: string) => Date.parse(`${date}T00:00:00Z`);
+/** The instant a date begins in UTC (dates here are always well formed). */
+const utcMidnight = (date: string) =>
+  daysFromCivil(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))) * DAY;
 
 /** The offset pieces of a zone around each local date, computed with Temporal and kept. */
 class ZoneOffsets {

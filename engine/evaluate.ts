@@ -7,7 +7,7 @@ import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
 import { REAL_TIME, type Timeline, businessCalendar, windowClock, windowTimeline } from './sla.js';
-import { type Value, isoDuration } from './values.js';
+import { type Value, instant, isoDuration } from './values.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -346,15 +346,15 @@ export function slaTimelines(
   if (!openedAt) return none;
   const pauses = facts.get('pauses');
   const paused = (Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : []).map(
-    (p) => [Date.parse(p.from), Date.parse(p.to)] as const,
+    (p) => [instant(p.from), instant(p.to)] as const,
   );
   const offset = /([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00';
   const picture = (w: SlaWindow | null): Timeline | null => {
     if (!w) return null;
     const calendar = compiled.calendars.get(w.calendar);
     const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
-    const from = Date.parse(openedAt);
-    const to = w.dueAt ? Date.parse(w.dueAt) : from + 7 * 86_400_000;
+    const from = instant(openedAt);
+    const to = w.dueAt ? instant(w.dueAt) : from + 7 * 86_400_000;
     return windowTimeline(clock, from, Math.max(from, to), paused, offset);
   };
   return { response: picture(decision.sla.response), resolution: picture(decision.sla.resolution) };

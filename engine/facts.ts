@@ -4,12 +4,12 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { type FactDecl, type Policy, closest, isRealDate, isTimeZone } from '../dsl/index.js';
 import type { FactProblem } from './decision.js';
-import type { Value } from './values.js';
+import { type Value, instant } from './values.js';
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function isRealDateTime(v: string): boolean {
-  return DATETIME.test(v) && isRealDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v));
+  return DATETIME.test(v) && isRealDate(v.slice(0, 10)) && !Number.isNaN(instant(v));
 }
 
 /** The JSON Schema of one fact's value. */

@@ -13,7 +13,7 @@ import {
   wallClockText,
 } from './calendar.js';
 import { clockStart, dueAt, elapsed, normalizePauses } from './clock.js';
-import type { Value } from './values.js';
+import { type Value, instant } from './values.js';
 
 const MIN = 60_000;
 
@@ -145,8 +145,8 @@ export function windowClock(
   stoppedAt: string | null,
   now: string | null,
 ): ClockResult {
-  const opened = Date.parse(openedAt);
-  const paused = normalizePauses(pauses.map((p) => [Date.parse(p.from), Date.parse(p.to)] as const));
+  const opened = instant(openedAt);
+  const paused = normalizePauses(pauses.map((p) => [instant(p.from), instant(p.to)] as const));
   const offset = /([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00';
   const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, calendar.zone, offset));
   const due = dueAt(calendar, opened, target, paused);
@@ -160,7 +160,7 @@ export function windowClock(
   };
   const at = stoppedAt ?? now;
   if (at === null) return result;
-  const atMs = Date.parse(at);
+  const atMs = instant(at);
   const spent = elapsed(calendar, opened, atMs, paused);
   result.elapsed = isoDurationMs(spent);
   if (stoppedAt !== null) result.status = due !== null && atMs <= due ? 'met' : 'breached';

@@ -11,9 +11,72 @@ const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(
 export const isDate = (v: unknown): v is string => typeof v === 'string' && DATE.test(v);
 export const isDateTime = (v: unknown): v is string => typeof v === 'string' && DATETIME.test(v);
 
-/** Milliseconds since the epoch of a datetime string (its offset applied). */
+/** Days since 1970-01-01 of a date of the proleptic Gregorian calendar (days-from-civil). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** The number written with `length` digits at `at`, or -1. */
+function digits(s: string, at: number, length: number): number {
+  let v = 0;
+  for (let i = at; i < at + length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (!(c >= 0 && c <= 9)) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Milliseconds since the epoch of a datetime string (its offset applied). The shape facts take
+ * (YYYY-MM-DDTHH:MM[:SS[.fff]] then Z or ±HH:MM, every field in range) is read with plain
+ * arithmetic: Date.parse costs about 0.3 µs, and a decision with due dates reads several. Any
+ * other text goes to Date.parse, so the answer is always Date.parse's.
+ */
 export function instant(datetime: string): number {
-  return Date.parse(datetime);
+  const s = datetime;
+  const n = s.length;
+  if (n < 17 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58)
+    return Date.parse(s);
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  let at = 16;
+  let second = 0;
+  let millis = 0;
+  if (s.charCodeAt(at) === 58) {
+    second = digits(s, 17, 2);
+    at = 19;
+    if (s.charCodeAt(at) === 46) {
+      let end = at + 1;
+      while (end < n && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
+      const count = end - at - 1;
+      if (count < 1 || count > 3) return Date.parse(s);
+      millis = digits(s, at + 1, count) * (count === 1 ? 100 : count === 2 ? 10 : 1);
+      at = end;
+    }
+  }
+  let offset: number;
+  const sign = s.charCodeAt(at);
+  if (sign === 90 && at + 1 === n) offset = 0;
+  else if ((sign === 43 || sign === 45) && at + 6 === n && s.charCodeAt(at + 3) === 58) {
+    const oh = digits(s, at + 1, 2);
+    const om = digits(s, at + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return Date.parse(s);
+    offset = (sign === 45 ? -1 : 1) * (oh * 60 + om);
+  } else return Date.parse(s);
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > MONTH_DAYS[month - 1]! + (leap ? 1 : 0)) return Date.parse(s);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Date.parse(s);
+  return (daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset * 60) * 1000 + millis;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

@@ -1,6 +1,16 @@
 // Date arithmetic and comparisons of the expression language, checked against the calendar.
 import { describe, expect, it } from 'vitest';
-import { addDays, addMonths, compareValues, endOfMonth, isoDuration, startOfYear, valuesEqual } from '../engine/values.js';
+import fc from 'fast-check';
+import {
+  addDays,
+  addMonths,
+  compareValues,
+  endOfMonth,
+  instant,
+  isoDuration,
+  startOfYear,
+  valuesEqual,
+} from '../engine/values.js';
 
 describe('date functions', () => {
   it.each([
@@ -53,5 +63,44 @@ describe('isoDuration', () => {
     [0, 'PT0M'],
   ])('%d minutes = %s', (m, want) => {
     expect(isoDuration(m)).toBe(want);
+  });
+});
+
+describe('instant', () => {
+  const two = (n: number) => String(n).padStart(2, '0');
+  it('reads every datetime as Date.parse does, in range or not', () => {
+    const text = fc
+      .record({
+        y: fc.integer({ min: 0, max: 9999 }),
+        mo: fc.integer({ min: 0, max: 13 }),
+        d: fc.integer({ min: 0, max: 32 }),
+        h: fc.integer({ min: 0, max: 25 }),
+        mi: fc.integer({ min: 0, max: 61 }),
+        s: fc.option(fc.integer({ min: 0, max: 61 })),
+        frac: fc.option(fc.stringMatching(/^[0-9]{1,5}$/)),
+        off: fc.oneof(
+          fc.constant('Z'),
+          fc
+            .tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }))
+            .map(([sg, a, b]) => `${sg}${two(a)}:${two(b)}`),
+          fc.constant(''),
+        ),
+      })
+      .map(({ y, mo, d, h, mi, s, frac, off }) => {
+        const sec = s === null ? '' : `:${two(s)}${frac === null ? '' : `.${frac}`}`;
+        return `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}${sec}${off}`;
+      });
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string()), (t) => {
+        expect(Object.is(instant(t), Date.parse(t)), t).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('reads the usual shapes', () => {
+    expect(instant('2026-03-10T10:00:00+01:00')).toBe(Date.UTC(2026, 2, 10, 9));
+    expect(instant('2024-02-29T23:59:59.5-03:00')).toBe(Date.UTC(2024, 2, 1, 2, 59, 59, 500));
+    expect(instant('1969-12-31T23:59Z')).toBe(-60_000);
   });
 });
