@@ -135,7 +135,7 @@ function compare(samples: { kind: Kind; body: string }[], revisions: Set<string>
 }
 
 describe('under load', () => {
-  const seconds = runs(3, 60);
+  const seconds = runs(2, 60);
   const dir = mkdtempSync(join(tmpdir(), 'spe-load-'));
   cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
   cpSync(join(root, 'policies', 'logbot.yaml'), join(dir, 'logbot.yaml'));
