@@ -28,13 +28,8 @@ function text(v: unknown): string | null {
   return canonical(v);
 }
 
-/** The id of the decision of `revision` on these validated facts (declared names, in order) at `now`. */
-export function decisionId(
-  revision: string,
-  names: readonly string[],
-  facts: Record<string, unknown>,
-  now: string | null,
-): string {
+/** The id of the decision of `revision` on these validated facts (in declaration order) at `now`. */
+export function decisionId(revision: string, slots: readonly unknown[], now: string | null): string {
   // The lanes are locals, so they stay 32-bit integers in registers (fields would be boxed).
   let a = 0xdeadbeef | 0;
   let b = 0x41c6ce57 | 0;
@@ -42,8 +37,8 @@ export function decisionId(
   let d = 0x85ebca6b | 0;
   // The revision's hex digits identify it: a prefix of them keeps the hashed text short.
   const rev = revision.slice(7, 39);
-  for (let i = -1; i <= names.length; i++) {
-    const s = i < 0 ? rev : i === names.length ? now : text(facts[names[i]!]);
+  for (let i = -1; i <= slots.length; i++) {
+    const s = i < 0 ? rev : i === slots.length ? now : text(slots[i]);
     const n = s === null ? -1 : s.length;
     a = Math.imul(a ^ n, 2654435761);
     b = Math.imul(b ^ n, 1597334677);

@@ -313,7 +313,7 @@ function finishDecision(
     });
   }
   return {
-    decisionId: decisionId(compiled.revision, compiled.factNames, given, now),
+    decisionId: decisionId(compiled.revision, facts.slots, now),
     policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
     eligible: builder.eligible,
     reasons: builder.reasons,
