@@ -30,6 +30,7 @@ import {
   toCondition,
 } from './conditions.js';
 import { type Compiled, compileExpr } from './expr.js';
+import { isoDuration } from './values.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
 import { type CompiledCalendar, compileCalendars } from './sla.js';
 
@@ -50,6 +51,8 @@ export type Outcome =
 
 export interface Target {
   minutes: number;
+  /** `minutes` as an ISO 8601 duration, as decisions show it. */
+  iso: string;
   text: string;
   calendar: string | null;
 }
@@ -440,7 +443,8 @@ function compileSla(c: Compiler): void {
   const target = (d: Duration | undefined, t: SlaTargets, tierCalendar: Named | undefined): Target | null => {
     if (!d) return null;
     const calendar = d.calendar?.name ?? t.calendar?.name ?? tierCalendar?.name ?? null;
-    return { minutes: durationMinutes(d, dayMinutes(calendar ?? undefined)), text: durationText(d), calendar };
+    const minutes = durationMinutes(d, dayMinutes(calendar ?? undefined));
+    return { minutes, iso: isoDuration(minutes), text: durationText(d), calendar };
   };
   for (const tier of c.policy.sla) {
     const base = `sla.${tier.tier.name}`;

@@ -7,7 +7,7 @@ import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
 import { REAL_TIME, type Timeline, businessCalendar, windowClock, windowTimeline } from './sla.js';
-import { type Value, instant, isoDuration } from './values.js';
+import { type Value, instant } from './values.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -219,7 +219,7 @@ function window(
 ): SlaWindow | null {
   if (!t) return null;
   const base: SlaWindow = {
-    target: isoDuration(t.minutes),
+    target: t.iso,
     targetText: t.text,
     calendar: t.calendar ?? '24x7',
     dueAt: null,
