@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CompiledPolicy, compileSource, evaluate } from '../engine/index.js';
+import { type CompiledPolicy, compileSource, evaluate, revisionOf } from '../engine/index.js';
 import { type ServeProcess, figure, root, runs, serve } from './reliability.js';
 
 const NOW = '2026-03-09T09:00:00+01:00';
@@ -174,11 +174,21 @@ describe('under load', () => {
     // Saves through the API, and now and then a new file dropped into the folder (as git does:
     // written beside, renamed over), which the server reloads on its own.
     const editor = (async () => {
-      for (let n = 0; !stop; n++) {
-        const source = variants[n % variants.length]!;
-        if (n % 2 === 1) {
+      // Until the load ends, and at least one of each (a busy machine may be slow to get there).
+      for (let n = 0; !stop || saves === 0 || reloads === 0; n++) {
+        // Each step a revision other than the one before it.
+        const source = variants[(n + 1) % variants.length]!;
+        if (n % 2 === 0) {
           writeFileSync(join(dir, '.zmanda.yaml.incoming'), source);
           renameSync(join(dir, '.zmanda.yaml.incoming'), join(dir, 'zmanda.yaml'));
+          // The service picks the file up on its own, under load too.
+          const deadline = Date.now() + 10_000;
+          for (;;) {
+            const { revision } = (await (await fetch(`${server.url}/v1/policies/zmanda`)).json()) as { revision: string };
+            if (revision === revisionOf(source)) break;
+            if (Date.now() > deadline) throw new Error('the file dropped in was not reloaded');
+            await new Promise((r) => setTimeout(r, 20));
+          }
           reloads++;
         } else {
           const current = (await (await fetch(`${server.url}/v1/policies/zmanda`)).json()) as { revision: string };
@@ -188,7 +198,7 @@ describe('under load', () => {
             body: source,
           });
           await res.arrayBuffer();
-          // A file dropped in moments ago may not be reloaded yet: that save is refused as stale.
+          // With workers, or a reload still on its way, a save may be refused as stale.
           if (res.status === 200) saves++;
           else if (res.status === 412) refused++;
           else throw new Error(`save answered ${res.status}`);
