@@ -267,11 +267,23 @@ function outcomeOf(o: CompiledRule['outcome']): unknown {
   }
 }
 
+/** What each rule decided, as the trace shows it: the same for every decision, so made once and frozen. */
+const OUTCOMES = new WeakMap<CompiledRule, unknown>();
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
   const read: Record<string, unknown> = {};
   for (let i = 0; i < rule.reads.length; i++) read[rule.reads[i]!] = rule.readers[i]!(facts) ?? null;
   const o = rule.outcome;
-  const outcome = outcomeOf(o);
+  let outcome = OUTCOMES.get(rule);
+  if (outcome === undefined) OUTCOMES.set(rule, (outcome = deepFreeze(outcomeOf(o))));
   const step: TraceStep = { rule: rule.name, source: rule.source, outcome, facts: read };
   if (o.kind === 'priority' && o.override) step.note = "the customer's requested priority overrides the policy's rules";
   return step;
