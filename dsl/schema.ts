@@ -251,7 +251,13 @@ export const policySchema = {
         properties: {
           name: { type: 'string', minLength: 1, description: 'a test name' },
           facts: { type: 'object', description: 'facts by name' },
-          now: { type: 'string', description: 'the time of evaluation' },
+          // Strict: a time the clock cannot read (hour 25, month 13) must be a diagnostic, not a crash.
+          now: {
+            type: 'string',
+            pattern:
+              '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,9})?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$',
+            description: 'a date and time with its offset, like 2026-03-09T09:00:00+01:00',
+          },
           expect: { type: 'object', description: 'expected decision fields' },
         },
       },

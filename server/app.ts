@@ -71,7 +71,12 @@ const evaluateRequest = {
     policy: { type: 'string', minLength: 1, maxLength: 64 },
     // No policy declares hundreds of facts; more entries would only make the answer huge.
     facts: { type: 'object', maxProperties: MAX_FACTS },
-    now: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$' },
+    // A time the clock can read: hour 25 or month 13 would fail deep in evaluation, as a 500.
+    now: {
+      type: 'string',
+      pattern:
+        '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,9})?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$',
+    },
     trace: { type: 'boolean' },
   },
 } as const;

@@ -503,6 +503,49 @@ describe('hostile requests to the whole service', () => {
   });
 });
 
+describe('times the clock cannot read', () => {
+  it('are a diagnostic in a policy test, not a crash when its tests run', async () => {
+    const source = zmanda.replace(
+      '    facts: { tier: premium, impact: low, urgency: low, requestedPriority: P1, channel: web }',
+      '    facts: { tier: premium, impact: low, urgency: low, requestedPriority: P1, channel: web }\n    now: "2026-03-09T25:00:00+01:00"',
+    );
+    expect(source).not.toBe(zmanda);
+    const r = await compileSource(source, 'now.yaml');
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['schema.bad-value']);
+  });
+
+  it('are a 400 for the now of an evaluation or a batch, not a 500', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spe-now-'));
+    cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
+    const s = await startServer({ host: '127.0.0.1', port: 0, policiesDir: dir, token: 'now-token', log: 'silent' });
+    try {
+      for (const now of [
+        '2026-03-09T25:00:00Z',
+        '2026-13-01T00:00:00Z',
+        '2026-03-09T09:60:00+01:00',
+        '2026-03-09T09:00:00+24:00',
+      ]) {
+        for (const [path, body] of [
+          ['/v1/evaluate', { policy: 'zmanda', facts: ticket, now }],
+          ['/v1/evaluate/batch', { requests: [{ policy: 'zmanda', facts: ticket }], now }],
+        ] as const) {
+          const res = await fetch(`${s.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          expect(res.status, `${path} ${now}`).toBe(400);
+          const e = ((await res.json()) as { error: { details: { pointer: string }[] } }).error;
+          expect(e.details.map((d) => d.pointer)).toEqual(['/now']);
+        }
+      }
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('slow clients', () => {
   it('the service sets header, request, keep-alive and idle timeouts', async () => {
     const s = await startServer({
