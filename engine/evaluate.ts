@@ -182,6 +182,10 @@ function begin(
   input: unknown,
   options: EvaluateOptions,
 ): Evaluation | Extract<EvaluationResult, { ok: false }> {
+  // The time of evaluation comes from the caller, not the facts; one the clock cannot read is
+  // a problem to report, never a crash deep in the SLA windows.
+  if (options.now !== undefined && Number.isNaN(instant(options.now)))
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
   const validated = compiled.validateFacts(input);
   return validated.ok ? new Evaluation(compiled, validated.facts, validated.slots, options) : validated;
 }

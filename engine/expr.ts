@@ -48,7 +48,8 @@ export function compileExpr(e: Expr): Compiled {
       return (f) => f.get(name);
     }
     case 'call': {
-      const fn = FUNCTIONS[e.name];
+      // Own names only: a policy's `toString(…)` is no function of ours.
+      const fn = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
       if (!fn) throw new Error(`unknown function ${e.name} reached the engine`);
       const args = e.args.map(compileExpr);
       return (f) => fn(args.map((a) => a(f)));

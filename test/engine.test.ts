@@ -191,7 +191,9 @@ describe('decisions', () => {
     // Any other value, or another time, is another decision.
     expect(id({ ...base, trial: true })).not.toBe(id(base));
     expect(id({ ...base, impact: 'high' })).not.toBe(id(base));
-    expect(id({ ...base, openedAt: '2026-03-09T09:30:00+01:00' })).not.toBe(id({ ...base, openedAt: '2026-03-09T09:30:00+02:00' }));
+    expect(id({ ...base, openedAt: '2026-03-09T09:30:00+01:00' })).not.toBe(
+      id({ ...base, openedAt: '2026-03-09T09:30:00+02:00' }),
+    );
     expect(id(base, '2026-03-09T10:00:01Z')).not.toBe(id(base));
   });
 
@@ -348,5 +350,15 @@ describe('zmanda SLA clock', () => {
     const d = decide(ticket({ requestedPriority: 'P2' }));
     expect(d.sla?.response?.dueAt).toBeNull();
     expect(d.missingFacts).toEqual(['openedAt']);
+  });
+});
+
+describe('a time of evaluation the clock cannot read', () => {
+  it('is a problem named now, not a crash', () => {
+    for (const now of ['2026-03-09T25:00:00Z', 'yesterday', '']) {
+      const r = evaluate(zmanda, { ...ticket(), openedAt: '2026-03-09T09:30:00+01:00' }, { now });
+      expect(r.ok, now).toBe(false);
+      if (!r.ok) expect(r.problems[0]).toMatchObject({ fact: 'now', message: expect.stringContaining('not a date and time') });
+    }
   });
 });
