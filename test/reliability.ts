@@ -62,7 +62,10 @@ export async function serve(args: string[], env: Record<string, string | undefin
   for (const deadline = Date.now() + 30_000; ;) {
     if (child.exitCode !== null) throw new Error(`spe serve exited with ${child.exitCode}:\n${stderr}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // SIGTERM first: a primary stops its workers with it; SIGKILL would leave them behind.
+      child.kill('SIGTERM');
+      const gone = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 5_000))]);
+      if (!gone) child.kill('SIGKILL');
       throw new Error(`spe serve did not start:\n${stderr}`);
     }
     const ok = await fetch(`${url}/healthz`).then(
