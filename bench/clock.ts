@@ -35,14 +35,20 @@ const expected = dueAt(calendar, Date.parse('2026-04-02T10:00:00+02:00'), target
 if (expected !== Date.parse('2026-04-09T10:00:00+02:00'))
   throw new Error(`unexpected due date ${new Date(expected ?? 0).toISOString()}`);
 
+/** Calls per second: the best of a few rounds, so a burst of the machine's other work costs one round, not the figure. */
 function rate(fn: (i: number) => unknown, seconds = quick ? 0.5 : 1.5): number {
-  let n = 0;
-  const end = performance.now() + seconds * 1000;
-  while (performance.now() < end) {
-    for (let i = 0; i < 100; i++) fn(n + i);
-    n += 100;
+  const rounds = quick ? 2 : 3;
+  let best = 0;
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const end = performance.now() + (seconds / rounds) * 1000;
+    while (performance.now() < end) {
+      for (let i = 0; i < 100; i++) fn(n + i);
+      n += 100;
+    }
+    best = Math.max(best, n / (seconds / rounds));
   }
-  return n / seconds;
+  return best;
 }
 
 // ---- full decisions ------------------------------------------------------------------------------
