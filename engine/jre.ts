@@ -1,11 +1,14 @@
 // The reference: the compiled rules run by json-rules-engine itself, one Engine per stage, with
 // the facts the fast path computes (derived and computed facts are inputs to the rules). Used by
 // the differential test and by `spe eval --reference`.
-import { Engine, type RuleProperties } from 'json-rules-engine';
+import type { Engine as JreEngine, RuleProperties } from 'json-rules-engine';
 import type { CompiledPolicy, CompiledRule, Stage } from './compile.js';
 import { conditionFacts } from './conditions.js';
 import { type EvaluateOptions, type EvaluationFacts, evaluateWith } from './evaluate.js';
 import type { EvaluationResult } from './decision.js';
+
+/** json-rules-engine, loaded on first use: the fast path never needs it, and a cold `spe eval` should not load it. */
+let jre: Promise<typeof JreEngine> | undefined;
 
 /** A stage's rules as json-rules-engine rule JSON. */
 export function stageRules(stage: Stage): RuleProperties[] {
@@ -42,6 +45,10 @@ export async function matchWithJre(stage: Stage, facts: EvaluationFacts): Promis
     }
     return matched;
   }
+  // A CommonJS package: its exports are named or under `default`, depending on who loads it.
+  const Engine = await (jre ??= import('json-rules-engine').then(
+    (m) => m.Engine ?? (m as unknown as { default: { Engine: typeof JreEngine } }).default.Engine,
+  ));
   const engine = new Engine(stageRules(stage));
   const { results } = await engine.run(stageFacts(stage, facts));
   const fired = new Set(results.map((r) => r.name));
