@@ -81,7 +81,7 @@ if (docs) {
 /** The figures against the targets, as a Markdown table, with the machine they come from. */
 function table(f) {
   const n = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–');
-  const x = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+  const x = (a, b) => (a > 0 && b > 0 ? `${Number((a / b).toPrecision(3))}×` : '–');
   const met = (ok) => (ok ? 'met' : '**not met**');
   const d = f.decision ?? {};
   const h = f.http ?? {};
@@ -118,11 +118,12 @@ function table(f) {
     ],
     [
       'POST /v1/evaluate, 64 connections',
-      `${n(h.spe)}/s, p99 ${h.p99ms} ms`,
-      `${x(h.spe, h.echo)} express echo (${n(h.echo)}/s, p99 ${h.echoP99ms} ms)`,
-      '≥ 0.6×, p99 ≤ 25 ms',
-      met(h.spe >= 0.6 * h.echo && h.p99ms <= 25),
+      `${n(h.spe)}/s`,
+      `${x(h.spe, h.echo)} express echo (${n(h.echo)}/s)`,
+      '≥ 0.6×',
+      met(h.spe >= 0.6 * h.echo),
     ],
+    ['', `p99 ${h.p99ms} ms`, `express echo: p99 ${h.echoP99ms} ms`, '≤ 25 ms', met(h.p99ms <= 25)],
     [
       'same, `--workers 2`',
       `${n(h.spe2workers)}/s, p99 ${h.spe2workersP99ms} ms`,

@@ -133,6 +133,8 @@ export interface ClockResult {
   exceeded: string | null;
 }
 
+const NO_PAUSES: readonly Interval[] = [];
+
 /**
  * The clock of one window: from `openedAt`, `target` ms of business time, with `pauses` not
  * counted; its status at `stoppedAt` (the response or resolution) or else at `now`.
@@ -146,8 +148,9 @@ export function windowClock(
   now: string | null,
 ): ClockResult {
   const opened = instant(openedAt);
-  const paused = normalizePauses(pauses.map((p) => [instant(p.from), instant(p.to)] as const));
-  const offset = /([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00';
+  const paused = pauses.length === 0 ? NO_PAUSES : normalizePauses(pauses.map((p) => [instant(p.from), instant(p.to)] as const));
+  // A calendar without a zone writes its instants in the offset the ticket was opened in.
+  const offset = calendar.zone ? '' : (/([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00');
   const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, calendar.zone, offset));
   const due = dueAt(calendar, opened, target, paused);
   const result: ClockResult = {
