@@ -102,6 +102,12 @@ function problems(errors: ErrorObject[] | null | undefined, prefix = ''): { poin
         message: 'is not a field of this request',
       };
     }
+    // The only patterns of a request are times: say what is wanted, not the expression.
+    if (e.keyword === 'pattern' && e.instancePath.endsWith('/now'))
+      return {
+        pointer: `${prefix}${e.instancePath}`,
+        message: 'should be a date and time with its offset, like 2026-03-09T10:00:00+01:00',
+      };
     return { pointer: `${prefix}${e.instancePath}`, message: e.message ?? 'is not valid' };
   });
 }

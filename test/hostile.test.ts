@@ -536,8 +536,10 @@ describe('times the clock cannot read', () => {
             body: JSON.stringify(body),
           });
           expect(res.status, `${path} ${now}`).toBe(400);
-          const e = ((await res.json()) as { error: { details: { pointer: string }[] } }).error;
+          const e = ((await res.json()) as { error: { details: { pointer: string; message: string }[] } }).error;
           expect(e.details.map((d) => d.pointer)).toEqual(['/now']);
+          // In words, not as the pattern that refused it.
+          expect(e.details[0]!.message).toContain('date and time with its offset');
         }
       }
     } finally {
