@@ -147,30 +147,6 @@ export type CompiledCondition = (facts: RuleFacts) => boolean;
 export type Reader = (facts: RuleFacts) => unknown;
 
 /**
- * Reads a fact (and path) the quickest way that means the same as `get` and the path: a declared
- * fact straight from the given facts, `decision.x` straight from the decision so far.
- */
-function reader(fact: string, path: string | undefined, declared: ReadonlyMap<string, number>): Reader {
-  const slot = path === undefined ? declared.get(fact) : undefined;
-  // An array read by index stays fast whichever fact it is; a read by name would not.
-  if (slot !== undefined) return (f) => f.slots[slot];
-  if (fact === DECISION_FACT && path !== undefined && /^\$\.[^.]+$/.test(path)) {
-    const key = path.slice(2);
-    return (f) => (f.decision as Record<string, unknown>)[key];
-  }
-  if (path === undefined) return (f) => f.get(fact);
-  const read = pathReader(path);
-  return (f) => read(f.get(fact));
-}
-
-/** The reader of a name as `conditionReads` gives it: a fact id, or `decision.x`. */
-export function nameReader(name: string, declared: ReadonlyMap<string, number>): Reader {
-  if (name.startsWith(`${DECISION_FACT}.`) && !declared.has(name))
-    return reader(DECISION_FACT, `$.${name.slice(DECISION_FACT.length + 1)}`, declared);
-  return reader(name, undefined, declared);
-}
-
-/**
  * The JavaScript of a condition, for the fast path. The text holds only the condition's shape:
  * `&&`, `||`, `!`, `===`, `!==`, numbers and fixed names. Every value of the policy (fact names,
  * literals, lists) stays data, passed in the array K and referred to by its index; operators
@@ -188,7 +164,12 @@ class ConditionCode {
     return `K[${this.K.length - 1}]`;
   }
 
-  private read(fact: string, path: string | undefined): string {
+  /**
+   * Reads a fact (and path) the quickest way that means the same as `get` and the path: a
+   * declared fact by its place in the given facts (an array read by index stays fast whichever
+   * fact it is), `decision.x` straight from the decision so far.
+   */
+  read(fact: string, path: string | undefined): string {
     const slot = path === undefined ? this.declared.get(fact) : undefined;
     if (slot !== undefined) return `s[${slot}]`;
     if (fact === DECISION_FACT && path !== undefined && /^\$\.[^.]+$/.test(path)) return `d[${this.constant(path.slice(2))}]`;
@@ -212,15 +193,30 @@ class ConditionCode {
   }
 }
 
+/** The function of a body of ConditionCode; the one place code is made from text. */
+function build<T>(body: string, code: ConditionCode): T {
+  const make = new Function('K', 'O', 'P', `"use strict"; return (f) => { const s = f.slots, d = f.decision; return ${body}; };`);
+  return make(code.K, code.O, code.P) as T;
+}
+
 /**
  * The fast path: the same JSON as one plain function with no cloning, which the JIT compiles
  * as a whole. `declared` names the policy's declared facts and their places in `slots`, which
  * are read directly.
  */
 export function compileCondition(c: Condition, declared: ReadonlyMap<string, number> = new Map()): CompiledCondition {
-  const { text, K, O, P } = conditionCode(c, declared);
-  const make = new Function('K', 'O', 'P', `"use strict"; return (f) => { const s = f.slots, d = f.decision; return ${text}; };`);
-  return make(K, O, P) as CompiledCondition;
+  const code = new ConditionCode(declared);
+  return build(code.expr(c), code);
+}
+
+/** The reader of a name as `conditionReads` gives it (a fact id, or `decision.x`), for the trace. */
+export function nameReader(name: string, declared: ReadonlyMap<string, number>): Reader {
+  const code = new ConditionCode(declared);
+  const decisionPath = name.startsWith(`${DECISION_FACT}.`) && !declared.has(name);
+  return build(
+    decisionPath ? code.read(DECISION_FACT, `$.${name.slice(DECISION_FACT.length + 1)}`) : code.read(name, undefined),
+    code,
+  );
 }
 
 /** The text of a condition's function body and the data it refers to. */
