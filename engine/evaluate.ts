@@ -38,7 +38,7 @@ export class EvaluationFacts implements FactReader, RuleFacts {
   ) {}
 
   get(name: string): Value {
-    // `given` has no prototype, so `in` asks only about its own keys.
+    // `given` inherits nothing (its prototype is empty and has none), so `in` asks only about its own keys.
     if (name in this.given) return this.given[name]!;
     if (name === 'decision') return this.decision as unknown as Value;
     if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
