@@ -28,7 +28,15 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
   if (text.length > LIMITS.maxBytes) {
     return fail([diagnostic('yaml.syntax', file.span(0), `the file is larger than ${LIMITS.maxBytes / 1024 / 1024} MiB`)]);
   }
-  const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  // resolveKnownTags off: YAML 1.1 tags such as !!binary, !!set, !!omap and !!timestamp would make
+  // Buffers, Sets, Maps and Dates, which no policy means; unresolved, they stay plain JSON values.
+  const doc = parseDocument(text, {
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    keepSourceTokens: false,
+    resolveKnownTags: false,
+  });
   // After a YAML syntax error the parser's later complaints are mostly echoes of it: report
   // the first one only (duplicate keys are independent and all reported).
   const syntax = doc.errors

@@ -15,6 +15,25 @@ import { type RunningServer, TIMEOUTS, startServer } from '../server/index.js';
 import { recordingFiles, root } from './reliability.js';
 
 describe('hostile policy sources', () => {
+  it('keep YAML 1.1 tags from making Buffers, Sets, Maps or Dates', async () => {
+    // Found by the long fuzzing run: a value tagged !!binary became a Buffer, and a diagnostic
+    // listed its methods ('asciiSlice … function asciiSlice() { [native code] }').
+    const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
+    for (const [find, replace] of [
+      ['sla:\n', 'sla: !!binary aGVsbG8=\nunused:\n'],
+      ['tiers:\n', 'tiers: !!set { a, b }\nunused:\n'],
+      ['priorities:', 'priorities: !!omap [{ P1: 1 }]\nunused:'],
+      ['effective: 2024-01-01', 'effective: !!timestamp 2024-01-01'],
+    ]) {
+      const source = zmanda.replace(find!, replace!);
+      expect(source, find).not.toBe(zmanda);
+      const r = await compileSource(source, 'tags.yaml');
+      for (const d of r.diagnostics) expect(d.message, find).not.toMatch(/\[native code\]|\[object |undefined|NaN/);
+      if (find!.startsWith('effective')) expect(r.ok, find).toBe(true);
+      else expect(r.ok, find).toBe(false);
+    }
+  });
+
   it('stops a YAML alias bomb with a diagnostic, fast', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i++)
