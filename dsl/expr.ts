@@ -378,6 +378,12 @@ function unquote(image: string): string {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Days in a month (1–12) of a year of the proleptic Gregorian calendar. */
+export function daysInMonth(year: number, month: number): number {
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0);
+}
+
 export function isRealDate(text: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) return false;
@@ -385,8 +391,7 @@ export function isRealDate(text: string): boolean {
   const mo = Number(m[2]);
   const d = Number(m[3]);
   if (mo < 1 || mo > 12 || d < 1) return false;
-  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  return d <= DAYS_IN_MONTH[mo - 1]! + (leap ? 1 : 0);
+  return d <= daysInMonth(y, mo);
 }
 
 function isRealTime(text: string): boolean {

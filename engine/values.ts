@@ -3,6 +3,8 @@
 // A date compared with a datetime compares the datetime's calendar date as written (in its own
 // offset): contract clauses speak in days ("valid until"), not in instants.
 
+import { daysInMonth } from '../dsl/index.js';
+
 export type Value = string | number | boolean | null | Value[];
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -30,8 +32,6 @@ function digits(s: string, at: number, length: number): number {
   }
   return v;
 }
-
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Milliseconds since the epoch of a datetime string (its offset applied). The shape facts take
@@ -73,17 +73,12 @@ export function instant(datetime: string): number {
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return Date.parse(s);
     offset = (sign === 45 ? -1 : 1) * (oh * 60 + om);
   } else return Date.parse(s);
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > MONTH_DAYS[month - 1]! + (leap ? 1 : 0)) return Date.parse(s);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Date.parse(s);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Date.parse(s);
   return (daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset * 60) * 1000 + millis;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
 
 function parts(v: string): { y: number; m: number; d: number; rest: string } {
   return { y: Number(v.slice(0, 4)), m: Number(v.slice(5, 7)), d: Number(v.slice(8, 10)), rest: v.slice(10) };
