@@ -10,7 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { build } from '../scripts/build.mjs';
+import { build, yamlWithoutDebugLogging } from '../scripts/build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -46,6 +46,8 @@ for (const name of benches) {
     logLevel: 'error',
     // Native and dynamic packages load from node_modules; everything else is bundled.
     external: ['@gorules/zen-engine', 'autocannon'],
+    // Timed as the CLI and server run it.
+    plugins: [yamlWithoutDebugLogging],
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
   log(`\n# ${name}`);

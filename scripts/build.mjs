@@ -2,12 +2,50 @@
 // split by subcommand, and the policy schema's ajv validator generated ahead of time. A bundle
 // loads in a fraction of the time of hundreds of separate modules, which users feel on every
 // `spe` run. Run by `npm ci` (prepare), `npm run build`, and `bin/spe` when sources changed.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
+
+/**
+ * yaml checks the environment variables LOG_TOKENS and LOG_STREAM, which turn on its own debug
+ * logging, once per token it reads and once per document part it builds: a call into the
+ * operating system's environment each time, a quarter of the time it takes to read a policy.
+ * Our bundles never turn that logging on, so in them those checks read `false`. The build fails
+ * if the checks are not found where expected, so a yaml upgrade cannot silently undo this.
+ */
+export const yamlWithoutDebugLogging = {
+  name: 'yaml-without-debug-logging',
+  setup(b) {
+    const checks = [
+      { file: /[\\/]yaml[\\/]dist[\\/]parse[\\/]parser\.js$/, text: 'node_process.env.LOG_TOKENS' },
+      { file: /[\\/]yaml[\\/]dist[\\/]compose[\\/]composer\.js$/, text: 'node_process.env.LOG_STREAM' },
+    ];
+    let yamlBundled = false;
+    const replaced = new Set();
+    b.onStart(() => {
+      yamlBundled = false;
+      replaced.clear();
+    });
+    b.onLoad({ filter: /[\\/]node_modules[\\/]yaml[\\/]dist[\\/].*\.js$/ }, (args) => {
+      yamlBundled = true;
+      const check = checks.find((c) => c.file.test(args.path));
+      if (!check) return undefined;
+      const parts = readFileSync(args.path, 'utf8').split(check.text);
+      if (parts.length !== 2) {
+        return { errors: [{ text: `expected '${check.text}' once in ${args.path}, found it ${parts.length - 1} times` }] };
+      }
+      replaced.add(check);
+      return { contents: parts.join('false'), loader: 'js' };
+    });
+    b.onEnd(() => {
+      const missing = yamlBundled ? checks.filter((c) => !replaced.has(c)) : [];
+      return { errors: missing.map((c) => ({ text: `yaml's '${c.text}' was not found: no file matched ${c.file}` })) };
+    });
+  },
+};
 
 export async function build() {
   let esbuild;
@@ -60,7 +98,7 @@ export async function build() {
     outdir: join(out, 'cli'),
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    plugins: [useGeneratedValidator],
+    plugins: [useGeneratedValidator, yamlWithoutDebugLogging],
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
