@@ -71,6 +71,8 @@ export interface CompiledRule {
   reads: string[];
   /** The fast path's readers of `reads`, for the trace. */
   readers: Reader[];
+  /** The trace's picture of `outcome` (the same for every decision, so made once, and frozen). */
+  traceOutcome: unknown;
   /** Declared facts the rule depends on, through derived and computed facts. */
   dependsOn: string[];
 }
@@ -93,6 +95,8 @@ export interface CompiledPolicy {
   validateFacts: FactsValidator;
   /** The declared facts' names, in declaration order (the order of a decision's identity). */
   factNames: string[];
+  /** Each declared fact's place in `factNames` (and in a validated evaluation's values). */
+  factIndex: Map<string, number>;
   factsSchema: Record<string, unknown>;
   /** Derived facts in an order where each comes after those it reads. */
   derived: { name: string; compute: Compiled; source: string; expr: Expr; byRules: boolean }[];
@@ -218,6 +222,7 @@ class Compiler {
       test: compileCondition(conditions, this.declared),
       reads,
       readers: reads.map((r) => nameReader(r, this.declared)),
+      traceOutcome: deepFreeze(outcomeOf(outcome)),
       dependsOn: [...new Set(reads.flatMap((r) => this.baseFacts(r)))],
     });
   }
@@ -225,6 +230,41 @@ class Compiler {
   stage(name: StageName): CompiledRule[] {
     return this.rules.filter((r) => r.stage === name);
   }
+}
+
+/** What a rule decided, as the trace shows it. */
+function outcomeOf(o: Outcome): unknown {
+  switch (o.kind) {
+    case 'tier':
+      return o.tier;
+    case 'priority':
+      return o.priority;
+    case 'channels':
+      return o.channels;
+    case 'deny':
+      return o.code;
+    case 'sla':
+      return o.bestEffort ? 'best-effort' : { response: o.response?.text ?? null, resolution: o.resolution?.text ?? null };
+    case 'billing':
+      return o.plan;
+    case 'derived':
+      return { [o.fact]: o.value };
+    case 'notice':
+    case 'grant':
+      return o.id;
+    default: {
+      const never: never = o;
+      return never;
+    }
+  }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 // Small expression builders for conditions the compiler writes itself.
@@ -588,6 +628,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     revision: revisionOf(source),
     validateFacts: createFactsValidator(policy),
     factNames: policy.facts.map((f) => f.name),
+    factIndex: new Map(policy.facts.map((f, i) => [f.name, i])),
     factsSchema: factsSchema(policy),
     derived,
     derivedByName: new Map(derived.map((d) => [d.name, d])),

@@ -32,14 +32,13 @@ export class EvaluationFacts implements FactReader, RuleFacts {
   readonly decision: DecisionSoFar = { tier: null, priority: null, channels: [] };
   constructor(
     readonly compiled: CompiledPolicy,
-    readonly given: Record<string, Value>,
-    /** The declared facts' values in declaration order, for the rules' reads by index. */
+    /** The declared facts' values in declaration order (defaults applied, null when not given). */
     readonly slots: Value[],
   ) {}
 
   get(name: string): Value {
-    // `given` inherits nothing (its prototype is empty and has none), so `in` asks only about its own keys.
-    if (name in this.given) return this.given[name]!;
+    const slot = this.compiled.factIndex.get(name);
+    if (slot !== undefined) return this.slots[slot]!;
     if (name === 'decision') return this.decision as unknown as Value;
     if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
     const byRules = this.derivedByRules.get(name);
@@ -156,11 +155,10 @@ class Evaluation {
 
   constructor(
     readonly compiled: CompiledPolicy,
-    given: Record<string, Value>,
     slots: Value[],
     readonly options: EvaluateOptions,
   ) {
-    this.facts = new EvaluationFacts(compiled, given, slots);
+    this.facts = new EvaluationFacts(compiled, slots);
     this.builder = new DecisionBuilder(this.facts, options.trace !== false);
   }
 
@@ -187,7 +185,7 @@ function begin(
   if (options.now !== undefined && Number.isNaN(instant(options.now)))
     return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
   const validated = compiled.validateFacts(input);
-  return validated.ok ? new Evaluation(compiled, validated.facts, validated.slots, options) : validated;
+  return validated.ok ? new Evaluation(compiled, validated.slots, options) : validated;
 }
 
 export function evaluate(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
@@ -244,52 +242,12 @@ function window(
   return { ...base, ...windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now) };
 }
 
-/** What a rule decided, as the trace shows it. */
-function outcomeOf(o: CompiledRule['outcome']): unknown {
-  switch (o.kind) {
-    case 'tier':
-      return o.tier;
-    case 'priority':
-      return o.priority;
-    case 'channels':
-      return o.channels;
-    case 'deny':
-      return o.code;
-    case 'sla':
-      return o.bestEffort ? 'best-effort' : { response: o.response?.text ?? null, resolution: o.resolution?.text ?? null };
-    case 'billing':
-      return o.plan;
-    case 'derived':
-      return { [o.fact]: o.value };
-    case 'notice':
-    case 'grant':
-      return o.id;
-    default: {
-      const never: never = o;
-      return never;
-    }
-  }
-}
-
-/** What each rule decided, as the trace shows it: the same for every decision, so made once and frozen. */
-const OUTCOMES = new WeakMap<CompiledRule, unknown>();
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
   const read: Record<string, unknown> = {};
   for (let i = 0; i < rule.reads.length; i++) read[rule.reads[i]!] = rule.readers[i]!(facts) ?? null;
-  const o = rule.outcome;
-  let outcome = OUTCOMES.get(rule);
-  if (outcome === undefined) OUTCOMES.set(rule, (outcome = deepFreeze(outcomeOf(o))));
-  const step: TraceStep = { rule: rule.name, source: rule.source, outcome, facts: read };
-  if (o.kind === 'priority' && o.override) step.note = "the customer's requested priority overrides the policy's rules";
+  const step: TraceStep = { rule: rule.name, source: rule.source, outcome: rule.traceOutcome, facts: read };
+  if (rule.outcome.kind === 'priority' && rule.outcome.override)
+    step.note = "the customer's requested priority overrides the policy's rules";
   return step;
 }
 
@@ -300,12 +258,12 @@ function finishDecision(
   options: EvaluateOptions,
 ): Decision {
   const d = facts.decision;
-  const given = facts.given;
+  const index = compiled.factIndex;
   const missing = new Set<string>();
   // An open outcome names the facts its rules needed that were not given.
   for (const stage of builder.undecided) {
     if (!builder.eligible && stage.eligibleOnly) continue;
-    for (const rule of stage.rules) for (const f of rule.dependsOn) if (given[f] === null) missing.add(f);
+    for (const rule of stage.rules) for (const f of rule.dependsOn) if (facts.slots[index.get(f) ?? -1] === null) missing.add(f);
   }
   const slaRule = builder.slaRule;
   const now = options.now ?? null;
@@ -357,7 +315,7 @@ export function slaTimelines(
   const validated = compiled.validateFacts(input);
   const none = { response: null, resolution: null };
   if (!validated.ok || !decision.sla) return none;
-  const facts = new EvaluationFacts(compiled, validated.facts, validated.slots);
+  const facts = new EvaluationFacts(compiled, validated.slots);
   const openedAt = str(facts.get('openedAt'));
   if (!openedAt) return none;
   const pauses = facts.get('pauses');

@@ -85,12 +85,10 @@ const FORMAT_WORDS: Record<string, string> = {
  */
 const NO_PROTOTYPE = Object.freeze(Object.create(null));
 
-export type FactsValidator = (
-  input: unknown,
-) => { ok: true; facts: Record<string, Value>; slots: Value[] } | { ok: false; problems: FactProblem[] };
+export type FactsValidator = (input: unknown) => { ok: true; slots: Value[] } | { ok: false; problems: FactProblem[] };
 
-/** Compiles the validator of a policy's facts. */
-export function createFactsValidator(policy: Policy): FactsValidator {
+/** Compiles the validator of a policy's facts (`quick: false` leaves out the path without ajv, for tests). */
+export function createFactsValidator(policy: Policy, { quick = true } = {}): FactsValidator {
   // The schema is ours and known good: skip compiling the meta-schema to check it (~35 ms at start).
   const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
   ajv.addFormat('date', { type: 'string', validate: isRealDate });
@@ -99,8 +97,11 @@ export function createFactsValidator(policy: Policy): FactsValidator {
   const validate = ajv.compile(factsSchema(policy));
   const declared = new Map(policy.facts.map((f) => [f.name, f]));
   const names = [...declared.keys()];
+  const accept = quick ? quickAccept(policy) : () => null;
 
   return (input) => {
+    const accepted = accept(input);
+    if (accepted !== null) return accepted;
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       return {
         ok: false,
@@ -123,15 +124,82 @@ export function createFactsValidator(policy: Policy): FactsValidator {
         .filter((p) => !seen.has(p.pointer) && seen.add(p.pointer));
       return { ok: false, problems };
     }
-    // By name, and by place in declaration order (how the rules read them).
-    const facts: Record<string, Value> = Object.create(NO_PROTOTYPE);
+    // By place in declaration order: how the rules and the evaluation read them.
     const slots: Value[] = new Array(policy.facts.length);
     for (let i = 0; i < policy.facts.length; i++) {
       const f = policy.facts[i]!;
       const v = Object.hasOwn(given, f.name) ? given[f.name] : f.default;
-      facts[f.name] = slots[i] = v === undefined ? null : (v as Value);
+      slots[i] = v === undefined ? null : (v as Value);
     }
-    return { ok: true, facts, slots };
+    return { ok: true, slots };
+  };
+}
+
+/** Checks one value of a fact's type without ajv; `false` for anything it does not know for sure. */
+function quickCheck(f: FactDecl): (v: unknown) => boolean {
+  switch (f.type) {
+    case 'string':
+      return (v) => typeof v === 'string';
+    case 'enum': {
+      const values = new Set(f.values ?? []);
+      return (v) => typeof v === 'string' && values.has(v);
+    }
+    case 'boolean':
+      return (v) => typeof v === 'boolean';
+    case 'number':
+      return (v) => typeof v === 'number' && Number.isFinite(v);
+    case 'integer':
+      return (v) => Number.isInteger(v);
+    case 'datetime':
+      return (v) => typeof v === 'string' && isRealDateTime(v);
+    case 'date':
+      return (v) => typeof v === 'string' && isRealDate(v);
+    case 'timezone':
+      return (v) => typeof v === 'string' && isTimeZone(v);
+    default:
+      // Lists of intervals: ajv's check, and its words when they are wrong.
+      return () => false;
+  }
+}
+
+/**
+ * The common case without ajv: an object of declared facts with plainly valid values. It answers
+ * only when ajv would accept the facts (each check is one ajv makes, or stricter) and gives then
+ * exactly what the full path gives; anything else (`null`) goes the full way, which finds and
+ * words the problems. Checking twice cost a fifth of a whole evaluation.
+ */
+function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Value[] } | null {
+  const facts = policy.facts;
+  const n = facts.length;
+  const names = facts.map((f) => f.name);
+  const checks = facts.map(quickCheck);
+  const required = facts.map((f) => f.required === true);
+  const defaults = facts.map((f) => (f.default === undefined ? null : (f.default as Value)));
+  const isEnumerable = Object.prototype.propertyIsEnumerable;
+  return (input) => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return null;
+    const slots: Value[] = new Array(n);
+    let given = 0;
+    for (let i = 0; i < n; i++) {
+      const name = names[i]!;
+      let v = (input as Record<string, unknown>)[name];
+      if (v !== undefined) {
+        // The full path reads own enumerable keys only.
+        if (!isEnumerable.call(input, name)) return null;
+        given++;
+      }
+      // Not given, or null ("not given"): the default, unless the fact is required.
+      if (v === undefined || v === null) {
+        if (required[i]) return null;
+        v = defaults[i];
+      } else if (!checks[i]!(v)) return null;
+      slots[i] = v as Value;
+    }
+    // Any other key is an unknown fact (a problem) or a null one (dropped): the full path's
+    // business either way. Counting all the keys that `for…in` sees is enough to know.
+    let keys = 0;
+    for (const _ in input) keys++;
+    return keys === given ? { ok: true, slots } : null;
   };
 }
 
