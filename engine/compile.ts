@@ -24,8 +24,10 @@ import {
   type Condition,
   DECISION_FACT,
   compileCondition,
+  firstMatcher,
   nameReader,
   type Reader,
+  type RuleFacts,
   conditionReads,
   toCondition,
 } from './conditions.js';
@@ -84,6 +86,8 @@ export interface Stage {
   rules: CompiledRule[];
   /** Skipped for a ticket that is not eligible. */
   eligibleOnly: boolean;
+  /** A first-match stage's matcher: the index of the rule that decides, or -1. */
+  first?: (facts: RuleFacts) => number;
 }
 
 export interface CompiledPolicy {
@@ -612,7 +616,8 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     const rules = c.stage(name);
     // Declared order is precedence: the first rule gets the highest json-rules-engine priority.
     rules.forEach((r, i) => (r.priority = rules.length - i));
-    return { name, mode, rules, eligibleOnly: ONLY_WHEN_ELIGIBLE.has(name) };
+    const first = mode === 'first-match' ? firstMatcher(rules, c.declared) : undefined;
+    return { name, mode, rules, eligibleOnly: ONLY_WHEN_ELIGIBLE.has(name), ...(first ? { first } : {}) };
   });
   const derived = derivedInOrder(policy).map((d) => ({
     name: d.name,

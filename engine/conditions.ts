@@ -219,6 +219,81 @@ export function nameReader(name: string, declared: ReadonlyMap<string, number>):
   );
 }
 
+/** A condition made only of `fact == literal` tests, as what it reads (in a fixed order) and the literals. */
+function equalities(c: Condition): { reads: string[]; values: unknown[] } | null {
+  const parts = 'all' in c ? c.all : 'any' in c || 'not' in c ? null : [c];
+  if (parts === null || parts.length === 0) return null;
+  const tests: [string, FactCondition][] = [];
+  for (const p of parts) {
+    if (!('fact' in p) || p.operator !== 'equal') return null;
+    // A literal compared with ===: an object or list literal never equals a fact's value, so leave those be.
+    if (p.value !== null && typeof p.value === 'object') return null;
+    tests.push([`${p.fact}\u0000${p.path ?? ''}`, p]);
+  }
+  tests.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (let i = 1; i < tests.length; i++) if (tests[i]![0] === tests[i - 1]![0]) return null;
+  return { reads: tests.map((t) => t[0]), values: tests.map((t) => t[1].value) };
+}
+
+/** A nested lookup table: each level is one read's value; the last holds a rule's index. */
+type Table = Map<unknown, unknown>;
+
+/**
+ * A first-match stage's matcher: the index of the first rule whose conditions hold, or -1.
+ * Consecutive rules that only compare the same facts with literals (a priority matrix, targets
+ * by tier and priority) are one lookup: the facts are read once and their values looked up in
+ * a table of the rules' literals, where the earliest rule for each combination is kept. A
+ * `Map` finds keys by SameValueZero, which is `===` for every value a literal can be (no NaN).
+ */
+export function firstMatcher(
+  rules: readonly { conditions: Condition; test: CompiledCondition }[],
+  declared: ReadonlyMap<string, number>,
+): (facts: RuleFacts) => number {
+  type Step = { rule: number } | { readers: Reader[]; table: Table };
+  const steps: Step[] = [];
+  for (let i = 0; i < rules.length;) {
+    const first = equalities(rules[i]!.conditions);
+    let j = i + 1;
+    const signature = first?.reads.join('\u0001');
+    while (first && j < rules.length && equalities(rules[j]!.conditions)?.reads.join('\u0001') === signature) j++;
+    if (!first || j - i < 2) {
+      steps.push({ rule: i++ });
+      continue;
+    }
+    const table: Table = new Map();
+    for (let k = i; k < j; k++) {
+      const values = equalities(rules[k]!.conditions)!.values;
+      let level = table;
+      for (let v = 0; v < values.length - 1; v++) {
+        if (!level.has(values[v])) level.set(values[v], new Map());
+        level = level.get(values[v]) as Table;
+      }
+      const last = values[values.length - 1];
+      if (!level.has(last)) level.set(last, k);
+    }
+    const readers = first.reads.map((r) => {
+      const [fact, path] = r.split('\u0000') as [string, string];
+      const code = new ConditionCode(declared);
+      return build<Reader>(code.read(fact, path === '' ? undefined : path), code);
+    });
+    steps.push({ readers, table });
+    i = j;
+  }
+  return (facts) => {
+    for (let s = 0; s < steps.length; s++) {
+      const step = steps[s]!;
+      if ('rule' in step) {
+        if (rules[step.rule]!.test(facts)) return step.rule;
+        continue;
+      }
+      let at: unknown = step.table;
+      for (let r = 0; r < step.readers.length && at !== undefined; r++) at = (at as Table).get(step.readers[r]!(facts));
+      if (at !== undefined) return at as number;
+    }
+    return -1;
+  };
+}
+
 /** The text of a condition's function body and the data it refers to. */
 export function conditionCode(c: Condition, declared: ReadonlyMap<string, number> = new Map()) {
   const code = new ConditionCode(declared);

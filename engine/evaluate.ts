@@ -136,6 +136,10 @@ export function matchStage(stage: Stage, facts: EvaluationFacts): CompiledRule[]
     }
     return matched;
   }
+  if (stage.first) {
+    const i = stage.first(facts);
+    return i < 0 ? [] : [stage.rules[i]!];
+  }
   if (stage.mode === 'first-match') {
     for (const rule of stage.rules) if (rule.test(facts)) return [rule];
     return [];
@@ -165,7 +169,8 @@ class Evaluation {
   next(): Stage | undefined {
     for (; this.index < this.compiled.stages.length; this.index++) {
       const stage = this.compiled.stages[this.index]!;
-      if (!stage.eligibleOnly || this.builder.eligible) return this.compiled.stages[this.index++];
+      // A stage without rules decides nothing and leaves nothing undecided.
+      if (stage.rules.length > 0 && (!stage.eligibleOnly || this.builder.eligible)) return this.compiled.stages[this.index++];
     }
     return undefined;
   }

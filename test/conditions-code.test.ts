@@ -6,7 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CompiledPolicy, compileSource } from '../engine/index.js';
-import { conditionCode } from '../engine/conditions.js';
+import fc from 'fast-check';
+import { type Condition, compileCondition, conditionCode, firstMatcher } from '../engine/conditions.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -56,5 +57,51 @@ describe('generated condition code', () => {
     const constants = all.flatMap((b) => b.K).flat();
     for (const p of payloads) expect(constants).toContain(p);
     expect((globalThis as Record<string, unknown>).pwned).toBeUndefined();
+  });
+});
+
+describe('first-match lookup', () => {
+  // Rules over three facts with small domains, so that rules collide and facts often match.
+  const VALUES = ['a', 'b', 1, 0, true, false, null] as const;
+  const FACTS = ['x', 'y', 'z'];
+  const value = fc.constantFrom(...VALUES);
+  const equality = fc
+    .subarray(FACTS, { minLength: 1 })
+    .chain((facts) => fc.tuple(fc.constant(facts), fc.array(value, { minLength: facts.length, maxLength: facts.length })))
+    .map(([facts, values]): Condition => ({
+      all: facts.map((fact, i) => ({ fact, operator: 'equal' as const, value: values[i]! })),
+    }));
+  const other = fc.oneof(
+    fc.constant<Condition>({ all: [] }),
+    value.map((v): Condition => ({ not: { fact: 'x', operator: 'equal', value: v } })),
+    fc.constant<Condition>({ fact: 'y', operator: 'in', value: ['a', 1] }),
+    // A single test outside an `all`, and a fact compared twice: both stay plain tests.
+    value.map((v): Condition => ({ fact: 'z', operator: 'equal', value: v })),
+    fc.constant<Condition>({
+      all: [
+        { fact: 'x', operator: 'equal', value: 'a' },
+        { fact: 'x', operator: 'equal', value: 'b' },
+      ],
+    }),
+  );
+  const given = fc.record({ x: value, y: value, z: fc.oneof(value, fc.constant(Number.NaN), fc.constant(-0)) });
+
+  it('finds the rule a scan of the rules in order finds', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ weight: 4, arbitrary: equality }, { weight: 1, arbitrary: other }), { maxLength: 14 }),
+        fc.array(given, { minLength: 1, maxLength: 10 }),
+        (conditions, facts) => {
+          const declared = new Map(FACTS.map((f, i) => [f, i]));
+          const rules = conditions.map((c) => ({ conditions: c, test: compileCondition(c, declared) }));
+          const first = firstMatcher(rules, declared);
+          for (const f of facts) {
+            const view = { slots: FACTS.map((n) => f[n as keyof typeof f]), decision: {}, get: () => null };
+            expect(first(view)).toBe(rules.findIndex((r) => r.test(view)));
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
