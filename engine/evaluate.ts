@@ -78,49 +78,61 @@ export class DecisionBuilder {
   ) {}
 
   apply(stage: Stage, matched: CompiledRule[]): void {
-    const d = this.facts.decision;
     // The trace records what each rule read when it was evaluated, before the decision moves on.
     if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
     if (matched.length === 0 && stage.rules.length > 0 && stage.mode === 'first-match') this.undecided.push(stage);
-    for (const rule of matched) {
-      const o = rule.outcome;
-      switch (o.kind) {
-        case 'tier':
-          d.tier = o.tier;
-          break;
-        case 'priority':
-          d.priority = o.priority;
-          break;
-        case 'channels':
-          d.channels = o.channels;
-          break;
-        case 'deny':
-          this.eligible = false;
-          this.reasons.push({ code: o.code, message: o.message, source: rule.source });
-          break;
-        case 'sla':
-          this.sla = o;
-          this.slaRule = rule;
-          break;
-        case 'billing':
-          this.billingPlan = o.plan;
-          break;
-        case 'notice':
-          this.notices.push({ code: o.id, message: o.message });
-          break;
-        case 'derived':
-          this.facts.derivedByRules.set(o.fact, o.value);
-          break;
-        case 'grant':
-          (rule.stage === 'actions' ? this.actions : this.entitlements).push(o.id);
-          break;
-        default: {
-          const never: never = o;
-          return never;
-        }
-      }
+    for (const rule of matched) this.decide(rule);
+    this.facts.forgetComputed();
+  }
+
+  /** `apply` for the one rule that decides a first-match stage (or null: none did). */
+  applyFirst(stage: Stage, rule: CompiledRule | null): void {
+    if (rule === null) this.undecided.push(stage);
+    else {
+      if (this.withTrace) this.trace.push(traceStep(rule, this.facts));
+      this.decide(rule);
     }
     this.facts.forgetComputed();
+  }
+
+  private decide(rule: CompiledRule): void {
+    const d = this.facts.decision;
+    const o = rule.outcome;
+    switch (o.kind) {
+      case 'tier':
+        d.tier = o.tier;
+        break;
+      case 'priority':
+        d.priority = o.priority;
+        break;
+      case 'channels':
+        d.channels = o.channels;
+        break;
+      case 'deny':
+        this.eligible = false;
+        this.reasons.push({ code: o.code, message: o.message, source: rule.source });
+        break;
+      case 'sla':
+        this.sla = o;
+        this.slaRule = rule;
+        break;
+      case 'billing':
+        this.billingPlan = o.plan;
+        break;
+      case 'notice':
+        this.notices.push({ code: o.id, message: o.message });
+        break;
+      case 'derived':
+        this.facts.derivedByRules.set(o.fact, o.value);
+        break;
+      case 'grant':
+        (rule.stage === 'actions' ? this.actions : this.entitlements).push(o.id);
+        break;
+      default: {
+        const never: never = o;
+        return never;
+      }
+    }
   }
 }
 
@@ -196,7 +208,12 @@ function begin(
 export function evaluate(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
   const run = begin(compiled, input, options);
   if (!(run instanceof Evaluation)) return run;
-  for (let stage = run.next(); stage; stage = run.next()) run.builder.apply(stage, matchStage(stage, run.facts));
+  for (let stage = run.next(); stage; stage = run.next()) {
+    if (stage.first) {
+      const i = stage.first(run.facts);
+      run.builder.applyFirst(stage, i < 0 ? null : stage.rules[i]!);
+    } else run.builder.apply(stage, matchStage(stage, run.facts));
+  }
   return run.finish();
 }
 
