@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DestinationStream, type Logger, destination, pino } from 'pino';
-import { createApp } from './app.js';
+import { createService } from './app.js';
 import { createMetrics } from './metrics.js';
 import type { FailedAuthLimit, TokenSource } from './auth.js';
 import { PolicyStore, type StoreFiles } from './store.js';
 
-export { createApp, publicDiagnostic, type AppOptions } from './app.js';
+export { createApp, createService, publicDiagnostic, type AppOptions } from './app.js';
 export { HttpError } from './errors.js';
 export { FailedAuthLimit, generateToken, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE, type TokenSource } from './auth.js';
 export { openapi } from './openapi.js';
@@ -50,6 +50,8 @@ export interface ServeOptions {
   watch?: boolean;
   /** The built editor; default: editor/dist beside the project, when it exists. */
   editorDir?: string;
+  /** Serve POST /v1/evaluate ahead of express (default: true; the same answers, for less work). */
+  evaluationLane?: boolean;
 }
 
 export interface RunningServer {
@@ -95,7 +97,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   await store.load();
   if (options.watch !== false) store.watch();
   const editorDir = options.editorDir ?? defaultEditorDir();
-  const app = createApp({
+  const { app, lane } = createService({
     store,
     token: options.token,
     ...(options.authLimit ? { authLimit: options.authLimit } : {}),
@@ -114,7 +116,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       keepAliveTimeout: timeouts.keepAlive,
       connectionsCheckingInterval: Math.min(1_000, timeouts.headers),
     },
-    app,
+    options.evaluationLane === false ? app : (req, res) => lane(req, res) || app(req, res),
   );
   server.setTimeout(timeouts.idle);
   await new Promise<void>((resolve, reject) => {
