@@ -26,11 +26,13 @@ import {
   compileCondition,
   firstMatcher,
   nameReader,
+  readsWhenMatched,
   type Reader,
   type RuleFacts,
   conditionReads,
   toCondition,
 } from './conditions.js';
+import type { TraceStep } from './decision.js';
 import { type Compiled, compileExpr } from './expr.js';
 import { isoDuration } from './values.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
@@ -75,6 +77,11 @@ export interface CompiledRule {
   readers: Reader[];
   /** The trace's picture of `outcome` (the same for every decision, so made once, and frozen). */
   traceOutcome: unknown;
+  /**
+   * The rule's whole trace step, when it is the same for every decision: a rule whose condition
+   * only compares what it reads with literals read exactly those literals when it matched.
+   */
+  fixedStep: TraceStep | null;
   /** Declared facts the rule depends on, through derived and computed facts. */
   dependsOn: string[];
 }
@@ -216,6 +223,7 @@ class Compiler {
     // json-rules-engine needs all/any/not at the top of a rule.
     const conditions: Condition = parts.length === 1 && !('fact' in parts[0]!) ? parts[0]! : { all: parts };
     const reads = [...conditionReads(conditions)];
+    const traceOutcome = deepFreeze(outcomeOf(outcome));
     this.rules.push({
       name,
       stage,
@@ -226,7 +234,8 @@ class Compiler {
       test: compileCondition(conditions, this.declared),
       reads,
       readers: reads.map((r) => nameReader(r, this.declared)),
-      traceOutcome: deepFreeze(outcomeOf(outcome)),
+      traceOutcome,
+      fixedStep: fixedStep(name, this.source(span), outcome, traceOutcome, reads, conditions),
       dependsOn: [...new Set(reads.flatMap((r) => this.baseFacts(r)))],
     });
   }
@@ -261,6 +270,24 @@ function outcomeOf(o: Outcome): unknown {
       return never;
     }
   }
+}
+
+/** Said in the trace when a requested priority decided. */
+export const OVERRIDE_NOTE = "the customer's requested priority overrides the policy's rules";
+
+function fixedStep(
+  rule: string,
+  source: string,
+  outcome: Outcome,
+  traceOutcome: unknown,
+  reads: string[],
+  conditions: Condition,
+): TraceStep | null {
+  const literals = readsWhenMatched(conditions);
+  if (!literals || literals.size !== reads.length) return null;
+  const facts = Object.fromEntries(reads.map((r) => [r, literals.get(r) ?? null]));
+  const note = outcome.kind === 'priority' && outcome.override ? { note: OVERRIDE_NOTE } : {};
+  return deepFreeze({ rule, source, outcome: traceOutcome, facts, ...note });
 }
 
 function deepFreeze<T>(v: T): T {

@@ -235,6 +235,24 @@ function equalities(c: Condition): { reads: string[]; values: unknown[] } | null
   return { reads: tests.map((t) => t[0]), values: tests.map((t) => t[1].value) };
 }
 
+/**
+ * What a rule that matched must have read, when its condition is only `name == literal` tests:
+ * each name (as `conditionReads` gives it) with its literal (a value read as missing is null,
+ * as is a null literal). Otherwise null.
+ */
+export function readsWhenMatched(c: Condition): Map<string, unknown> | null {
+  const parts = 'all' in c ? c.all : 'any' in c || 'not' in c ? null : [c];
+  if (parts === null) return null;
+  const out = new Map<string, unknown>();
+  for (const p of parts) {
+    if (!('fact' in p) || p.operator !== 'equal' || (p.value !== null && typeof p.value === 'object')) return null;
+    const name = p.path ? `${p.fact}.${p.path.slice(2)}` : p.fact;
+    if (out.has(name)) return null;
+    out.set(name, p.value);
+  }
+  return out;
+}
+
 /** A nested lookup table: each level is one read's value; the last holds a rule's index. */
 type Table = Map<unknown, unknown>;
 

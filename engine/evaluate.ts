@@ -1,6 +1,6 @@
 // Evaluates ticket facts against a compiled policy into a Decision. Pure and deterministic: the
 // same revision, facts and `now` give the same decision, decisionId included.
-import type { CompiledPolicy, CompiledRule, Stage, Target } from './compile.js';
+import { type CompiledPolicy, type CompiledRule, OVERRIDE_NOTE, type Stage, type Target } from './compile.js';
 import type { RuleFacts } from './conditions.js';
 import { decideBilling } from './billing.js';
 import { decisionId } from './decision-id.js';
@@ -265,11 +265,11 @@ function window(
 }
 
 function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
+  if (rule.fixedStep !== null) return rule.fixedStep;
   const read: Record<string, unknown> = {};
   for (let i = 0; i < rule.reads.length; i++) read[rule.reads[i]!] = rule.readers[i]!(facts) ?? null;
   const step: TraceStep = { rule: rule.name, source: rule.source, outcome: rule.traceOutcome, facts: read };
-  if (rule.outcome.kind === 'priority' && rule.outcome.override)
-    step.note = "the customer's requested priority overrides the policy's rules";
+  if (rule.outcome.kind === 'priority' && rule.outcome.override) step.note = OVERRIDE_NOTE;
   return step;
 }
 
