@@ -5,8 +5,8 @@
 //    route, with one process and with --workers 2;
 //  - memory (RSS) after 200k and after 2M evaluations in one process.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { compileSource, evaluate } from '../engine/index.js';
@@ -47,10 +47,38 @@ const batch = timed([spe, 'eval', 'zmanda', '--batch', '--no-trace', '--facts', 
 const batchRate = lines / (batch.ms / 1000);
 
 // ---- HTTP --------------------------------------------------------------------------------------
-/** Requests per second and p99 latency over `seconds`, after a second of warm-up (connections, JIT). */
-async function load(url: string, body: string, seconds: number) {
+/** CPU seconds (user + system) used so far by a process and its children, from /proc. */
+function cpuSeconds(pid: number): number {
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / tick;
+      for (const task of readdirSync(`/proc/${p}/task`))
+        for (const child of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean))
+          visit(Number(child));
+    } catch {
+      // The process is gone (or /proc is not there): count nothing for it.
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+/**
+ * Requests per second and p99 latency over `seconds`, after a second of warm-up (connections,
+ * JIT), with the CPU time each request cost the server (all its processes) and the load
+ * generator (autocannon, in this process): both share the machine's cores.
+ */
+async function load(url: string, body: string, seconds: number, serverPid: number) {
   await run(url, body, 1);
-  return run(url, body, seconds);
+  const server = cpuSeconds(serverPid);
+  const client = process.cpuUsage();
+  const r = await run(url, body, seconds);
+  const { user, system } = process.cpuUsage(client);
+  const n = r.rps * seconds;
+  return { ...r, serverUs: ((cpuSeconds(serverPid) - server) * 1e6) / n, clientUs: (user + system) / n };
 }
 async function run(url: string, body: string, seconds: number) {
   const r = await autocannon({
@@ -81,10 +109,10 @@ const echoChild = spawn(process.execPath, [echoFile], { stdio: ['ignore', 'pipe'
 const echoPort = await new Promise<number>((resolve) =>
   echoChild.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
 );
-const echoLoad = await load(`http://127.0.0.1:${echoPort}/echo`, evaluation, seconds);
+const echoLoad = await load(`http://127.0.0.1:${echoPort}/echo`, evaluation, seconds, echoChild.pid!);
 echoChild.kill('SIGTERM');
 
-async function serve(workers: number): Promise<{ url: string; stop: () => Promise<void> }> {
+async function serve(workers: number): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const port = 18_000 + Math.floor(Math.random() * 2000);
   const child = spawn(process.execPath, [spe, 'serve', '--port', String(port), '--workers', String(workers)], {
     cwd: root,
@@ -98,13 +126,17 @@ async function serve(workers: number): Promise<{ url: string; stop: () => Promis
   }
   // With several workers, wait until each has loaded its policies.
   await new Promise((r) => setTimeout(r, workers > 1 ? 1500 : 200));
-  return { url, stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))) };
+  return {
+    url,
+    pid: child.pid!,
+    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))),
+  };
 }
 const one = await serve(1);
-const speLoad = await load(`${one.url}/v1/evaluate`, evaluation, seconds);
+const speLoad = await load(`${one.url}/v1/evaluate`, evaluation, seconds, one.pid);
 await one.stop();
 const two = await serve(2);
-const spe2Load = await load(`${two.url}/v1/evaluate`, evaluation, seconds);
+const spe2Load = await load(`${two.url}/v1/evaluate`, evaluation, seconds, two.pid);
 await two.stop();
 
 // ---- memory over many evaluations --------------------------------------------------------------
@@ -129,6 +161,13 @@ console.log(
 console.log(
   `POST /v1/evaluate, 64 connections, --workers 2  ${f(spe2Load.rps).padStart(12)}   ${(spe2Load.rps / speLoad.rps).toFixed(2)}× one process; p99 ${spe2Load.p99} ms`,
 );
+// Two workers share the cores with the load generator: at most cores ÷ (CPU per request, server
+// and load generator together) requests a second, whatever the workers do.
+const cores = cpus().length;
+const ceiling = (l: { serverUs: number; clientUs: number }) => (cores * 1e6) / (l.serverUs + l.clientUs);
+console.log(
+  `  CPU a request: 1 process ${speLoad.serverUs.toFixed(0)} µs + autocannon ${speLoad.clientUs.toFixed(0)} µs; 2 workers ${spe2Load.serverUs.toFixed(0)} µs + autocannon ${spe2Load.clientUs.toFixed(0)} µs: ${cores} cores allow at most ${f(ceiling(spe2Load))} (${(ceiling(spe2Load) / speLoad.rps).toFixed(2)}× one process)`,
+);
 console.log(
   `RSS after 200k and 2M evaluations                ${at200k.toFixed(0)} MB, ${at2M.toFixed(0)} MB   ${(at2M / at200k).toFixed(2)}×`,
 );
@@ -141,6 +180,14 @@ report({
     p99ms: speLoad.p99,
     echoP99ms: echoLoad.p99,
     spe2workersP99ms: spe2Load.p99,
+    cpuUsPerRequest: {
+      spe: round(speLoad.serverUs, 1),
+      spe2workers: round(spe2Load.serverUs, 1),
+      echo: round(echoLoad.serverUs, 1),
+      autocannon: round(speLoad.clientUs, 1),
+      autocannon2workers: round(spe2Load.clientUs, 1),
+    },
+    spe2workersCeiling: round(ceiling(spe2Load)),
   },
   rssMB: { at200k: round(at200k, 1), at2M: round(at2M, 1) },
 });
