@@ -47,11 +47,19 @@ export class NodeFinder {
   constructor(
     readonly file: SourceFile,
     readonly doc: Document,
-  ) {}
+  ) {
+    this.walked = { path: [], nodes: [this.resolve(doc.contents) as Node | undefined], keys: [undefined] };
+  }
 
   /** Aliases resolved, and each mapping's pairs by key: every span of a policy looks them up. */
   private readonly aliases = new Map<unknown, unknown>();
   private readonly keys = new Map<unknown, Map<string, { key: unknown; value: unknown }>>();
+  /**
+   * The path walked last, with the node (aliases resolved) and the key reached at each step:
+   * the reader asks for the spans of a node's children and then of the node, so a walk starts
+   * where the path leaves the one before, instead of at the root.
+   */
+  private readonly walked: { path: (string | number)[]; nodes: (Node | undefined)[]; keys: (Node | undefined)[] };
 
   private resolve(node: unknown): unknown {
     if (!isAlias(node)) return node;
@@ -88,29 +96,46 @@ export class NodeFinder {
     return undefined;
   }
 
-  node(path: Path): Node | undefined {
-    let at: unknown = this.doc.contents;
-    for (const seg of path) {
-      at = this.resolve(at);
-      if (isSeq(at) && typeof seg === 'number') at = at.items[seg];
-      else at = this.pair(at, seg)?.value;
-      if (at === undefined || at === null) return undefined;
+  /** Walks to `path`; after it, `walked.nodes[i]` and `walked.keys[i]` are what its first `i` steps reach. */
+  private walk(path: Path): void {
+    const { path: last, nodes, keys } = this.walked;
+    let shared = 0;
+    while (shared < path.length && shared < last.length && last[shared] === path[shared]) shared++;
+    for (let i = shared; i < path.length; i++) {
+      const seg = path[i]!;
+      const at = nodes[i];
+      let node: unknown;
+      let key: unknown;
+      if (isSeq(at) && typeof seg === 'number') node = at.items[seg];
+      else {
+        const p = this.pair(at, seg);
+        node = p?.value;
+        key = p?.key;
+      }
+      last[i] = seg;
+      nodes[i + 1] = node === undefined || node === null ? undefined : ((this.resolve(node) ?? undefined) as Node | undefined);
+      keys[i + 1] = (key ?? undefined) as Node | undefined;
     }
-    return this.resolve(at) as Node | undefined;
+    last.length = path.length;
+  }
+
+  node(path: Path): Node | undefined {
+    this.walk(path);
+    return this.walked.nodes[path.length];
   }
 
   keyNode(path: Path): Node | undefined {
     if (path.length === 0) return undefined;
-    const parent = this.node(path.slice(0, -1));
-    const key = this.pair(parent, path[path.length - 1]!)?.key;
-    return (key ?? undefined) as Node | undefined;
+    this.walk(path);
+    return this.walked.keys[path.length];
   }
 
   /** The span of the node at `path`; of its key with `key`; falling back to the nearest ancestor that exists. */
   span(path: Path, key = false): Span {
+    this.walk(path);
+    const { nodes, keys } = this.walked;
     for (let n = path.length; n >= 0; n--) {
-      const sub = path.slice(0, n);
-      const node = key && n === path.length ? (this.keyNode(sub) ?? this.node(sub)) : this.node(sub);
+      const node = key && n === path.length ? (keys[n] ?? nodes[n]) : nodes[n];
       const range = node?.range;
       if (range) return this.file.span(range[0], range[1] - range[0]);
     }
