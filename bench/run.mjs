@@ -129,7 +129,7 @@ function table(f) {
     [
       'same, `--workers 2`',
       `${n(h.spe2workers)}/s, p99 ${h.spe2workersP99ms} ms`,
-      `${x(h.spe2workers, h.spe)} one process; CPU a request: service ${h.cpuUsPerRequest?.spe2workers} µs + autocannon ${h.cpuUsPerRequest?.autocannon2workers} µs, so the cores allow at most ${n(h.spe2workersCeiling)}/s (${x(h.spe2workersCeiling, h.spe)} one process)`,
+      `${x(h.spe2workers, h.spe)} one process; the cores were ${Math.round((h.coresBusy?.spe ?? 0) * 100)}% busy with one process and autocannon, ${Math.round((h.coresBusy?.spe2workers ?? 0) * 100)}% with two`,
       '≥ 1.6×',
       met(h.spe2workers >= 1.6 * h.spe),
     ],

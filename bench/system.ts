@@ -75,10 +75,28 @@ async function load(url: string, body: string, seconds: number, serverPid: numbe
   await run(url, body, 1);
   const server = cpuSeconds(serverPid);
   const client = process.cpuUsage();
+  const machine = machineTicks();
   const r = await run(url, body, seconds);
   const { user, system } = process.cpuUsage(client);
+  const after = machineTicks();
   const n = r.rps * seconds;
-  return { ...r, serverUs: ((cpuSeconds(serverPid) - server) * 1e6) / n, clientUs: (user + system) / n };
+  return {
+    ...r,
+    serverUs: ((cpuSeconds(serverPid) - server) * 1e6) / n,
+    clientUs: (user + system) / n,
+    // The share of all the cores' time that was busy (any process, the kernel's network work included).
+    busy: 1 - (after.idle - machine.idle) / Math.max(1, after.total - machine.total),
+  };
+}
+
+/** Idle and total ticks of all the cores so far (/proc/stat). */
+function machineTicks(): { idle: number; total: number } {
+  try {
+    const t = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: t[3]! + (t[4] ?? 0), total: t.reduce((a, b) => a + b, 0) };
+  } catch {
+    return { idle: 0, total: 0 };
+  }
 }
 async function run(url: string, body: string, seconds: number) {
   const r = await autocannon({
@@ -161,12 +179,12 @@ console.log(
 console.log(
   `POST /v1/evaluate, 64 connections, --workers 2  ${f(spe2Load.rps).padStart(12)}   ${(spe2Load.rps / speLoad.rps).toFixed(2)}× one process; p99 ${spe2Load.p99} ms`,
 );
-// Two workers share the cores with the load generator: at most cores ÷ (CPU per request, server
-// and load generator together) requests a second, whatever the workers do.
+// Two workers share the cores with the load generator: when the cores are all busy, more
+// workers cannot give more.
 const cores = cpus().length;
-const ceiling = (l: { serverUs: number; clientUs: number }) => (cores * 1e6) / (l.serverUs + l.clientUs);
+const pct = (x: number) => `${Math.round(x * 100)}%`;
 console.log(
-  `  CPU a request: 1 process ${speLoad.serverUs.toFixed(0)} µs + autocannon ${speLoad.clientUs.toFixed(0)} µs; 2 workers ${spe2Load.serverUs.toFixed(0)} µs + autocannon ${spe2Load.clientUs.toFixed(0)} µs: ${cores} cores allow at most ${f(ceiling(spe2Load))} (${(ceiling(spe2Load) / speLoad.rps).toFixed(2)}× one process)`,
+  `  CPU a request: 1 process ${speLoad.serverUs.toFixed(0)} µs + autocannon ${speLoad.clientUs.toFixed(0)} µs (${cores} cores ${pct(speLoad.busy)} busy); 2 workers ${spe2Load.serverUs.toFixed(0)} µs + autocannon ${spe2Load.clientUs.toFixed(0)} µs (${pct(spe2Load.busy)} busy)`,
 );
 console.log(
   `RSS after 200k and 2M evaluations                ${at200k.toFixed(0)} MB, ${at2M.toFixed(0)} MB   ${(at2M / at200k).toFixed(2)}×`,
@@ -187,7 +205,7 @@ report({
       autocannon: round(speLoad.clientUs, 1),
       autocannon2workers: round(spe2Load.clientUs, 1),
     },
-    spe2workersCeiling: round(ceiling(spe2Load)),
+    coresBusy: { spe: round(speLoad.busy, 3), spe2workers: round(spe2Load.busy, 3) },
   },
   rssMB: { at200k: round(at200k, 1), at2M: round(at2M, 1) },
 });
