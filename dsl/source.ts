@@ -5,42 +5,54 @@ import type { Span } from './diagnostics.js';
 
 export class SourceFile {
   readonly lineStarts: number[];
+  /** The line of the last position asked for: a policy's spans come in runs on nearby lines. */
+  private lastLine = 0;
 
   constructor(
     readonly name: string,
     readonly text: string,
   ) {
     this.lineStarts = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
   }
 
   /** The span at a 0-based offset, clamped into the file so a position never points outside it. */
   span(offset: number, length = 0): Span {
     const at = Math.max(0, Math.min(Math.floor(offset), this.text.length));
     const len = Math.max(0, Math.min(Math.floor(length), this.text.length - at));
-    const start = this.position(at);
-    const end = len === 0 ? start : this.position(at + len);
+    const line = this.lineIndex(at);
+    const endLine = len === 0 ? line : this.lineIndex(at + len);
     return {
       file: this.name,
-      line: start.line,
-      column: start.column,
+      line: line + 1,
+      column: at - this.lineStarts[line]! + 1,
       offset: at,
       length: len,
-      endLine: end.line,
-      endColumn: end.column,
+      endLine: endLine + 1,
+      endColumn: at + len - this.lineStarts[endLine]! + 1,
     };
   }
 
   /** 1-based line and column of an offset. */
   position(at: number): { line: number; column: number } {
+    const line = this.lineIndex(at);
+    return { line: line + 1, column: at - this.lineStarts[line]! + 1 };
+  }
+
+  /** The 0-based line holding offset `at`: the last line asked for or the next one, else a binary search. */
+  private lineIndex(at: number): number {
+    const starts = this.lineStarts;
+    for (let line = this.lastLine; line <= this.lastLine + 1 && line < starts.length; line++) {
+      if (starts[line]! <= at && (line + 1 === starts.length || at < starts[line + 1]!)) return (this.lastLine = line);
+    }
     let lo = 0;
-    let hi = this.lineStarts.length - 1;
+    let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid]! <= at) lo = mid;
+      if (starts[mid]! <= at) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: at - this.lineStarts[lo]! + 1 };
+    return (this.lastLine = lo);
   }
 }
 
