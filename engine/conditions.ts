@@ -219,20 +219,30 @@ export function nameReader(name: string, declared: ReadonlyMap<string, number>):
   );
 }
 
-/** A condition made only of `fact == literal` tests, as what it reads (in a fixed order) and the literals. */
-function equalities(c: Condition): { reads: string[]; values: unknown[] } | null {
+/**
+ * A condition made only of `fact == literal` tests on different facts (or paths): those tests,
+ * or null. A literal is compared with ===: an object or list literal never equals a fact's
+ * value, so conditions with one are left be.
+ */
+function equalityTests(c: Condition): FactCondition[] | null {
   const parts = 'all' in c ? c.all : 'any' in c || 'not' in c ? null : [c];
-  if (parts === null || parts.length === 0) return null;
-  const tests: [string, FactCondition][] = [];
+  if (parts === null) return null;
+  const seen = new Set<string>();
   for (const p of parts) {
-    if (!('fact' in p) || p.operator !== 'equal') return null;
-    // A literal compared with ===: an object or list literal never equals a fact's value, so leave those be.
-    if (p.value !== null && typeof p.value === 'object') return null;
-    tests.push([`${p.fact}\u0000${p.path ?? ''}`, p]);
+    if (!('fact' in p) || p.operator !== 'equal' || (p.value !== null && typeof p.value === 'object')) return null;
+    const read = `${p.fact}\u0000${p.path ?? ''}`;
+    if (seen.has(read)) return null;
+    seen.add(read);
   }
+  return parts as FactCondition[];
+}
+
+/** Such a condition as what it reads (in a fixed order, the same for every rule reading the same) and the literals. */
+function equalities(c: Condition): { reads: string[]; values: unknown[] } | null {
+  const tests = equalityTests(c)?.map((p) => [`${p.fact}\u0000${p.path ?? ''}`, p.value] as const);
+  if (!tests || tests.length === 0) return null;
   tests.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  for (let i = 1; i < tests.length; i++) if (tests[i]![0] === tests[i - 1]![0]) return null;
-  return { reads: tests.map((t) => t[0]), values: tests.map((t) => t[1].value) };
+  return { reads: tests.map((t) => t[0]), values: tests.map((t) => t[1]) };
 }
 
 /**
@@ -241,16 +251,8 @@ function equalities(c: Condition): { reads: string[]; values: unknown[] } | null
  * as is a null literal). Otherwise null.
  */
 export function readsWhenMatched(c: Condition): Map<string, unknown> | null {
-  const parts = 'all' in c ? c.all : 'any' in c || 'not' in c ? null : [c];
-  if (parts === null) return null;
-  const out = new Map<string, unknown>();
-  for (const p of parts) {
-    if (!('fact' in p) || p.operator !== 'equal' || (p.value !== null && typeof p.value === 'object')) return null;
-    const name = p.path ? `${p.fact}.${p.path.slice(2)}` : p.fact;
-    if (out.has(name)) return null;
-    out.set(name, p.value);
-  }
-  return out;
+  const tests = equalityTests(c);
+  return tests && new Map(tests.map((p) => [p.path ? `${p.fact}.${p.path.slice(2)}` : p.fact, p.value]));
 }
 
 /** A nested lookup table: each level is one read's value; the last holds a rule's index. */
