@@ -148,10 +148,7 @@ export function matchStage(stage: Stage, facts: EvaluationFacts): CompiledRule[]
     }
     return matched;
   }
-  if (stage.first) {
-    const i = stage.first(facts);
-    return i < 0 ? [] : [stage.rules[i]!];
-  }
+  // (evaluate asks a stage's `first` matcher itself; this scan is for stages made without one.)
   if (stage.mode === 'first-match') {
     for (const rule of stage.rules) if (rule.test(facts)) return [rule];
     return [];

@@ -292,7 +292,7 @@ export function createService(options: AppOptions): {
     const body = objectBody(req);
     if (!validateEvaluate(body))
       throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateEvaluate.errors));
-    res.json(decide(body as unknown as { policy: string; facts: unknown }));
+    res.json(decide(body as unknown as EvaluateBody));
   });
 
   app.post('/v1/evaluate/batch', ...json, (req, res) => {
@@ -311,7 +311,7 @@ export function createService(options: AppOptions): {
             'the request is not valid',
             problems(validateEvaluate.errors, `/requests/${i}`),
           );
-        return decide(item as unknown as { policy: string; facts: unknown }, body.now as string | undefined);
+        return decide(item as unknown as EvaluateBody, body.now as string | undefined);
       } catch (e) {
         const err = e instanceof HttpError ? e : null;
         if (!err) throw e;
