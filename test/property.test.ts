@@ -17,6 +17,7 @@ import {
   parseWeeklyHours,
 } from '../dsl/index.js';
 import { locate } from './helpers.js';
+import { mutate, mutation } from './mutations.js';
 
 const root = join(import.meta.dirname, '..');
 const seeds = [
@@ -36,42 +37,6 @@ function expectInside(diagnostics: Diagnostic[], text: string): void {
     expect(d.span.line).toBeLessThanOrEqual(lines);
     expect(d.span.column).toBeGreaterThanOrEqual(1);
     expect(d.message.length).toBeGreaterThan(0);
-  }
-}
-
-/** Characters that matter to YAML or to the expression language, to make mutations bite. */
-const significant = fc.constantFrom(...':-[]{}"\'#&*!|>%@,.()=<\n\t 0123456789abcPz_'.split(''));
-
-const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.string({ unit: significant, maxLength: 12 }) }),
-  fc.record({ kind: fc.constant('insertAny' as const), at: fc.nat(), text: fc.string({ unit: 'grapheme', maxLength: 6 }) }),
-  fc.record({ kind: fc.constant('duplicateLine' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('swapLines' as const), at: fc.nat(), other: fc.nat() }),
-);
-type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
-
-function mutate(text: string, m: Mutation): string {
-  const at = text.length === 0 ? 0 : m.at % (text.length + 1);
-  switch (m.kind) {
-    case 'delete':
-      return text.slice(0, at) + text.slice(at + m.length);
-    case 'insert':
-    case 'insertAny':
-      return text.slice(0, at) + m.text + text.slice(at);
-    case 'duplicateLine': {
-      const lines = text.split('\n');
-      const i = m.at % lines.length;
-      lines.splice(i, 0, lines[i]!);
-      return lines.join('\n');
-    }
-    case 'swapLines': {
-      const lines = text.split('\n');
-      const i = m.at % lines.length;
-      const j = m.other % lines.length;
-      [lines[i], lines[j]] = [lines[j]!, lines[i]!];
-      return lines.join('\n');
-    }
   }
 }
 
