@@ -1,7 +1,7 @@
 // Loads a policy file: YAML with source positions → schema check (ajv, errors mapped back to the
 // YAML node and put in a contract admin's words) → policy model → semantic checks.
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { type Document, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import { type CheckOptions, checkPolicy } from './checks.js';
 import { type Diagnostic, diagnostic, didYouMean, finishDiagnostics, hasErrors } from './diagnostics.js';
 import type { Policy } from './model.js';
@@ -9,6 +9,7 @@ import { isRealDate } from './expr.js';
 import { NodeFinder, type Path, PolicyReader } from './read.js';
 import { compileSchemaValidator } from './schema-validator.js';
 import { SourceFile } from './source.js';
+import { fastYaml, treeOfDocument, type YamlNode } from './yaml-tree.js';
 
 export type LoadResult =
   { ok: true; policy: Policy; diagnostics: Diagnostic[] } | { ok: false; policy?: Policy; diagnostics: Diagnostic[] };
@@ -28,40 +29,9 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
   if (text.length > LIMITS.maxBytes) {
     return fail([diagnostic('yaml.syntax', file.span(0), `the file is larger than ${LIMITS.maxBytes / 1024 / 1024} MiB`)]);
   }
-  // resolveKnownTags off: YAML 1.1 tags such as !!binary, !!set, !!omap and !!timestamp would make
-  // Buffers, Sets, Maps and Dates, which no policy means; unresolved, they stay plain JSON values.
-  const doc = parseDocument(text, {
-    merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-    keepSourceTokens: false,
-    resolveKnownTags: false,
-  });
-  // After a YAML syntax error the parser's later complaints are mostly echoes of it: report
-  // the first one only (duplicate keys are independent and all reported).
-  const syntax = doc.errors
-    .filter((e) => e.code !== 'DUPLICATE_KEY')
-    .sort((a, b) => a.pos[0] - b.pos[0])
-    .slice(0, 1);
-  const yamlProblems = [...doc.errors.filter((e) => e.code === 'DUPLICATE_KEY'), ...syntax].map((e) => {
-    const code = e.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax';
-    const key = e.code === 'DUPLICATE_KEY' ? (/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '') : '';
-    const message =
-      (key && key.length <= 60 ? `'${key}' appears twice in the same mapping` : yamlMessage(e.code)) ??
-      e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
-    return diagnostic(code, file.span(e.pos[0], e.pos[1] - e.pos[0]), message, yamlHint(e.code));
-  });
-  if (yamlProblems.length > 0) return fail(yamlProblems);
-
-  let js: unknown;
-  try {
-    js = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-  } catch (e) {
-    // The yaml package throws for alias bombs (too many alias expansions).
-    return fail([
-      diagnostic('yaml.syntax', file.span(0), `the file cannot be read: ${(e as Error).message}`, 'use fewer aliases (*name)'),
-    ]);
-  }
+  const read = readYaml(text, file);
+  if ('problems' in read) return fail(read.problems);
+  const { js, tree } = read;
   if (js === null || js === undefined || typeof js !== 'object' || Array.isArray(js)) {
     return fail([
       diagnostic(
@@ -73,7 +43,7 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
     ]);
   }
 
-  const at = new NodeFinder(file, doc);
+  const at = new NodeFinder(file, tree);
   const validate = schemaValidator();
   if (!validate(js)) return fail(schemaDiagnostics(validate.errors ?? [], at, js));
 
@@ -91,6 +61,50 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
 
 function fail(diagnostics: Diagnostic[]): LoadResult {
   return { ok: false, diagnostics: finishDiagnostics(diagnostics) };
+}
+
+/**
+ * The file's value and its tree of source ranges. js-yaml reads nearly every policy, several
+ * times faster; what it declines (YAML errors among them), `yaml` reads, with its errors in an
+ * admin's words.
+ */
+function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode | undefined } | { problems: Diagnostic[] } {
+  const fast = fastYaml(text);
+  if (fast) return fast;
+  // resolveKnownTags off: YAML 1.1 tags such as !!binary, !!set, !!omap and !!timestamp would make
+  // Buffers, Sets, Maps and Dates, which no policy means; unresolved, they stay plain JSON values.
+  const doc = parseDocument(text, {
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    keepSourceTokens: false,
+    resolveKnownTags: false,
+  });
+  // After a YAML syntax error the parser's later complaints are mostly echoes of it: report
+  // the first one only (duplicate keys are independent and all reported).
+  const syntax = doc.errors
+    .filter((e) => e.code !== 'DUPLICATE_KEY')
+    .sort((a, b) => a.pos[0] - b.pos[0])
+    .slice(0, 1);
+  const problems = [...doc.errors.filter((e) => e.code === 'DUPLICATE_KEY'), ...syntax].map((e) => {
+    const code = e.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax';
+    const key = e.code === 'DUPLICATE_KEY' ? (/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '') : '';
+    const message =
+      (key && key.length <= 60 ? `'${key}' appears twice in the same mapping` : yamlMessage(e.code)) ??
+      e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    return diagnostic(code, file.span(e.pos[0], e.pos[1] - e.pos[0]), message, yamlHint(e.code));
+  });
+  if (problems.length > 0) return { problems };
+  try {
+    return { js: doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }), tree: treeOfDocument(doc) };
+  } catch (e) {
+    // The yaml package throws for alias bombs (too many alias expansions).
+    return {
+      problems: [
+        diagnostic('yaml.syntax', file.span(0), `the file cannot be read: ${(e as Error).message}`, 'use fewer aliases (*name)'),
+      ],
+    };
+  }
 }
 
 /** The yaml package's messages, in the words of someone editing a policy. */
@@ -377,5 +391,3 @@ function typeWords(e: ErrorObject): string {
   };
   return (Array.isArray(t) ? t : String(t).split(',')).map((x) => words[x] ?? x).join(' or ');
 }
-
-export type { Document };

@@ -1,6 +1,5 @@
 // Builds the policy model from a YAML document that passed the schema: parses every expression,
 // duration, hours and amount in place, keeping the span of each node it reads.
-import { type Document, type Node, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Expr } from './ast.js';
 import type { Diagnostic, Span } from './diagnostics.js';
 import {
@@ -33,6 +32,7 @@ import type {
   Tiers,
 } from './model.js';
 import { type SourceFile, scalarOffsets } from './source.js';
+import type { YamlNode, YamlPair } from './yaml-tree.js';
 
 export type Path = readonly (string | number)[];
 
@@ -46,52 +46,26 @@ export function isBroken(e: Expr): boolean {
 export class NodeFinder {
   constructor(
     readonly file: SourceFile,
-    readonly doc: Document,
+    root: YamlNode | undefined,
   ) {
-    this.walked = { path: [], nodes: [this.resolve(doc.contents) as Node | undefined], keys: [undefined] };
+    this.walked = { path: [], nodes: [root], keys: [undefined] };
   }
 
-  /** Aliases resolved, and each mapping's pairs by key: every span of a policy looks them up. */
-  private readonly aliases = new Map<unknown, unknown>();
-  private readonly keys = new Map<unknown, Map<string, { key: unknown; value: unknown }>>();
   /**
-   * The path walked last, with the node (aliases resolved) and the key reached at each step:
-   * the reader asks for the spans of a node's children and then of the node, so a walk starts
-   * where the path leaves the one before, instead of at the root.
+   * The path walked last, with the node and the key reached at each step: the reader asks for
+   * the spans of a node's children and then of the node, so a walk starts where the path
+   * leaves the one before, instead of at the root.
    */
-  private readonly walked: { path: (string | number)[]; nodes: (Node | undefined)[]; keys: (Node | undefined)[] };
-
-  private resolve(node: unknown): unknown {
-    if (!isAlias(node)) return node;
-    // Resolving an alias searches the whole document for its anchor: once per alias.
-    if (!this.aliases.has(node)) this.aliases.set(node, node.resolve(this.doc));
-    return this.aliases.get(node);
-  }
+  private readonly walked: { path: (string | number)[]; nodes: (YamlNode | undefined)[]; keys: (YamlNode | undefined)[] };
 
   /** The pair holding `key` in a mapping, looking through merge keys too. */
-  private pair(map: unknown, key: string | number): { key: unknown; value: unknown } | undefined {
-    const m = this.resolve(map);
-    if (!isMap(m)) return undefined;
-    let byKey = this.keys.get(m);
-    if (!byKey) {
-      byKey = new Map();
-      for (const p of m.items) {
-        // The first pair with a key is the one that counts.
-        if (isPair(p) && isScalar(p.key) && !byKey.has(String(p.key.value))) byKey.set(String(p.key.value), p);
-      }
-      this.keys.set(m, byKey);
-    }
-    const own = byKey.get(String(key));
+  private pair(map: YamlNode | undefined, key: string | number): YamlPair | undefined {
+    if (map?.kind !== 'map') return undefined;
+    const own = map.pairs!.get(String(key));
     if (own) return own;
-    for (const p of m.items) {
-      if (isPair(p) && isScalar(p.key) && p.key.value === '<<') {
-        const sources = this.resolve(p.value);
-        const list = isSeq(sources) ? sources.items : [sources];
-        for (const s of list) {
-          const found = this.pair(s, key);
-          if (found) return found;
-        }
-      }
+    for (const source of map.merges ?? []) {
+      const found = this.pair(source, key);
+      if (found) return found;
     }
     return undefined;
   }
@@ -104,27 +78,25 @@ export class NodeFinder {
     for (let i = shared; i < path.length; i++) {
       const seg = path[i]!;
       const at = nodes[i];
-      let node: unknown;
-      let key: unknown;
-      if (isSeq(at) && typeof seg === 'number') node = at.items[seg];
-      else {
+      if (at?.kind === 'seq' && typeof seg === 'number') {
+        nodes[i + 1] = at.items![seg];
+        keys[i + 1] = undefined;
+      } else {
         const p = this.pair(at, seg);
-        node = p?.value;
-        key = p?.key;
+        nodes[i + 1] = p?.value;
+        keys[i + 1] = p?.key;
       }
       last[i] = seg;
-      nodes[i + 1] = node === undefined || node === null ? undefined : ((this.resolve(node) ?? undefined) as Node | undefined);
-      keys[i + 1] = (key ?? undefined) as Node | undefined;
     }
     last.length = path.length;
   }
 
-  node(path: Path): Node | undefined {
+  node(path: Path): YamlNode | undefined {
     this.walk(path);
     return this.walked.nodes[path.length];
   }
 
-  keyNode(path: Path): Node | undefined {
+  keyNode(path: Path): YamlNode | undefined {
     if (path.length === 0) return undefined;
     this.walk(path);
     return this.walked.keys[path.length];
@@ -136,8 +108,7 @@ export class NodeFinder {
     const { nodes, keys } = this.walked;
     for (let n = path.length; n >= 0; n--) {
       const node = key && n === path.length ? (keys[n] ?? nodes[n]) : nodes[n];
-      const range = node?.range;
-      if (range) return this.file.span(range[0], range[1] - range[0]);
+      if (node) return this.file.span(node.start, node.end - node.start);
     }
     return this.file.span(0);
   }
@@ -145,7 +116,7 @@ export class NodeFinder {
   /** A function from offsets inside the scalar at `path` to file spans. */
   locator(path: Path): Locate {
     const node = this.node(path);
-    if (!isScalar(node)) {
+    if (node?.kind !== 'scalar') {
       const s = this.span(path);
       return () => s;
     }

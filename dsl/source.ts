@@ -1,7 +1,7 @@
 // A policy file's text and the arithmetic from character offsets to `line:column` spans,
 // including offsets inside YAML scalars, so errors in an expression point at its exact column.
-import type { Scalar } from 'yaml';
 import type { Span } from './diagnostics.js';
+import type { YamlNode } from './yaml-tree.js';
 
 export class SourceFile {
   readonly lineStarts: number[];
@@ -61,13 +61,11 @@ export class SourceFile {
  * Plain and quoted scalars without escapes map one to one; folded lines, indentation and
  * escapes are skipped by aligning the value against the raw source greedily.
  */
-export function scalarOffsets(text: string, node: Scalar): (index: number) => number {
-  const range = node.range;
-  const value = String(node.source ?? node.value);
-  if (!range) return () => 0;
-  let start = range[0];
-  const end = range[1];
-  switch (node.type) {
+export function scalarOffsets(text: string, node: YamlNode): (index: number) => number {
+  const value = node.text ?? '';
+  let start = node.start;
+  const end = node.end;
+  switch (node.style) {
     case 'QUOTE_DOUBLE':
     case 'QUOTE_SINGLE':
       start += 1;

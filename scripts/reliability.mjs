@@ -10,6 +10,7 @@ import { root } from './build.mjs';
 
 const FILES = [
   'test/fuzz.test.ts',
+  'test/yaml-tree.test.ts',
   'test/clock-oracle.test.ts',
   'test/hostile.test.ts',
   'test/auth.test.ts',

@@ -1,10 +1,12 @@
-// NodeFinder walks each path from where the path before it left off: it must find exactly what
-// a walk from the document's root finds, for every path of every policy here, in any order.
+// NodeFinder walks each path from where the path before it left off, over the tree that either
+// YAML reader gives: it must find exactly what a walk from the root of `yaml`'s document finds,
+// for every path of every policy here, in any order.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Document, type Node, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import { NodeFinder, type Path } from '../dsl/read.js';
+import { type YamlNode, fastYaml, treeOfDocument } from '../dsl/yaml-tree.js';
 import { SourceFile } from '../dsl/source.js';
 import type { Span } from '../dsl/index.js';
 
@@ -36,6 +38,9 @@ sources.push([
   ].join('\n'),
 ]);
 
+/** A `<<` key under `merge: true`, whose value is a symbol. */
+const isMerge = (key: unknown): boolean => isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
+
 /** The walk NodeFinder replaced: from the root for every path and every ancestor, nothing kept. */
 class RootWalk {
   constructor(
@@ -54,9 +59,11 @@ class RootWalk {
   private pair(map: unknown, key: string | number): { key: unknown; value: unknown } | undefined {
     const m = this.resolve(map);
     if (!isMap(m)) return undefined;
-    for (const p of m.items) if (isPair(p) && isScalar(p.key) && String(p.key.value) === String(key)) return p;
     for (const p of m.items) {
-      if (isPair(p) && isScalar(p.key) && p.key.value === '<<') {
+      if (isPair(p) && isScalar(p.key) && (isMerge(p.key) ? '<<' : String(p.key.value)) === String(key)) return p;
+    }
+    for (const p of m.items) {
+      if (isPair(p) && isMerge(p.key)) {
         const sources = this.resolve(p.value);
         for (const s of isSeq(sources) ? sources.items : [sources]) {
           const found = this.pair(s, key);
@@ -105,10 +112,10 @@ function pathsOf(doc: Document): Path[] {
     if (isMap(n)) {
       for (const p of n.items) {
         if (!isScalar(p.key)) continue;
-        const key = String(p.key.value);
+        const key = isMerge(p.key) ? '<<' : String(p.key.value);
         visit(p.value, [...path, key]);
         // The keys a merge brings in are reached through the mapping that merges them.
-        if (key === '<<') {
+        if (isMerge(p.key)) {
           const merged = isAlias(p.value) ? p.value.resolve(doc) : p.value;
           for (const s of isSeq(merged) ? merged.items : [merged]) {
             const m = isAlias(s) ? s.resolve(doc) : s;
@@ -135,7 +142,7 @@ function shuffled<T>(items: T[]): T[] {
 }
 
 describe('NodeFinder', () => {
-  it('finds what a walk from the root finds, for every path of every policy, in any order', () => {
+  it('finds what a walk from the root finds, for every path of every policy, in any order, on either tree', () => {
     let compared = 0;
     const mismatches: string[] = [];
     const same = (a: Span, b: Span) =>
@@ -145,24 +152,33 @@ describe('NodeFinder', () => {
       const file = new SourceFile(name, text);
       const reference = new RootWalk(file, doc);
       const paths = pathsOf(doc);
-      const want = paths.map(
-        (p) => [reference.span(p), reference.span(p, true), reference.node(p), reference.keyNode(p)] as const,
-      );
+      const want = paths.map((p) => [reference.span(p), reference.span(p, true)] as const);
+      const trees: [string, YamlNode | undefined][] = [['yaml', treeOfDocument(doc)]];
+      const fast = fastYaml(text);
+      if (fast) trees.push(['js-yaml', fast.tree]);
       const orders = [paths.keys(), [...paths.keys()].reverse(), shuffled([...paths.keys()])];
-      for (const order of orders) {
-        const finder = new NodeFinder(file, doc);
-        for (const i of order) {
-          const path = paths[i]!;
-          const [span, keySpan, node, keyNode] = want[i]!;
-          if (!same(finder.span(path), span) || !same(finder.span(path, true), keySpan))
-            mismatches.push(`${name}: span of ${JSON.stringify(path)}`);
-          if (finder.node(path) !== node || finder.keyNode(path) !== keyNode)
-            mismatches.push(`${name}: node of ${JSON.stringify(path)}`);
-          compared++;
+      for (const [reader, tree] of trees) {
+        for (const order of orders) {
+          const finder = new NodeFinder(file, tree);
+          for (const i of order) {
+            const path = paths[i]!;
+            const [span, keySpan] = want[i]!;
+            if (!same(finder.span(path), span) || !same(finder.span(path, true), keySpan))
+              mismatches.push(`${name} (${reader}): span of ${JSON.stringify(path)}`);
+            compared++;
+          }
         }
       }
     }
     expect(mismatches.slice(0, 10)).toEqual([]);
-    expect(compared).toBeGreaterThan(50_000);
+    expect(compared).toBeGreaterThan(100_000);
+  });
+
+  it('finds the keys a merge brings in where they are written', () => {
+    const text = 'base: &base { type: enum, values: [a, b] }\nfacts:\n  two: { <<: *base, required: true }\n';
+    const finder = new NodeFinder(new SourceFile('m.yaml', text), fastYaml(text)!.tree);
+    const values = finder.span(['facts', 'two', 'values']);
+    expect(text.slice(values.offset, values.offset + values.length)).toBe('[a, b]');
+    expect(values.line).toBe(1);
   });
 });
