@@ -10,7 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { build, yamlWithoutDebugLogging } from '../scripts/build.mjs';
+import { build, bundlePlugins } from '../scripts/build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -47,7 +47,7 @@ for (const name of benches) {
     // Native and dynamic packages load from node_modules; everything else is bundled.
     external: ['@gorules/zen-engine', 'autocannon'],
     // Timed as the CLI and server run it.
-    plugins: [yamlWithoutDebugLogging],
+    plugins: bundlePlugins,
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
   log(`\n# ${name}`);
@@ -136,7 +136,7 @@ function table(f) {
     [
       'validate a 300-line policy, warm',
       `${f.validateMs} ms`,
-      `${x(f.validateMs, f.yamlMs)} its YAML parse alone (${f.yamlMs} ms)`,
+      `${x(f.validateMs, f.yamlEventsMs)} its YAML parse alone (${f.yamlEventsMs} ms with js-yaml; ${f.yamlMs} ms with yaml)`,
       '≤ 5 ms',
       met(f.validateMs <= 5),
     ],
