@@ -27,6 +27,9 @@ const minutesOf = (d: Duration | undefined) =>
   d ? (d.unit === 'minute' ? d.amount : d.unit === 'hour' ? d.amount * 60 : d.amount * 1440) : undefined;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** Each plan's rate as money, made once. */
+const rates = new WeakMap<BillingPlan, Money>();
+
 /** A ticket's charge under a plan; null when the worked minutes are not known yet. */
 export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, notices: BillingNotice[]): Billing | null {
   const billing = policy.billing!;
@@ -34,13 +37,18 @@ export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, noti
   if (typeof worked !== 'number') return null;
   const currency = plan.rate.money.currency;
   const digits = currencyDigits(currency, billing.currencies);
-  const rate = money(plan.rate.money.amount, currency, digits);
+  let rate = rates.get(plan);
+  if (!rate) rates.set(plan, (rate = money(plan.rate.money.amount, currency, digits)));
   const minimum = minutesOf(plan.minimum) ?? 0;
   const increment = minutesOf(plan.increment) ?? 1;
   const billable = billableMinutes(worked, minimum, increment);
   const amount = charge(rate, plan.rate.per, billable);
   const tax = plan.tax ? percentOf(amount, plan.tax.value) : round(money(0, currency, digits));
   const total = add(amount, tax);
+  // Each amount written once: writing a decimal is most of what billing costs.
+  const amountText = format(amount);
+  const taxText = format(tax);
+  const totalText = format(total);
   const lines: BillingLine[] = [
     { label: 'worked', quantity: worked, unit: 'minute' },
     {
@@ -53,28 +61,29 @@ export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, noti
     },
     {
       label: `at ${plan.rate.money.amount} ${currency} per ${plan.rate.per} (plan ${plan.id})`,
-      amount: format(amount),
+      amount: amountText,
       currency,
     },
   ];
-  if (plan.tax) lines.push({ label: `tax ${plan.tax.value}%`, amount: format(tax), currency });
-  lines.push({ label: 'total', amount: format(total), currency });
+  if (plan.tax) lines.push({ label: `tax ${plan.tax.value}%`, amount: taxText, currency });
+  lines.push({ label: 'total', amount: totalText, currency });
 
-  let balanceAfter: Money | null = null;
+  let balanceAfterText: string | null = null;
   if (plan.balance) {
     const before = facts.get(plan.balance.name);
     if (typeof before === 'number') {
       const balance = money(String(before), currency, digits);
-      balanceAfter = subtract(balance, total);
+      const balanceAfter = subtract(balance, total);
+      balanceAfterText = format(balanceAfter);
       lines.push({ label: `balance before (${plan.balance.name})`, amount: format(balance), currency });
-      lines.push({ label: 'balance after', amount: format(balanceAfter), currency });
+      lines.push({ label: 'balance after', amount: balanceAfterText, currency });
       if (isNegative(balanceAfter)) {
         // «riceverai una comunicazione che ti ricorderà di regolarizzare la tua posizione entro il mese successivo»
         const opened = facts.get('openedAt');
         const regularizeBy = typeof opened === 'string' ? endOfMonth(addMonths(dateOf(opened), 1)) : null;
         notices.unshift({
           code: 'credit-insufficient',
-          message: `the balance is ${format(balanceAfter)} ${currency}: top it up${regularizeBy ? ` by ${regularizeBy}` : ' by the end of the next month'}`,
+          message: `the balance is ${balanceAfterText} ${currency}: top it up${regularizeBy ? ` by ${regularizeBy}` : ' by the end of the next month'}`,
           ...(regularizeBy ? { regularizeBy } : {}),
         });
       }
@@ -85,10 +94,10 @@ export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, noti
     plan: plan.id,
     currency,
     billableMinutes: billable,
-    amount: format(amount),
-    tax: format(tax),
-    total: format(total),
-    balanceAfter: balanceAfter ? format(balanceAfter) : null,
+    amount: amountText,
+    tax: taxText,
+    total: totalText,
+    balanceAfter: balanceAfterText,
     notices,
     lines,
   };
