@@ -385,13 +385,24 @@ export function daysInMonth(year: number, month: number): number {
 }
 
 export function isRealDate(text: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) return false;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  if (mo < 1 || mo > 12 || d < 1) return false;
+  // YYYY-MM-DD read digit by digit: facts carry dates, and a regular expression cost more than the rest of the check.
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  const y = digitsAt(text, 0, 4);
+  const mo = digitsAt(text, 5, 2);
+  const d = digitsAt(text, 8, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1) return false;
   return d <= daysInMonth(y, mo);
+}
+
+/** The number written by `length` ASCII digits at `at`; -1 when one of them is not a digit. */
+export function digitsAt(s: string, at: number, length: number): number {
+  let v = 0;
+  for (let i = at; i < at + length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (!(c >= 0 && c <= 9)) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 function isRealTime(text: string): boolean {

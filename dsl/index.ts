@@ -8,7 +8,7 @@ export type * from './model.js';
 export { DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
 export { type CheckOptions, FUNCTIONS, isTimeZone, valueProblem } from './checks.js';
-export { daysInMonth, isRealDate } from './expr.js';
+export { daysInMonth, digitsAt, isRealDate } from './expr.js';
 export { type HolidayCatalog, holidaysFor, loadHolidayCatalog, mentionsHolidays } from './holidays.js';
 export {
   parseDuration,

@@ -4,11 +4,14 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { type FactDecl, type Policy, closest, isRealDate, isTimeZone } from '../dsl/index.js';
 import type { FactProblem } from './decision.js';
-import { type Value, instant } from './values.js';
+import { type Value, instant, plainInstant } from './values.js';
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-function isRealDateTime(v: string): boolean {
+/** A datetime as facts take it: the shape, a real date, a time in range. */
+export function isRealDateTime(v: string): boolean {
+  // The plain shape read field by field is a real date and time; anything else, the long way.
+  if (!Number.isNaN(plainInstant(v))) return true;
   return DATETIME.test(v) && isRealDate(v.slice(0, 10)) && !Number.isNaN(instant(v));
 }
 

@@ -3,7 +3,7 @@
 // A date compared with a datetime compares the datetime's calendar date as written (in its own
 // offset): contract clauses speak in days ("valid until"), not in instants.
 
-import { daysInMonth } from '../dsl/index.js';
+import { daysInMonth, digitsAt as digits } from '../dsl/index.js';
 
 export type Value = string | number | boolean | null | Value[];
 
@@ -22,17 +22,6 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
-/** The number written with `length` digits at `at`, or -1. */
-function digits(s: string, at: number, length: number): number {
-  let v = 0;
-  for (let i = at; i < at + length; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (!(c >= 0 && c <= 9)) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
-
 /**
  * Milliseconds since the epoch of a datetime string (its offset applied). The shape facts take
  * (YYYY-MM-DDTHH:MM[:SS[.fff]] then Z or ±HH:MM, every field in range) is read with plain
@@ -40,10 +29,31 @@ function digits(s: string, at: number, length: number): number {
  * other text goes to Date.parse, so the answer is always Date.parse's.
  */
 export function instant(datetime: string): number {
-  const s = datetime;
+  // A decision reads the same one or two datetimes several times (openedAt and now, in each
+  // SLA window): the last two read are kept.
+  if (datetime === lastText) return lastMs;
+  if (datetime === earlierText) return earlierMs;
+  const plain = plainInstant(datetime);
+  const ms = Number.isNaN(plain) ? Date.parse(datetime) : plain;
+  earlierText = lastText;
+  earlierMs = lastMs;
+  lastText = datetime;
+  lastMs = ms;
+  return ms;
+}
+let lastText = '';
+let lastMs = Number.NaN;
+let earlierText = '';
+let earlierMs = Number.NaN;
+
+/**
+ * The milliseconds of a datetime in the plain shape facts take, every field in range; NaN for
+ * any other text (which Date.parse may still read).
+ */
+export function plainInstant(s: string): number {
   const n = s.length;
   if (n < 17 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58)
-    return Date.parse(s);
+    return Number.NaN;
   const year = digits(s, 0, 4);
   const month = digits(s, 5, 2);
   const day = digits(s, 8, 2);
@@ -59,7 +69,7 @@ export function instant(datetime: string): number {
       let end = at + 1;
       while (end < n && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
       const count = end - at - 1;
-      if (count < 1 || count > 3) return Date.parse(s);
+      if (count < 1 || count > 3) return Number.NaN;
       millis = digits(s, at + 1, count) * (count === 1 ? 100 : count === 2 ? 10 : 1);
       at = end;
     }
@@ -70,11 +80,11 @@ export function instant(datetime: string): number {
   else if ((sign === 43 || sign === 45) && at + 6 === n && s.charCodeAt(at + 3) === 58) {
     const oh = digits(s, at + 1, 2);
     const om = digits(s, at + 4, 2);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return Date.parse(s);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
     offset = (sign === 45 ? -1 : 1) * (oh * 60 + om);
-  } else return Date.parse(s);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Date.parse(s);
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Date.parse(s);
+  } else return Number.NaN;
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
   return (daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset * 60) * 1000 + millis;
 }
 

@@ -11,6 +11,8 @@ import {
   startOfYear,
   valuesEqual,
 } from '../engine/values.js';
+import { isRealDate } from '../dsl/index.js';
+import { isRealDateTime } from '../engine/facts.js';
 
 describe('date functions', () => {
   it.each([
@@ -93,6 +95,48 @@ describe('instant', () => {
     fc.assert(
       fc.property(fc.oneof(text, fc.string()), (t) => {
         expect(Object.is(instant(t), Date.parse(t)), t).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('takes a date or a datetime as real exactly when their patterns and the calendar do', () => {
+    const realDate = (t: string) => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
+      return (
+        m !== null &&
+        Number(m[2]) >= 1 &&
+        Number(m[2]) <= 12 &&
+        Number(m[3]) >= 1 &&
+        Number(m[3]) <= new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)).getUTCDate()
+      );
+    };
+    const realDateTime = (t: string) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(t) &&
+      realDate(t.slice(0, 10)) &&
+      !Number.isNaN(Date.parse(t));
+    const date = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }))
+      .map(([y, mo, d]) => `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}`);
+    const time = fc
+      .tuple(
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.constantFrom('', ':07', ':60', ':5', '.5', ':07.123', ':07.1234567', ':07.'),
+      )
+      .map(([h, mi, rest]) => `T${two(h)}:${two(mi)}${rest}`);
+    const zone = fc.constantFrom('Z', '+01:00', '-03:00', '+24:00', '+01:60', '', 'z', '+0100');
+    const text = fc.oneof(
+      date,
+      fc.tuple(date, time, zone).map((p) => p.join('')),
+      fc.string(),
+      date.map((d) => ` ${d}`),
+      date.map((d) => `${d}\n`),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(isRealDate(t), t).toBe(realDate(t));
+        expect(isRealDateTime(t), t).toBe(realDateTime(t));
       }),
       { numRuns: 20_000 },
     );
