@@ -135,6 +135,17 @@ export interface ClockResult {
 
 const NO_PAUSES: readonly Interval[] = [];
 
+/** What the last window worked out that the next one may share (see windowClock). */
+const last = {
+  calendar: null as BusinessCalendar | null,
+  opened: Number.NaN,
+  paused: NO_PAUSES,
+  offset: '',
+  startsAt: null as string | null,
+  at: Number.NaN,
+  spent: 0,
+};
+
 /**
  * The clock of one window: from `openedAt`, `target` ms of business time, with `pauses` not
  * counted; its status at `stoppedAt` (the response or resolution) or else at `now`.
@@ -153,8 +164,19 @@ export function windowClock(
   const offset = calendar.zone ? '' : (/([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00');
   const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, calendar.zone, offset));
   const due = dueAt(calendar, opened, target, paused);
+  // A decision's two windows usually share their calendar, opening and pauses: the start and
+  // the time spent so far are the same for both.
+  const same = last.calendar === calendar && last.opened === opened && last.paused === paused && last.offset === offset;
+  if (!same) {
+    last.calendar = calendar;
+    last.opened = opened;
+    last.paused = paused;
+    last.offset = offset;
+    last.startsAt = fmt(clockStart(calendar, opened, paused));
+    last.at = Number.NaN;
+  }
   const result: ClockResult = {
-    startsAt: fmt(clockStart(calendar, opened, paused)),
+    startsAt: last.startsAt,
     dueAt: fmt(due),
     status: null,
     elapsed: null,
@@ -164,7 +186,11 @@ export function windowClock(
   const at = stoppedAt ?? now;
   if (at === null) return result;
   const atMs = instant(at);
-  const spent = elapsed(calendar, opened, atMs, paused);
+  if (last.at !== atMs) {
+    last.at = atMs;
+    last.spent = elapsed(calendar, opened, atMs, paused);
+  }
+  const spent = last.spent;
   result.elapsed = isoDurationMs(spent);
   if (stoppedAt !== null) result.status = due !== null && atMs <= due ? 'met' : 'breached';
   else result.status = due !== null && atMs <= due ? 'running' : 'breached';
