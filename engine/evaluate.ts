@@ -6,7 +6,7 @@ import { decideBilling } from './billing.js';
 import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
-import { REAL_TIME, type Timeline, businessCalendar, windowClock, windowTimeline } from './sla.js';
+import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, windowClock, windowTimeline } from './sla.js';
 import { type Value, instant } from './values.js';
 
 export interface EvaluateOptions {
@@ -239,26 +239,28 @@ function window(
   now: string | null,
 ): SlaWindow | null {
   if (!t) return null;
-  const base: SlaWindow = {
+  const openedAt = str(facts.get('openedAt'));
+  let c: ClockResult | null = null;
+  if (openedAt) {
+    const calendar = t.calendar ? compiled.calendars.get(t.calendar) : undefined;
+    const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+    const pauses = facts.get('pauses');
+    const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
+    const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
+    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now);
+  }
+  return {
     target: t.iso,
     targetText: t.text,
     calendar: t.calendar ?? '24x7',
-    dueAt: null,
-    startsAt: null,
-    status: null,
-    elapsed: null,
-    remaining: null,
-    exceeded: null,
+    dueAt: c ? c.dueAt : null,
+    startsAt: c ? c.startsAt : null,
+    status: c ? c.status : null,
+    elapsed: c ? c.elapsed : null,
+    remaining: c ? c.remaining : null,
+    exceeded: c ? c.exceeded : null,
     source,
   };
-  const openedAt = str(facts.get('openedAt'));
-  if (!openedAt) return base;
-  const calendar = t.calendar ? compiled.calendars.get(t.calendar) : undefined;
-  const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
-  const pauses = facts.get('pauses');
-  const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
-  const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
-  return { ...base, ...windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now) };
 }
 
 function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {

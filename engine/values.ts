@@ -29,12 +29,20 @@ export function daysFromCivil(year: number, month: number, day: number): number 
  * other text goes to Date.parse, so the answer is always Date.parse's.
  */
 export function instant(datetime: string): number {
-  // A decision reads the same one or two datetimes several times (openedAt and now, in each
-  // SLA window): the last two read are kept.
+  const plain = plainInstant(datetime);
+  return Number.isNaN(plain) ? Date.parse(datetime) : plain;
+}
+
+/**
+ * The milliseconds of a datetime in the plain shape facts take, every field in range; NaN for
+ * any other text (which Date.parse may still read). A decision reads the same one or two
+ * datetimes several times (openedAt and now: in the facts' check, then in each SLA window):
+ * the last two read are kept.
+ */
+export function plainInstant(datetime: string): number {
   if (datetime === lastText) return lastMs;
   if (datetime === earlierText) return earlierMs;
-  const plain = plainInstant(datetime);
-  const ms = Number.isNaN(plain) ? Date.parse(datetime) : plain;
+  const ms = readPlainInstant(datetime);
   earlierText = lastText;
   earlierMs = lastMs;
   lastText = datetime;
@@ -46,11 +54,7 @@ let lastMs = Number.NaN;
 let earlierText = '';
 let earlierMs = Number.NaN;
 
-/**
- * The milliseconds of a datetime in the plain shape facts take, every field in range; NaN for
- * any other text (which Date.parse may still read).
- */
-export function plainInstant(s: string): number {
+function readPlainInstant(s: string): number {
   const n = s.length;
   if (n < 17 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58)
     return Number.NaN;
