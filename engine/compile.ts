@@ -113,6 +113,12 @@ export interface CompiledPolicy {
   derived: { name: string; compute: Compiled; source: string; expr: Expr; byRules: boolean }[];
   derivedByName: Map<string, { name: string; compute: Compiled }>;
   computed: Map<string, { compute: Compiled; expr: Expr }>;
+  /**
+   * The derived and computed facts whose value can change as an evaluation goes on, to be worked
+   * out again: after any stage, those that read the decision so far; after the `derived` stage,
+   * also those that read a derived fact its rules give (themselves or through others).
+   */
+  volatile: { decision: Set<string>; derivedRules: Set<string> };
   stages: Stage[];
   calendars: Map<string, CompiledCalendar>;
 }
@@ -333,6 +339,30 @@ function resultRules(
 }
 
 // ---- the stages, in order ----------------------------------------------------------------------
+
+/** See `CompiledPolicy.volatile`. */
+function volatileFacts(c: Compiler): CompiledPolicy['volatile'] {
+  const exprOf = (name: string) => c.policy.derived.find((d) => d.name === name)?.expr ?? c.computed.get(name)?.expr;
+  const names = [...c.policy.derived.map((d) => d.name), ...c.computed.keys()];
+  /** The names that read, themselves or through the facts they read, a name `source` says yes to. */
+  const reading = (source: (path: readonly string[]) => boolean): Set<string> => {
+    const known = new Map<string, boolean>();
+    const reads = (name: string): boolean => {
+      const done = known.get(name);
+      if (done !== undefined) return done;
+      known.set(name, false); // derived facts have no cycles; this only ends a walk early
+      const e = exprOf(name);
+      const yes = e !== undefined && factsRead(e).some((r) => source(r.path) || reads(r.path.join('.')));
+      known.set(name, yes);
+      return yes;
+    };
+    return new Set(names.filter(reads));
+  };
+  return {
+    decision: reading((path) => path[0] === DECISION_FACT),
+    derivedRules: reading((path) => c.ruleComputed.has(path.join('.'))),
+  };
+}
 
 /** Whether an expression (through the derived facts it reads) reads what the decision decides. */
 function readsDecision(c: Compiler, e: Expr, seen = new Set<string>()): boolean {
@@ -665,6 +695,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     derived,
     derivedByName: new Map(derived.map((d) => [d.name, d])),
     computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr), expr: f.expr }])),
+    volatile: volatileFacts(c),
     stages,
     calendars: compileCalendars(policy, options.holidays),
   };

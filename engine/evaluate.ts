@@ -52,9 +52,14 @@ export class EvaluationFacts implements FactReader, RuleFacts {
     return value;
   }
 
-  /** Derived facts read `decision.*`: forget them when the decision moves on. */
-  forgetComputed(): void {
-    if (this.cache !== null && this.cache.size > 0) this.cache.clear();
+  /** After a stage, forget the values that may have changed with it (`CompiledPolicy.volatile`). */
+  forgetComputed(stage: Stage): void {
+    const cache = this.cache;
+    if (cache === null || cache.size === 0) return;
+    const { decision, derivedRules } = this.compiled.volatile;
+    const rules = stage.name === 'derived' && derivedRules.size > 0;
+    if (decision.size === 0 && !rules) return;
+    for (const name of cache.keys()) if (decision.has(name) || (rules && derivedRules.has(name))) cache.delete(name);
   }
 }
 
@@ -82,7 +87,7 @@ export class DecisionBuilder {
     if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
     if (matched.length === 0 && stage.rules.length > 0 && stage.mode === 'first-match') this.undecided.push(stage);
     for (const rule of matched) this.decide(rule);
-    this.facts.forgetComputed();
+    this.facts.forgetComputed(stage);
   }
 
   /** `apply` for the one rule that decides a first-match stage (or null: none did). */
@@ -92,7 +97,7 @@ export class DecisionBuilder {
       if (this.withTrace) this.trace.push(traceStep(rule, this.facts));
       this.decide(rule);
     }
-    this.facts.forgetComputed();
+    this.facts.forgetComputed(stage);
   }
 
   private decide(rule: CompiledRule): void {

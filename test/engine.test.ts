@@ -362,3 +362,35 @@ describe('a time of evaluation the clock cannot read', () => {
     }
   });
 });
+
+describe('derived facts across stages', () => {
+  const file = join('test', 'differential', 'derived.yaml');
+  const derived = compile(readFileSync(join(root, file), 'utf8'), file);
+
+  it('works a fact out again when the decision it reads has moved on since', () => {
+    // lateDate reads the priority: the tier reads it before the priority is decided (2030), the
+    // `early` entitlement after it is P1 (2024).
+    const d = decide({ plan: 'basic', seats: 40, balance: 20, vip: true }, derived);
+    expect(d.priority).toBe('P1');
+    expect(d.tier).toBe('basic');
+    expect(d.entitlements).toContain('early');
+    expect(decide({ plan: 'basic', seats: 40, balance: 20, vip: false }, derived).entitlements).not.toContain('early');
+  });
+
+  it('works out again only the facts that read the decision, or a derived fact rules give', () => {
+    expect([...derived.volatile.decision].sort()).toEqual(
+      [
+        'lateDate',
+        'lateDate < 2025-01-01',
+        'lowPriority',
+        'proSince',
+        'proSince < 2025-01-01',
+        'proTier',
+        'tierOf',
+        'urgentPro',
+      ].sort(),
+    );
+    expect([...derived.volatile.derivedRules]).toEqual(['richBigAccount']);
+    expect(zmanda.volatile.decision.size + zmanda.volatile.derivedRules.size).toBe(0);
+  });
+});
