@@ -27,8 +27,36 @@ const minutesOf = (d: Duration | undefined) =>
   d ? (d.unit === 'minute' ? d.amount : d.unit === 'hour' ? d.amount * 60 : d.amount * 1440) : undefined;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Each plan's rate as money, made once. */
-const rates = new WeakMap<BillingPlan, Money>();
+/** What a plan charges for a number of billable minutes, as money and as written. */
+interface Charge {
+  total: Money;
+  amountText: string;
+  taxText: string;
+  totalText: string;
+}
+
+/**
+ * Each plan's charges by billable minutes: a charge depends on nothing else, a helpdesk bills a
+ * few hundred distinct durations, and working one out exactly (big.js) and writing it is most of
+ * what billing costs.
+ */
+const charges = new WeakMap<BillingPlan, Map<number, Charge>>();
+const MAX_CHARGES = 4096;
+
+function planCharge(plan: BillingPlan, digits: number, billable: number): Charge {
+  let byMinutes = charges.get(plan);
+  if (!byMinutes) charges.set(plan, (byMinutes = new Map()));
+  let c = byMinutes.get(billable);
+  if (c) return c;
+  const currency = plan.rate.money.currency;
+  const amount = charge(money(plan.rate.money.amount, currency, digits), plan.rate.per, billable);
+  const tax = plan.tax ? percentOf(amount, plan.tax.value) : round(money(0, currency, digits));
+  const total = add(amount, tax);
+  c = { total, amountText: format(amount), taxText: format(tax), totalText: format(total) };
+  if (byMinutes.size >= MAX_CHARGES) byMinutes.clear();
+  byMinutes.set(billable, c);
+  return c;
+}
 
 /** A ticket's charge under a plan; null when the worked minutes are not known yet. */
 export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, notices: BillingNotice[]): Billing | null {
@@ -37,18 +65,10 @@ export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, noti
   if (typeof worked !== 'number') return null;
   const currency = plan.rate.money.currency;
   const digits = currencyDigits(currency, billing.currencies);
-  let rate = rates.get(plan);
-  if (!rate) rates.set(plan, (rate = money(plan.rate.money.amount, currency, digits)));
   const minimum = minutesOf(plan.minimum) ?? 0;
   const increment = minutesOf(plan.increment) ?? 1;
   const billable = billableMinutes(worked, minimum, increment);
-  const amount = charge(rate, plan.rate.per, billable);
-  const tax = plan.tax ? percentOf(amount, plan.tax.value) : round(money(0, currency, digits));
-  const total = add(amount, tax);
-  // Each amount written once: writing a decimal is most of what billing costs.
-  const amountText = format(amount);
-  const taxText = format(tax);
-  const totalText = format(total);
+  const { total, amountText, taxText, totalText } = planCharge(plan, digits, billable);
   const lines: BillingLine[] = [
     { label: 'worked', quantity: worked, unit: 'minute' },
     {

@@ -65,7 +65,10 @@ export const isNegative = (a: Money) => a.amount.lt(0);
 
 /** The amount with exactly the currency's minor digits: "37.50", "15", "-5". */
 export function format(a: Money): string {
-  return a.amount.round(a.digits, HALF_UP).toFixed(a.digits);
+  const x = a.amount;
+  // Most amounts written are already rounded (no more decimals than the currency has): rounding
+  // them again would only make another decimal.
+  return (x.c.length - x.e - 1 <= a.digits ? x : x.round(a.digits, HALF_UP)).toFixed(a.digits);
 }
 
 /** Billable minutes: worked minutes raised to the minimum, then up to a whole number of increments. */

@@ -1,6 +1,7 @@
 // Money: exact decimals rounded half-up, checked by hand on the Logbot cases and against plain
 // integer arithmetic in cents over random rates, minutes, minimums, increments and tax rates.
 import fc from 'fast-check';
+import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
 import { billableMinutes, charge, currencyDigits, format, money, percentOf, add, round } from '../engine/money.js';
 
@@ -88,5 +89,22 @@ describe('against integer arithmetic in cents', () => {
       ),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('format', () => {
+  it('writes any amount as rounding it half-up to the currency and writing that does', () => {
+    const decimal = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^[0-9]{1,7}$/), fc.stringMatching(/^[0-9]{0,6}$/), fc.integer({ min: -3, max: 3 }))
+      .map(([negative, whole, fraction, shift]) => new Big(`${negative ? '-' : ''}${whole}.${fraction || '0'}e${shift}`));
+    fc.assert(
+      fc.property(decimal, fc.integer({ min: 0, max: 4 }), (amount, digits) => {
+        expect(format({ amount, currency: 'X', digits })).toBe(amount.round(digits, 1).toFixed(digits));
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(format(money('-0.004', 'EUR', 2))).toBe('0.00');
+    expect(format(money('-0.005', 'EUR', 2))).toBe('-0.01');
+    expect(format(money('-0', 'EUR', 2))).toBe('0.00');
   });
 });
