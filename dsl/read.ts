@@ -91,15 +91,9 @@ export class NodeFinder {
     last.length = path.length;
   }
 
-  node(path: Path): YamlNode | undefined {
+  private node(path: Path): YamlNode | undefined {
     this.walk(path);
     return this.walked.nodes[path.length];
-  }
-
-  keyNode(path: Path): YamlNode | undefined {
-    if (path.length === 0) return undefined;
-    this.walk(path);
-    return this.walked.keys[path.length];
   }
 
   /** The span of the node at `path`; of its key with `key`; falling back to the nearest ancestor that exists. */

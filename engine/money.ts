@@ -47,19 +47,7 @@ export const times = (a: Money, factor: Big.BigSource): Money => ({ ...a, amount
 export const round = (a: Money): Money => ({ ...a, amount: a.amount.round(a.digits, HALF_UP) });
 
 /** A percentage of an amount, rounded half-up: tax is computed on the rounded amount. */
-export const percentOf = (a: Money, percent: Big.BigSource): Money => round(times(a, fraction(percent)));
-
-/** `percent` / 100, kept: a policy has a handful of percentages and a decision asks for one each time. */
-const fractions = new Map<string, Big>();
-function fraction(percent: Big.BigSource): Big {
-  const key = String(percent);
-  let f = fractions.get(key);
-  if (!f) {
-    f = new Big(percent).div(100);
-    if (fractions.size < 1000) fractions.set(key, f);
-  }
-  return f;
-}
+export const percentOf = (a: Money, percent: Big.BigSource): Money => round(times(a, new Big(percent).div(100)));
 
 export const isNegative = (a: Money) => a.amount.lt(0);
 
