@@ -258,8 +258,8 @@ class EventReader {
   /**
    * Where `yaml` ends a block collection as an item of another: after the comment lines that
    * follow it at its own indentation, the blank lines among and after them and the indentation
-   * of the line after; comment lines
-   * that follow it outdented are its parent's. Any other mix is not worth mirroring: it declines.
+   * of the line after; comment lines that follow it outdented are its parent's. Any other mix
+   * is not worth mirroring: it declines.
    */
   private trailingComments(from: number, indent: number): number {
     const t = this.text;
