@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'json-rules-engine';
 import { type CompiledPolicy, compileSource, evaluate, stageRules } from '../engine/index.js';
+import { stageMatchOf } from '../engine/jre.js';
 import { evaluateWith } from '../engine/evaluate.js';
 import { quick, report, round } from './report.js';
 
@@ -144,17 +145,16 @@ function jre(compiled: CompiledPolicy) {
       t,
       async (stage, facts) => {
         const engine = engines.get(stage.name);
-        if (!engine) return [];
+        if (!engine) return { matched: [], unknown: [] };
         const input: Record<string, unknown> = { decision: { ...facts.decision } };
         for (const rule of stage.rules)
           for (const id of rule.reads) input[id.startsWith('decision.') ? 'decision' : id] ??= facts.get(id);
         input.decision = { ...facts.decision };
-        const { results } = await engine.run(input);
-        const fired = new Set(results.map((x) => x.name));
-        const matched = stage.rules.filter((x) => fired.has(x.name));
+        const { events } = await engine.run(input);
+        const found = stageMatchOf(stage, events);
         if (stage.name === 'derived')
-          for (const x of matched) if (x.outcome.kind === 'derived') facts.derivedByRules.set(x.outcome.fact, x.outcome.value);
-        return stage.mode === 'first-match' ? matched.slice(0, 1) : matched;
+          for (const x of found.matched) if (x.outcome.kind === 'derived') facts.derivedByRules.set(x.outcome.fact, x.outcome.value);
+        return found;
       },
       { trace: false },
     );

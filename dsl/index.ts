@@ -5,7 +5,7 @@ export { DIAGNOSTIC_CODES, closest, didYouMean, formatDiagnostic, formatSpan, ha
 export type * from './ast.js';
 export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
-export { DECISION_FACTS } from './model.js';
+export { CLOCK_EVENT_FACTS, DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
 export { type CheckOptions, FUNCTIONS, isTimeZone, valueProblem } from './checks.js';
 export { daysInMonth, digitsAt, isRealDate } from './expr.js';
@@ -19,5 +19,6 @@ export {
   parseWeeklyHours,
   type ParseResult,
 } from './expr.js';
+export { absenceRead, absenceTestedFacts, policyExprs } from './knowledge.js';
 export { policySchema } from './schema.js';
 export { SourceFile } from './source.js';

@@ -209,3 +209,9 @@ export interface Policy {
 
 /** Names that conditions may read besides declared and derived facts: what the decision has decided so far. */
 export const DECISION_FACTS = ['decision.tier', 'decision.priority'] as const;
+
+/**
+ * Facts the SLA clock reads by name, when a policy declares them. Not given, each says that
+ * its event has not happened (yet): no response, no resolution, no pause.
+ */
+export const CLOCK_EVENT_FACTS = ['respondedAt', 'resolvedAt', 'pauses'] as const;

@@ -4,6 +4,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import {
+  absenceTestedFacts,
   type Duration,
   type Diagnostic,
   type Expr,
@@ -31,6 +32,7 @@ import {
   type RuleFacts,
   conditionReads,
   toCondition,
+  truthConditions,
 } from './conditions.js';
 import type { TraceStep } from './decision.js';
 import { type Compiled, compileExpr } from './expr.js';
@@ -66,11 +68,16 @@ export interface CompiledRule {
   stage: StageName;
   /** json-rules-engine priority: within a stage, higher runs and wins first. */
   priority: number;
+  /** When the rule holds (json-rules-engine JSON). */
   conditions: Condition;
+  /** When it does not hold; when neither does, the rule is unknown (a fact it needs is missing). */
+  whenFalse: Condition;
   outcome: Outcome;
   source: string;
   /** The fast path's evaluation of `conditions`. */
   test: CompiledCondition;
+  /** The fast path's evaluation of `whenFalse`. */
+  testFalse: CompiledCondition;
   /** What the conditions read: fact ids, and `decision.*` names. */
   reads: string[];
   /** The fast path's readers of `reads`, for the trace. */
@@ -121,6 +128,8 @@ export interface CompiledPolicy {
   volatile: { decision: Set<string>; derivedRules: Set<string> };
   stages: Stage[];
   calendars: Map<string, CompiledCalendar>;
+  /** Declared facts whose absence the policy reads as information (`absenceTestedFacts`): never "missing". */
+  informative: ReadonlySet<string>;
 }
 
 export interface CompileOptions {
@@ -224,10 +233,25 @@ class Compiler {
     return [];
   }
 
-  add(stage: StageName, name: string, when: Expr[], outcome: Outcome, span: Span): void {
+  /** Whether a fact (and path) the rules read can be missing: see `MayBeMissing`. */
+  mayBeMissing(fact: string, path: string | undefined, given?: string): boolean {
+    if (fact === given && path === undefined) return false;
+    if (fact === DECISION_FACT) return path !== undefined;
+    const decl = this.policy.facts.find((f) => f.name === fact);
+    if (decl) return !decl.required && decl.default === undefined;
+    return true;
+  }
+
+  /**
+   * Adds a rule. `given` names a fact the rule acts on only when it is given (a priority
+   * override, lookup or `from`): its absence is a value there, never unknown.
+   */
+  add(stage: StageName, name: string, when: Expr[], outcome: Outcome, span: Span, given?: string): void {
     const parts = when.map((e) => toCondition(e, { isPlain: (n) => this.plain.has(n) }, this.computed));
-    // json-rules-engine needs all/any/not at the top of a rule.
-    const conditions: Condition = parts.length === 1 && !('fact' in parts[0]!) ? parts[0]! : { all: parts };
+    const { whenTrue: conditions, whenFalse } = truthConditions(
+      parts.length === 1 ? parts[0]! : { all: parts },
+      (fact, path) => this.mayBeMissing(fact, path, given),
+    );
     const reads = [...conditionReads(conditions)];
     const traceOutcome = deepFreeze(outcomeOf(outcome));
     this.rules.push({
@@ -235,9 +259,11 @@ class Compiler {
       stage,
       priority: 0,
       conditions,
+      whenFalse,
       outcome,
       source: this.source(span),
       test: compileCondition(conditions, this.declared),
+      testFalse: compileCondition(whenFalse, this.declared),
       reads,
       readers: reads.map((r) => nameReader(r, this.declared)),
       traceOutcome,
@@ -426,6 +452,7 @@ function compilePriority(c: Compiler): void {
   const p = c.policy.priority;
   if (!p) return;
   const levels = c.policy.priorities.map((l) => l.name);
+  // An override, a lookup and `from` act on their fact when it is given, and pass on when not.
   const fromFact = (n: Named, prefix: string, override: boolean) => {
     for (const level of levels) {
       c.add(
@@ -434,6 +461,7 @@ function compilePriority(c: Compiler): void {
         [eq(factExpr([n.name], n.span), level, n.span)],
         { kind: 'priority', priority: level, ...(override ? { override } : {}) },
         n.span,
+        n.name,
       );
     }
   };
@@ -451,6 +479,7 @@ function compilePriority(c: Compiler): void {
         [eq(factExpr([fact.name], fact.span), row.value.name, row.value.span)],
         { kind: 'priority', priority: row.priority.name },
         row.priority.span,
+        fact.name,
       );
     }
   }
@@ -630,7 +659,7 @@ function compileGrants(c: Compiler): void {
 }
 
 /** Stages that are skipped for a ticket that is not eligible. */
-const ONLY_WHEN_ELIGIBLE = new Set<StageName>(['sla', 'billing', 'notices', 'entitlements', 'actions']);
+export const ONLY_WHEN_ELIGIBLE: ReadonlySet<StageName> = new Set<StageName>(['sla', 'billing', 'notices', 'entitlements', 'actions']);
 
 /** The stages in the order they run; each reads only what the ones before it decided. */
 const STAGES: [StageName, 'first-match' | 'all-match', (c: Compiler) => void][] = [
@@ -698,6 +727,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     volatile: volatileFacts(c),
     stages,
     calendars: compileCalendars(policy, options.holidays),
+    informative: absenceTestedFacts(policy),
   };
 }
 

@@ -12,6 +12,8 @@ export interface FactCondition {
   path?: string;
   operator: Operator;
   value: Value | { fact: string; path?: string };
+  /** json-rules-engine evaluates higher priorities first: a check that a value is known comes before its use. */
+  priority?: number;
 }
 
 export type Condition = FactCondition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
@@ -105,6 +107,64 @@ export function toCondition(e: Expr, kinds: NameKinds, computed: Map<string, Com
   const id = printExpr(e);
   if (!computed.has(id)) computed.set(id, { id, expr: e });
   return { fact: id, operator: 'equal', value: true };
+}
+
+/**
+ * Whether a fact (with its path) can be missing when the rules run: a fact not given and
+ * without default, a derived fact computed from one, or `decision.*` before its stage decided.
+ */
+export type MayBeMissing = (fact: string, path: string | undefined) => boolean;
+
+const NEGATED: Record<Operator, Operator> = {
+  equal: 'notEqual',
+  notEqual: 'equal',
+  in: 'notIn',
+  notIn: 'in',
+  lessThan: 'greaterThanInclusive',
+  lessThanInclusive: 'greaterThan',
+  greaterThan: 'lessThanInclusive',
+  greaterThanInclusive: 'lessThan',
+};
+
+/** The priority of a check that a value is known: json-rules-engine then never applies `in` to a missing list. */
+const KNOWN_FIRST = 2;
+
+const isFactRef = (v: FactCondition['value']): v is { fact: string; path?: string } =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A three-valued condition as the two two-valued conditions json-rules-engine can run: when it
+ * is true, and when it is false; when neither holds it is unknown (a fact it needs is missing).
+ * `not` is pushed down into the operators, so neither form contains one. A comparison is true
+ * or false only when the facts it reads are known: where an operator would hold of a missing
+ * value (`notEqual`, `notIn`, and any comparison with another fact), the form checks first that
+ * the value is known (`notEqual null`). A comparison with a literal null asks whether the fact
+ * was given, and is always known.
+ */
+export function truthConditions(c: Condition, mayBeMissing: MayBeMissing): { whenTrue: Condition; whenFalse: Condition } {
+  const known = (fact: string, path: string | undefined): FactCondition[] =>
+    mayBeMissing(fact, path)
+      ? [{ fact, ...(path === undefined ? {} : { path }), operator: 'notEqual', value: null, priority: KNOWN_FIRST }]
+      : [];
+  const atom = (a: FactCondition, negate: boolean): Condition => {
+    const operator = negate ? NEGATED[a.operator] : a.operator;
+    const out: FactCondition = { ...a, operator };
+    if (a.value === null) return out;
+    const guards = [
+      ...(operator === 'notEqual' || operator === 'notIn' || isFactRef(a.value) ? known(a.fact, a.path) : []),
+      ...(isFactRef(a.value) ? known(a.value.fact, a.value.path) : []),
+    ];
+    return guards.length === 0 ? out : { all: [...guards, out] };
+  };
+  const walk = (x: Condition, negate: boolean): Condition => {
+    if ('all' in x) return negate ? { any: x.all.map((y) => walk(y, true)) } : { all: x.all.map((y) => walk(y, false)) };
+    if ('any' in x) return negate ? { all: x.any.map((y) => walk(y, true)) } : { any: x.any.map((y) => walk(y, false)) };
+    if ('not' in x) return walk(x.not, !negate);
+    return atom(x, negate);
+  };
+  // json-rules-engine needs all/any at the top of a rule.
+  const top = (x: Condition): Condition => ('fact' in x ? { all: [x] } : x);
+  return { whenTrue: top(walk(c, false)), whenFalse: top(walk(c, true)) };
 }
 
 /** Fact values as the rules see them; `decision` is an object read through a path. */
@@ -258,18 +318,37 @@ export function readsWhenMatched(c: Condition): Map<string, unknown> | null {
 /** A nested lookup table: each level is one read's value; the last holds a rule's index. */
 type Table = Map<unknown, unknown>;
 
+/** The reads (`fact\u0000path`) a condition checks are known before using them. */
+function knownChecks(c: Condition, out: Set<string>): Set<string> {
+  if ('all' in c) c.all.forEach((x) => knownChecks(x, out));
+  else if ('any' in c) c.any.forEach((x) => knownChecks(x, out));
+  else if ('not' in c) knownChecks(c.not, out);
+  else if (c.priority === KNOWN_FIRST) out.add(`${c.fact}\u0000${c.path ?? ''}`);
+  return out;
+}
+
+/** A first-match matcher's answer when no rule holds and none is unknown. */
+export const NONE = -1;
+/** A first-match matcher's answer when rule `i` is unknown before any rule held (decode with `unknownRule`). */
+export const unknownAt = (i: number) => -2 - i;
+/** The rule a matcher's answer found unknown, or -1 when the answer is a rule that holds or NONE. */
+export const unknownRule = (answer: number) => (answer <= -2 ? -2 - answer : -1);
+
 /**
- * A first-match stage's matcher: the index of the first rule whose conditions hold, or -1.
+ * A first-match stage's matcher: the index of the first rule whose conditions hold, NONE, or
+ * `unknownAt(i)` when rule i is unknown (a fact it needs is missing) before any rule held.
  * Consecutive rules that only compare the same facts with literals (a priority matrix, targets
  * by tier and priority) are one lookup: the facts are read once and their values looked up in
  * a table of the rules' literals, where the earliest rule for each combination is kept. A
  * `Map` finds keys by SameValueZero, which is `===` for every value a literal can be (no NaN).
  */
 export function firstMatcher(
-  rules: readonly { conditions: Condition; test: CompiledCondition }[],
+  rules: readonly { conditions: Condition; whenFalse: Condition; test: CompiledCondition; testFalse: CompiledCondition }[],
   declared: ReadonlyMap<string, number>,
 ): (facts: RuleFacts) => number {
-  type Step = { rule: number } | { readers: Reader[]; table: Table };
+  type Step =
+    | { rule: number }
+    | { readers: Reader[]; table: Table; from: number; to: number; unknownIfNull: boolean[] };
   const steps: Step[] = [];
   for (let i = 0; i < rules.length;) {
     const first = equalities(rules[i]!.conditions);
@@ -296,21 +375,41 @@ export function firstMatcher(
       const code = new ConditionCode(declared);
       return build<Reader>(code.read(fact, path === '' ? undefined : path), code);
     });
-    steps.push({ readers, table });
+    // A read whose value may be missing: the rules check it is known before they call it false.
+    const guarded = new Set<string>();
+    for (let k = i; k < j; k++) knownChecks(rules[k]!.whenFalse, guarded);
+    const unknownIfNull = first.reads.map((r) => guarded.has(r));
+    steps.push({ readers, table, from: i, to: j, unknownIfNull });
     i = j;
   }
   return (facts) => {
     for (let s = 0; s < steps.length; s++) {
       const step = steps[s]!;
       if ('rule' in step) {
-        if (rules[step.rule]!.test(facts)) return step.rule;
+        const rule = rules[step.rule]!;
+        if (rule.test(facts)) return step.rule;
+        if (!rule.testFalse(facts)) return unknownAt(step.rule);
         continue;
       }
       let at: unknown = step.table;
-      for (let r = 0; r < step.readers.length && at !== undefined; r++) at = (at as Table).get(step.readers[r]!(facts));
+      let missing = false;
+      for (let r = 0; r < step.readers.length && at !== undefined; r++) {
+        const value = step.readers[r]!(facts);
+        if (value === null && step.unknownIfNull[r]) missing = true;
+        at = (at as Table).get(value);
+      }
+      if (missing) {
+        // A value not given: some rules of the table may be unknown rather than false, so they
+        // are tried one by one, in order (rare: the table is for the common, complete case).
+        for (let k = step.from; k < step.to; k++) {
+          if (rules[k]!.test(facts)) return k;
+          if (!rules[k]!.testFalse(facts)) return unknownAt(k);
+        }
+        continue;
+      }
       if (at !== undefined) return at as number;
     }
-    return -1;
+    return NONE;
   };
 }
 

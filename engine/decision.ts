@@ -73,12 +73,15 @@ export interface TraceStep {
 export interface Decision {
   decisionId: string;
   policy: { id: string; version: string; revision: string };
-  eligible: boolean;
+  /** Null when undetermined: no deny rule holds, but one is unknown (see `missingFacts`). */
+  eligible: boolean | null;
   reasons: Reason[];
   priority: string | null;
   /** The tier the ticket was served in (an addition to the pinned fields). */
   tier: string | null;
-  channels: string[];
+  /** Null when undetermined (a fact the channel rules need is missing). */
+  channels: string[] | null;
+  /** Null when not eligible or undetermined; `{ response: null, resolution: null }` for best effort. */
   sla: { response: SlaWindow | null; resolution: SlaWindow | null } | null;
   billing: Billing | null;
   actions: string[];

@@ -1,7 +1,15 @@
 // Evaluates ticket facts against a compiled policy into a Decision. Pure and deterministic: the
 // same revision, facts and `now` give the same decision, decisionId included.
-import { type CompiledPolicy, type CompiledRule, OVERRIDE_NOTE, type Stage, type Target } from './compile.js';
-import type { RuleFacts } from './conditions.js';
+import {
+  type CompiledPolicy,
+  type CompiledRule,
+  ONLY_WHEN_ELIGIBLE,
+  OVERRIDE_NOTE,
+  type Stage,
+  type StageName,
+  type Target,
+} from './compile.js';
+import { type RuleFacts, unknownRule } from './conditions.js';
 import { decideBilling } from './billing.js';
 import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
@@ -20,7 +28,16 @@ export interface EvaluateOptions {
 export interface DecisionSoFar {
   tier: string | null;
   priority: string | null;
-  channels: string[];
+  /** Null when the channels stage could not decide (a fact it needs is missing). */
+  channels: string[] | null;
+}
+
+/** What a stage's rules made of the facts: those that hold, and those that are unknown. */
+export interface StageMatch {
+  /** A first-match stage: at most one, and none when a rule is unknown before any holds. */
+  matched: CompiledRule[];
+  /** A first-match stage: the first rule that is unknown before any holds; all-match: every unknown rule. */
+  unknown: CompiledRule[];
 }
 
 /** One evaluation's view of the facts: given (with defaults), derived and computed, each computed once. */
@@ -65,7 +82,8 @@ export class EvaluationFacts implements FactReader, RuleFacts {
 
 /** Applies what a stage's matching rules decided. Shared by the fast path and the reference runner. */
 export class DecisionBuilder {
-  eligible = true;
+  /** false once a deny rule holds; null after the eligibility stage when one is unknown and none holds. */
+  eligible: boolean | null = true;
   readonly reasons: Decision['reasons'] = [];
   sla: Extract<CompiledRule['outcome'], { kind: 'sla' }> | null = null;
   /** The rule that gave `sla`. */
@@ -75,29 +93,54 @@ export class DecisionBuilder {
   readonly entitlements: string[] = [];
   readonly actions: string[] = [];
   readonly trace: TraceStep[] = [];
+  /** First-match stages where no rule held and none was unknown. */
   readonly undecided: Stage[] = [];
+  /** Rules that were unknown, and so left their outcome open (first-match) or unapplied (all-match). */
+  readonly unknown: CompiledRule[] = [];
+  /** Stages whose outcome is open because a rule was unknown. */
+  readonly open = new Set<StageName>();
 
   constructor(
     readonly facts: EvaluationFacts,
     private readonly withTrace = true,
   ) {}
 
-  apply(stage: Stage, matched: CompiledRule[]): void {
+  apply(stage: Stage, { matched, unknown }: StageMatch): void {
     // The trace records what each rule read when it was evaluated, before the decision moves on.
     if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
-    if (matched.length === 0 && stage.rules.length > 0 && stage.mode === 'first-match') this.undecided.push(stage);
+    if (stage.mode === 'first-match') {
+      if (unknown.length > 0) this.leaveOpen(stage, unknown[0]!);
+      else if (matched.length === 0 && stage.rules.length > 0) this.undecided.push(stage);
+    } else {
+      for (const rule of unknown) this.noteUnknown(rule);
+      // Eligibility: a deny rule that holds decides; else one that is unknown leaves it open.
+      if (stage.name === 'eligibility' && matched.length === 0 && unknown.length > 0) this.eligible = null;
+    }
     for (const rule of matched) this.decide(rule);
     this.facts.forgetComputed(stage);
   }
 
-  /** `apply` for the one rule that decides a first-match stage (or null: none did). */
-  applyFirst(stage: Stage, rule: CompiledRule | null): void {
-    if (rule === null) this.undecided.push(stage);
+  /** `apply` for a first-match stage's matcher's answer: the rule that decides, or none, or the rule that is unknown. */
+  applyFirst(stage: Stage, rule: CompiledRule | null, unknown: CompiledRule | null): void {
+    if (unknown !== null) this.leaveOpen(stage, unknown);
+    else if (rule === null) this.undecided.push(stage);
     else {
       if (this.withTrace) this.trace.push(traceStep(rule, this.facts));
       this.decide(rule);
     }
     this.facts.forgetComputed(stage);
+  }
+
+  private noteUnknown(rule: CompiledRule): void {
+    this.unknown.push(rule);
+    if (this.withTrace) this.trace.push(unknownStep(rule, this.facts));
+  }
+
+  /** A first-match stage reached an unknown rule before any that holds: its outcome stays null. */
+  private leaveOpen(stage: Stage, rule: CompiledRule): void {
+    this.noteUnknown(rule);
+    this.open.add(stage.name);
+    if (stage.name === 'channels') this.facts.decision.channels = null;
   }
 
   private decide(rule: CompiledRule): void {
@@ -141,24 +184,26 @@ export class DecisionBuilder {
   }
 }
 
-/** The fast path's matching: the rules' conditions as plain functions, no cloning, synchronous. */
-export function matchStage(stage: Stage, facts: EvaluationFacts): CompiledRule[] {
+/** The fast path's matching of an all-match stage: the rules' conditions as plain functions, no cloning, synchronous. */
+export function matchStage(stage: Stage, facts: EvaluationFacts): StageMatch {
+  const matched: CompiledRule[] = [];
+  const unknown: CompiledRule[] = [];
   if (stage.name === 'derived') {
-    // In dependency order: a derived fact's rules read the values the rules before gave.
-    const matched: CompiledRule[] = [];
+    // In dependency order: a derived fact's rules read the values the rules before gave. A
+    // derived fact none of whose rules holds is computed from its expression when read
+    // (unknown there too), so its unknown rules are not reported twice.
     for (const rule of stage.rules) {
       if (rule.outcome.kind !== 'derived' || facts.derivedByRules.has(rule.outcome.fact) || !rule.test(facts)) continue;
       facts.derivedByRules.set(rule.outcome.fact, rule.outcome.value);
       matched.push(rule);
     }
-    return matched;
+    return { matched, unknown };
   }
-  // (evaluate asks a stage's `first` matcher itself; this scan is for stages made without one.)
-  if (stage.mode === 'first-match') {
-    for (const rule of stage.rules) if (rule.test(facts)) return [rule];
-    return [];
+  for (const rule of stage.rules) {
+    if (rule.test(facts)) matched.push(rule);
+    else if (!rule.testFalse(facts)) unknown.push(rule);
   }
-  return stage.rules.filter((rule) => rule.test(facts));
+  return { matched, unknown };
 }
 
 /**
@@ -184,7 +229,8 @@ class Evaluation {
     for (; this.index < this.compiled.stages.length; this.index++) {
       const stage = this.compiled.stages[this.index]!;
       // A stage without rules decides nothing and leaves nothing undecided.
-      if (stage.rules.length > 0 && (!stage.eligibleOnly || this.builder.eligible)) return this.compiled.stages[this.index++];
+      if (stage.rules.length > 0 && (!stage.eligibleOnly || this.builder.eligible === true))
+        return this.compiled.stages[this.index++];
     }
     return undefined;
   }
@@ -213,7 +259,8 @@ export function evaluate(compiled: CompiledPolicy, input: unknown, options: Eval
   for (let stage = run.next(); stage; stage = run.next()) {
     if (stage.first) {
       const i = stage.first(run.facts);
-      run.builder.applyFirst(stage, i < 0 ? null : stage.rules[i]!);
+      const unknown = unknownRule(i);
+      run.builder.applyFirst(stage, i < 0 ? null : stage.rules[i]!, unknown < 0 ? null : stage.rules[unknown]!);
     } else run.builder.apply(stage, matchStage(stage, run.facts));
   }
   return run.finish();
@@ -223,7 +270,7 @@ export function evaluate(compiled: CompiledPolicy, input: unknown, options: Eval
 export async function evaluateWith(
   compiled: CompiledPolicy,
   input: unknown,
-  match: (stage: Stage, facts: EvaluationFacts) => Promise<CompiledRule[]>,
+  match: (stage: Stage, facts: EvaluationFacts) => Promise<StageMatch>,
   options: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
   const run = begin(compiled, input, options);
@@ -268,6 +315,23 @@ function window(
   };
 }
 
+/** The trace step of a rule that was unknown: what it read, and which facts it needed. */
+function unknownStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
+  const step = traceStep({ ...rule, fixedStep: null }, facts);
+  const needed = missingOf(rule, facts);
+  return {
+    ...step,
+    outcome: null,
+    note: `unknown: ${needed.length > 0 ? `${needed.join(', ')} not given` : 'a value it reads is not known'}`,
+  };
+}
+
+/** The declared facts a rule depends on that were not given (and whose absence is not itself information). */
+function missingOf(rule: CompiledRule, facts: EvaluationFacts): string[] {
+  const index = facts.compiled.factIndex;
+  return rule.dependsOn.filter((f) => facts.slots[index.get(f) ?? -1] === null && !facts.compiled.informative.has(f));
+}
+
 function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
   if (rule.fixedStep !== null) return rule.fixedStep;
   const read: Record<string, unknown> = {};
@@ -286,22 +350,36 @@ function finishDecision(
   const d = facts.decision;
   const index = compiled.factIndex;
   const missing = new Set<string>();
-  // An open outcome names the facts its rules needed that were not given.
+  const eligible = builder.eligible === true;
+  // An open outcome names the facts its rules needed that were not given: those of the rule
+  // that was unknown, or, where no rule held, those any of the stage's rules read.
+  for (const rule of builder.unknown) {
+    if (!eligible && ONLY_WHEN_ELIGIBLE.has(rule.stage)) continue;
+    for (const f of missingOf(rule, facts)) missing.add(f);
+  }
   for (const stage of builder.undecided) {
-    if (!builder.eligible && stage.eligibleOnly) continue;
+    if (!eligible && stage.eligibleOnly) continue;
     for (const rule of stage.rules) for (const f of rule.dependsOn) if (facts.slots[index.get(f) ?? -1] === null) missing.add(f);
   }
   const slaRule = builder.slaRule;
   const now = options.now ?? null;
-  const sla = builder.eligible
-    ? builder.sla && !builder.sla.bestEffort
+  const sla = !eligible || builder.open.has('sla')
+    ? null
+    : builder.sla && !builder.sla.bestEffort
       ? {
           response: window(compiled, facts, builder.sla.response, 'response', slaRule?.source ?? '', now),
           resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
         }
-      : { response: null, resolution: null }
-    : null;
+      : { response: null, resolution: null };
   if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) missing.add('openedAt');
+  // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
+  // billing stage chose a plan, once the worked time it charges is given; else open.
+  const billing = eligible
+    ? decideBilling(compiled.policy, builder.open.has('billing') ? null : builder.billingPlan, facts, builder.notices)
+    : null;
+  const worked = compiled.policy.billing?.worked?.name;
+  if (eligible && !builder.open.has('billing') && billing === null && builder.billingPlan !== null && worked)
+    if (facts.slots[index.get(worked) ?? -1] === null) missing.add(worked);
   const changedAt = str(facts.get('priorityChangedAt'));
   if (sla && changedAt && slaRule && options.trace !== false) {
     builder.trace.push({
@@ -321,9 +399,9 @@ function finishDecision(
     tier: d.tier,
     channels: d.channels,
     sla,
-    billing: builder.eligible ? decideBilling(compiled.policy, builder.billingPlan, facts, builder.notices) : null,
-    actions: builder.eligible ? builder.actions : [],
-    entitlements: builder.eligible ? builder.entitlements : [],
+    billing,
+    actions: eligible ? builder.actions : [],
+    entitlements: eligible ? builder.entitlements : [],
     missingFacts: [...missing].sort(),
     trace: builder.trace,
   };

@@ -4,56 +4,88 @@
 import type { Engine as JreEngine, RuleProperties } from 'json-rules-engine';
 import type { CompiledPolicy, CompiledRule, Stage } from './compile.js';
 import { conditionFacts } from './conditions.js';
-import { type EvaluateOptions, type EvaluationFacts, evaluateWith } from './evaluate.js';
+import { type EvaluateOptions, type EvaluationFacts, type StageMatch, evaluateWith } from './evaluate.js';
 import type { EvaluationResult } from './decision.js';
 
 /** json-rules-engine, loaded on first use: the fast path never needs it, and a cold `spe eval` should not load it. */
 let jre: Promise<typeof JreEngine> | undefined;
 
-/** A stage's rules as json-rules-engine rule JSON. */
+/** The event type of the rule that fires when another rule's conditions are false. */
+export const FALSE_EVENT = 'false';
+
+/**
+ * A stage's rules as json-rules-engine rule JSON: each rule, then its twin that fires when the
+ * rule is false (json-rules-engine has no "unknown": a rule neither of which fires is unknown).
+ */
 export function stageRules(stage: Stage): RuleProperties[] {
-  return stage.rules.map((r) => ({
-    name: r.name,
-    priority: r.priority,
-    conditions: r.conditions as RuleProperties['conditions'],
-    event: { type: r.stage, params: { rule: r.name, source: r.source, outcome: r.outcome } },
-  }));
+  return stage.rules.flatMap((r) => [
+    {
+      name: r.name,
+      priority: r.priority,
+      conditions: r.conditions as RuleProperties['conditions'],
+      event: { type: r.stage, params: { rule: r.name, source: r.source, outcome: r.outcome } },
+    },
+    {
+      name: `${r.name}#false`,
+      priority: r.priority,
+      conditions: r.whenFalse as RuleProperties['conditions'],
+      event: { type: FALSE_EVENT, params: { rule: r.name } },
+    },
+  ]);
 }
 
 /** The facts a stage's rules read, as json-rules-engine wants them: every one present (null when not given). */
 function stageFacts(stage: Stage, facts: EvaluationFacts): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const rule of stage.rules) {
-    for (const id of conditionFacts(rule.conditions))
+    for (const id of [...conditionFacts(rule.conditions), ...conditionFacts(rule.whenFalse)])
       out[id] = id === 'decision' ? structuredClone(facts.decision) : facts.get(id);
   }
   return out;
 }
 
-export async function matchWithJre(stage: Stage, facts: EvaluationFacts): Promise<CompiledRule[]> {
-  if (stage.rules.length === 0) return [];
+export async function matchWithJre(stage: Stage, facts: EvaluationFacts): Promise<StageMatch> {
+  if (stage.rules.length === 0) return { matched: [], unknown: [] };
   if (stage.name === 'derived') {
     // One engine per derived fact, in dependency order, each seeing the values given before.
+    // A derived fact none of whose rules holds is computed from its expression when read.
     const matched: CompiledRule[] = [];
     const byFact = new Map<string, CompiledRule[]>();
     for (const r of stage.rules)
       if (r.outcome.kind === 'derived') byFact.set(r.outcome.fact, [...(byFact.get(r.outcome.fact) ?? []), r]);
     for (const rules of byFact.values()) {
       const found = await matchWithJre({ ...stage, name: 'tier', mode: 'first-match', rules }, facts);
-      for (const r of found) if (r.outcome.kind === 'derived') facts.derivedByRules.set(r.outcome.fact, r.outcome.value);
-      matched.push(...found);
+      for (const r of found.matched) if (r.outcome.kind === 'derived') facts.derivedByRules.set(r.outcome.fact, r.outcome.value);
+      matched.push(...found.matched);
     }
-    return matched;
+    return { matched, unknown: [] };
   }
   // A CommonJS package: its exports are named or under `default`, depending on who loads it.
   const Engine = await (jre ??= import('json-rules-engine').then(
     (m) => m.Engine ?? (m as unknown as { default: { Engine: typeof JreEngine } }).default.Engine,
   ));
   const engine = new Engine(stageRules(stage));
-  const { results } = await engine.run(stageFacts(stage, facts));
-  const fired = new Set(results.map((r) => r.name));
-  const matched = stage.rules.filter((r) => fired.has(r.name));
-  return stage.mode === 'first-match' ? matched.slice(0, 1) : matched;
+  const { events } = await engine.run(stageFacts(stage, facts));
+  return stageMatchOf(stage, events);
+}
+
+/** What the events of a run of `stageRules(stage)` say of each rule: holds, false, or (neither) unknown. */
+export function stageMatchOf(stage: Stage, events: readonly { type: string; params?: Record<string, unknown> }[]): StageMatch {
+  const held = new Set<string>();
+  const failed = new Set<string>();
+  for (const e of events) (e.type === FALSE_EVENT ? failed : held).add(String(e.params?.rule));
+  if (stage.mode === 'all-match')
+    return {
+      matched: stage.rules.filter((r) => held.has(r.name)),
+      // A derived fact none of whose rules holds is computed from its expression instead.
+      unknown: stage.name === 'derived' ? [] : stage.rules.filter((r) => !held.has(r.name) && !failed.has(r.name)),
+    };
+  // In declared order: the first rule that holds decides, unless one before it is unknown.
+  for (const r of stage.rules) {
+    if (held.has(r.name)) return { matched: [r], unknown: [] };
+    if (!failed.has(r.name)) return { matched: [], unknown: [r] };
+  }
+  return { matched: [], unknown: [] };
 }
 
 /** Evaluates through json-rules-engine: slower, and the semantics the fast path must equal. */

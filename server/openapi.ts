@@ -45,14 +45,17 @@ const decision = {
       required: ['id', 'version', 'revision'],
       properties: { id: str, version: str, revision: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' } },
     },
-    eligible: { type: 'boolean' },
+    eligible: {
+      ...nullable({ type: 'boolean' }),
+      description: 'null when undetermined: no deny rule holds but one needs a fact not given (see missingFacts)',
+    },
     reasons: {
       type: 'array',
       items: { type: 'object', required: ['code', 'message', 'source'], properties: { code: str, message: str, source: str } },
     },
     priority: nullable(str),
     tier: nullable(str),
-    channels: { type: 'array', items: str },
+    channels: { ...nullable({ type: 'array', items: str }), description: 'null when a fact the channel rules need is missing' },
     sla: nullable({
       type: 'object',
       required: ['response', 'resolution'],

@@ -235,8 +235,11 @@ describe('the compiled rules', () => {
     const engine = new Engine(priority.rules);
     const facts = { requestedPriority: null, urgency: 'high', impact: 'low' };
     const { events } = await engine.run(facts);
-    // Several rules may fire; the highest priority decides (first-match stage).
-    const first = [...events].sort(
+    // Several rules may hold; the highest priority decides (first-match stage). Each rule's twin
+    // fires (event `false`) when it does not hold.
+    const held = events.filter((e) => e.type !== 'false');
+    expect(events.filter((e) => e.type === 'false').map((e) => e.params!.rule)).toContain('priority.matrix.high.high');
+    const first = [...held].sort(
       (a, b) =>
         (priority.rules.find((r) => r.name === b.params!.rule)!.priority ?? 0) -
         (priority.rules.find((r) => r.name === a.params!.rule)!.priority ?? 0),
@@ -262,7 +265,8 @@ describe('the compiled rules', () => {
       expect.objectContaining({ id: 'slaTier', expression: 'if trial then "premium" else tier', computedBy: 'rules' }),
     ]);
     // slaTier is a rule for trial tickets and one per tier for the rest.
-    expect(json.stages[0]!.rules.map((r) => [r.name, (r.event.params as { outcome: { value: unknown } }).outcome.value])).toEqual(
+    const rules = json.stages[0]!.rules.filter((r) => r.event.type !== 'false');
+    expect(rules.map((r) => [r.name, (r.event.params as { outcome: { value: unknown } }).outcome.value])).toEqual(
       [
         ['derived.slaTier.1', 'premium'],
         ['derived.slaTier.2.community', 'community'],
@@ -372,6 +376,7 @@ describe('derived facts across stages', () => {
     // `early` entitlement after it is P1 (2024).
     const d = decide({ plan: 'basic', seats: 40, balance: 20, vip: true }, derived);
     expect(d.priority).toBe('P1');
+    // Before the priority is decided, lateDate reads it as unknown: not set, so the plan decides.
     expect(d.tier).toBe('basic');
     expect(d.entitlements).toContain('early');
     expect(decide({ plan: 'basic', seats: 40, balance: 20, vip: false }, derived).entitlements).not.toContain('early');

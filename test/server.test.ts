@@ -133,7 +133,8 @@ describe('evaluation', () => {
       'P2',
       'unknown-policy',
       'invalid-facts',
-      'standard',
+      // A purchase quote names no ticket category: its tier and priority are open, the quote is not.
+      'decided',
       'invalid-request',
     ]);
     expect((results[2]!.error as { details: { pointer: string }[] }).details[0]!.pointer).toMatch(/^\/requests\/2\/facts\//);

@@ -559,8 +559,16 @@ function renderDecision(
   rows.push(
     h(
       'div',
-      { class: `verdict ${dec.eligible ? 'ok' : 'bad'}`, id: 'try-eligible', 'data-eligible': String(dec.eligible) },
-      dec.eligible ? '✓ Eligible' : '✕ Not eligible',
+      {
+        class: `verdict ${dec.eligible === null ? 'open' : dec.eligible ? 'ok' : 'bad'}`,
+        id: 'try-eligible',
+        'data-eligible': String(dec.eligible),
+      },
+      dec.eligible === null
+        ? `? Undetermined — give ${dec.missingFacts.join(', ') || 'the facts its rules read'} to decide`
+        : dec.eligible
+          ? '✓ Eligible'
+          : '✕ Not eligible',
       dec.reasons.length
         ? h(
             'ul',
@@ -577,13 +585,22 @@ function renderDecision(
       { class: 'kv' },
       ...kv('Priority', dec.priority ?? '—', 'try-priority'),
       ...kv('Tier', dec.tier ?? '—', 'try-tier'),
-      ...kv('Channels', chips(dec.channels)),
+      ...kv('Channels', dec.channels === null ? '— (undetermined)' : chips(dec.channels)),
       ...(dec.missingFacts.length ? kv('Missing facts', chips(dec.missingFacts, 'warn')) : []),
     ),
   );
 
   const sla = h('section', { class: 'block' }, h('h3', {}, 'SLA'));
-  if (!dec.sla) sla.append(h('p', { class: 'muted' }, dec.eligible ? 'No SLA.' : 'No SLA: the ticket is not eligible.'));
+  if (!dec.sla)
+    sla.append(
+      h(
+        'p',
+        { class: 'muted' },
+        dec.eligible === false
+          ? 'No SLA: the ticket is not eligible.'
+          : 'No SLA yet: it depends on facts not given (see Missing facts).',
+      ),
+    );
   else {
     for (const kind of ['response', 'resolution'] as const) {
       const w = dec.sla[kind];

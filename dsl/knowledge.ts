@@ -1,0 +1,102 @@
+// Which facts a policy reads the absence of as information. Conditions are three-valued: a fact
+// that is not given makes what reads it unknown — except where the policy asks whether it was
+// given: `isSet(x)`, `coalesce(x, …)`, `x == null`, and the sections that act only on a given
+// fact (a priority override, lookup or `from`, the channel fact, billing's worked minutes and
+// purchase), and the SLA clock's events (no `respondedAt` yet means not responded yet). Giving
+// such a fact may change a decided outcome, by design; giving any other fact only decides what
+// was open.
+import { type Expr, factsRead } from './ast.js';
+import { CLOCK_EVENT_FACTS, type Policy } from './model.js';
+
+const isNull = (e: Expr) => e.kind === 'literal' && e.type === 'null';
+
+/** Facts (and derived facts) whose absence an expression tests: it reads them as "not given". */
+export function absenceRead(e: Expr, out = new Set<string>()): Set<string> {
+  const directFacts = (x: Expr) => {
+    if (x.kind === 'fact') out.add(x.path.join('.'));
+  };
+  switch (e.kind) {
+    case 'call':
+      // `coalesce` reads the absence of every argument but the last, which it returns as it is.
+      if (e.name === 'isSet') e.args.forEach(directFacts);
+      if (e.name === 'coalesce') e.args.slice(0, -1).forEach(directFacts);
+      e.args.forEach((a) => absenceRead(a, out));
+      break;
+    case 'compare':
+      if (isNull(e.right)) directFacts(e.left);
+      if (isNull(e.left)) directFacts(e.right);
+      absenceRead(e.left, out);
+      absenceRead(e.right, out);
+      break;
+    case 'in':
+      absenceRead(e.left, out);
+      absenceRead(e.right, out);
+      break;
+    case 'list':
+      e.items.forEach((a) => absenceRead(a, out));
+      break;
+    case 'not':
+      absenceRead(e.operand, out);
+      break;
+    case 'logical':
+      e.operands.forEach((a) => absenceRead(a, out));
+      break;
+    case 'if':
+      absenceRead(e.test, out);
+      absenceRead(e.then, out);
+      absenceRead(e.else, out);
+      break;
+    case 'literal':
+    case 'fact':
+      break;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+  return out;
+}
+
+/** Every expression a policy evaluates. */
+export function policyExprs(policy: Policy): Expr[] {
+  const out: Expr[] = [];
+  const add = (e: Expr | undefined) => e && out.push(e);
+  policy.derived.forEach((d) => add(d.expr));
+  if (policy.tiers) add(policy.tiers.of);
+  policy.eligibility.forEach((r) => add(r.when));
+  policy.channels?.rules.forEach((r) => add(r.when));
+  policy.priority?.rules.forEach((r) => add(r.when));
+  for (const t of policy.sla) for (const { cell } of t.cells) if (cell.kind === 'rules') cell.rules.forEach((r) => add(r.when));
+  policy.billing?.plans.forEach((p) => add(p.when));
+  policy.billing?.notices.forEach((n) => add(n.when));
+  policy.entitlements.forEach((g) => add(g.when));
+  policy.actions.forEach((g) => add(g.when));
+  return out;
+}
+
+/**
+ * The declared facts whose absence the policy reads as information, directly or through the
+ * derived facts that test them.
+ */
+export function absenceTestedFacts(policy: Policy): Set<string> {
+  const names = new Set<string>();
+  for (const e of policyExprs(policy)) absenceRead(e, names);
+  const p = policy.priority;
+  for (const n of [p?.override, p?.lookup?.fact, p?.from, policy.channels?.fact, policy.billing?.worked]) if (n) names.add(n.name);
+  for (const n of CLOCK_EVENT_FACTS) names.add(n);
+  if (policy.billing?.purchase) names.add(policy.billing.purchase.sku.name);
+  if (policy.billing?.purchase?.quantity) names.add(policy.billing.purchase.quantity.name);
+  // A derived fact tested for absence stands for the declared facts it is computed from.
+  const derived = new Map(policy.derived.map((d) => [d.name, d.expr]));
+  const declared = new Set(policy.facts.map((f) => f.name));
+  const out = new Set<string>();
+  const expand = (name: string, seen: Set<string>) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    if (declared.has(name)) out.add(name);
+    const e = derived.get(name);
+    if (e) for (const r of factsRead(e)) expand(r.path.join('.'), seen);
+  };
+  for (const n of names) expand(n, new Set());
+  return out;
+}
