@@ -604,6 +604,7 @@ function checkDecisionOrder({ policy, report }: Context): void {
     );
   };
   if (policy.tiers && !policy.tiers.ofDefaulted) circular(policy.tiers.of, 'tier', "the tier ('tiers.of')");
+  if (policy.tiers?.slaOf) circular(policy.tiers.slaOf, 'tier', "the SLA's tier ('tiers.slaOf')");
   for (const r of policy.priority?.rules ?? []) circular(r.when, 'priority', 'this priority rule');
 }
 
@@ -695,7 +696,7 @@ function checkTiers({ policy, scope, report, tiers, facts }: Context): void {
   }
   // Every value the tier expression can give must be a declared tier.
   const results = (e: Expr): Expr[] => (e.kind === 'if' ? [...results(e.then), ...results(e.else)] : [e]);
-  for (const r of results(policy.tiers.of)) {
+  for (const r of [policy.tiers.of, ...(policy.tiers.slaOf ? [policy.tiers.slaOf] : [])].flatMap(results)) {
     if (isBroken(r)) continue;
     if (r.kind === 'literal' && r.type === 'string' && !tiers.includes(String(r.value))) {
       unknownName(report, 'policy.unknown-tier', 'tier', { name: String(r.value), span: r.span }, tiers, 'tiers.levels');

@@ -63,6 +63,7 @@ export function policyExprs(policy: Policy): Expr[] {
   const add = (e: Expr | undefined) => e && out.push(e);
   policy.derived.forEach((d) => add(d.expr));
   if (policy.tiers) add(policy.tiers.of);
+  if (policy.tiers?.slaOf) add(policy.tiers.slaOf);
   policy.eligibility.forEach((r) => add(r.when));
   policy.channels?.rules.forEach((r) => add(r.when));
   policy.priority?.rules.forEach((r) => add(r.when));

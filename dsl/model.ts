@@ -108,6 +108,8 @@ export interface Tiers {
   of: Expr;
   /** True when `of:` was left out and the fact `tier` is assumed. */
   ofDefaulted: boolean;
+  /** The tier whose SLA targets a ticket gets, when that is not its own tier (Zmanda's trial customers). */
+  slaOf?: Expr;
   span: Span;
 }
 

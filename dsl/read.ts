@@ -228,7 +228,13 @@ export class PolicyReader {
       typeof t.of === 'string'
         ? this.expr(['tiers', 'of'], t.of)
         : ({ kind: 'fact', path: ['tier'], span: this.at.span(['tiers'], true) } as Expr);
-    return { levels, of, ofDefaulted: typeof t.of !== 'string', span: this.at.span(['tiers'], true) };
+    return {
+      levels,
+      of,
+      ofDefaulted: typeof t.of !== 'string',
+      ...(typeof t.slaOf === 'string' ? { slaOf: this.expr(['tiers', 'slaOf'], t.slaOf) } : {}),
+      span: this.at.span(['tiers'], true),
+    };
   }
 
   private calendar(name: string, c: Obj): Calendar {

@@ -89,6 +89,10 @@ export const policySchema = {
       properties: {
         levels: { ...names, description: 'the tiers, lowest first' },
         of: { ...expression, description: "the expression that gives a ticket's tier, like 'tier'" },
+        slaOf: {
+          ...expression,
+          description: "the tier whose SLA targets a ticket gets, when not its own tier (like 'slaTier'); default: its tier",
+        },
       },
     },
     calendars: {

@@ -547,11 +547,25 @@ function compileEligibility(c: Compiler): void {
       span: ch.fact.span,
     };
     const allowed = factExpr([DECISION_FACT, 'channels'], ch.fact.span);
-    const notAllowed: Expr = { kind: 'in', negated: true, left: channel, right: allowed, span: ch.fact.span };
+    const notIn = (right: Expr): Expr => ({ kind: 'in', negated: true, left: channel, right, span: ch.fact.span });
+    const list = (names: string[]): Expr => ({
+      kind: 'list',
+      items: names.map((n) => str(n, ch.fact.span)),
+      span: ch.fact.span,
+    });
+    // When the channels are open (a fact their rules read is missing), a channel every rule
+    // allows is still allowed, and one no rule allows still refused: only the rest is unknown.
+    // The channels the rules can give, and those all of them give (when one of them must apply:
+    // the last rule has no condition).
+    const lists = [...ch.rules.map((r) => r.allow), ...ch.byTier.map((b) => b.allow)].map((a) => a.map((n) => n.name));
+    const ever = [...new Set(lists.flat())];
+    const catchAll = ch.byTier.length === 0 && ch.rules.length > 0 && ch.rules[ch.rules.length - 1]!.when === undefined;
+    const always = catchAll ? ever.filter((n) => lists.every((l) => l.includes(n))) : [];
+    const notAllowed: Expr = { kind: 'logical', op: 'or', operands: [notIn(list(ever)), notIn(allowed)], span: ch.fact.span };
     c.add(
       'eligibility',
       `eligibility.${ch.deny.code}`,
-      [not(notGiven), notAllowed],
+      [not(notGiven), ...(always.length > 0 ? [notIn(list(always))] : []), notAllowed],
       { kind: 'deny', code: ch.deny.code, message: ch.deny.message ?? `channel not offered` },
       ch.fact.span,
     );
@@ -576,9 +590,11 @@ function compileSla(c: Compiler): void {
     const minutes = durationMinutes(d, dayMinutes(calendar ?? undefined));
     return { minutes, iso: isoDuration(minutes), text: durationText(d), calendar };
   };
+  // The targets are those of the ticket's tier, or of the tier `tiers.slaOf` names.
+  const slaOf = c.policy.tiers?.slaOf;
   for (const tier of c.policy.sla) {
     const base = `sla.${tier.tier.name}`;
-    const isTier = decisionIs('tier', tier.tier.name, tier.tier.span);
+    const isTier = slaOf ? eq(slaOf, tier.tier.name, tier.tier.span) : decisionIs('tier', tier.tier.name, tier.tier.span);
     const bestEffort = (priority: string): Outcome => ({
       kind: 'sla',
       tier: tier.tier.name,

@@ -53,7 +53,7 @@ describe('generated condition code', () => {
     const source = zmanda
       .replace('values: [phone, web, email, account-manager]', `values: [phone, web, email, account-manager, ${quoted}]`)
       .replace(
-        'tier == "community" and not trial and channel == "phone"',
+        'tier == "community" and channel == "phone"',
         `channel in [${quoted}] or channel == ${JSON.stringify(payloads[0])}`,
       );
     const r = await compileSource(source, 'attack.yaml');

@@ -186,7 +186,7 @@ describe('the web policy editor', () => {
   });
 
   it('completes a fact name and then one of its values', async () => {
-    const rule = whereIs('when: tier == "community" and not trial');
+    const rule = whereIs('when: tier == "community" and channel');
     await goToLine(rule.line, 1);
     await page.keyboard.press('End');
     await page.keyboard.type(' and urg');

@@ -119,9 +119,10 @@ describe('zmanda SLA targets', () => {
     expect(d.sla?.resolution).toBeNull();
   });
 
-  it('trial customers get the premium targets', () => {
+  it('trial customers get the premium targets, and keep their own tier', () => {
     const d = decide(ticket({ tier: 'standard', trial: true, requestedPriority: 'P1' }));
-    expect(d.tier).toBe('premium');
+    expect(d.tier).toBe('standard');
+    expect(d.channels).toEqual(['phone', 'web']);
     expect(d.sla?.response).toMatchObject({ target: 'PT15M', calendar: 'always' });
   });
 });
