@@ -6,7 +6,7 @@ import { decideBilling } from './billing.js';
 import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
-import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, windowClock, windowTimeline } from './sla.js';
+import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, displayZone, windowClock, windowTimeline } from './sla.js';
 import { type Value, instant } from './values.js';
 
 export interface EvaluateOptions {
@@ -252,7 +252,7 @@ function window(
     const pauses = facts.get('pauses');
     const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
     const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
-    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now);
+    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts));
   }
   return {
     target: t.iso,
@@ -321,7 +321,9 @@ function finishDecision(
     tier: d.tier,
     channels: d.channels,
     sla,
-    billing: builder.eligible ? decideBilling(compiled.policy, builder.billingPlan, facts, builder.notices) : null,
+    billing: builder.eligible
+      ? decideBilling(compiled.policy, builder.billingPlan, facts, builder.notices, compiled.zone(facts))
+      : null,
     actions: builder.eligible ? builder.actions : [],
     entitlements: builder.eligible ? builder.entitlements : [],
     missingFacts: [...missing].sort(),
@@ -348,14 +350,14 @@ export function slaTimelines(
   const paused = (Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : []).map(
     (p) => [instant(p.from), instant(p.to)] as const,
   );
-  const offset = /([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00';
   const picture = (w: SlaWindow | null): Timeline | null => {
     if (!w) return null;
     const calendar = compiled.calendars.get(w.calendar);
     const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
     const from = instant(openedAt);
     const to = w.dueAt ? instant(w.dueAt) : from + 7 * 86_400_000;
-    return windowTimeline(clock, from, Math.max(from, to), paused, offset);
+    const shown = displayZone(clock, compiled.zone(facts), openedAt);
+    return windowTimeline(clock, from, Math.max(from, to), paused, shown.offset, shown.zone);
   };
   return { response: picture(decision.sla.response), resolution: picture(decision.sla.resolution) };
 }
