@@ -33,6 +33,7 @@ import {
   conditionReads,
   toCondition,
 } from './conditions.js';
+import type { SlotKind } from './decision-id.js';
 import type { TraceStep } from './decision.js';
 import { type Compiled, type ZoneOf, compileExpr } from './expr.js';
 import { isoDuration } from './values.js';
@@ -122,6 +123,8 @@ export interface CompiledPolicy {
   volatile: { decision: Set<string>; derivedRules: Set<string> };
   stages: Stage[];
   calendars: Map<string, CompiledCalendar>;
+  /** How decisionId hashes each declared fact: instants by their UTC milliseconds. */
+  slotKinds: SlotKind[];
   /** The policy's zone in an evaluation (`zone:`, or its `zoneFact:`'s value); null when it declares none. */
   zone: ZoneOf;
 }
@@ -720,6 +723,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     stages,
     calendars: compileCalendars(policy, options.holidays),
     zone,
+    slotKinds: policy.facts.map((f) => (f.type === 'datetime' ? 'instant' : f.type === 'intervals' ? 'intervals' : 'plain')),
   };
 }
 

@@ -313,7 +313,7 @@ function finishDecision(
     });
   }
   return {
-    decisionId: decisionId(compiled.revision, facts.slots, now),
+    decisionId: decisionId(compiled.revision, facts.slots, now, compiled.slotKinds),
     policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
     eligible: builder.eligible,
     reasons: builder.reasons,
