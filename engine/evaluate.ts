@@ -7,7 +7,7 @@ import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
 import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, displayZone, windowClock, windowTimeline } from './sla.js';
-import { type Value, instant } from './values.js';
+import { type Value, instant, isDateTime } from './values.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -201,7 +201,7 @@ function begin(
 ): Evaluation | Extract<EvaluationResult, { ok: false }> {
   // The time of evaluation comes from the caller, not the facts; one the clock cannot read is
   // a problem to report, never a crash deep in the SLA windows.
-  if (options.now !== undefined && Number.isNaN(instant(options.now)))
+  if (options.now !== undefined && !isDateTime(options.now))
     return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
   const validated = compiled.validateFacts(input);
   return validated.ok ? new Evaluation(compiled, validated.slots, options) : validated;
