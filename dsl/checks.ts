@@ -2,7 +2,7 @@
 // function `(policy, report)` in the table at the bottom; none throws, all report diagnostics.
 import { type Duration, type Expr, WEEKDAYS, exprKey } from './ast.js';
 import { type Diagnostic, type DiagnosticCode, type Span, closest, diagnostic, didYouMean, warning } from './diagnostics.js';
-import { isRealDate } from './expr.js';
+import { type ZoneResult, canonicalZone, isDateTime, isRealDate, zoneNames, zoneProblem } from './datetime.js';
 import type { HolidayCatalog } from './holidays.js';
 import type { Calendar, FactDecl, Named, Policy, SlaCell, SlaTargets } from './model.js';
 import { isBroken } from './read.js';
@@ -58,6 +58,8 @@ function compatible(a: ValueType, b: ValueType): boolean {
 
 interface FunctionSig {
   arity: [number, number];
+  /** Where a date function takes its optional zone (a timezone fact or a zone name). */
+  zoneAt?: number;
   check(args: ValueType[], report: (i: number, message: string) => void): ValueType;
 }
 
@@ -95,13 +97,38 @@ export const FUNCTIONS: Record<string, FunctionSig & { doc: string }> = {
       return known[0] ?? UNKNOWN;
     },
   },
-  startOfYear: { arity: [1, 1], doc: 'startOfYear(d): 1 January of the year of d', check: toDate },
-  startOfMonth: { arity: [1, 1], doc: 'startOfMonth(d): the first day of the month of d', check: toDate },
-  endOfMonth: { arity: [1, 1], doc: 'endOfMonth(d): the last day of the month of d', check: toDate },
-  dateOf: { arity: [1, 1], doc: 'dateOf(t): the calendar date of a date and time', check: toDate },
-  addDays: { arity: [2, 2], doc: 'addDays(d, n): n calendar days after d', check: shift },
-  addMonths: { arity: [2, 2], doc: 'addMonths(d, n): n months after d (clamped to the month end)', check: shift },
-  addYears: { arity: [2, 2], doc: 'addYears(d, n): n years after d', check: shift },
+  startOfYear: {
+    arity: [1, 2],
+    zoneAt: 1,
+    doc: "startOfYear(d, zone?): 1 January of the year of d (a datetime's date in zone, else the policy's zone)",
+    check: toDate,
+  },
+  startOfMonth: {
+    arity: [1, 2],
+    zoneAt: 1,
+    doc: "startOfMonth(d, zone?): the first day of the month of d (a datetime's date in zone, else the policy's zone)",
+    check: toDate,
+  },
+  endOfMonth: {
+    arity: [1, 2],
+    zoneAt: 1,
+    doc: "endOfMonth(d, zone?): the last day of the month of d (a datetime's date in zone, else the policy's zone)",
+    check: toDate,
+  },
+  dateOf: {
+    arity: [1, 2],
+    zoneAt: 1,
+    doc: "dateOf(t, zone?): the local date of a date and time in zone, else in the policy's zone",
+    check: toDate,
+  },
+  addDays: { arity: [2, 3], zoneAt: 2, doc: 'addDays(d, n, zone?): n calendar days after d', check: shift },
+  addMonths: {
+    arity: [2, 3],
+    zoneAt: 2,
+    doc: 'addMonths(d, n, zone?): n months after d (clamped to the month end)',
+    check: shift,
+  },
+  addYears: { arity: [2, 3], zoneAt: 2, doc: 'addYears(d, n, zone?): n years after d', check: shift },
   isSet: {
     arity: [1, 1],
     doc: 'isSet(x): true when the fact x is given',
@@ -185,16 +212,24 @@ class Scope {
         }
         const [min, max] = fn.arity;
         if (args.length < min || args.length > max) {
-          const n = min === max ? `${min}` : `${min} to ${max}`;
+          // A date function's last argument is its optional zone: counted apart, as the doc writes it.
+          const most = fn.zoneAt !== undefined ? fn.zoneAt : max;
+          const n = min === most ? `${min}` : `${min} to ${most}`;
+          const zone = fn.zoneAt !== undefined ? ', and may name a zone last' : '';
           this.report(
             diagnostic(
               'expr.type-mismatch',
               e.span,
-              `${e.name} takes ${n} argument${max === 1 ? '' : 's'}, not ${args.length}`,
+              `${e.name} takes ${n} argument${most === 1 ? '' : 's'}, not ${args.length}${zone}`,
               fn.doc,
             ),
           );
           return UNKNOWN;
+        }
+        if (fn.zoneAt !== undefined) {
+          const zoneArg = e.args[fn.zoneAt];
+          if (zoneArg) this.zoneArgument(e.name, zoneArg, args[fn.zoneAt]!, fn.doc);
+          else if (args[0]?.t === 'datetime') this.needsZone(e.span, `${e.name}(…) takes the date of an instant`);
         }
         return fn.check(args, (i, message) =>
           this.report(diagnostic('expr.type-mismatch', e.args[i]?.span ?? e.span, `${e.name} ${message}`, fn.doc)),
@@ -223,6 +258,7 @@ class Scope {
         this.bareValue(e.right, e.left);
         const left = this.typeOf(e.left);
         const right = this.typeOf(e.right);
+        if (mixesDates(left, right)) this.needsZone(e.span, 'comparing a date with an instant takes the date of the instant');
         if (!compatible(left, right)) {
           this.report(diagnostic('expr.type-mismatch', e.span, `cannot compare ${typeWords(left)} with ${typeWords(right)}`));
         } else if (
@@ -247,6 +283,8 @@ class Scope {
         if (e.right.kind === 'list') for (const item of e.right.items) this.bareValue(item, e.left);
         const left = this.typeOf(e.left);
         const right = this.typeOf(e.right);
+        if (right.t === 'list' && mixesDates(left, right.item))
+          this.needsZone(e.span, 'looking for a date among instants (or an instant among dates) takes the date of the instant');
         if (right.t !== 'list' && right.t !== 'unknown') {
           this.report(
             diagnostic('expr.type-mismatch', e.right.span, `'in' needs a list like ["a", "b"], not ${typeWords(right)}`),
@@ -273,6 +311,25 @@ class Scope {
         const never: never = e;
         return never;
       }
+    }
+  }
+
+  /**
+   * An instant becomes a date here: the policy must say in which zone (`zone:` or `zoneFact:`),
+   * or the same ticket written in two offsets would be decided on two dates.
+   */
+  private needsZone(span: Span, why: string): void {
+    if (this.policy.zone || this.policy.zoneFact) return;
+    this.report(zoneRequired(span, why));
+  }
+
+  /** A date function's zone argument: a zone name (a string) or a timezone fact. */
+  private zoneArgument(fn: string, arg: Expr, type: ValueType, doc: string): void {
+    if (arg.kind === 'literal' && arg.type === 'string') {
+      const zone = canonicalZone(String(arg.value));
+      if (!zone.ok) this.report(unknownZone(arg.span, String(arg.value), zone));
+    } else if (type.t !== 'timezone' && type.t !== 'unknown' && type.t !== 'null') {
+      this.report(diagnostic('expr.type-mismatch', arg.span, `${fn} takes a time zone here, not ${typeWords(type)}`, doc));
     }
   }
 
@@ -323,6 +380,26 @@ class Scope {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
+
+/** A date on one side and an instant on the other. */
+const mixesDates = (a: ValueType, b: ValueType) =>
+  (a.t === 'date' && b.t === 'datetime') || (a.t === 'datetime' && b.t === 'date');
+
+/** `policy.zone-required`: an instant becomes a date with no zone to say which date. */
+function zoneRequired(span: Span, why: string): Diagnostic {
+  return diagnostic(
+    'policy.zone-required',
+    span,
+    `${why}, and the date of an instant depends on the zone: the policy declares no zone`,
+    'add zone: <IANA name> (like zone: Europe/Rome) at the top of the policy, or zoneFact: a timezone fact; or name the zone here, like dateOf(openedAt, "Europe/Rome")',
+  );
+}
+
+/** `policy.unknown-zone`: a zone name that is not an IANA zone of a place. */
+function unknownZone(span: Span, name: string, result: Extract<ZoneResult, { ok: false }>): Diagnostic {
+  const near = result.kind === 'unknown' ? didYouMean(name, zoneNames()) : undefined;
+  return diagnostic('policy.unknown-zone', span, zoneProblem(name, result), near ?? "use an IANA name like 'Europe/Rome'");
+}
 
 function unknownName(report: Report, code: DiagnosticCode, what: string, n: Named, known: string[], declareIn: string): void {
   const hint = didYouMean(n.name, known);
@@ -427,12 +504,13 @@ export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCod
     case 'datetime':
       return typeof value === 'string' && isDateTime(value) ? undefined : bad('a date and time like 2024-01-31T09:30:00+01:00');
     case 'timezone': {
-      if (typeof value === 'string' && isTimeZone(value)) return undefined;
       if (typeof value !== 'string') return bad('an IANA time zone like Europe/Rome');
-      const hint = didYouMean(value, Intl.supportedValuesOf('timeZone'));
+      const zone = canonicalZone(value);
+      if (zone.ok) return undefined;
+      const hint = didYouMean(value, zoneNames());
       return {
         code: 'calendar.unknown-timezone',
-        message: `fact '${f.name}': unknown time zone '${value}'`,
+        message: `fact '${f.name}': ${zoneProblem(value, zone)}`,
         hint: hint ?? "use an IANA name like 'Europe/Rome'",
       };
     }
@@ -461,35 +539,6 @@ export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCod
       return never;
     }
   }
-}
-
-function isDateTime(v: unknown): boolean {
-  return (
-    typeof v === 'string' &&
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) &&
-    isRealDate(v.slice(0, 10)) &&
-    !Number.isNaN(Date.parse(v))
-  );
-}
-
-let zones: Set<string> | undefined;
-const zoneCache = new Map<string, boolean>();
-/** Whether a name is an IANA time zone. The list is cheap to get; `Intl.DateTimeFormat` (first use
- *  costs ~20 ms of ICU loading) is asked only about names outside it, such as the alias `UTC`. */
-export function isTimeZone(name: string): boolean {
-  zones ??= new Set(Intl.supportedValuesOf('timeZone'));
-  if (zones.has(name)) return true;
-  let ok = zoneCache.get(name);
-  if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: name });
-      ok = name.length > 0;
-    } catch {
-      ok = false;
-    }
-    zoneCache.set(name, ok);
-  }
-  return ok;
 }
 
 type TimeRangeLike = { start: number; end: number; span: Span };
@@ -1099,13 +1148,14 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
         report(diagnostic('calendar.empty-interval', c.span, `calendar '${c.name}' is never open`));
     }
     for (const o of c.open) checkIntervals(new Map([[o.date, o.ranges]]), report);
-    if (c.timezone && !isTimeZone(c.timezone.name)) {
-      const hint = didYouMean(c.timezone.name, Intl.supportedValuesOf('timeZone'));
+    const calendarZone = c.timezone ? canonicalZone(c.timezone.name) : undefined;
+    if (c.timezone && calendarZone && !calendarZone.ok) {
+      const hint = didYouMean(c.timezone.name, zoneNames());
       report(
         diagnostic(
           'calendar.unknown-timezone',
           c.timezone.span,
-          `unknown time zone '${c.timezone.name}'`,
+          zoneProblem(c.timezone.name, calendarZone),
           hint ?? "use an IANA name like 'Europe/Rome'",
         ),
       );
@@ -1296,9 +1346,40 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
   }
 }
 
+/** The policy's zone: an IANA zone of a place, or a fact of type timezone; not both. */
+function checkZone({ policy, report, facts }: Context): void {
+  if (policy.zone) {
+    const zone = canonicalZone(policy.zone.name);
+    if (!zone.ok) report(unknownZone(policy.zone.span, policy.zone.name, zone));
+  }
+  if (policy.zoneFact) {
+    const f = facts.get(policy.zoneFact.name);
+    if (!f) unknownName(report, 'expr.unknown-fact', 'fact', policy.zoneFact, [...facts.keys()], 'facts:');
+    else if (f.type !== 'timezone')
+      report(
+        diagnostic(
+          'policy.unknown-zone',
+          policy.zoneFact.span,
+          `zoneFact '${f.name}' is a fact of type ${f.type}, not timezone`,
+          'give it type: timezone (with a default, for tickets that do not say)',
+        ),
+      );
+  }
+  if (policy.zone && policy.zoneFact)
+    report(
+      diagnostic(
+        'policy.unknown-zone',
+        policy.zoneFact.span,
+        'the policy names both a zone and a zoneFact',
+        'keep one: zoneFact (with a default) when the zone is the customer’s',
+      ),
+    );
+}
+
 /** The checks, in order: declarations first, since later checks read the types they settle. */
 const CHECKS: [string, (ctx: Context) => void][] = [
   ['fact declarations', checkFactDeclarations],
+  ['zone', checkZone],
   ['derived facts', checkDerived],
   ['unique names', checkNamesUnique],
   ['conditions', checkConditions],

@@ -43,6 +43,9 @@ export const DIAGNOSTIC_CODES = {
   'policy.unknown-tier': 'a tier that is not declared in `tiers.levels`',
   'policy.unknown-calendar': 'a calendar that is not declared in `calendars`, or business time with no calendar named',
   'policy.duplicate-id': 'two rules, tests or entries share one name',
+  'policy.unknown-zone':
+    "a policy's zone (or a date function's zone) that is not an IANA zone of a place, or a zoneFact that is no timezone fact",
+  'policy.zone-required': 'an expression turns an instant into a date but the policy declares no zone',
   'policy.unknown-currency': 'a currency that is neither ISO 4217 nor declared in `billing.currencies`',
   'derived.cycle': 'derived facts that depend on each other in a circle, or a rule that reads what it decides',
   'table.incomplete': 'a matrix or lookup table lacks a row or cell for a declared value',

@@ -7,8 +7,28 @@ export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { CLOCK_EVENT_FACTS, DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
-export { type CheckOptions, FUNCTIONS, isTimeZone, valueProblem } from './checks.js';
-export { daysInMonth, digitsAt, isRealDate } from './expr.js';
+export { type CheckOptions, FUNCTIONS, valueProblem } from './checks.js';
+export {
+  type ZoneResult,
+  canonicalZone,
+  civilFromDays,
+  dateOfDays,
+  daysFromCivil,
+  daysInMonth,
+  digitsAt,
+  formatInZone,
+  isDate,
+  isDateTime,
+  isRealDate,
+  isTimeZone,
+  localDate,
+  offsetAt,
+  offsetText,
+  readDateTime,
+  utcText,
+  zoneNames,
+  zoneProblem,
+} from './datetime.js';
 export { type HolidayCatalog, holidaysFor, loadHolidayCatalog, mentionsHolidays } from './holidays.js';
 export {
   parseDuration,

@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { type CheckOptions, checkPolicy } from './checks.js';
 import { type Diagnostic, diagnostic, didYouMean, finishDiagnostics, hasErrors } from './diagnostics.js';
 import type { Policy } from './model.js';
-import { isRealDate } from './expr.js';
+import { isRealDate } from './datetime.js';
 import { NodeFinder, type Path, PolicyReader } from './read.js';
 import { compileSchemaValidator } from './schema-validator.js';
 import { SourceFile } from './source.js';

@@ -193,6 +193,10 @@ export interface Policy {
   version: string;
   effective: string;
   description?: string;
+  /** Where an instant becomes a date: an IANA zone, as written. */
+  zone?: { name: string; span: Span };
+  /** Or the fact of type timezone that holds the zone (its default applying). */
+  zoneFact?: Named;
   facts: FactDecl[];
   derived: DerivedFact[];
   priorities: Named[];

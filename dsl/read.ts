@@ -196,6 +196,8 @@ export class PolicyReader {
       span: this.at.span([]),
     };
     if (typeof js.description === 'string') policy.description = js.description;
+    if (typeof js.zone === 'string') policy.zone = { name: js.zone, span: this.at.span(['zone']) };
+    if (typeof js.zoneFact === 'string') policy.zoneFact = this.named(['zoneFact'], js.zoneFact);
     if (js.tiers !== undefined) policy.tiers = this.tiers(obj(js.tiers));
     if (js.channels !== undefined) policy.channels = this.channels(obj(js.channels));
     if (js.priority !== undefined) policy.priority = this.priority(obj(js.priority));

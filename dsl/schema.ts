@@ -52,6 +52,11 @@ export const policySchema = {
     version: { type: ['string', 'number'], description: "a version like '2024.1'" },
     effective: date,
     description: text,
+    zone: {
+      type: 'string',
+      description: "the policy's IANA time zone, like 'Europe/Rome': where an instant becomes a date",
+    },
+    zoneFact: { ...factName, description: "the fact of type timezone that holds the policy's zone" },
     facts: {
       type: 'object',
       description: 'the facts a ticket gives, by name',

@@ -58,8 +58,17 @@ function planCharge(plan: BillingPlan, digits: number, billable: number): Charge
   return c;
 }
 
-/** A ticket's charge under a plan; null when the worked minutes are not known yet. */
-export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, notices: BillingNotice[]): Billing | null {
+/**
+ * A ticket's charge under a plan; null when the worked minutes are not known yet. `zone` is the
+ * policy's: where the ticket's date is read.
+ */
+export function ticketBill(
+  policy: Policy,
+  plan: BillingPlan,
+  facts: Facts,
+  notices: BillingNotice[],
+  zone: string | null = null,
+): Billing | null {
   const billing = policy.billing!;
   const worked = billing.worked ? facts.get(billing.worked.name) : null;
   if (typeof worked !== 'number') return null;
@@ -100,7 +109,8 @@ export function ticketBill(policy: Policy, plan: BillingPlan, facts: Facts, noti
       if (isNegative(balanceAfter)) {
         // «riceverai una comunicazione che ti ricorderà di regolarizzare la tua posizione entro il mese successivo»
         const opened = facts.get('openedAt');
-        const regularizeBy = typeof opened === 'string' ? endOfMonth(addMonths(dateOf(opened), 1)) : null;
+        // The ticket's month is its month where the policy is (Logbot: Rome), whatever the offset it is written in.
+        const regularizeBy = typeof opened === 'string' ? endOfMonth(addMonths(dateOf(opened, zone), 1)) : null;
         notices.unshift({
           code: 'credit-insufficient',
           message: `the balance is ${balanceAfterText} ${currency}: top it up${regularizeBy ? ` by ${regularizeBy}` : ' by the end of the next month'}`,
@@ -156,7 +166,13 @@ export function purchaseQuote(policy: Policy, entry: PriceListEntry, quantity: n
 }
 
 /** The bill of an eligible decision, or null when there is nothing to bill yet. */
-export function decideBilling(policy: Policy, planId: string | null, facts: Facts, notices: BillingNotice[]): Billing | null {
+export function decideBilling(
+  policy: Policy,
+  planId: string | null,
+  facts: Facts,
+  notices: BillingNotice[],
+  zone: string | null = null,
+): Billing | null {
   const billing = policy.billing;
   if (!billing) return null;
   // A purchase named in the facts makes the bill a quote for it instead of a ticket's charge.
@@ -169,5 +185,5 @@ export function decideBilling(policy: Policy, planId: string | null, facts: Fact
     return purchaseQuote(policy, entry, typeof q === 'number' ? q : 1, []);
   }
   const plan = billing.plans.find((p) => p.id === planId);
-  return plan ? ticketBill(policy, plan, facts, notices) : null;
+  return plan ? ticketBill(policy, plan, facts, notices, zone) : null;
 }

@@ -5,6 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import {
   absenceTestedFacts,
+  canonicalZone,
   type Duration,
   type Diagnostic,
   type Expr,
@@ -34,8 +35,9 @@ import {
   toCondition,
   truthConditions,
 } from './conditions.js';
+import type { SlotKind } from './decision-id.js';
 import type { TraceStep } from './decision.js';
-import { type Compiled, compileExpr } from './expr.js';
+import { type Compiled, type ZoneOf, compileExpr } from './expr.js';
 import { isoDuration } from './values.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
 import { type CompiledCalendar, compileCalendars } from './sla.js';
@@ -130,6 +132,27 @@ export interface CompiledPolicy {
   calendars: Map<string, CompiledCalendar>;
   /** Declared facts whose absence the policy reads as information (`absenceTestedFacts`): never "missing". */
   informative: ReadonlySet<string>;
+  /** How decisionId hashes each declared fact: instants by their UTC milliseconds. */
+  slotKinds: SlotKind[];
+  /** The policy's zone in an evaluation (`zone:`, or its `zoneFact:`'s value); null when it declares none. */
+  zone: ZoneOf;
+}
+
+/**
+ * Where the policy's instants become dates: its `zone:` (canonical), or the value of its
+ * `zoneFact:` in the facts (canonical once validated, its default applying).
+ */
+function policyZone(policy: Policy): ZoneOf {
+  if (policy.zoneFact) {
+    const name = policy.zoneFact.name;
+    return (facts) => {
+      const v = facts.get(name);
+      return typeof v === 'string' ? v : null;
+    };
+  }
+  const zone = policy.zone ? canonicalZone(policy.zone.name) : null;
+  const fixed = zone?.ok ? zone.zone : null;
+  return () => fixed;
 }
 
 export interface CompileOptions {
@@ -721,9 +744,10 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     const first = mode === 'first-match' ? firstMatcher(rules, c.declared) : undefined;
     return { name, mode, rules, eligibleOnly: ONLY_WHEN_ELIGIBLE.has(name), ...(first ? { first } : {}) };
   });
+  const zone = policyZone(policy);
   const derived = derivedInOrder(policy).map((d) => ({
     name: d.name,
-    compute: compileExpr(d.expr),
+    compute: compileExpr(d.expr, { zone }),
     source: formatSpan(d.span),
     expr: d.expr,
     byRules: c.ruleComputed.has(d.name),
@@ -739,11 +763,13 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     factsSchema: factsSchema(policy),
     derived,
     derivedByName: new Map(derived.map((d) => [d.name, d])),
-    computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr), expr: f.expr }])),
+    computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr, { zone }), expr: f.expr }])),
     volatile: volatileFacts(c),
     stages,
     calendars: compileCalendars(policy, options.holidays),
     informative: absenceTestedFacts(policy),
+    zone,
+    slotKinds: policy.facts.map((f) => (f.type === 'datetime' ? 'instant' : f.type === 'intervals' ? 'intervals' : 'plain')),
   };
 }
 

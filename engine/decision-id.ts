@@ -3,7 +3,9 @@
 // `now`. An identifier for logs and support, not a signature: a cryptographic hash cost a third
 // of a whole evaluation. Each part is fed with its length first (null as -1), so no two
 // different inputs feed the same sequence; a fact's type is fixed by its declaration, so a
-// scalar's text alone tells its value.
+// scalar's text alone tells its value. Instants are hashed as their UTC milliseconds, so the
+// same ticket written in two offsets has the same id (zones are canonical once validated).
+import { readDateTime } from '../dsl/index.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 // Number#toString(16) costs a quarter of a microsecond: a table of byte pairs does not.
@@ -54,8 +56,38 @@ function lanesOf(revision: string): number[] {
   return [a, b, c, d];
 }
 
-/** The id of the decision of `revision` on these validated facts (in declaration order) at `now`. */
-export function decisionId(revision: string, slots: readonly unknown[], now: string | null): string {
+/** An instant's canonical text: its milliseconds since the epoch (the text as is, if it is none). */
+function instantText(v: string | null): string | null {
+  if (v === null) return null;
+  const ms = readDateTime(v);
+  return Number.isNaN(ms) ? v : `@${ms}`;
+}
+
+/** Pauses with their instants canonical. */
+function intervalsText(v: unknown): string | null {
+  if (!Array.isArray(v)) return text(v);
+  return canonical(
+    v.map((p: { from?: unknown; to?: unknown }) =>
+      p !== null && typeof p === 'object' && typeof p.from === 'string' && typeof p.to === 'string'
+        ? { from: instantText(p.from), to: instantText(p.to) }
+        : p,
+    ),
+  );
+}
+
+/** How each declared fact is hashed: instants and lists of intervals canonically, the rest as they are. */
+export type SlotKind = 'instant' | 'intervals' | 'plain';
+
+/**
+ * The id of the decision of `revision` on these validated facts (in declaration order) at `now`;
+ * `kinds` says which slots hold instants (missing: all plain).
+ */
+export function decisionId(
+  revision: string,
+  slots: readonly unknown[],
+  now: string | null,
+  kinds: readonly SlotKind[] = [],
+): string {
   if (revision !== lastRevision) {
     revisionLanes = lanesOf(revision);
     lastRevision = revision;
@@ -66,7 +98,15 @@ export function decisionId(revision: string, slots: readonly unknown[], now: str
   let c = revisionLanes[2]!;
   let d = revisionLanes[3]!;
   for (let i = 0; i <= slots.length; i++) {
-    const s = i === slots.length ? now : text(slots[i]);
+    const kind = kinds[i];
+    const s =
+      i === slots.length
+        ? instantText(now)
+        : kind === 'instant' && typeof slots[i] === 'string'
+          ? instantText(slots[i] as string)
+          : kind === 'intervals'
+            ? intervalsText(slots[i])
+            : text(slots[i]);
     const n = s === null ? -1 : s.length;
     a = Math.imul(a ^ n, 2654435761);
     b = Math.imul(b ^ n, 1597334677);

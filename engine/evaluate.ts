@@ -14,8 +14,8 @@ import { decideBilling } from './billing.js';
 import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
-import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, windowClock, windowTimeline } from './sla.js';
-import { type Value, instant } from './values.js';
+import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, displayZone, windowClock, windowTimeline } from './sla.js';
+import { type Value, instant, isDateTime } from './values.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -247,7 +247,7 @@ function begin(
 ): Evaluation | Extract<EvaluationResult, { ok: false }> {
   // The time of evaluation comes from the caller, not the facts; one the clock cannot read is
   // a problem to report, never a crash deep in the SLA windows.
-  if (options.now !== undefined && Number.isNaN(instant(options.now)))
+  if (options.now !== undefined && !isDateTime(options.now))
     return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
   const validated = compiled.validateFacts(input);
   return validated.ok ? new Evaluation(compiled, validated.slots, options) : validated;
@@ -299,7 +299,7 @@ function window(
     const pauses = facts.get('pauses');
     const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
     const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
-    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now);
+    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts));
   }
   return {
     target: t.iso,
@@ -375,7 +375,13 @@ function finishDecision(
   // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
   // billing stage chose a plan, once the worked time it charges is given; else open.
   const billing = eligible
-    ? decideBilling(compiled.policy, builder.open.has('billing') ? null : builder.billingPlan, facts, builder.notices)
+    ? decideBilling(
+        compiled.policy,
+        builder.open.has('billing') ? null : builder.billingPlan,
+        facts,
+        builder.notices,
+        compiled.zone(facts),
+      )
     : null;
   const worked = compiled.policy.billing?.worked?.name;
   if (eligible && !builder.open.has('billing') && billing === null && builder.billingPlan !== null && worked)
@@ -391,7 +397,7 @@ function finishDecision(
     });
   }
   return {
-    decisionId: decisionId(compiled.revision, facts.slots, now),
+    decisionId: decisionId(compiled.revision, facts.slots, now, compiled.slotKinds),
     policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
     eligible: builder.eligible,
     reasons: builder.reasons,
@@ -426,14 +432,14 @@ export function slaTimelines(
   const paused = (Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : []).map(
     (p) => [instant(p.from), instant(p.to)] as const,
   );
-  const offset = /([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00';
   const picture = (w: SlaWindow | null): Timeline | null => {
     if (!w) return null;
     const calendar = compiled.calendars.get(w.calendar);
     const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
     const from = instant(openedAt);
     const to = w.dueAt ? instant(w.dueAt) : from + 7 * 86_400_000;
-    return windowTimeline(clock, from, Math.max(from, to), paused, offset);
+    const shown = displayZone(clock, compiled.zone(facts), openedAt);
+    return windowTimeline(clock, from, Math.max(from, to), paused, shown.offset, shown.zone);
   };
   return { response: picture(decision.sla.response), resolution: picture(decision.sla.resolution) };
 }

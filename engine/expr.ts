@@ -2,7 +2,7 @@
 // generated source: nothing a policy says is ever passed to eval or Function. Conditions are
 // three-valued (Kleene): a comparison reading a value that is not given is unknown (null), and
 // `and`, `or`, `not`, `in` and `if` carry unknown as Kleene's tables say (DESIGN §3).
-import type { Expr } from '../dsl/index.js';
+import { type Expr, canonicalZone } from '../dsl/index.js';
 import {
   type Value,
   addDays,
@@ -24,27 +24,47 @@ export interface FactReader {
 
 export type Compiled = (facts: FactReader) => Value;
 
+/** The policy's zone for one evaluation (`zone:`, or the value of its `zoneFact:`); null when it has none. */
+export type ZoneOf = (facts: FactReader) => string | null;
+
+export interface CompileExprOptions {
+  /** Where an instant becomes a date, unless a function names its own zone. */
+  zone?: ZoneOf;
+}
+
+const NO_ZONE: ZoneOf = () => null;
+
 const temporal = (v: Value): v is string => isDate(v) || isDateTime(v);
 const isNullLiteral = (e: Expr) => e.kind === 'literal' && e.type === 'null';
 
 /**
  * The functions of the language (their types are checked by the validator). A null argument
  * (a value not given, or unknown) gives null, except in `coalesce` and `isSet`, which ask
- * whether a value was given.
+ * whether a value was given. The date functions take an optional last argument, a zone (at
+ * `zoneAt`): when it is given the function receives it, canonical, else the policy's zone.
  */
-const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
-  coalesce: (args) => args.find((a) => a !== null) ?? null,
-  startOfYear: ([d]) => (temporal(d!) ? startOfYear(d) : null),
-  startOfMonth: ([d]) => (temporal(d!) ? startOfMonth(d) : null),
-  endOfMonth: ([d]) => (temporal(d!) ? endOfMonth(d) : null),
-  dateOf: ([d]) => (temporal(d!) ? dateOf(d) : null),
-  addDays: ([d, n]) => (temporal(d!) && typeof n === 'number' ? addDays(d, n) : null),
-  addMonths: ([d, n]) => (temporal(d!) && typeof n === 'number' ? addMonths(d, n) : null),
-  addYears: ([d, n]) => (temporal(d!) && typeof n === 'number' ? addMonths(d, n * 12) : null),
-  isSet: ([x]) => x !== null,
+const FUNCTIONS: Record<string, { zoneAt?: number; fn: (args: Value[], zone: string | null) => Value }> = {
+  coalesce: { fn: (args) => args.find((a) => a !== null) ?? null },
+  startOfYear: { zoneAt: 1, fn: ([d], z) => (temporal(d!) ? startOfYear(d, z) : null) },
+  startOfMonth: { zoneAt: 1, fn: ([d], z) => (temporal(d!) ? startOfMonth(d, z) : null) },
+  endOfMonth: { zoneAt: 1, fn: ([d], z) => (temporal(d!) ? endOfMonth(d, z) : null) },
+  dateOf: { zoneAt: 1, fn: ([d], z) => (temporal(d!) ? dateOf(d, z) : null) },
+  addDays: { zoneAt: 2, fn: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addDays(d, n, z) : null) },
+  addMonths: { zoneAt: 2, fn: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addMonths(d, n, z) : null) },
+  addYears: { zoneAt: 2, fn: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addMonths(d, n * 12, z) : null) },
+  isSet: { fn: ([x]) => x !== null },
 };
 
-export function compileExpr(e: Expr): Compiled {
+/** A zone argument's canonical name; null for a value that is no zone. */
+function zoneArgument(v: Value): string | null {
+  if (typeof v !== 'string') return null;
+  const z = canonicalZone(v);
+  return z.ok ? z.zone : null;
+}
+
+export function compileExpr(e: Expr, options: CompileExprOptions = {}): Compiled {
+  const zoneOf = options.zone ?? NO_ZONE;
+  const sub = (x: Expr) => compileExpr(x, options);
   switch (e.kind) {
     case 'literal': {
       const v = e.value;
@@ -56,17 +76,30 @@ export function compileExpr(e: Expr): Compiled {
     }
     case 'call': {
       // Own names only: a policy's `toString(…)` is no function of ours.
-      const fn = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
-      if (!fn) throw new Error(`unknown function ${e.name} reached the engine`);
-      const args = e.args.map(compileExpr);
-      return (f) => fn(args.map((a) => a(f)));
+      const entry = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
+      if (!entry) throw new Error(`unknown function ${e.name} reached the engine`);
+      const { fn, zoneAt } = entry;
+      const args = e.args.map(sub);
+      if (zoneAt !== undefined && args.length > zoneAt) {
+        // The function names its zone: a value that is no zone gives null, like any bad argument.
+        return (f) => {
+          const values = args.map((a) => a(f));
+          const zone = zoneArgument(values[zoneAt]!);
+          return zone === null ? null : fn(values, zone);
+        };
+      }
+      return (f) =>
+        fn(
+          args.map((a) => a(f)),
+          zoneOf(f),
+        );
     }
     case 'list': {
-      const items = e.items.map(compileExpr);
+      const items = e.items.map(sub);
       return (f) => items.map((i) => i(f));
     }
     case 'not': {
-      const operand = compileExpr(e.operand);
+      const operand = sub(e.operand);
       return (f) => {
         const v = operand(f);
         return v === null ? null : v !== true;
@@ -75,7 +108,7 @@ export function compileExpr(e: Expr): Compiled {
     case 'logical': {
       // Kleene's tables: false decides an `and`, true an `or`; otherwise an unknown operand
       // leaves the whole unknown.
-      const operands = e.operands.map(compileExpr);
+      const operands = e.operands.map(sub);
       const decides = e.op === 'and' ? false : true;
       return (f) => {
         let unknown = false;
@@ -88,8 +121,8 @@ export function compileExpr(e: Expr): Compiled {
       };
     }
     case 'compare': {
-      const left = compileExpr(e.left);
-      const right = compileExpr(e.right);
+      const left = sub(e.left);
+      const right = sub(e.right);
       const op = e.op;
       // A comparison with the literal null asks whether a value was given: always known.
       if (isNullLiteral(e.left) || isNullLiteral(e.right)) {
@@ -97,25 +130,25 @@ export function compileExpr(e: Expr): Compiled {
         if (op === '!=') return (f) => left(f) !== right(f);
       }
       const known =
-        (test: (a: Value, b: Value) => boolean): Compiled =>
+        (test: (a: Value, b: Value, zone: string | null) => boolean): Compiled =>
         (f) => {
           const a = left(f);
           const b = right(f);
-          return a === null || b === null ? null : test(a, b);
+          return a === null || b === null ? null : test(a, b, zoneOf(f));
         };
       switch (op) {
         case '==':
-          return known(valuesEqual);
+          return known((a, b, z) => valuesEqual(a, b, z));
         case '!=':
-          return known((a, b) => !valuesEqual(a, b));
+          return known((a, b, z) => !valuesEqual(a, b, z));
         case '<':
-          return known((a, b) => compareValues(a, b) === -1);
+          return known((a, b, z) => compareValues(a, b, z) === -1);
         case '<=':
-          return known((a, b) => (compareValues(a, b) ?? 1) <= 0);
+          return known((a, b, z) => (compareValues(a, b, z) ?? 1) <= 0);
         case '>':
-          return known((a, b) => compareValues(a, b) === 1);
+          return known((a, b, z) => compareValues(a, b, z) === 1);
         case '>=':
-          return known((a, b) => (compareValues(a, b) ?? -1) >= 0);
+          return known((a, b, z) => (compareValues(a, b, z) ?? -1) >= 0);
         default: {
           const never: never = op;
           return never;
@@ -123,8 +156,8 @@ export function compileExpr(e: Expr): Compiled {
       }
     }
     case 'in': {
-      const left = compileExpr(e.left);
-      const right = compileExpr(e.right);
+      const left = sub(e.left);
+      const right = sub(e.right);
       return (f) => {
         const value = left(f);
         const list = right(f);
@@ -132,15 +165,15 @@ export function compileExpr(e: Expr): Compiled {
         let unknown = false;
         for (const item of list) {
           if (item === null) unknown = true;
-          else if (valuesEqual(value, item)) return !e.negated;
+          else if (valuesEqual(value, item, zoneOf(f))) return !e.negated;
         }
         return unknown ? null : e.negated;
       };
     }
     case 'if': {
-      const test = compileExpr(e.test);
-      const then = compileExpr(e.then);
-      const otherwise = compileExpr(e.else);
+      const test = sub(e.test);
+      const then = sub(e.then);
+      const otherwise = sub(e.else);
       return (f) => {
         const t = test(f);
         return t === true ? then(f) : t === false ? otherwise(f) : null;

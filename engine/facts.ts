@@ -2,17 +2,20 @@
 // checks facts against it (ajv): unknown facts, wrong types and bad values are problems that
 // name the fact, never a wrong decision. Defaults are applied after validation.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { type FactDecl, type Policy, closest, isRealDate, isTimeZone } from '../dsl/index.js';
+import { type FactDecl, type Policy, canonicalZone, closest, isRealDate, isTimeZone, zoneProblem } from '../dsl/index.js';
 import type { FactProblem } from './decision.js';
-import { type Value, instant, plainInstant } from './values.js';
+import { type Value, plainInstant } from './values.js';
 
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** A datetime as facts take it: the shape, a real date, a time in range. */
+/** A datetime as facts take it: RFC 3339 with its offset, a real date, a time in range (dsl/datetime.ts). */
 export function isRealDateTime(v: string): boolean {
-  // The plain shape read field by field is a real date and time; anything else, the long way.
-  if (!Number.isNaN(plainInstant(v))) return true;
-  return DATETIME.test(v) && isRealDate(v.slice(0, 10)) && !Number.isNaN(instant(v));
+  return !Number.isNaN(plainInstant(v));
+}
+
+/** A timezone fact's value as the rules read it: canonical (`eUrope/rome` → `Europe/Rome`). */
+function canonicalValue(f: FactDecl, v: Value): Value {
+  if (f.type !== 'timezone' || typeof v !== 'string') return v;
+  const zone = canonicalZone(v);
+  return zone.ok ? zone.zone : v;
 }
 
 /** The JSON Schema of one fact's value. */
@@ -139,7 +142,7 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
     for (let i = 0; i < policy.facts.length; i++) {
       const f = policy.facts[i]!;
       const v = Object.hasOwn(given, f.name) ? given[f.name] : f.default;
-      slots[i] = v === undefined ? null : (v as Value);
+      slots[i] = v === undefined ? null : canonicalValue(f, v as Value);
     }
     return { ok: true, slots };
   };
@@ -207,7 +210,7 @@ function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Val
   const kinds = facts.map((f) => QUICK[f.type]);
   const enums = facts.map((f) => (f.type === 'enum' ? new Set(f.values ?? []) : null));
   const required = facts.map((f) => f.required === true);
-  const defaults = facts.map((f) => (f.default === undefined ? null : (f.default as Value)));
+  const defaults = facts.map((f) => (f.default === undefined ? null : canonicalValue(f, f.default as Value)));
   const isEnumerable = Object.prototype.propertyIsEnumerable;
   return (input) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return null;
@@ -226,6 +229,7 @@ function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Val
         if (required[i]) return null;
         v = defaults[i];
       } else if (!plainlyValid(kinds[i]!, enums[i]!, v)) return null;
+      else if (kinds[i] === Quick.TimeZone) v = canonicalValue(facts[i]!, v as Value);
       slots[i] = v as Value;
     }
     // Any other key is an unknown fact (a problem) or a null one (dropped): the full path's
@@ -264,6 +268,10 @@ function problem(e: ErrorObject, declared: Map<string, FactDecl>, names: string[
         message: `${JSON.stringify(value)} is not a value of fact '${name}' (${(f?.values ?? []).join(', ')})`,
       };
     case 'format':
+      if ((e.params as { format: string }).format === 'timezone' && typeof value === 'string') {
+        const zone = canonicalZone(value);
+        if (!zone.ok) return { pointer: e.instancePath, fact: name, message: `fact '${name}': ${zoneProblem(value, zone)}` };
+      }
       return {
         pointer: e.instancePath,
         fact: name,

@@ -147,8 +147,23 @@ const last = {
 };
 
 /**
+ * The zone a window's instants are written in, and the offset when there is none: the calendar's
+ * zone, else the policy's (`policyZone`), so the same ticket written in two offsets gets the same
+ * `dueAt`. Only a policy that declares no zone falls back to the offset `openedAt` is written in.
+ */
+export function displayZone(
+  calendar: BusinessCalendar,
+  policyZone: string | null,
+  openedAt: string,
+): { zone: string | null; offset: string } {
+  const zone = calendar.zone ?? policyZone;
+  return { zone, offset: zone ? '' : (/([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00') };
+}
+
+/**
  * The clock of one window: from `openedAt`, `target` ms of business time, with `pauses` not
- * counted; its status at `stoppedAt` (the response or resolution) or else at `now`.
+ * counted; its status at `stoppedAt` (the response or resolution) or else at `now`. Instants are
+ * written in the calendar's zone, else in `policyZone` (see displayZone).
  */
 export function windowClock(
   calendar: BusinessCalendar,
@@ -157,12 +172,13 @@ export function windowClock(
   pauses: readonly { from: string; to: string }[],
   stoppedAt: string | null,
   now: string | null,
+  policyZone: string | null = null,
 ): ClockResult {
   const opened = instant(openedAt);
   const paused = pauses.length === 0 ? NO_PAUSES : normalizePauses(pauses.map((p) => [instant(p.from), instant(p.to)] as const));
-  // A calendar without a zone writes its instants in the offset the ticket was opened in.
-  const offset = calendar.zone ? '' : (/([+-]\d{2}:\d{2})$/.exec(openedAt)?.[1] ?? '+00:00');
-  const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, calendar.zone, offset));
+  const shown = displayZone(calendar, policyZone, openedAt);
+  const offset = shown.zone ?? shown.offset;
+  const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, shown.zone, shown.offset));
   const due = dueAt(calendar, opened, target, paused);
   // A decision's two windows usually share their calendar, opening and pauses: the start and
   // the time spent so far are the same for both.
@@ -217,8 +233,9 @@ export function windowTimeline(
   to: number,
   pauses: readonly Interval[],
   zoneOffset: string,
+  zone: string | null = calendar.zone,
 ): Timeline {
-  const fmt = (ms: number) => formatInstant(ms, calendar.zone, zoneOffset);
+  const fmt = (ms: number) => formatInstant(ms, zone, zoneOffset);
   const paused = normalizePauses(pauses)
     .filter(([a, b]) => b > from && a < to)
     .map(([a, b]) => [fmt(Math.max(a, from)), fmt(Math.min(b, to))] as [string, string]);

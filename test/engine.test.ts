@@ -302,10 +302,12 @@ describe('zmanda SLA clock', () => {
     expect(d.sla?.response).toMatchObject({ startsAt: '2026-03-09T08:00:00+01:00', dueAt: '2026-03-09T09:00:00+01:00' });
   });
 
-  it('counts premium 24x7 targets in real time, printed in the offset the ticket was opened with', () => {
-    // 15 minutes across the spring-forward night in Rome are 15 real minutes.
+  it("counts premium 24x7 targets in real time, printed in the customer's zone", () => {
+    // 15 minutes across the spring-forward night in Rome are 15 real minutes: 00:50Z + 15 min =
+    // 01:05Z, the instant Rome moved to +02:00 (at 01:00Z), so 03:05+02:00 in the customer's zone
+    // (timezone, default Europe/Rome) — no longer 02:05+01:00, the offset the ticket was written in.
     const d = decide(ticket({ tier: 'premium', requestedPriority: 'P1', openedAt: '2026-03-29T01:50:00+01:00' }));
-    expect(d.sla?.response?.dueAt).toBe('2026-03-29T02:05:00+01:00');
+    expect(d.sla?.response?.dueAt).toBe('2026-03-29T03:05:00+02:00');
   });
 
   it('does not count the time the ticket waited on the customer', () => {

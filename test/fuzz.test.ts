@@ -241,7 +241,10 @@ describe('random requests to a real server', () => {
         (typeof now === 'string' &&
           /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/.test(
             now,
-          ))) &&
+          ) &&
+          // A real day of its month: 30 February is no date (years here are 2000 or later).
+          new Date(Date.UTC(Number(now.slice(0, 4)), Number(now.slice(5, 7)) - 1, Number(now.slice(8, 10)))).getUTCDate() ===
+            Number(now.slice(8, 10)))) &&
       (trace === undefined || typeof trace === 'boolean');
     if (!valid) return { status: 400 };
     const c = compiled.get(policy as string);

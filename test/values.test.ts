@@ -21,9 +21,19 @@ describe('date functions', () => {
     ['2024-02-29', 12, '2025-02-28'], // a card bought on 29 February, 12 months on
     ['2024-03-15', -3, '2023-12-15'],
     ['2024-12-01', 1, '2025-01-01'],
-    ['2024-01-31T10:00:00+01:00', 1, '2024-02-29T10:00:00+01:00'],
   ])('addMonths(%s, %d) = %s', (d, n, want) => {
     expect(addMonths(d, n)).toBe(want);
+  });
+
+  it('moves a datetime by months on its wall clock in a zone', () => {
+    // 10:00 on 31 January in Rome (+01:00); a month on is 29 February 2024 (clamped), still +01:00.
+    expect(addMonths('2024-01-31T10:00:00+01:00', 1, 'Europe/Rome')).toBe('2024-02-29T10:00:00+01:00');
+    // The same instant written in UTC moves alike: the zone, not the written offset, decides.
+    expect(addMonths('2024-01-31T09:00:00Z', 1, 'Europe/Rome')).toBe('2024-02-29T10:00:00+01:00');
+    // 10:00 on 1 March in Rome is +01:00; on 1 April (after the change of 29 March) +02:00.
+    expect(addMonths('2026-03-01T09:00:00Z', 1, 'Europe/Rome')).toBe('2026-04-01T10:00:00+02:00');
+    // 23:30 on 9 March in São Paulo (-03:00) plus one day: 23:30 on 10 March.
+    expect(addDays('2026-03-10T02:30:00Z', 1, 'America/Sao_Paulo')).toBe('2026-03-10T23:30:00-03:00');
   });
 
   it('adds days across months and years', () => {
@@ -32,9 +42,14 @@ describe('date functions', () => {
   });
 
   it('finds the start of the year and the end of the month', () => {
-    expect(startOfYear('2026-11-22T10:00:00-03:00')).toBe('2026-01-01');
+    expect(startOfYear('2026-11-22T10:00:00-03:00', 'America/Sao_Paulo')).toBe('2026-01-01');
+    // 23:30 UTC on 31 December 2025 is 00:30 on 1 January 2026 in Rome (+01:00).
+    expect(startOfYear('2025-12-31T23:30:00Z', 'Europe/Rome')).toBe('2026-01-01');
+    expect(startOfYear('2025-12-31T23:30:00Z', 'UTC')).toBe('2025-01-01');
     expect(endOfMonth('2024-02-10')).toBe('2024-02-29');
-    expect(endOfMonth('2026-04-30T23:00:00Z')).toBe('2026-04-30');
+    // 23:00 UTC on 30 April is 01:00 on 1 May in Rome (+02:00): the month is May.
+    expect(endOfMonth('2026-04-30T23:00:00Z', 'Europe/Rome')).toBe('2026-05-31');
+    expect(endOfMonth('2026-04-30T23:00:00Z', 'America/Sao_Paulo')).toBe('2026-04-30');
   });
 });
 
@@ -44,10 +59,15 @@ describe('comparisons', () => {
     expect(valuesEqual('2026-03-09T10:00:00+01:00', '2026-03-09T09:00:00Z')).toBe(true);
   });
 
-  it('compares a datetime with a date by its calendar date as written', () => {
-    expect(compareValues('2026-03-09T23:30:00-03:00', '2026-03-09')).toBe(0);
-    expect(compareValues('2026-03-09T23:30:00-03:00', '2026-03-10')).toBe(-1);
-    expect(valuesEqual('2026-03-09T08:00:00+01:00', '2026-03-09')).toBe(true);
+  it("compares a datetime with a date by the datetime's local date in the zone", () => {
+    const sp = 'America/Sao_Paulo';
+    expect(compareValues('2026-03-09T23:30:00-03:00', '2026-03-09', sp)).toBe(0);
+    expect(compareValues('2026-03-09T23:30:00-03:00', '2026-03-10', sp)).toBe(-1);
+    // The same instant written in UTC (02:30 on 10 March) is still 9 March in São Paulo.
+    expect(compareValues('2026-03-10T02:30:00Z', '2026-03-10', sp)).toBe(-1);
+    // In Rome (+01:00) that instant is 03:30 on 10 March.
+    expect(compareValues('2026-03-10T02:30:00Z', '2026-03-10', 'Europe/Rome')).toBe(0);
+    expect(valuesEqual('2026-03-09T08:00:00+01:00', '2026-03-09', 'Europe/Rome')).toBe(true);
   });
 
   it('cannot order values of different kinds', () => {
@@ -108,11 +128,13 @@ describe('instant', () => {
         Number(m[2]) >= 1 &&
         Number(m[2]) <= 12 &&
         Number(m[3]) >= 1 &&
-        Number(m[3]) <= new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)).getUTCDate()
+        // setUTCFullYear: Date.UTC reads years 0–99 as 1900–1999.
+        Number(m[3]) <= new Date(new Date(0).setUTCFullYear(Number(m[1]), Number(m[2]), 0)).getUTCDate()
       );
     };
+    // RFC 3339: hours 00–23 (no T24:00), offsets to ±23:59.
     const realDateTime = (t: string) =>
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(t) &&
+      /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):\d{2})$/.test(t) &&
       realDate(t.slice(0, 10)) &&
       !Number.isNaN(Date.parse(t));
     const date = fc

@@ -59,6 +59,7 @@ const FACT_KEYS = new Set([
   'worked',
   'balance',
   'timezoneFact',
+  'zoneFact',
   'sku',
   'quantity',
 ]);
@@ -131,6 +132,10 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
       }
       if (key === 'calendar') {
         for (const cal of o.calendars) add(cal, Kind.Module, 'calendar');
+        return { suggestions };
+      }
+      if ((key === 'zone' && c.path.length === 1) || (key === 'timezone' && c.path[0] === 'calendars')) {
+        for (const z of Intl.supportedValuesOf('timeZone')) add(z, Kind.EnumMember, 'IANA time zone');
         return { suggestions };
       }
       if (FACT_KEYS.has(key) && c.path[0] !== 'tests') {

@@ -10,13 +10,41 @@ export const CONSTANTS = ['true', 'false', 'null'];
 
 export const FUNCTIONS: { name: string; signature: string; doc: string }[] = [
   { name: 'coalesce', signature: 'coalesce(a, b, …)', doc: 'The first of its arguments that is set (not null).' },
-  { name: 'startOfYear', signature: 'startOfYear(d)', doc: 'The 1st of January of the year of date `d`.' },
-  { name: 'startOfMonth', signature: 'startOfMonth(d)', doc: 'The first day of the month of date `d`.' },
-  { name: 'endOfMonth', signature: 'endOfMonth(d)', doc: 'The last day of the month of date `d`.' },
-  { name: 'dateOf', signature: 'dateOf(t)', doc: 'The date of datetime `t`, in its own offset.' },
-  { name: 'addDays', signature: 'addDays(d, n)', doc: 'Date `d` plus `n` days.' },
-  { name: 'addMonths', signature: 'addMonths(d, n)', doc: 'Date `d` plus `n` months, the day clamped to the month’s end.' },
-  { name: 'addYears', signature: 'addYears(d, n)', doc: 'Date `d` plus `n` years (29 February becomes 28 February).' },
+  {
+    name: 'startOfYear',
+    signature: 'startOfYear(d, zone?)',
+    doc: 'The 1st of January of the year of date `d` (of a datetime: of its date in `zone`, else the policy’s `zone:`).',
+  },
+  {
+    name: 'startOfMonth',
+    signature: 'startOfMonth(d, zone?)',
+    doc: 'The first day of the month of date `d` (of a datetime: of its date in `zone`, else the policy’s `zone:`).',
+  },
+  {
+    name: 'endOfMonth',
+    signature: 'endOfMonth(d, zone?)',
+    doc: 'The last day of the month of date `d` (of a datetime: of its date in `zone`, else the policy’s `zone:`).',
+  },
+  {
+    name: 'dateOf',
+    signature: 'dateOf(t, zone?)',
+    doc: 'The local date of datetime `t` in `zone` (a timezone fact or a name like "Europe/Rome"), else in the policy’s `zone:`; the same whatever offset `t` is written in.',
+  },
+  {
+    name: 'addDays',
+    signature: 'addDays(d, n, zone?)',
+    doc: 'Date `d` plus `n` days (a datetime moves by local days in `zone`, else the policy’s `zone:`).',
+  },
+  {
+    name: 'addMonths',
+    signature: 'addMonths(d, n, zone?)',
+    doc: 'Date `d` plus `n` months, the day clamped to the month’s end (a datetime moves in `zone`, else the policy’s `zone:`).',
+  },
+  {
+    name: 'addYears',
+    signature: 'addYears(d, n, zone?)',
+    doc: 'Date `d` plus `n` years (29 February becomes 28 February; a datetime moves in `zone`, else the policy’s `zone:`).',
+  },
   { name: 'isSet', signature: 'isSet(x)', doc: 'True when fact `x` was given (or has a default).' },
 ];
 
