@@ -551,7 +551,9 @@ function checkFactDeclarations({ policy, report }: Context): void {
           'fact.bad-range',
           (f.min !== undefined ? f.minSpan : f.maxSpan) ?? f.span,
           `fact '${f.name}' is ${f.type === 'enum' || f.type === 'intervals' ? 'an' : 'a'} ${f.type}: ${bounds.join(' and ')} bound only numbers and integers`,
-          f.type === 'date' || f.type === 'datetime' ? "say it with an 'assert:' condition instead" : `remove ${bounds.join(' and ')}`,
+          f.type === 'date' || f.type === 'datetime'
+            ? "say it with an 'assert:' condition instead"
+            : `remove ${bounds.join(' and ')}`,
         ),
       );
       continue;
@@ -574,7 +576,11 @@ function checkFactDeclarations({ policy, report }: Context): void {
       ] as const) {
         if (bound !== undefined && !Number.isSafeInteger(bound))
           report(
-            diagnostic('fact.bad-range', span ?? f.span, `fact '${f.name}' is an integer: its bounds are whole numbers, not ${bound}`),
+            diagnostic(
+              'fact.bad-range',
+              span ?? f.span,
+              `fact '${f.name}' is an integer: its bounds are whole numbers, not ${bound}`,
+            ),
           );
       }
     }

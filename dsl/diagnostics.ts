@@ -44,7 +44,7 @@ export const DIAGNOSTIC_CODES = {
   'policy.unknown-calendar': 'a calendar that is not declared in `calendars`, or business time with no calendar named',
   'policy.duplicate-id': 'two rules, tests or entries share one name',
   'fact.bad-range': 'a `min` or `max` on a fact that is not a number or integer, or a `min` above the `max`',
-  'fact.out-of-range': 'a default or a test fact outside its fact\'s `min`/`max`',
+  'fact.out-of-range': "a default or a test fact outside its fact's `min`/`max`",
   'policy.unknown-currency': 'a currency that is neither ISO 4217 nor declared in `billing.currencies`',
   'derived.cycle': 'derived facts that depend on each other in a circle, or a rule that reads what it decides',
   'table.incomplete': 'a matrix or lookup table lacks a row or cell for a declared value',

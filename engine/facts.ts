@@ -184,7 +184,11 @@ function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
     for (const { name, slot } of after) {
       const v = slots[slot];
       if (typeof v === 'string' && instant(v) < start)
-        problems.push({ pointer: pointerOf(name), fact: name, message: `fact '${name}' (${v}) is before openedAt (${openedAt})` });
+        problems.push({
+          pointer: pointerOf(name),
+          fact: name,
+          message: `fact '${name}' (${v}) is before openedAt (${openedAt})`,
+        });
     }
     for (const { name, slot } of lists) {
       const list = slots[slot];

@@ -73,9 +73,7 @@ export function runPolicyTest(compiled: CompiledPolicy, test: PolicyTest): TestR
   const source = `${test.span.file}:${test.span.line}:${test.span.column}`;
   // A test may expect the facts to be refused: `error: invalid-facts`, and which `problems`.
   if (Object.hasOwn(test.expect, 'error')) {
-    const actual = result.ok
-      ? { error: null, problems: [] }
-      : { error: 'invalid-facts', problems: result.problems };
+    const actual = result.ok ? { error: null, problems: [] } : { error: 'invalid-facts', problems: result.problems };
     const mismatches: Mismatch[] = [];
     for (const [path, expected] of Object.entries(test.expect)) {
       const found = valueAt(actual, path);
