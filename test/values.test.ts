@@ -111,8 +111,9 @@ describe('instant', () => {
         Number(m[3]) <= new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)).getUTCDate()
       );
     };
+    // Hours 00–23 (DESIGN §3): Date.parse would read T24:00 as the next midnight.
     const realDateTime = (t: string) =>
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(t) &&
+      /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(t) &&
       realDate(t.slice(0, 10)) &&
       !Number.isNaN(Date.parse(t));
     const date = fc
