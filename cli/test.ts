@@ -104,7 +104,7 @@ function text(
         continue;
       }
       out.push(`  ✗ ${t.name}  (${t.source})`);
-      for (const p of t.problems ?? []) out.push(`      the facts do not fit: ${p.message}`);
+      for (const p of t.problems ?? []) out.push(`      the facts do not fit: ${p.pointer ? `${p.pointer}: ` : ''}${p.message}`);
       for (const m of t.mismatches) {
         out.push(`      ${m.path}:`);
         out.push(`        expected ${show(m.expected)}`);
@@ -137,7 +137,7 @@ function junit(runs: FileRun[]): string {
           const open = `    <testcase name="${xml(t.name)}" classname="${xml(r.file)}" time="${(t.ms / 1000).toFixed(4)}"`;
           if (t.passed) return `${open}/>`;
           const detail = [
-            ...(t.problems ?? []).map((p) => `the facts do not fit: ${p.message}`),
+            ...(t.problems ?? []).map((p) => `the facts do not fit: ${p.pointer ? `${p.pointer}: ` : ''}${p.message}`),
             ...t.mismatches.map((m) => `${m.path}: expected ${show(m.expected)}, actual ${show(m.actual)}`),
           ].join('\n');
           return `${open}><failure message="${xml(detail.split('\n')[0] ?? 'failed')}">${xml(`${detail}\nat ${t.source}`)}</failure></testcase>`;

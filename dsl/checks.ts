@@ -494,9 +494,9 @@ export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCod
     case 'string':
       return typeof value === 'string' ? undefined : bad('text');
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : bad('a number');
+      return typeof value === 'number' && Number.isFinite(value) ? outOfRange(f, value) : bad('a number');
     case 'integer':
-      return Number.isInteger(value) ? undefined : bad('a whole number');
+      return Number.isSafeInteger(value) ? outOfRange(f, value as number) : bad('a whole number');
     case 'boolean':
       return typeof value === 'boolean' ? undefined : bad('true or false');
     case 'date':
@@ -541,6 +541,15 @@ export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCod
   }
 }
 
+/** A number outside its fact's `min`/`max`, in the words fact validation uses. */
+function outOfRange(f: FactDecl, value: number): { code: DiagnosticCode; message: string } | undefined {
+  if (f.min !== undefined && value < f.min)
+    return { code: 'fact.out-of-range', message: `fact '${f.name}' should be at least ${f.min} (got ${value})` };
+  if (f.max !== undefined && value > f.max)
+    return { code: 'fact.out-of-range', message: `fact '${f.name}' should be at most ${f.max} (got ${value})` };
+  return undefined;
+}
+
 type TimeRangeLike = { start: number; end: number; span: Span };
 
 /** Total minutes covered by a day's intervals, counting overlaps once. */
@@ -583,6 +592,46 @@ function checkFactDeclarations({ policy, report }: Context): void {
   for (const f of policy.facts) {
     if (f.type !== 'enum' && f.values) {
       report(warning('schema.bad-value', f.span, `fact '${f.name}' lists values but its type is ${f.type}`, "use 'type: enum'"));
+    }
+    const bounds = [f.min !== undefined ? 'min' : '', f.max !== undefined ? 'max' : ''].filter(Boolean);
+    if (bounds.length > 0 && f.type !== 'number' && f.type !== 'integer') {
+      report(
+        diagnostic(
+          'fact.bad-range',
+          (f.min !== undefined ? f.minSpan : f.maxSpan) ?? f.span,
+          `fact '${f.name}' is ${f.type === 'enum' || f.type === 'intervals' ? 'an' : 'a'} ${f.type}: ${bounds.join(' and ')} bound only numbers and integers`,
+          f.type === 'date' || f.type === 'datetime'
+            ? "say it with an 'assert:' condition instead"
+            : `remove ${bounds.join(' and ')}`,
+        ),
+      );
+      continue;
+    }
+    if (f.min !== undefined && f.max !== undefined && f.min > f.max) {
+      report(
+        diagnostic(
+          'fact.bad-range',
+          f.minSpan ?? f.span,
+          `fact '${f.name}' has min ${f.min} above its max ${f.max}: no value fits`,
+          'swap them',
+        ),
+      );
+      continue;
+    }
+    if (f.type === 'integer') {
+      for (const [bound, span] of [
+        [f.min, f.minSpan],
+        [f.max, f.maxSpan],
+      ] as const) {
+        if (bound !== undefined && !Number.isSafeInteger(bound))
+          report(
+            diagnostic(
+              'fact.bad-range',
+              span ?? f.span,
+              `fact '${f.name}' is an integer: its bounds are whole numbers, not ${bound}`,
+            ),
+          );
+      }
     }
     if (f.default !== undefined) {
       const problem = valueProblem(f, f.default);
@@ -693,6 +742,7 @@ function collectFacts(e: Expr, out: string[] = []): string[] {
 function checkNamesUnique({ policy, report }: Context): void {
   duplicates(policy.priorities, (p) => p.name, 'priority level', report);
   if (policy.tiers) duplicates(policy.tiers.levels, (l) => l.name, 'tier', report);
+  duplicates(policy.assert, (a) => a.code, 'assertion', report);
   duplicates(policy.eligibility, (r) => r.code, 'eligibility rule', report);
   duplicates(policy.priority?.rules ?? [], (r) => r.id, 'priority rule', report);
   duplicates(policy.channels?.rules ?? [], (r) => r.id, 'channel rule', report);
@@ -706,7 +756,21 @@ function checkNamesUnique({ policy, report }: Context): void {
   }
 }
 
-function checkConditions({ policy, scope }: Context): void {
+function checkConditions({ policy, scope, report }: Context): void {
+  for (const a of policy.assert) {
+    scope.condition(a.check, 'an assertion');
+    // Checked before anything is decided: there is no decision yet to read.
+    const decided = isBroken(a.check) ? undefined : [...readsThrough(a.check, policy)].find((n) => n.startsWith('decision.'));
+    if (decided)
+      report(
+        diagnostic(
+          'derived.cycle',
+          a.check.span,
+          `assertion '${a.code}' reads ${decided}, but assertions are checked before anything is decided`,
+          'check ticket facts only',
+        ),
+      );
+  }
   for (const r of policy.eligibility) scope.condition(r.when);
   for (const r of policy.priority?.rules ?? []) scope.condition(r.when);
   for (const r of policy.channels?.rules ?? []) if (r.when) scope.condition(r.when);
@@ -1301,11 +1365,16 @@ const DECISION_FIELDS: Record<string, RegExp> = {
   actions: /^(\.\d+)?$/,
   entitlements: /^(\.\d+)?$/,
   missingFacts: /^(\.\d+)?$/,
+  // A test of facts the policy refuses: `error: invalid-facts`, and the problems (by code).
+  error: /^$/,
+  problems: /^(\.\d+(\.(pointer|fact|message|code))?)?$/,
 };
 
 function checkTests({ policy, report, facts, priorities, tiers }: Context): void {
   for (const t of policy.tests) {
-    for (const [name, value] of Object.entries(t.facts)) {
+    // A test that expects the facts to be refused gives bad facts on purpose.
+    const refused = Object.hasOwn(t.expect, 'error');
+    for (const [name, value] of refused ? [] : Object.entries(t.facts)) {
       const spans = t.factSpans[name];
       const f = facts.get(name);
       if (!f) {
@@ -1335,6 +1404,15 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
             span,
             `test '${t.name}' expects '${path}', which is not a decision field`,
             hint ?? `decision fields: ${Object.keys(DECISION_FIELDS).join(', ')}`,
+          ),
+        );
+      } else if (path === 'error' && value !== 'invalid-facts') {
+        report(
+          diagnostic(
+            'schema.bad-value',
+            valueSpan,
+            `test '${t.name}' expects error ${JSON.stringify(value)}; the one error a test can expect is invalid-facts`,
+            'write error: invalid-facts',
           ),
         );
       } else if (path === 'priority' && typeof value === 'string' && !priorities.includes(value)) {

@@ -46,6 +46,8 @@ export const DIAGNOSTIC_CODES = {
   'policy.unknown-zone':
     "a policy's zone (or a date function's zone) that is not an IANA zone of a place, or a zoneFact that is no timezone fact",
   'policy.zone-required': 'an expression turns an instant into a date but the policy declares no zone',
+  'fact.bad-range': 'a `min` or `max` on a fact that is not a number or integer, or a `min` above the `max`',
+  'fact.out-of-range': "a default or a test fact outside its fact's `min`/`max`",
   'policy.unknown-currency': 'a currency that is neither ISO 4217 nor declared in `billing.currencies`',
   'derived.cycle': 'derived facts that depend on each other in a circle, or a rule that reads what it decides',
   'table.incomplete': 'a matrix or lookup table lacks a row or cell for a declared value',

@@ -18,6 +18,11 @@ export interface FactDecl extends Named {
   defaultSpan?: Span;
   required: boolean;
   description?: string;
+  /** The least and greatest value a number or integer fact may take (inclusive). */
+  min?: number;
+  minSpan?: Span;
+  max?: number;
+  maxSpan?: Span;
 }
 
 export interface DerivedFact extends Named {
@@ -173,6 +178,14 @@ export interface Grant extends HasIdSpan {
   span: Span;
 }
 
+/** A condition every request must meet (`assert:`); a request that fails it is refused, never decided. */
+export interface Assertion extends HasIdSpan {
+  code: string;
+  check: Expr;
+  message: string;
+  span: Span;
+}
+
 export interface PolicyTest extends HasIdSpan {
   name: string;
   facts: Record<string, unknown>;
@@ -199,6 +212,7 @@ export interface Policy {
   zoneFact?: Named;
   facts: FactDecl[];
   derived: DerivedFact[];
+  assert: Assertion[];
   priorities: Named[];
   tiers?: Tiers;
   calendars: Calendar[];

@@ -14,6 +14,7 @@ import {
   parseWeeklyHours,
 } from './expr.js';
 import type {
+  Assertion,
   Billing,
   BillingPlan,
   Calendar,
@@ -188,6 +189,7 @@ export class PolicyReader {
       })),
       priorities: arr(js.priorities).map((p, i) => this.named(['priorities', i], p)),
       calendars: Object.entries(obj(js.calendars)).map(([name, c]) => this.calendar(name, obj(c))),
+      assert: arr(js.assert).map((a, i) => this.assertion(obj(a), ['assert', i])),
       eligibility: arr(js.eligibility).map((r, i) => this.denyRule(obj(r), ['eligibility', i])),
       sla: Object.entries(obj(js.sla)).map(([tier, t]) => this.slaTier(tier, t)),
       entitlements: arr(js.entitlements).map((g, i) => this.grant(obj(g), ['entitlements', i])),
@@ -220,6 +222,14 @@ export class PolicyReader {
         fact.defaultSpan = this.at.span(['facts', name, 'default']);
       }
       if (typeof decl.description === 'string') fact.description = decl.description;
+      if (typeof decl.min === 'number') {
+        fact.min = decl.min;
+        fact.minSpan = this.at.span(['facts', name, 'min']);
+      }
+      if (typeof decl.max === 'number') {
+        fact.max = decl.max;
+        fact.maxSpan = this.at.span(['facts', name, 'max']);
+      }
       return fact;
     });
   }
@@ -293,6 +303,16 @@ export class PolicyReader {
       if (h) groups.push(...h.groups);
     }
     return { kind: 'weekly', groups, span: this.at.span([...base, 'hours']) };
+  }
+
+  private assertion(a: Obj, path: Path): Assertion {
+    return {
+      code: String(a.code),
+      idSpan: this.at.span([...path, 'code']),
+      check: this.expr([...path, 'check'], String(a.check)),
+      message: String(a.message),
+      span: this.at.span(path),
+    };
   }
 
   private denyRule(r: Obj, path: Path): DenyRule {

@@ -74,10 +74,27 @@ export const policySchema = {
           values: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'the allowed values' },
           default: { description: 'the value used when the fact is not given' },
           required: { type: 'boolean', description: 'true or false' },
+          min: { type: 'number', description: 'the least value of a number or integer fact' },
+          max: { type: 'number', description: 'the greatest value of a number or integer fact' },
           description: text,
         },
         if: { properties: { type: { const: 'enum' } }, required: ['type'] },
         then: { required: ['values'] },
+      },
+    },
+    assert: {
+      type: 'array',
+      description: 'conditions every request must meet; a request that fails one is refused, not decided',
+      items: {
+        type: 'object',
+        required: ['code', 'check', 'message'],
+        additionalProperties: false,
+        properties: {
+          code: name,
+          check: condition,
+          message: { type: 'string', minLength: 1, description: 'what is wrong with the request' },
+          note: text,
+        },
       },
     },
     derived: {

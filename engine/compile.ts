@@ -128,6 +128,8 @@ export interface CompiledPolicy {
    * also those that read a derived fact its rules give (themselves or through others).
    */
   volatile: { decision: Set<string>; derivedRules: Set<string> };
+  /** The policy's `assert:` conditions, checked once the facts fit their declarations. */
+  assertions: CompiledAssertion[];
   stages: Stage[];
   calendars: Map<string, CompiledCalendar>;
   /** Declared facts whose absence the policy reads as information (`absenceTestedFacts`): never "missing". */
@@ -153,6 +155,17 @@ function policyZone(policy: Policy): ZoneOf {
   const zone = policy.zone ? canonicalZone(policy.zone.name) : null;
   const fixed = zone?.ok ? zone.zone : null;
   return () => fixed;
+}
+
+export interface CompiledAssertion {
+  code: string;
+  message: string;
+  check: Compiled;
+  /** The declared facts it reads (through derived facts), by place: it is checked only when all are given. */
+  slots: number[];
+  /** The one fact it reads, where a refusal points; '' when it reads several. */
+  fact: string;
+  pointer: string;
 }
 
 export interface CompileOptions {
@@ -733,6 +746,35 @@ function derivedInOrder(policy: Policy): Policy['derived'] {
   return out;
 }
 
+/** Each assertion with the declared facts it reads, following derived facts to what they read. */
+function compileAssertions(policy: Policy): CompiledAssertion[] {
+  const derived = new Map(policy.derived.map((d) => [d.name, d.expr]));
+  const slot = new Map(policy.facts.map((f, i) => [f.name, i]));
+  const declared = (e: Expr, seen: Set<string>): void => {
+    for (const r of factsRead(e)) {
+      const name = r.path.join('.');
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const d = derived.get(name);
+      if (d) declared(d, seen);
+    }
+  };
+  return policy.assert.map((a) => {
+    const seen = new Set<string>();
+    declared(a.check, seen);
+    const names = [...seen].filter((n) => slot.has(n));
+    const one = names.length === 1 ? names[0]! : '';
+    return {
+      code: a.code,
+      message: a.message,
+      check: compileExpr(a.check),
+      slots: names.map((n) => slot.get(n)!),
+      fact: one,
+      pointer: one ? `/${one}` : '',
+    };
+  });
+}
+
 /** Compiles a policy that loaded without errors. */
 export function compilePolicy(policy: Policy, source: string, options: CompileOptions = {}): CompiledPolicy {
   const c = new Compiler(policy);
@@ -765,6 +807,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     derivedByName: new Map(derived.map((d) => [d.name, d])),
     computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr, { zone }), expr: f.expr }])),
     volatile: volatileFacts(c),
+    assertions: compileAssertions(policy),
     stages,
     calendars: compileCalendars(policy, options.holidays),
     informative: absenceTestedFacts(policy),

@@ -96,6 +96,8 @@ export interface FactProblem {
   pointer: string;
   fact: string;
   message: string;
+  /** The code of the policy's assertion that the facts fail (`assert:`). */
+  code?: string;
 }
 
 export type EvaluationResult = { ok: true; decision: Decision } | { ok: false; problems: FactProblem[] };

@@ -12,7 +12,7 @@ import {
 import { type RuleFacts, unknownRule } from './conditions.js';
 import { decideBilling } from './billing.js';
 import { decisionId } from './decision-id.js';
-import type { BillingNotice, Decision, EvaluationResult, SlaWindow, TraceStep } from './decision.js';
+import type { BillingNotice, Decision, EvaluationResult, FactProblem, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
 import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, displayZone, windowClock, windowTimeline } from './sla.js';
 import { type Value, instant, isDateTime } from './values.js';
@@ -250,7 +250,28 @@ function begin(
   if (options.now !== undefined && !isDateTime(options.now))
     return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
   const validated = compiled.validateFacts(input);
-  return validated.ok ? new Evaluation(compiled, validated.slots, options) : validated;
+  if (!validated.ok) return validated;
+  const problems = failedAssertions(compiled, validated.slots);
+  return problems.length === 0 ? new Evaluation(compiled, validated.slots, options) : { ok: false, problems };
+}
+
+/**
+ * The policy's assertions the facts fail: checked after the facts fit their declarations and
+ * before anything is decided, so a request that fails one is refused, never decided. One that
+ * reads a fact not given has nothing to check; only a condition that is false (not one that
+ * is unknown) refuses.
+ */
+export function failedAssertions(compiled: CompiledPolicy, slots: Value[]): FactProblem[] {
+  const assertions = compiled.assertions;
+  if (assertions.length === 0) return [];
+  // Facts of their own: derived values worked out here must not stay in the evaluation's cache.
+  const facts = new EvaluationFacts(compiled, slots);
+  const problems: FactProblem[] = [];
+  for (const a of assertions) {
+    if (a.slots.some((i) => slots[i] === null)) continue;
+    if (a.check(facts) === false) problems.push({ pointer: a.pointer, fact: a.fact, message: a.message, code: a.code });
+  }
+  return problems;
 }
 
 export function evaluate(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): EvaluationResult {

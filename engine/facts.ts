@@ -4,7 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { type FactDecl, type Policy, canonicalZone, closest, isRealDate, isTimeZone, zoneProblem } from '../dsl/index.js';
 import type { FactProblem } from './decision.js';
-import { type Value, plainInstant } from './values.js';
+import { type Value, instant, plainInstant } from './values.js';
 
 /** A datetime as facts take it: RFC 3339 with its offset, a real date, a time in range (dsl/datetime.ts). */
 export function isRealDateTime(v: string): boolean {
@@ -25,9 +25,20 @@ export function factValueSchema(f: FactDecl): Record<string, unknown> {
     case 'string':
       return { type: 'string', ...description };
     case 'number':
-      return { type: 'number', ...description };
+      return {
+        type: 'number',
+        ...(f.min !== undefined ? { minimum: f.min } : {}),
+        ...(f.max !== undefined ? { maximum: f.max } : {}),
+        ...description,
+      };
     case 'integer':
-      return { type: 'integer', ...description };
+      // Safe integers only: past 2^53 a JSON number is no longer the integer written.
+      return {
+        type: 'integer',
+        minimum: Math.max(f.min ?? -Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER),
+        maximum: Math.min(f.max ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+        ...description,
+      };
     case 'boolean':
       return { type: 'boolean', ...description };
     case 'date':
@@ -110,10 +121,16 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
   const declared = new Map(policy.facts.map((f) => [f.name, f]));
   const names = [...declared.keys()];
   const accept = quick ? quickAccept(policy) : () => null;
+  const inOrder = timeOrder(policy);
+  /** Values that each fit their fact may still not fit together (a pause that ends before it starts). */
+  const related = (slots: Value[]): ReturnType<FactsValidator> => {
+    const problems = inOrder(slots);
+    return problems.length === 0 ? { ok: true, slots } : { ok: false, problems };
+  };
 
   return (input) => {
     const accepted = accept(input);
-    if (accepted !== null) return accepted;
+    if (accepted !== null) return related(accepted.slots);
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       return {
         ok: false,
@@ -144,7 +161,58 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
       const v = Object.hasOwn(given, f.name) ? given[f.name] : f.default;
       slots[i] = v === undefined ? null : canonicalValue(f, v as Value);
     }
-    return { ok: true, slots };
+    return related(slots);
+  };
+}
+
+/** The facts the SLA clock reads that must not come before `openedAt`. */
+const AFTER_OPENED = ['respondedAt', 'resolvedAt'];
+
+/**
+ * The checks built into every policy on how datetimes relate: each interval ends after it
+ * starts, and the response, the resolution and every pause come no earlier than `openedAt`.
+ * Each problem points at the later-named value (`/pauses/0/to`, `/respondedAt`).
+ */
+function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
+  const at = (name: string, type: FactDecl['type']) => policy.facts.findIndex((f) => f.name === name && f.type === type);
+  const opened = at('openedAt', 'datetime');
+  const after = AFTER_OPENED.map((name) => ({ name, slot: at(name, 'datetime') })).filter((a) => a.slot >= 0 && opened >= 0);
+  const lists = policy.facts.flatMap((f, slot) => (f.type === 'intervals' ? [{ name: f.name, slot }] : []));
+  if (after.length === 0 && lists.length === 0) return () => [];
+  return (slots) => {
+    const problems: FactProblem[] = [];
+    const openedAt = opened >= 0 ? slots[opened] : null;
+    const start = typeof openedAt === 'string' ? instant(openedAt) : Number.NaN;
+    for (const { name, slot } of after) {
+      const v = slots[slot];
+      if (typeof v === 'string' && instant(v) < start)
+        problems.push({
+          pointer: pointerOf(name),
+          fact: name,
+          message: `fact '${name}' (${v}) is before openedAt (${openedAt})`,
+        });
+    }
+    for (const { name, slot } of lists) {
+      const list = slots[slot];
+      if (!Array.isArray(list)) continue;
+      list.forEach((entry, i) => {
+        const { from, to } = entry as unknown as { from: string; to: string };
+        if (instant(from) >= instant(to))
+          problems.push({
+            pointer: pointerOf(name, `/${i}/to`),
+            fact: name,
+            message: `fact '${name}' (${i}): 'to' (${to}) should be after 'from' (${from})`,
+          });
+        // Pauses stop the clock that starts at openedAt: one before it stops nothing real.
+        if (name === 'pauses' && instant(from) < start)
+          problems.push({
+            pointer: pointerOf(name, `/${i}/from`),
+            fact: name,
+            message: `fact '${name}' (${i}): 'from' (${from}) is before openedAt (${openedAt})`,
+          });
+      });
+    }
+    return problems;
   };
 }
 
@@ -185,7 +253,7 @@ function plainlyValid(kind: Quick, values: ReadonlySet<string> | null, v: unknow
     case Quick.Number:
       return typeof v === 'number' && Number.isFinite(v);
     case Quick.Integer:
-      return Number.isInteger(v);
+      return Number.isSafeInteger(v);
     case Quick.DateTime:
       return typeof v === 'string' && isRealDateTime(v);
     case Quick.Date:
@@ -211,6 +279,9 @@ function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Val
   const enums = facts.map((f) => (f.type === 'enum' ? new Set(f.values ?? []) : null));
   const required = facts.map((f) => f.required === true);
   const defaults = facts.map((f) => (f.default === undefined ? null : canonicalValue(f, f.default as Value)));
+  // Bounds of numbers and integers (an integer's safe range is checked by its kind's test).
+  const mins = facts.map((f) => f.min ?? -Infinity);
+  const maxs = facts.map((f) => f.max ?? Infinity);
   const isEnumerable = Object.prototype.propertyIsEnumerable;
   return (input) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return null;
@@ -230,6 +301,7 @@ function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Val
         v = defaults[i];
       } else if (!plainlyValid(kinds[i]!, enums[i]!, v)) return null;
       else if (kinds[i] === Quick.TimeZone) v = canonicalValue(facts[i]!, v as Value);
+      else if (typeof v === 'number' && (v < mins[i]! || v > maxs[i]!)) return null;
       slots[i] = v as Value;
     }
     // Any other key is an unknown fact (a problem) or a null one (dropped): the full path's
@@ -247,8 +319,18 @@ function problem(e: ErrorObject, declared: Map<string, FactDecl>, names: string[
   const name = first.replace(/~1/g, '/').replace(/~0/g, '~');
   const f = declared.get(name);
   const value = given[name];
+  // Inside a fact's value (an entry of a list of intervals): the place in it, and its words.
+  const inside = rest.length ? ` (${rest.join('/')})` : '';
   switch (e.keyword) {
     case 'additionalProperties': {
+      if (e.instancePath !== '') {
+        const extra = (e.params as { additionalProperty: string }).additionalProperty;
+        return {
+          pointer: `${e.instancePath}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+          fact: name,
+          message: `fact '${name}'${inside} has an unknown field '${extra}' (an interval has from and to)`,
+        };
+      }
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const near = closest(extra, names);
       return {
@@ -259,7 +341,28 @@ function problem(e: ErrorObject, declared: Map<string, FactDecl>, names: string[
     }
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
+      if (e.instancePath !== '')
+        return {
+          pointer: `${e.instancePath}/${missing}`,
+          fact: name,
+          message: `fact '${name}'${inside} needs '${missing}'`,
+        };
       return { pointer: pointerOf(missing), fact: missing, message: `fact '${missing}' is required` };
+    }
+    case 'minimum':
+    case 'maximum': {
+      if (f?.type === 'integer' && typeof value === 'number' && !Number.isSafeInteger(value))
+        return {
+          pointer: e.instancePath,
+          fact: name,
+          message: `fact '${name}' should be a whole number between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, exactly as written (got ${value})`,
+        };
+      const limit = (e.params as { limit: number }).limit;
+      return {
+        pointer: e.instancePath,
+        fact: name,
+        message: `fact '${name}' should be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${limit} (got ${value})`,
+      };
     }
     case 'enum':
       return {
@@ -275,13 +378,13 @@ function problem(e: ErrorObject, declared: Map<string, FactDecl>, names: string[
       return {
         pointer: e.instancePath,
         fact: name,
-        message: `fact '${name}'${rest.length ? ` (${rest.join('/')})` : ''} should be ${FORMAT_WORDS[(e.params as { format: string }).format] ?? 'valid'}`,
+        message: `fact '${name}'${inside} should be ${FORMAT_WORDS[(e.params as { format: string }).format] ?? 'valid'}`,
       };
     case 'type':
       return {
         pointer: e.instancePath,
         fact: name,
-        message: `fact '${name}'${rest.length ? ` (${rest.join('/')})` : ''} should be ${WORDS[String((e.params as { type: string }).type)] ?? (e.params as { type: string }).type}`,
+        message: `fact '${name}'${inside} should be ${WORDS[String((e.params as { type: string }).type)] ?? (e.params as { type: string }).type}`,
       };
     default:
       return { pointer: e.instancePath, fact: name, message: `fact '${name}': ${e.message ?? 'is not valid'}` };

@@ -71,6 +71,24 @@ export function runPolicyTest(compiled: CompiledPolicy, test: PolicyTest): TestR
   const start = performance.now();
   const result = evaluate(compiled, test.facts, test.now ? { now: test.now } : {});
   const source = `${test.span.file}:${test.span.line}:${test.span.column}`;
+  // A test may expect the facts to be refused: `error: invalid-facts`, and which `problems`.
+  if (Object.hasOwn(test.expect, 'error')) {
+    const actual = result.ok ? { error: null, problems: [] } : { error: 'invalid-facts', problems: result.problems };
+    const mismatches: Mismatch[] = [];
+    for (const [path, expected] of Object.entries(test.expect)) {
+      const found = valueAt(actual, path);
+      if (!matches(expected, found)) mismatches.push({ path, expected, actual: found === undefined ? null : found });
+    }
+    return {
+      name: test.name,
+      source,
+      passed: mismatches.length === 0,
+      mismatches,
+      ...(result.ok ? { decision: result.decision } : {}),
+      fired: result.ok ? result.decision.trace.map((t) => t.rule) : [],
+      ms: performance.now() - start,
+    };
+  }
   if (!result.ok) {
     return {
       name: test.name,

@@ -268,6 +268,19 @@ describe('the web policy editor', () => {
     expect(await page.locator('#history').textContent()).toContain('someone else');
   });
 
+  it('shows refused facts with their pointers in the try-it panel, never a stale decision', async () => {
+    await page.locator('#policy-list button[data-id="logbot"]').click();
+    await expect.poll(() => page.locator('#doc-title').textContent()).toContain('Logbot');
+    await page.locator('#tab-try').click();
+    await expect.poll(() => page.locator('#try-eligible').count()).toBe(1);
+    const sample = page.locator('#try-test option', { hasText: 'negative worked minutes are refused' });
+    await page.locator('#try-test').selectOption((await sample.getAttribute('value'))!);
+    const problem = page.locator('#try-result li.fact-problem');
+    await expect.poll(() => problem.getAttribute('data-pointer')).toBe('/workedMinutes');
+    expect(await problem.textContent()).toBe('/workedMinutes Worked minutes cannot be negative. worked-minutes-negative');
+    expect(await page.locator('#try-eligible').count()).toBe(0);
+  });
+
   it('type-checks the editor sources (the root tsconfig leaves editor/ out: it is browser code)', () => {
     try {
       execFileSync(

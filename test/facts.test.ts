@@ -9,23 +9,58 @@ import { loadPolicy, type Policy } from '../dsl/index.js';
 import { createFactsValidator } from '../engine/facts.js';
 
 const root = join(import.meta.dirname, '..');
-const policies: Policy[] = ['zmanda', 'oto', 'logbot', 'imagicle'].map((id) => {
-  const r = loadPolicy(readFileSync(join(root, 'policies', `${id}.yaml`), 'utf8'), `${id}.yaml`);
-  if (!r.ok) throw new Error(`${id} does not load`);
+const load = (source: string, file: string): Policy => {
+  const r = loadPolicy(source, file);
+  if (!r.ok) throw new Error(`${file} does not load: ${r.diagnostics.map((d) => d.message).join('; ')}`);
   return r.policy;
-});
+};
+/** Facts with bounds of every kind: fractional and whole, one-sided, a single value, negative. */
+const bounded = load(
+  `policy: bounded
+title: Bounded facts
+version: "1"
+effective: 2026-01-01
+facts:
+  minutes: { type: integer, min: 0 }
+  quantity: { type: integer, min: 1, max: 10, default: 1 }
+  year: { type: integer, min: 2000, max: 9999 }
+  only: { type: integer, min: 7, max: 7 }
+  rate: { type: number, min: -2.5, max: 2.5 }
+  ceiling: { type: number, max: 100 }
+  openedAt: { type: datetime }
+  respondedAt: { type: datetime }
+  pauses: { type: intervals }
+priorities: [P1]
+`,
+  'bounded.yaml',
+);
+const policies: Policy[] = [
+  ...['zmanda', 'oto', 'logbot', 'imagicle'].map((id) =>
+    load(readFileSync(join(root, 'policies', `${id}.yaml`), 'utf8'), `${id}.yaml`),
+  ),
+  bounded,
+];
 
 /** Values of every type, plenty of them right for some fact and wrong for the others. */
 function valuesFor(policy: Policy): fc.Arbitrary<unknown> {
   const enumValues = policy.facts.flatMap((f) => f.values ?? []);
+  const bounds = policy.facts
+    .flatMap((f) => [f.min, f.max])
+    .filter((b): b is number => b !== undefined)
+    .flatMap((b) => [b - 1, b - 0.5, b, b + 0.5, b + 1]);
   return fc.oneof(
     fc.constantFrom(...enumValues, 'P1', 'nope', ''),
     fc.constantFrom(null, undefined, true, false, 0, 1, -3, 2.5, Number.NaN, Infinity, 1e21),
+    // Bounds and just past them; integers past 2^53.
+    fc.constantFrom(...bounds, 2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 9007199254740993),
+    fc.integer({ min: -20, max: 20 }),
     fc.constantFrom(
       '2026-03-09T09:30:00+01:00',
       '2026-03-09T09:30:00Z',
       '2026-02-30T09:30:00Z',
       '2026-03-09T25:00:00Z',
+      '2026-03-09T24:00:00Z',
+      '2026-03-09T23:60:00Z',
       '2026-03-09',
       '2026-13-01',
       'Europe/Rome',
@@ -33,6 +68,9 @@ function valuesFor(policy: Policy): fc.Arbitrary<unknown> {
     ),
     fc.constant([{ from: '2026-03-09T10:00:00Z', to: '2026-03-09T11:00:00Z' }]),
     fc.constant([{ from: 'x', to: '2026-03-09T11:00:00Z' }]),
+    fc.constant([{ from: '2026-03-09T11:00:00Z', to: '2026-03-09T10:00:00Z' }]),
+    fc.constant([{ from: '2026-03-09T10:00:00Z', to: '2026-03-09T10:00:00Z' }]),
+    fc.constant([{ from: '2026-03-09T10:00:00Z' }]),
     fc.string({ maxLength: 6 }),
     fc.constant({}),
   );
@@ -51,9 +89,9 @@ function factsFor(policy: Policy): fc.Arbitrary<Record<string, unknown>> {
       case 'string':
         return fc.string({ maxLength: 8 });
       case 'number':
-        return fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
+        return fc.double({ noNaN: true, noDefaultInfinity: true, min: f.min ?? -1e6, max: f.max ?? 1e6 });
       case 'integer':
-        return fc.integer({ min: -1000, max: 1000 });
+        return fc.integer({ min: f.min ?? -1000, max: f.max ?? 1000 });
       case 'date':
         return fc.constant('2026-03-09');
       case 'datetime':
@@ -108,5 +146,61 @@ describe('facts validator', () => {
     expect(validate(inherited).ok).toBe(false);
     expect(validate(hidden).ok).toBe(false);
     expect(validate({ ...base, other: null }).ok).toBe(true);
+  });
+
+  describe('min and max', () => {
+    const quick = createFactsValidator(bounded);
+    const full = createFactsValidator(bounded, { quick: false });
+    const numeric = bounded.facts.filter((f) => f.type === 'number' || f.type === 'integer');
+
+    it('accept a value inside [min, max] and refuse one outside, on both paths alike', () => {
+      const value = (f: Policy['facts'][number]) =>
+        f.type === 'integer'
+          ? fc.integer({ min: (f.min ?? -1e4) - 50, max: (f.max ?? 1e4) + 50 })
+          : fc.double({ noNaN: true, noDefaultInfinity: true, min: (f.min ?? -1e4) - 50, max: (f.max ?? 1e4) + 50 });
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...numeric).chain((f) => fc.tuple(fc.constant(f), value(f))),
+          ([f, v]) => {
+            const inside = (f.min === undefined || v >= f.min) && (f.max === undefined || v <= f.max);
+            const input = { only: 7, [f.name]: v };
+            const a = quick(input);
+            expect(a).toEqual(full(input));
+            expect(a.ok).toBe(inside);
+            if (!a.ok) {
+              expect(a.problems).toEqual([
+                {
+                  pointer: `/${f.name}`,
+                  fact: f.name,
+                  message:
+                    f.min !== undefined && v < f.min
+                      ? `fact '${f.name}' should be at least ${f.min} (got ${v})`
+                      : `fact '${f.name}' should be at most ${f.max} (got ${v})`,
+                },
+              ]);
+            }
+          },
+        ),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('refuses integers past 2^53, which JSON cannot carry exactly', () => {
+      for (const v of [2 ** 53, -(2 ** 53), JSON.parse('9007199254740993') as number]) {
+        const refused = full({ only: 7, minutes: Math.abs(v) });
+        expect(refused).toEqual({
+          ok: false,
+          problems: [
+            {
+              pointer: '/minutes',
+              fact: 'minutes',
+              message: `fact 'minutes' should be a whole number between -9007199254740991 and 9007199254740991, exactly as written (got 9007199254740992)`,
+            },
+          ],
+        });
+        expect(quick({ only: 7, minutes: Math.abs(v) })).toEqual(refused);
+      }
+      expect(quick({ only: 7, minutes: Number.MAX_SAFE_INTEGER }).ok).toBe(true);
+    });
   });
 });

@@ -72,6 +72,18 @@ const cases: Record<string, { path?: string; method?: string; body?: string | Bu
   ),
   'another policy': framed(JSON.stringify({ policy: 'logbot', facts: {} })),
   'facts that do not fit': framed(JSON.stringify({ policy: 'zmanda', facts: { ...ticket, tier: 'gold', color: 'red' } })),
+  'facts the policy asserts against': framed(
+    JSON.stringify({ policy: 'logbot', facts: { category: 'hardware', workedMinutes: -20, purchaseQuantity: 0 } }),
+  ),
+  'a pause that ends before it starts': framed(
+    JSON.stringify({
+      policy: 'logbot',
+      facts: {
+        openedAt: '2026-03-10T10:00:00+01:00',
+        pauses: [{ from: '2026-03-10T12:00:00+01:00', to: '2026-03-10T11:00:00+01:00' }],
+      },
+    }),
+  ),
   'a now that is not a time': framed(JSON.stringify({ policy: 'zmanda', facts: ticket, now: '2026-03-09T25:00:00Z' })),
   'an unknown policy': framed(JSON.stringify({ policy: 'nope', facts: ticket })),
   'an unknown field': framed(JSON.stringify({ policy: 'zmanda', facts: ticket, colour: 'red' })),

@@ -40,14 +40,14 @@ import type { Decision, Timeline } from '../../engine/index.js';
 export type TryResult =
   | { ok: true; decision: Decision; timeline: { response: Timeline | null; resolution: Timeline | null } }
   | { ok: false; diagnostics: Diagnostic[] }
-  | { ok: false; problems: { pointer: string; fact?: string; message: string }[] };
+  | { ok: false; problems: FactProblem[] };
 
 export interface TestResult {
   name: string;
   source: string;
   passed: boolean;
   mismatches: { path: string; expected: unknown; actual: unknown }[];
-  problems?: { pointer: string; fact?: string; message: string }[];
+  problems?: FactProblem[];
 }
 
 export type TestRun =
@@ -143,3 +143,11 @@ export const api = {
       headers: { ...auth(token), 'if-match': current },
     }),
 };
+
+/** A fact that does not fit the policy: where it is, and why (`code`: the policy's assertion that failed). */
+export interface FactProblem {
+  pointer: string;
+  fact?: string;
+  message: string;
+  code?: string;
+}

@@ -9,6 +9,7 @@ import {
   isAbort,
   type Decision,
   type Diagnostic,
+  type FactProblem,
   type PolicySummary,
   type Revision,
   type TestRun,
@@ -446,6 +447,18 @@ tryNow.addEventListener('input', () => {
 
 const scheduleTry = debounce(350, () => void runTry());
 
+/** One refused fact: its pointer inside the facts, the message, and the assertion's code when one failed. */
+function factProblem(p: FactProblem): HTMLLIElement {
+  return h(
+    'li',
+    { class: 'fact-problem', 'data-pointer': p.pointer.replace(/^\/facts/, '') || '/' },
+    h('code', {}, p.pointer.replace(/^\/facts/, '') || '/'),
+    ' ',
+    p.message,
+    ...(p.code ? [' ', h('span', { class: 'badge', title: 'the assertion that failed' }, p.code)] : []),
+  );
+}
+
 async function runTry(): Promise<void> {
   const d = current;
   if (!d?.try) return;
@@ -478,7 +491,7 @@ async function runTry(): Promise<void> {
           'div',
           { class: 'notice bad' },
           h('strong', {}, 'The facts do not fit the policy'),
-          h('ul', {}, ...r.problems.map((p) => h('li', {}, h('code', {}, p.pointer.replace(/^\/facts/, '') || '/'), ' ', p.message))),
+          h('ul', {}, ...r.problems.map(factProblem)),
         ),
       );
     } else if (!r.ok) {
@@ -501,13 +514,7 @@ async function runTry(): Promise<void> {
           'div',
           { class: 'notice bad' },
           h('strong', {}, 'The facts do not fit the policy'),
-          h(
-            'ul',
-            {},
-            ...(e.details as { pointer: string; message: string }[]).map((p) =>
-              h('li', {}, h('code', {}, p.pointer.replace(/^\/facts/, '') || '/'), ' ', p.message),
-            ),
-          ),
+          h('ul', {}, ...(e.details as FactProblem[]).map(factProblem)),
         ),
       );
     } else if (e instanceof ApiError && e.code === 'invalid-request' && Array.isArray(e.details)) {
