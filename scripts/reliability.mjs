@@ -16,6 +16,7 @@ const FILES = [
   'test/auth.test.ts',
   'test/faults.test.ts',
   'test/load.test.ts',
+  'test/knowledge.test.ts',
 ];
 
 const figures = join(mkdtempSync(join(tmpdir(), 'spe-reliability-')), 'figures.jsonl');

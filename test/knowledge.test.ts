@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { absenceTestedFacts } from '../dsl/index.js';
 import { type CompiledPolicy, type Decision, compileSource, evaluate } from '../engine/index.js';
 import { factsOf, valueOf } from './arbitraries.js';
+import { runs } from './reliability.js';
 
 const root = join(import.meta.dirname, '..');
 const compiled: CompiledPolicy[] = [];
@@ -83,7 +84,7 @@ describe('giving a missing fact', () => {
             throw new Error(`${c.id}, giving ${t.fact}: ${(e as Error).message}`);
           }
         }),
-        { numRuns: 400 },
+        { numRuns: runs(400, 10_000) },
       );
     }
   });

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { factsOf } from './arbitraries.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isDateTime } from '../dsl/index.js';
 import { type Decision, compileSource, evaluate } from '../engine/index.js';
@@ -184,5 +185,20 @@ describe('one instant, one answer', () => {
       }),
       { numRuns: 600 },
     );
+  });
+
+  it('decides generated facts of every bundled policy alike with their instants written in another offset', () => {
+    for (const name of NAMES) {
+      const c = compiled.get(name)!;
+      fc.assert(
+        fc.property(factsOf(c.policy), fc.constantFrom(...OFFSETS), (facts, offset) => {
+          const first = evaluate(c, facts);
+          const again = evaluate(c, rewriteFacts(facts, offset));
+          expect(again.ok, name).toBe(first.ok);
+          if (first.ok && again.ok) expect(withoutTrace(again.decision), name).toBe(withoutTrace(first.decision));
+        }),
+        { numRuns: 300 },
+      );
+    }
   });
 });
