@@ -7,6 +7,8 @@
 // millisecond. A time zone is an IANA name of a place (or `UTC`), matched without regard to case
 // and canonicalized; fixed offsets (`EST`, `Etc/GMT+5`) are refused: they ignore daylight saving.
 
+import { Temporal } from 'temporal-polyfill';
+
 const DAY = 86_400_000;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -195,66 +197,69 @@ export const zoneNames = (): string[] => Intl.supportedValuesOf('timeZone');
 
 // ---- instants in a zone --------------------------------------------------------------------------
 
-/** Formatters by canonical zone name; bounded (a decision meets one or two zones). */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatterOf(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    if (formatters.size >= 256) formatters.clear();
-    formatters.set(zone, f);
-  }
-  return f;
+/** A stretch of time during which a zone's UTC offset is constant. */
+export interface OffsetPiece {
+  from: number;
+  to: number;
+  offset: number;
 }
 
 /**
- * The UTC offset of a zone (a canonical name) at an instant, in milliseconds: the zone's wall
- * clock at the instant, less the instant. UTC costs nothing.
+ * A zone's UTC offsets around each date, from Temporal's transitions, kept: the first instant of
+ * a day costs a few Temporal calls, every later one a scan of one or two pieces.
  */
-export function offsetAt(zone: string, ms: number): number {
-  if (zone === 'UTC') return 0;
-  let y = 0;
-  let mo = 0;
-  let d = 0;
-  let h = 0;
-  let mi = 0;
-  let s = 0;
-  for (const p of formatterOf(zone).formatToParts(ms)) {
-    switch (p.type) {
-      case 'year':
-        y = Number(p.value);
-        break;
-      case 'month':
-        mo = Number(p.value);
-        break;
-      case 'day':
-        d = Number(p.value);
-        break;
-      case 'hour':
-        h = Number(p.value);
-        break;
-      case 'minute':
-        mi = Number(p.value);
-        break;
-      case 'second':
-        s = Number(p.value);
-        break;
-      default:
-        break;
-    }
+export class ZoneOffsets {
+  private readonly cache = new Map<number, OffsetPiece[]>();
+
+  constructor(readonly zone: string) {}
+
+  offsetAt(ms: number): number {
+    // The pieces around the instant's UTC date always contain it: no Temporal call once cached.
+    for (const piece of this.piecesOf(Math.floor(ms / DAY))) if (ms >= piece.from && ms < piece.to) return piece.offset;
+    return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(this.zone).offsetNanoseconds / 1e6;
   }
-  const wall = daysFromCivil(y, mo, d) * DAY + h * 3_600_000 + mi * 60_000 + s * 1000;
-  // The wall clock has whole seconds: the instant's milliseconds are not an offset.
-  return wall - (ms - (((ms % 1000) + 1000) % 1000));
+
+  /**
+   * Pieces covering every instant whose local date can be the date `day` days after 1970-01-01
+   * (offsets lie within ±15 h).
+   */
+  piecesOf(day: number): OffsetPiece[] {
+    let pieces = this.cache.get(day);
+    if (pieces) return pieces;
+    const from = day * DAY - 15 * 3_600_000;
+    const to = (day + 1) * DAY + 15 * 3_600_000;
+    pieces = [];
+    let at = from;
+    let zdt = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(this.zone);
+    while (at < to) {
+      const next = zdt.getTimeZoneTransition('next');
+      const end = next && next.epochMilliseconds < to ? next.epochMilliseconds : to;
+      pieces.push({ from: at, to: end, offset: zdt.offsetNanoseconds / 1e6 });
+      if (!next || end === to) break;
+      at = end;
+      zdt = next;
+    }
+    if (this.cache.size > 20_000) this.cache.clear();
+    this.cache.set(day, pieces);
+    return pieces;
+  }
+}
+
+/** By canonical zone name: at most the few hundred IANA places, and bounded all the same. */
+const zones = new Map<string, ZoneOffsets>();
+export function zoneOffsets(zone: string): ZoneOffsets {
+  let z = zones.get(zone);
+  if (!z) {
+    if (zones.size >= 1024) zones.clear();
+    z = new ZoneOffsets(zone);
+    zones.set(zone, z);
+  }
+  return z;
+}
+
+/** The UTC offset of a zone (a canonical name) at an instant, in milliseconds. UTC costs nothing. */
+export function offsetAt(zone: string, ms: number): number {
+  return zone === 'UTC' ? 0 : zoneOffsets(zone).offsetAt(ms);
 }
 
 /** The local date `YYYY-MM-DD` of an instant in a zone (a canonical name). */

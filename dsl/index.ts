@@ -27,6 +27,8 @@ export {
   readDateTime,
   utcText,
   zoneNames,
+  zoneOffsets,
+  type ZoneOffsets,
   zoneProblem,
 } from './datetime.js';
 export { type HolidayCatalog, holidaysFor, loadHolidayCatalog, mentionsHolidays } from './holidays.js';

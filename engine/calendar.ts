@@ -9,8 +9,10 @@
 // - a local time that occurs twice (fall back) is business time both times: an interval spanning
 //   the repeated hour is one hour longer in real time ("business hours stay on the wall clock").
 // A 24x7 calendar is every instant, so its hours are real elapsed hours.
-import { Temporal } from 'temporal-polyfill';
+import { type ZoneOffsets, offsetAt, zoneOffsets } from '../dsl/index.js';
 import { daysFromCivil } from './values.js';
+
+export { offsetAt };
 
 /** Minutes since local midnight: [start, end), end up to 1440. */
 export type MinuteRange = readonly [number, number];
@@ -32,13 +34,6 @@ export interface CalendarRules {
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-
-/** A stretch of time during which a zone's UTC offset is constant. */
-interface OffsetPiece {
-  from: number;
-  to: number;
-  offset: number;
-}
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 
@@ -88,61 +83,6 @@ const isoDate = (utcMidnight: number) =>
 /** The instant a date begins in UTC (dates here are always well formed). */
 const utcMidnight = (date: string) =>
   daysFromCivil(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))) * DAY;
-
-/** The offset pieces of a zone around each local date, computed with Temporal and kept. */
-class ZoneOffsets {
-  private readonly cache = new Map<number, OffsetPiece[]>();
-
-  constructor(readonly zone: string) {}
-
-  offsetAt(ms: number): number {
-    // The pieces around the instant's UTC date always contain it: no Temporal call once cached.
-    for (const piece of this.piecesOf(Math.floor(ms / DAY))) if (ms >= piece.from && ms < piece.to) return piece.offset;
-    return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(this.zone).offsetNanoseconds / 1e6;
-  }
-
-  /** Pieces covering every instant whose local date can be `date` (offsets lie within ±15 h). */
-  piecesFor(date: string): OffsetPiece[] {
-    return this.piecesOf(utcMidnight(date) / DAY);
-  }
-
-  /** The same, by the date's number of days since the epoch. */
-  piecesOf(day: number): OffsetPiece[] {
-    let pieces = this.cache.get(day);
-    if (pieces) return pieces;
-    const from = day * DAY - 15 * 3_600_000;
-    const to = (day + 1) * DAY + 15 * 3_600_000;
-    pieces = [];
-    let at = from;
-    let zdt = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(this.zone);
-    while (at < to) {
-      const next = zdt.getTimeZoneTransition('next');
-      const end = next && next.epochMilliseconds < to ? next.epochMilliseconds : to;
-      pieces.push({ from: at, to: end, offset: zdt.offsetNanoseconds / 1e6 });
-      if (!next || end === to) break;
-      at = end;
-      zdt = next;
-    }
-    if (this.cache.size > 20_000) this.cache.clear();
-    this.cache.set(day, pieces);
-    return pieces;
-  }
-}
-
-const zones = new Map<string, ZoneOffsets>();
-function zoneOffsets(zone: string): ZoneOffsets {
-  let z = zones.get(zone);
-  if (!z) {
-    z = new ZoneOffsets(zone);
-    zones.set(zone, z);
-  }
-  return z;
-}
-
-/** The UTC offset of a zone at an instant, in milliseconds. */
-export function offsetAt(zone: string, ms: number): number {
-  return zoneOffsets(zone).offsetAt(ms);
-}
 
 /** Business time of one calendar in one zone. */
 export class BusinessCalendar {
@@ -217,7 +157,7 @@ export class BusinessCalendar {
     const hours = this.hoursOf(date);
     if (hours.length > 0) {
       const midnight = utcMidnight(date);
-      for (const piece of this.zoneOffsets!.piecesFor(date)) {
+      for (const piece of this.zoneOffsets!.piecesOf(utcMidnight(date) / DAY)) {
         for (const [a, b] of hours) {
           // Instants in this piece whose wall clock reads between a and b on this date.
           const lo = Math.max(piece.from, midnight + a * MINUTE - piece.offset);

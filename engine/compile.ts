@@ -34,6 +34,7 @@ import {
   conditionReads,
   toCondition,
   truthConditions,
+  unknownTest,
 } from './conditions.js';
 import type { SlotKind } from './decision-id.js';
 import type { TraceStep } from './decision.js';
@@ -80,6 +81,11 @@ export interface CompiledRule {
   test: CompiledCondition;
   /** The fast path's evaluation of `whenFalse`. */
   testFalse: CompiledCondition;
+  /**
+   * Whether a value that can make the rule unknown is missing (null when none can be): a rule
+   * that does not hold is false, without asking `testFalse`, unless this says yes.
+   */
+  mayBeUnknown: CompiledCondition | null;
   /** What the conditions read: fact ids, and `decision.*` names. */
   reads: string[];
   /** The fast path's readers of `reads`, for the trace. */
@@ -284,7 +290,7 @@ class Compiler {
    */
   add(stage: StageName, name: string, when: Expr[], outcome: Outcome, span: Span, given?: string): void {
     const parts = when.map((e) => toCondition(e, { isPlain: (n) => this.plain.has(n) }, this.computed));
-    const { whenTrue: conditions, whenFalse } = truthConditions(
+    const { whenTrue: conditions, whenFalse, unknownReads } = truthConditions(
       parts.length === 1 ? parts[0]! : { all: parts },
       (fact, path) => this.mayBeMissing(fact, path, given),
     );
@@ -300,6 +306,7 @@ class Compiler {
       source: this.source(span),
       test: compileCondition(conditions, this.declared),
       testFalse: compileCondition(whenFalse, this.declared),
+      mayBeUnknown: unknownTest(unknownReads, this.declared),
       reads,
       readers: reads.map((r) => nameReader(r, this.declared)),
       traceOutcome,

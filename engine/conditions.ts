@@ -141,7 +141,10 @@ const isFactRef = (v: FactCondition['value']): v is { fact: string; path?: strin
  * the value is known (`notEqual null`). A comparison with a literal null asks whether the fact
  * was given, and is always known.
  */
-export function truthConditions(c: Condition, mayBeMissing: MayBeMissing): { whenTrue: Condition; whenFalse: Condition } {
+export function truthConditions(
+  c: Condition,
+  mayBeMissing: MayBeMissing,
+): { whenTrue: Condition; whenFalse: Condition; unknownReads: { fact: string; path?: string }[] } {
   const known = (fact: string, path: string | undefined): FactCondition[] =>
     mayBeMissing(fact, path)
       ? [{ fact, ...(path === undefined ? {} : { path }), operator: 'notEqual', value: null, priority: KNOWN_FIRST }]
@@ -164,7 +167,35 @@ export function truthConditions(c: Condition, mayBeMissing: MayBeMissing): { whe
   };
   // json-rules-engine needs all/any at the top of a rule.
   const top = (x: Condition): Condition => ('fact' in x ? { all: [x] } : x);
-  return { whenTrue: top(walk(c, false)), whenFalse: top(walk(c, true)) };
+  // The reads that can make the condition unknown: those that may be missing, but for a test
+  // whether a value was given.
+  const unknownReads = new Map<string, { fact: string; path?: string }>();
+  const collect = (x: Condition): void => {
+    if ('all' in x) x.all.forEach(collect);
+    else if ('any' in x) x.any.forEach(collect);
+    else if ('not' in x) collect(x.not);
+    else if (x.value !== null) {
+      for (const r of [{ fact: x.fact, path: x.path }, ...(isFactRef(x.value) ? [x.value] : [])])
+        if (mayBeMissing(r.fact, r.path))
+          unknownReads.set(`${r.fact}\u0000${r.path ?? ''}`, { fact: r.fact, ...(r.path === undefined ? {} : { path: r.path }) });
+    }
+  };
+  collect(c);
+  return { whenTrue: top(walk(c, false)), whenFalse: top(walk(c, true)), unknownReads: [...unknownReads.values()] };
+}
+
+/**
+ * Whether any of the reads that can make a condition unknown is missing: only then can a
+ * condition that does not hold be unknown rather than false (the fast path asks `whenFalse`
+ * only then). Null when the condition can never be unknown.
+ */
+export function unknownTest(
+  reads: readonly { fact: string; path?: string }[],
+  declared: ReadonlyMap<string, number>,
+): CompiledCondition | null {
+  if (reads.length === 0) return null;
+  const code = new ConditionCode(declared);
+  return build(reads.map((r) => `(${code.read(r.fact, r.path)} === null)`).join(' || '), code);
 }
 
 /** Fact values as the rules see them; `decision` is an object read through a path. */
@@ -343,7 +374,13 @@ export const unknownRule = (answer: number) => (answer <= -2 ? -2 - answer : -1)
  * `Map` finds keys by SameValueZero, which is `===` for every value a literal can be (no NaN).
  */
 export function firstMatcher(
-  rules: readonly { conditions: Condition; whenFalse: Condition; test: CompiledCondition; testFalse: CompiledCondition }[],
+  rules: readonly {
+    conditions: Condition;
+    whenFalse: Condition;
+    test: CompiledCondition;
+    testFalse: CompiledCondition;
+    mayBeUnknown: CompiledCondition | null;
+  }[],
   declared: ReadonlyMap<string, number>,
 ): (facts: RuleFacts) => number {
   type Step =
@@ -388,7 +425,7 @@ export function firstMatcher(
       if ('rule' in step) {
         const rule = rules[step.rule]!;
         if (rule.test(facts)) return step.rule;
-        if (!rule.testFalse(facts)) return unknownAt(step.rule);
+        if (rule.mayBeUnknown !== null && rule.mayBeUnknown(facts) && !rule.testFalse(facts)) return unknownAt(step.rule);
         continue;
       }
       let at: unknown = step.table;
@@ -402,8 +439,9 @@ export function firstMatcher(
         // A value not given: some rules of the table may be unknown rather than false, so they
         // are tried one by one, in order (rare: the table is for the common, complete case).
         for (let k = step.from; k < step.to; k++) {
-          if (rules[k]!.test(facts)) return k;
-          if (!rules[k]!.testFalse(facts)) return unknownAt(k);
+          const rule = rules[k]!;
+          if (rule.test(facts)) return k;
+          if (rule.mayBeUnknown !== null && rule.mayBeUnknown(facts) && !rule.testFalse(facts)) return unknownAt(k);
         }
         continue;
       }

@@ -5,7 +5,7 @@
 // different inputs feed the same sequence; a fact's type is fixed by its declaration, so a
 // scalar's text alone tells its value. Instants are hashed as their UTC milliseconds, so the
 // same ticket written in two offsets has the same id (zones are canonical once validated).
-import { readDateTime } from '../dsl/index.js';
+import { plainInstant } from './values.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 // Number#toString(16) costs a quarter of a microsecond: a table of byte pairs does not.
@@ -59,7 +59,7 @@ function lanesOf(revision: string): number[] {
 /** An instant's canonical text: its milliseconds since the epoch (the text as is, if it is none). */
 function instantText(v: string | null): string | null {
   if (v === null) return null;
-  const ms = readDateTime(v);
+  const ms = plainInstant(v);
   return Number.isNaN(ms) ? v : `@${ms}`;
 }
 

@@ -97,15 +97,20 @@ export class DecisionBuilder {
   readonly undecided: Stage[] = [];
   /** Rules that were unknown, and so left their outcome open (first-match) or unapplied (all-match). */
   readonly unknown: CompiledRule[] = [];
-  /** Stages whose outcome is open because a rule was unknown. */
-  readonly open = new Set<StageName>();
+  /** Stages whose outcome is open because a rule was unknown (made when one is: most decisions have none). */
+  private openStages: StageName[] | null = null;
+
+  /** Whether a stage's outcome is open because a rule was unknown. */
+  isOpen(stage: StageName): boolean {
+    return this.openStages !== null && this.openStages.includes(stage);
+  }
 
   constructor(
     readonly facts: EvaluationFacts,
     private readonly withTrace = true,
   ) {}
 
-  apply(stage: Stage, { matched, unknown }: StageMatch): void {
+  apply(stage: Stage, matched: readonly CompiledRule[], unknown: readonly CompiledRule[]): void {
     // The trace records what each rule read when it was evaluated, before the decision moves on.
     if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
     if (stage.mode === 'first-match') {
@@ -139,7 +144,7 @@ export class DecisionBuilder {
   /** A first-match stage reached an unknown rule before any that holds: its outcome stays null. */
   private leaveOpen(stage: Stage, rule: CompiledRule): void {
     this.noteUnknown(rule);
-    this.open.add(stage.name);
+    (this.openStages ??= []).push(stage.name);
     if (stage.name === 'channels') this.facts.decision.channels = null;
   }
 
@@ -184,10 +189,12 @@ export class DecisionBuilder {
   }
 }
 
+const NO_RULES: CompiledRule[] = [];
+
 /** The fast path's matching of an all-match stage: the rules' conditions as plain functions, no cloning, synchronous. */
 export function matchStage(stage: Stage, facts: EvaluationFacts): StageMatch {
   const matched: CompiledRule[] = [];
-  const unknown: CompiledRule[] = [];
+  let unknown: CompiledRule[] = NO_RULES;
   if (stage.name === 'derived') {
     // In dependency order: a derived fact's rules read the values the rules before gave. A
     // derived fact none of whose rules holds is computed from its expression when read
@@ -201,7 +208,8 @@ export function matchStage(stage: Stage, facts: EvaluationFacts): StageMatch {
   }
   for (const rule of stage.rules) {
     if (rule.test(facts)) matched.push(rule);
-    else if (!rule.testFalse(facts)) unknown.push(rule);
+    else if (rule.mayBeUnknown !== null && rule.mayBeUnknown(facts) && !rule.testFalse(facts))
+      (unknown === NO_RULES ? (unknown = []) : unknown).push(rule);
   }
   return { matched, unknown };
 }
@@ -282,7 +290,10 @@ export function evaluate(compiled: CompiledPolicy, input: unknown, options: Eval
       const i = stage.first(run.facts);
       const unknown = unknownRule(i);
       run.builder.applyFirst(stage, i < 0 ? null : stage.rules[i]!, unknown < 0 ? null : stage.rules[unknown]!);
-    } else run.builder.apply(stage, matchStage(stage, run.facts));
+    } else {
+      const { matched, unknown } = matchStage(stage, run.facts);
+      run.builder.apply(stage, matched, unknown);
+    }
   }
   return run.finish();
 }
@@ -296,7 +307,10 @@ export async function evaluateWith(
 ): Promise<EvaluationResult> {
   const run = begin(compiled, input, options);
   if (!(run instanceof Evaluation)) return run;
-  for (let stage = run.next(); stage; stage = run.next()) run.builder.apply(stage, await match(stage, run.facts));
+  for (let stage = run.next(); stage; stage = run.next()) {
+    const { matched, unknown } = await match(stage, run.facts);
+    run.builder.apply(stage, matched, unknown);
+  }
   return run.finish();
 }
 
@@ -384,7 +398,7 @@ function finishDecision(
   }
   const slaRule = builder.slaRule;
   const now = options.now ?? null;
-  const sla = !eligible || builder.open.has('sla')
+  const sla = !eligible || builder.isOpen('sla')
     ? null
     : builder.sla && !builder.sla.bestEffort
       ? {
@@ -398,14 +412,14 @@ function finishDecision(
   const billing = eligible
     ? decideBilling(
         compiled.policy,
-        builder.open.has('billing') ? null : builder.billingPlan,
+        builder.isOpen('billing') ? null : builder.billingPlan,
         facts,
         builder.notices,
         compiled.zone(facts),
       )
     : null;
   const worked = compiled.policy.billing?.worked?.name;
-  if (eligible && !builder.open.has('billing') && billing === null && builder.billingPlan !== null && worked)
+  if (eligible && !builder.isOpen('billing') && billing === null && builder.billingPlan !== null && worked)
     if (facts.slots[index.get(worked) ?? -1] === null) missing.add(worked);
   const changedAt = str(facts.get('priorityChangedAt'));
   if (sla && changedAt && slaRule && options.trace !== false) {

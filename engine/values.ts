@@ -5,11 +5,14 @@
 // the policy's. The same instant written in two offsets is the same date.
 
 import { Temporal } from 'temporal-polyfill';
-import { daysFromCivil, daysInMonth, isDate, isDateTime, localDate, readDateTime } from '../dsl/index.js';
+import { daysFromCivil, daysInMonth, isDate, localDate, readDateTime } from '../dsl/index.js';
 
 export type Value = string | number | boolean | null | Value[];
 
-export { daysFromCivil, isDate, isDateTime };
+export { daysFromCivil, isDate };
+
+/** Whether a value is a datetime (dsl's `isDateTime`, through the datetimes last read). */
+export const isDateTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(plainInstant(v));
 
 /**
  * Milliseconds since the epoch of a datetime string (its offset applied). The shape facts take

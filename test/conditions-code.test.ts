@@ -15,6 +15,7 @@ import {
   firstMatcher,
   truthConditions,
   unknownAt,
+  unknownTest,
 } from '../engine/conditions.js';
 
 const root = join(import.meta.dirname, '..');
@@ -103,18 +104,20 @@ describe('first-match lookup', () => {
           const declared = new Map(FACTS.map((f, i) => [f, i]));
           // x and y may be missing (a null is unknown), z may not (a null is its value).
           const rules = conditions.map((c) => {
-            const { whenTrue, whenFalse } = truthConditions(c, (fact) => fact !== 'z');
+            const { whenTrue, whenFalse, unknownReads } = truthConditions(c, (fact) => fact !== 'z');
             return {
               conditions: whenTrue,
               whenFalse,
               test: compileCondition(whenTrue, declared),
               testFalse: compileCondition(whenFalse, declared),
+              mayBeUnknown: unknownTest(unknownReads, declared),
             };
           });
           const first = firstMatcher(rules, declared);
           for (const f of facts) {
             const view = { slots: FACTS.map((n) => f[n as keyof typeof f]), decision: {}, get: () => null };
-            // The scan: the first rule that holds, unless one before it is unknown.
+            // The scan: the first rule that holds, unless one before it is unknown (it neither
+            // holds nor is false), asked of every rule.
             let expected = NONE;
             for (let i = 0; i < rules.length && expected === NONE; i++) {
               if (rules[i]!.test(view)) expected = i;
