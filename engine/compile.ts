@@ -604,7 +604,12 @@ function compileEligibility(c: Compiler): void {
     const ever = [...new Set(lists.flat())];
     const catchAll = ch.byTier.length === 0 && ch.rules.length > 0 && ch.rules[ch.rules.length - 1]!.when === undefined;
     const always = catchAll ? ever.filter((n) => lists.every((l) => l.includes(n))) : [];
-    const notAllowed: Expr = { kind: 'logical', op: 'or', operands: [notIn(list(ever)), notIn(allowed)], span: ch.fact.span };
+    // (A channel fact whose every value some rule allows needs no check against them all.)
+    const values = c.policy.facts.find((f) => f.name === ch.fact.name)?.values;
+    const everyValue = values !== undefined && values.every((v) => ever.includes(v));
+    const notAllowed: Expr = everyValue
+      ? notIn(allowed)
+      : { kind: 'logical', op: 'or', operands: [notIn(list(ever)), notIn(allowed)], span: ch.fact.span };
     c.add(
       'eligibility',
       `eligibility.${ch.deny.code}`,

@@ -40,6 +40,12 @@ export interface StageMatch {
   unknown: CompiledRule[];
 }
 
+/** No problems: shared, never added to. */
+const NO_PROBLEMS: readonly FactProblem[] = [];
+
+/** No rules: shared, never added to (a list is made when there is one). */
+const NO_RULES: CompiledRule[] = [];
+
 /** One evaluation's view of the facts: given (with defaults), derived and computed, each computed once. */
 export class EvaluationFacts implements FactReader, RuleFacts {
   /** Computed values, made on first use: most evaluations compute none. */
@@ -56,10 +62,10 @@ export class EvaluationFacts implements FactReader, RuleFacts {
   get(name: string): Value {
     const slot = this.compiled.factIndex.get(name);
     if (slot !== undefined) return this.slots[slot]!;
-    if (name === 'decision') return this.decision as unknown as Value;
-    if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
     const byRules = this.derivedByRules.get(name);
     if (byRules !== undefined) return byRules;
+    if (name === 'decision') return this.decision as unknown as Value;
+    if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
     const cached = this.cache?.get(name);
     if (cached !== undefined) return cached;
     const compute = this.compiled.derivedByName.get(name)?.compute ?? this.compiled.computed.get(name)?.compute;
@@ -96,7 +102,7 @@ export class DecisionBuilder {
   /** First-match stages where no rule held and none was unknown. */
   readonly undecided: Stage[] = [];
   /** Rules that were unknown, and so left their outcome open (first-match) or unapplied (all-match). */
-  readonly unknown: CompiledRule[] = [];
+  unknown: CompiledRule[] = NO_RULES;
   /** Stages whose outcome is open because a rule was unknown (made when one is: most decisions have none). */
   private openStages: StageName[] | null = null;
 
@@ -137,7 +143,7 @@ export class DecisionBuilder {
   }
 
   private noteUnknown(rule: CompiledRule): void {
-    this.unknown.push(rule);
+    (this.unknown === NO_RULES ? (this.unknown = []) : this.unknown).push(rule);
     if (this.withTrace) this.trace.push(unknownStep(rule, this.facts));
   }
 
@@ -188,8 +194,6 @@ export class DecisionBuilder {
     }
   }
 }
-
-const NO_RULES: CompiledRule[] = [];
 
 /** The fast path's matching of an all-match stage: the rules' conditions as plain functions, no cloning, synchronous. */
 export function matchStage(stage: Stage, facts: EvaluationFacts): StageMatch {
@@ -260,7 +264,7 @@ function begin(
   const validated = compiled.validateFacts(input);
   if (!validated.ok) return validated;
   const problems = failedAssertions(compiled, validated.slots);
-  return problems.length === 0 ? new Evaluation(compiled, validated.slots, options) : { ok: false, problems };
+  return problems.length === 0 ? new Evaluation(compiled, validated.slots, options) : { ok: false, problems: [...problems] };
 }
 
 /**
@@ -269,9 +273,9 @@ function begin(
  * reads a fact not given has nothing to check; only a condition that is false (not one that
  * is unknown) refuses.
  */
-export function failedAssertions(compiled: CompiledPolicy, slots: Value[]): FactProblem[] {
+export function failedAssertions(compiled: CompiledPolicy, slots: Value[]): readonly FactProblem[] {
   const assertions = compiled.assertions;
-  if (assertions.length === 0) return [];
+  if (assertions.length === 0) return NO_PROBLEMS;
   // Facts of their own: derived values worked out here must not stay in the evaluation's cache.
   const facts = new EvaluationFacts(compiled, slots);
   const problems: FactProblem[] = [];
@@ -384,17 +388,18 @@ function finishDecision(
 ): Decision {
   const d = facts.decision;
   const index = compiled.factIndex;
-  const missing = new Set<string>();
+  // Made when a fact is missing: most decisions miss none.
+  let missing: Set<string> | null = null;
   const eligible = builder.eligible === true;
   // An open outcome names the facts its rules needed that were not given: those of the rule
   // that was unknown, or, where no rule held, those any of the stage's rules read.
   for (const rule of builder.unknown) {
     if (!eligible && ONLY_WHEN_ELIGIBLE.has(rule.stage)) continue;
-    for (const f of missingOf(rule, facts)) missing.add(f);
+    for (const f of missingOf(rule, facts)) (missing ??= new Set<string>()).add(f);
   }
   for (const stage of builder.undecided) {
     if (!eligible && stage.eligibleOnly) continue;
-    for (const rule of stage.rules) for (const f of rule.dependsOn) if (facts.slots[index.get(f) ?? -1] === null) missing.add(f);
+    for (const rule of stage.rules) for (const f of rule.dependsOn) if (facts.slots[index.get(f) ?? -1] === null) (missing ??= new Set<string>()).add(f);
   }
   const slaRule = builder.slaRule;
   const now = options.now ?? null;
@@ -406,7 +411,7 @@ function finishDecision(
           resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
         }
       : { response: null, resolution: null };
-  if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) missing.add('openedAt');
+  if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) (missing ??= new Set<string>()).add('openedAt');
   // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
   // billing stage chose a plan, once the worked time it charges is given; else open.
   const billing = eligible
@@ -420,7 +425,7 @@ function finishDecision(
     : null;
   const worked = compiled.policy.billing?.worked?.name;
   if (eligible && !builder.isOpen('billing') && billing === null && builder.billingPlan !== null && worked)
-    if (facts.slots[index.get(worked) ?? -1] === null) missing.add(worked);
+    if (facts.slots[index.get(worked) ?? -1] === null) (missing ??= new Set<string>()).add(worked);
   const changedAt = str(facts.get('priorityChangedAt'));
   if (sla && changedAt && slaRule && options.trace !== false) {
     builder.trace.push({
@@ -443,7 +448,7 @@ function finishDecision(
     billing,
     actions: eligible ? builder.actions : [],
     entitlements: eligible ? builder.entitlements : [],
-    missingFacts: [...missing].sort(),
+    missingFacts: missing === null ? [] : [...(missing as Set<string>)].sort(),
     trace: builder.trace,
   };
 }

@@ -130,7 +130,7 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
 
   return (input) => {
     const accepted = accept(input);
-    if (accepted !== null) return related(accepted.slots);
+    if (accepted !== null) return inOrder(accepted.slots).length === 0 ? accepted : related(accepted.slots);
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       return {
         ok: false,
