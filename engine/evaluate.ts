@@ -358,10 +358,15 @@ function window(
 function unknownStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
   const step = traceStep({ ...rule, fixedStep: null }, facts);
   const needed = missingOf(rule, facts);
+  // Else what it read is open itself: a decision field an earlier stage could not decide.
+  const open = Object.keys(step.facts).filter((name) => step.facts[name] === null);
   return {
     ...step,
     outcome: null,
-    note: `unknown: ${needed.length > 0 ? `${needed.join(', ')} not given` : 'a value it reads is not known'}`,
+    note:
+      needed.length > 0
+        ? `unknown: ${needed.join(', ')} not given`
+        : `unknown: ${open.length > 0 ? `${open.join(', ')} not decided` : 'a value it reads is not known'}`,
   };
 }
 

@@ -268,6 +268,17 @@ describe('the web policy editor', () => {
     expect(await page.locator('#history').textContent()).toContain('someone else');
   });
 
+  it('shows an undetermined decision as such, naming the facts that would decide it', async () => {
+    await page.locator('#policy-list button[data-id="oto"]').click();
+    await expect.poll(() => page.locator('#doc-title').textContent()).toContain('Oto');
+    await page.locator('#tab-try').click();
+    const sample = page.locator('#try-test option', { hasText: 'a call with no severity' });
+    await page.locator('#try-test').selectOption((await sample.getAttribute('value'))!);
+    const verdict = page.locator('#try-eligible');
+    await expect.poll(() => verdict.getAttribute('data-eligible')).toBe('null');
+    expect(await verdict.textContent()).toContain('Undetermined — give severity to decide');
+  });
+
   it('shows refused facts with their pointers in the try-it panel, never a stale decision', async () => {
     await page.locator('#policy-list button[data-id="logbot"]').click();
     await expect.poll(() => page.locator('#doc-title').textContent()).toContain('Logbot');
