@@ -3,10 +3,23 @@ import cluster from 'node:cluster';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { TOKEN_FILE_VARIABLE, TOKEN_VARIABLE, forkWorkers, generateToken, startServer } from '../server/index.js';
+import {
+  Supervisor,
+  TOKEN_FILE_VARIABLE,
+  TOKEN_VARIABLE,
+  type TrustProxy,
+  WorkerLink,
+  generateToken,
+  startServer,
+  tokenFromFile,
+  tokenProblem,
+  trustProxySetting,
+} from '../server/index.js';
 import { EXIT, UsageError } from './main.js';
 
-export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR] [--workers N]
+export const TRUST_PROXY_VARIABLE = 'SPE_TRUST_PROXY';
+
+export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR] [--workers N] [--trust-proxy WHO]
 
 Serves the policies in DIR (default: policies/) over HTTP; see GET /openapi.json.
   POST /v1/evaluate             { "policy": "zmanda", "facts": {…} } → the decision
@@ -22,22 +35,45 @@ Options:
   --host <addr>     address to listen on (default: 127.0.0.1)
   --policies <dir>  the policies folder (default: policies/); its files are the source of truth
   --workers <n>     processes sharing the port (default: 1; 0 = one per core)
+  --trust-proxy <who>  the proxies whose X-Forwarded-For names the client, for the failed-token
+                    limit: addresses or subnets (loopback, 10.0.0.0/8, …) or a number of hops
+                    (default: none, or ${TRUST_PROXY_VARIABLE})
 
 Writes need the admin token from ${TOKEN_VARIABLE}, or from the file named by
-${TOKEN_FILE_VARIABLE} (read again on SIGHUP: write the new token there and send SIGHUP to
-rotate it; the old one is refused at once). When neither is set, a token is made at start and
-printed once. After 10 failed attempts in a minute a client address is refused (429) for the
-rest of that minute. Decision logs are JSON lines on standard output.
+${TOKEN_FILE_VARIABLE} (its trailing line break dropped; read again on SIGHUP: write the new
+token there and send SIGHUP to rotate it, the old one is refused at once; empty or remove the
+file and send SIGHUP to refuse every write, 503). When neither is set, a token is made at start
+and printed once. A token holding whitespace is refused at start; one shorter than 32
+characters is warned about. After 10 failed attempts in a minute a client address gets 429 for
+its wrong tokens for the rest of that minute (the right token is never refused). Decision logs
+are JSON lines on standard output.
 `;
 
-/** The token in a token file: its first line, trimmed. */
+/** The token a token file holds, or why it holds none that can be used. */
 function readTokenFile(file: string): string {
-  const token = readFileSync(file, 'utf8').split('\n')[0]!.trim();
-  if (!token) throw new Error(`${file} holds no token`);
+  const token = tokenFromFile(readFileSync(file, 'utf8'));
+  const problem = tokenProblem(token);
+  if (problem && 'refused' in problem) throw new Error(`${file}: ${problem.refused}`);
   return token;
 }
 
-export async function run(args: string[]): Promise<number> {
+const say = (line: string) => void process.stderr.write(`spe serve: ${line}\n`);
+
+/** A weak token, said on standard error (and, by the caller, in the log). */
+function warnings(token: string | null): string[] {
+  const problem = token === null ? null : tokenProblem(token);
+  return problem && 'weak' in problem ? [`warning: ${problem.weak}`] : [];
+}
+
+interface Settings {
+  host: string;
+  port: number;
+  policies: string;
+  workers: number;
+  trustProxy: TrustProxy | undefined;
+}
+
+function settings(args: string[]): Settings {
   const { values } = parseArgs({
     args,
     allowPositionals: false,
@@ -46,6 +82,7 @@ export async function run(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       policies: { type: 'string', default: 'policies/' },
       workers: { type: 'string', default: '1' },
+      'trust-proxy': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -55,9 +92,23 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`--workers takes 1 to 64 (or 0 for one per core)`);
   if (!existsSync(values.policies) || !statSync(values.policies).isDirectory())
     throw new UsageError(`'${values.policies}' is not a folder`);
+  const trust = values['trust-proxy'] ?? process.env[TRUST_PROXY_VARIABLE];
+  let trustProxy: TrustProxy | undefined;
+  if (trust !== undefined && trust !== '') {
+    try {
+      trustProxy = trustProxySetting(trust);
+    } catch (e) {
+      throw new UsageError(`--trust-proxy '${trust}': ${(e as Error).message}`);
+    }
+  }
+  return { host: values.host, port, policies: values.policies, workers, trustProxy };
+}
 
-  const tokenFile = process.env[TOKEN_FILE_VARIABLE];
-  let token = process.env[TOKEN_VARIABLE];
+export async function run(args: string[]): Promise<number> {
+  if (cluster.isWorker) return runWorker(args);
+  const s = settings(args);
+  const tokenFile = process.env[TOKEN_FILE_VARIABLE] || undefined;
+  let token: string | null = process.env[TOKEN_VARIABLE] || null;
   if (tokenFile && token) throw new UsageError(`set ${TOKEN_VARIABLE} or ${TOKEN_FILE_VARIABLE}, not both`);
   if (tokenFile) {
     try {
@@ -65,31 +116,46 @@ export async function run(args: string[]): Promise<number> {
     } catch (e) {
       throw new UsageError(`cannot read the admin token: ${(e as Error).message}`);
     }
-  }
-  if (cluster.isPrimary && !token) {
+  } else if (token !== null) {
+    const problem = tokenProblem(token);
+    if (problem && 'refused' in problem) throw new UsageError(`${TOKEN_VARIABLE}: ${problem.refused}`);
+  } else {
     token = generateToken();
     process.stderr.write(`spe serve: no ${TOKEN_VARIABLE} set; the admin token for this run is\n  ${token}\n`);
   }
-  // SIGHUP rotates the token: read the file again (each worker reads it itself).
-  const rotate = () => {
-    if (!tokenFile) return void process.stderr.write(`spe serve: SIGHUP: no ${TOKEN_FILE_VARIABLE}, the token stays\n`);
+  for (const w of warnings(token)) say(w);
+
+  // SIGHUP reads the token file again. A file that is gone, empty or unusable revokes the token:
+  // every write is refused (503) until a good token is there and SIGHUP is sent again.
+  const reread = (): string => {
+    if (!tokenFile) return `SIGHUP: no ${TOKEN_FILE_VARIABLE}, the token stays`;
     try {
       token = readTokenFile(tokenFile);
-      process.stderr.write(`spe serve: admin token read again from ${tokenFile}\n`);
+      for (const w of warnings(token)) say(w);
+      return `admin token read again from ${tokenFile}`;
     } catch (e) {
-      process.stderr.write(`spe serve: SIGHUP: ${(e as Error).message}; the token stays\n`);
+      token = null;
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${tokenFile} is gone` : (e as Error).message;
+      return `SIGHUP: ${why}; every write is refused until a token is there and SIGHUP is sent again`;
     }
   };
-  if (cluster.isPrimary && workers > 1) {
-    const stop = forkWorkers(workers, tokenFile ? {} : { [TOKEN_VARIABLE]: token! }, () => undefined);
-    process.stderr.write(`spe serve: ${workers} workers on http://${values.host}:${port}/ (Ctrl-C stops)\n`);
+
+  if (s.workers > 1) {
+    const supervisor = new Supervisor({
+      workers: s.workers,
+      token: () => token,
+      report: (line) => void process.stderr.write(`${line}\n`),
+    });
+    supervisor.start();
+    say(`${s.workers} workers on http://${s.host}:${s.port}/ (Ctrl-C stops)`);
     const relay = () => {
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+      const line = reread();
+      void supervisor.tokenChanged().then((n) => say(`${line} (${n} workers told)`));
     };
     process.on('SIGHUP', relay);
     await new Promise<void>((resolve) => {
       const end = () => {
-        stop();
+        supervisor.stop();
         resolve();
       };
       process.once('SIGINT', end);
@@ -98,30 +164,65 @@ export async function run(args: string[]): Promise<number> {
     process.off('SIGHUP', relay);
     return EXIT.ok;
   }
-  process.on('SIGHUP', rotate);
+  process.on('SIGHUP', () => say(reread()));
 
   let running;
   try {
-    running = await startServer({ host: values.host, port, policiesDir: values.policies, token: () => token! });
+    running = await startServer({
+      host: s.host,
+      port: s.port,
+      policiesDir: s.policies,
+      token: () => token,
+      warnings: warnings(token),
+      ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
+    });
   } catch (e) {
-    process.stderr.write(`spe serve: cannot start on ${values.host}:${port}: ${(e as Error).message}\n`);
+    say(`cannot start on ${s.host}:${s.port}: ${(e as Error).message}`);
     return EXIT.failed;
   }
-  const degraded = running.store.health().degraded;
-  for (const d of degraded)
-    process.stderr.write(
-      `spe serve: policies/${d.id}.yaml has errors; ${d.serving ? 'serving its last good revision' : 'not served'}\n`,
-    );
-  if (cluster.isPrimary)
-    process.stderr.write(
-      `spe serve: ${running.store.list().length} policies from ${values.policies} at ${running.url}/ (Ctrl-C stops)\n`,
-    );
+  reportDegraded(running.store.health().degraded);
+  say(`${running.store.list().length} policies from ${s.policies} at ${running.url}/ (Ctrl-C stops)`);
   await new Promise<void>((resolve) => {
     const stop = () => void running.close().then(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  // A cluster worker's channel to the primary keeps it alive: leave explicitly once closed.
-  if (!cluster.isPrimary) process.exit(EXIT.ok);
   return EXIT.ok;
+}
+
+function reportDegraded(degraded: { id: string; serving: string | null }[]): void {
+  for (const d of degraded)
+    say(`policies/${d.id}.yaml has errors; ${d.serving ? 'serving its last good revision' : 'not served'}`);
+}
+
+/**
+ * A cluster worker: its token comes from the primary, never from the file (so a respawned worker
+ * cannot be stopped by a bad file); a worker that cannot start says why and exits, and the
+ * primary tries again later. Its channel to the primary keeps it alive: it always leaves explicitly.
+ */
+async function runWorker(args: string[]): Promise<number> {
+  const link = await WorkerLink.connect();
+  let running;
+  try {
+    const s = settings(args);
+    running = await startServer({
+      host: s.host,
+      port: s.port,
+      policiesDir: s.policies,
+      token: () => link.token(),
+      warnings: warnings(link.token()),
+      link,
+      ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
+    });
+  } catch (e) {
+    await link.failed((e as Error).message);
+    process.exit(EXIT.failed);
+  }
+  process.on('SIGHUP', () => undefined); // the primary reads the token file and tells each worker
+  await new Promise<void>((resolve) => {
+    const stop = () => void running.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.exit(EXIT.ok);
 }

@@ -14,6 +14,7 @@ const FILES = [
   'test/clock-oracle.test.ts',
   'test/hostile.test.ts',
   'test/auth.test.ts',
+  'test/cluster.test.ts',
   'test/faults.test.ts',
   'test/load.test.ts',
   'test/knowledge.test.ts',

@@ -18,6 +18,7 @@ import {
   slaTimelines,
 } from '../engine/index.js';
 import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from './auth.js';
+import type { WorkerLink } from './cluster.js';
 import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
 import { HttpError } from './errors.js';
@@ -39,6 +40,20 @@ export interface AppOptions {
   maxBatch?: number;
   /** The built web editor (vite's output), served at /editor/ when present. */
   editorDir?: string;
+  /** Which proxies' X-Forwarded-For names the client (for the failed-token limit); default: none. */
+  trustProxy?: TrustProxy;
+  /** In a cluster worker: metrics of every worker, and saves acknowledged once every worker serves them. */
+  cluster?: Pick<WorkerLink, 'metrics' | 'published'>;
+}
+
+/** express's `trust proxy`: a number of hops, or addresses and subnets (`loopback`, `10.0.0.0/8`, …). */
+export type TrustProxy = boolean | number | string;
+
+/** `--trust-proxy` / SPE_TRUST_PROXY as express takes it; throws on a value express would refuse. */
+export function trustProxySetting(text: string): TrustProxy {
+  const value: TrustProxy = text === 'true' ? true : text === 'false' ? false : /^\d+$/.test(text) ? Number(text) : text;
+  express().set('trust proxy', value);
+  return value;
 }
 
 function sendError(res: Response, e: HttpError): void {
@@ -178,6 +193,8 @@ export function createService(options: AppOptions): {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Read by the admin routes only (the failed-token limit's client address); the evaluation lane needs no address.
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   app.use(helmet());
 
   // Requests by route and status, with latency; the route is the pattern, never the raw path.
@@ -224,6 +241,18 @@ export function createService(options: AppOptions): {
     // Who was refused and why, never what they sent.
     (client, e) => logger.warn({ client, code: e.code }, 'admin token refused'),
   );
+
+  /** With workers, a save is acknowledged once every worker serves it: a read right after sees it, whichever worker answers. */
+  async function published(id: string, revision: string): Promise<void> {
+    if (!options.cluster || (await options.cluster.published(id))) return;
+    throw new HttpError(
+      503,
+      'save-not-served',
+      `saved as revision ${revision}, but not every worker serves it yet: a read may see the previous revision for a few seconds`,
+      { revision },
+      { etag: `"${revision}"` },
+    );
+  }
 
   async function check(source: string, file: string) {
     const holidays = await holidaysFor(source);
@@ -275,7 +304,8 @@ export function createService(options: AppOptions): {
   });
 
   app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    // With workers, one worker answers the scrape: it asks the primary to add up every worker's.
+    res.type(metrics.registry.contentType).send(await (options.cluster?.metrics() ?? metrics.registry.metrics()));
   });
 
   app.get('/openapi.json', (_req, res) => {
@@ -394,6 +424,7 @@ export function createService(options: AppOptions): {
       ...(message ? { message } : {}),
     });
     logger.info({ policy: entry.id, revision: entry.revision, author }, 'policy saved');
+    await published(entry.id, entry.revision);
     res
       .status(existed ? 200 : 201)
       .setHeader('ETag', `"${entry.revision}"`)
@@ -412,6 +443,7 @@ export function createService(options: AppOptions): {
       author,
     });
     logger.info({ policy: entry.id, revision: entry.revision, author, restored: body.revision }, 'policy rolled back');
+    await published(entry.id, entry.revision);
     res.setHeader('ETag', `"${entry.revision}"`).json(detail(entry));
   });
 

@@ -10,11 +10,22 @@ import { type DestinationStream, type Logger, destination, pino } from 'pino';
 import { createService } from './app.js';
 import { createMetrics } from './metrics.js';
 import type { FailedAuthLimit, TokenSource } from './auth.js';
+import type { WorkerLink } from './cluster.js';
+import type { TrustProxy } from './app.js';
 import { PolicyStore, type StoreFiles } from './store.js';
 
-export { createApp, createService, publicDiagnostic, type AppOptions } from './app.js';
+export { createApp, createService, publicDiagnostic, trustProxySetting, type AppOptions, type TrustProxy } from './app.js';
+export { Supervisor, WorkerLink } from './cluster.js';
 export { HttpError } from './errors.js';
-export { FailedAuthLimit, generateToken, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE, type TokenSource } from './auth.js';
+export {
+  FailedAuthLimit,
+  generateToken,
+  TOKEN_FILE_VARIABLE,
+  TOKEN_VARIABLE,
+  tokenFromFile,
+  tokenProblem,
+  type TokenSource,
+} from './auth.js';
 export { openapi } from './openapi.js';
 export { PolicyStore, POLICY_ID, type StoreFiles } from './store.js';
 
@@ -52,6 +63,12 @@ export interface ServeOptions {
   editorDir?: string;
   /** Serve POST /v1/evaluate ahead of express (default: true; the same answers, for less work). */
   evaluationLane?: boolean;
+  /** Which proxies' X-Forwarded-For to believe for the client address (express's `trust proxy`). */
+  trustProxy?: TrustProxy;
+  /** Said once in the log at start (a weak admin token, say). */
+  warnings?: string[];
+  /** In a cluster worker: the channel to the primary (metrics of all workers, saves served by all). */
+  link?: WorkerLink;
 }
 
 export interface RunningServer {
@@ -96,6 +113,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   );
   await store.load();
   if (options.watch !== false) store.watch();
+  // Before listening, so a worker never serves a revision older than an acknowledged save.
+  await options.link?.ready(store, metrics.registry);
+  for (const w of options.warnings ?? []) logger.warn(w);
   const editorDir = options.editorDir ?? defaultEditorDir();
   const { app, lane } = createService({
     store,
@@ -105,6 +125,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     ...(editorDir ? { editorDir } : {}),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+    ...(options.link ? { cluster: options.link } : {}),
   });
   const timeouts = { ...TIMEOUTS, ...options.timeouts };
   // Node checks the header and request timeouts every connectionsCheckingInterval (30 s unless
@@ -143,26 +165,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-/**
- * Runs `workers` processes sharing one port. The primary forks them and replaces any that
- * dies; each worker loads the policies and serves on its own.
- */
 export function isPrimary(): boolean {
   return cluster.isPrimary;
-}
-
-export function forkWorkers(count: number, env: Record<string, string>, onExit: (code: number | null) => void): () => void {
-  let stopping = false;
-  const fork = () => cluster.fork(env);
-  for (let i = 0; i < count; i++) fork();
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return;
-    onExit(code);
-    process.stderr.write(`spe serve: worker ${worker.process.pid} stopped (${signal ?? code}); starting another\n`);
-    fork();
-  });
-  return () => {
-    stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
-  };
 }

@@ -136,7 +136,7 @@ const STATUS: Record<number, string> = {
   422: 'the policy has errors (its diagnostics in details)',
   428: 'If-Match is required to change an existing policy',
   429: 'too many failed admin-token attempts from this address; wait the seconds in Retry-After',
-  503: 'another save of this policy is in progress; try again',
+  503: 'another save of this policy is in progress; the service has no admin token (admin-token-unset); or, with workers, saved but not yet served by every worker (save-not-served)',
   507: 'the policies folder could not be written (disk full, permission denied, I/O error): nothing was saved, the previous revision still serves',
 };
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' } };
