@@ -22,6 +22,11 @@ Options:
   --host <addr>     address to listen on (default: 127.0.0.1)
   --policies <dir>  the policies folder (default: policies/); its files are the source of truth
   --workers <n>     processes sharing the port (default: 1; 0 = one per core)
+  --history-keep <n>  history entries kept per policy, the oldest pruned at each save
+                    (default: all; or SPE_HISTORY_KEEP)
+  --poll-ms <n>     rescan the folder every n ms, for changes its events miss (default: 2000,
+                    or SPE_POLL_MS; 0 = never)
+  --poll-only       no file system events, only the rescans (network and overlay file systems)
 
 Writes need the admin token from ${TOKEN_VARIABLE}, or from the file named by
 ${TOKEN_FILE_VARIABLE} (read again on SIGHUP: write the new token there and send SIGHUP to
@@ -46,8 +51,17 @@ export async function run(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       policies: { type: 'string', default: 'policies/' },
       workers: { type: 'string', default: '1' },
+      'history-keep': { type: 'string', default: process.env.SPE_HISTORY_KEEP ?? '0' },
+      'poll-ms': { type: 'string', default: process.env.SPE_POLL_MS ?? '2000' },
+      'poll-only': { type: 'boolean', default: false },
     },
   });
+  const historyKeep = Number(values['history-keep']);
+  if (!/^\d{1,9}$/.test(values['history-keep'])) throw new UsageError(`--history-keep takes a count (0 keeps all)`);
+  const pollMs = Number(values['poll-ms']);
+  if (!/^\d{1,9}$/.test(values['poll-ms']) || (pollMs > 0 && pollMs < 100))
+    throw new UsageError(`--poll-ms takes 0 (never) or at least 100 ms`);
+  if (values['poll-only'] && pollMs === 0) throw new UsageError(`--poll-only needs --poll-ms above 0`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`'${values.port}' is not a port number`);
   const workers = values.workers === '0' ? availableParallelism() : Number(values.workers);
@@ -102,7 +116,14 @@ export async function run(args: string[]): Promise<number> {
 
   let running;
   try {
-    running = await startServer({ host: values.host, port, policiesDir: values.policies, token: () => token! });
+    running = await startServer({
+      host: values.host,
+      port,
+      policiesDir: values.policies,
+      token: () => token!,
+      historyKeep,
+      watchOptions: { pollMs, events: !values['poll-only'] },
+    });
   } catch (e) {
     process.stderr.write(`spe serve: cannot start on ${values.host}:${port}: ${(e as Error).message}\n`);
     return EXIT.failed;
