@@ -268,6 +268,32 @@ describe('policy files that go away or lie about their id', () => {
     await until('ok', async () => (await health(running)).status === 'ok');
   });
 
+  it('restores by rollback a policy deleted before a restart, from its history', async () => {
+    const dir = folder();
+    const { running } = await serveFolder(dir);
+    let restarted: RunningServer | undefined;
+    try {
+      const res = await send(
+        running,
+        'PUT',
+        '/v1/policies/zmanda',
+        { source: retitled('kept') },
+        { 'if-match': revisionOf(zmanda) },
+      );
+      const kept = (await json(res)).revision as string;
+      await running.close();
+      rmSync(join(dir, 'zmanda.yaml'));
+      ({ running: restarted } = await serveFolder(dir));
+      expect((await get(restarted, '/v1/policies/zmanda')).status).toBe(404);
+      const page = (await json(await get(restarted, '/v1/policies/zmanda/history'))) as Page;
+      expect(page.revisions.map((r) => r.revision)).toContain(kept);
+      expect((await send(restarted, 'POST', '/v1/policies/zmanda/rollback', { revision: kept })).status).toBe(200);
+      expect(await servedRevision(restarted)).toBe(kept);
+    } finally {
+      await restarted?.close();
+    }
+  });
+
   it('does not serve con.yaml saying policy: zmanda, and reports it', async () => {
     writeFileSync(join(dir, 'con.yaml'), zmanda);
     await until('degraded', async () => (await health(running)).status === 'degraded');
