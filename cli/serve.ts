@@ -38,6 +38,11 @@ Options:
   --trust-proxy <who>  the proxies whose X-Forwarded-For names the client, for the failed-token
                     limit: addresses or subnets (loopback, 10.0.0.0/8, …) or a number of hops
                     (default: none, or ${TRUST_PROXY_VARIABLE})
+  --history-keep <n>  history entries kept per policy, the oldest pruned at each save
+                    (default: all; or SPE_HISTORY_KEEP)
+  --poll-ms <n>     rescan the folder every n ms, for changes its events miss (default: 2000,
+                    or SPE_POLL_MS; 0 = never)
+  --poll-only       no file system events, only the rescans (network and overlay file systems)
 
 Writes need the admin token from ${TOKEN_VARIABLE}, or from the file named by
 ${TOKEN_FILE_VARIABLE} (its trailing line break dropped; read again on SIGHUP: write the new
@@ -71,6 +76,8 @@ interface Settings {
   policies: string;
   workers: number;
   trustProxy: TrustProxy | undefined;
+  historyKeep: number;
+  watchOptions: { pollMs: number; events: boolean };
 }
 
 function settings(args: string[]): Settings {
@@ -83,8 +90,17 @@ function settings(args: string[]): Settings {
       policies: { type: 'string', default: 'policies/' },
       workers: { type: 'string', default: '1' },
       'trust-proxy': { type: 'string' },
+      'history-keep': { type: 'string', default: process.env.SPE_HISTORY_KEEP ?? '0' },
+      'poll-ms': { type: 'string', default: process.env.SPE_POLL_MS ?? '2000' },
+      'poll-only': { type: 'boolean', default: false },
     },
   });
+  const historyKeep = Number(values['history-keep']);
+  if (!/^\d{1,9}$/.test(values['history-keep'])) throw new UsageError(`--history-keep takes a count (0 keeps all)`);
+  const pollMs = Number(values['poll-ms']);
+  if (!/^\d{1,9}$/.test(values['poll-ms']) || (pollMs > 0 && pollMs < 100))
+    throw new UsageError(`--poll-ms takes 0 (never) or at least 100 ms`);
+  if (values['poll-only'] && pollMs === 0) throw new UsageError(`--poll-only needs --poll-ms above 0`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`'${values.port}' is not a port number`);
   const workers = values.workers === '0' ? availableParallelism() : Number(values.workers);
@@ -101,7 +117,15 @@ function settings(args: string[]): Settings {
       throw new UsageError(`--trust-proxy '${trust}': ${(e as Error).message}`);
     }
   }
-  return { host: values.host, port, policies: values.policies, workers, trustProxy };
+  return {
+    host: values.host,
+    port,
+    policies: values.policies,
+    workers,
+    trustProxy,
+    historyKeep,
+    watchOptions: { pollMs, events: !values['poll-only'] },
+  };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -175,6 +199,8 @@ export async function run(args: string[]): Promise<number> {
       token: () => token,
       warnings: warnings(token),
       ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
+      historyKeep: s.historyKeep,
+      watchOptions: s.watchOptions,
     });
   } catch (e) {
     say(`cannot start on ${s.host}:${s.port}: ${(e as Error).message}`);
@@ -213,6 +239,8 @@ async function runWorker(args: string[]): Promise<number> {
       warnings: warnings(link.token()),
       link,
       ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
+      historyKeep: s.historyKeep,
+      watchOptions: s.watchOptions,
     });
   } catch (e) {
     await link.failed((e as Error).message);

@@ -22,7 +22,7 @@ import type { WorkerLink } from './cluster.js';
 import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
 import { HttpError } from './errors.js';
-import type { PolicyEntry, PolicyStore } from './store.js';
+import { HISTORY_PAGE, type PolicyEntry, type PolicyStore, StoreError, type StoreErrorKind } from './store.js';
 
 type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean };
 
@@ -54,6 +54,26 @@ export function trustProxySetting(text: string): TrustProxy {
   const value: TrustProxy = text === 'true' ? true : text === 'false' ? false : /^\d+$/.test(text) ? Number(text) : text;
   express().set('trust proxy', value);
   return value;
+}
+
+/** The one table from the store's errors to HTTP statuses. */
+const STORE_STATUS: Record<StoreErrorKind, number> = {
+  'invalid-id': 400,
+  'invalid-cursor': 400,
+  'unknown-policy': 404,
+  'unknown-revision': 404,
+  'stale-revision': 412,
+  'invalid-policy': 422,
+  'precondition-required': 428,
+  busy: 503,
+  'storage-full': 507,
+  'storage-denied': 507,
+  'storage-failed': 507,
+};
+
+/** A store error as the API answers it; anything else as it is. */
+function asHttp(e: unknown): unknown {
+  return e instanceof StoreError ? new HttpError(STORE_STATUS[e.kind], e.kind, e.message, e.details) : e;
 }
 
 function sendError(res: Response, e: HttpError): void {
@@ -174,6 +194,11 @@ function detail(e: PolicyEntry) {
     serving: e.serving?.revision ?? null,
     diagnostics: e.diagnostics.map(publicDiagnostic),
   };
+}
+
+/** A save's answer: the policy, and `unchanged: true` when its source was already the current revision. */
+function saved(e: PolicyEntry & { unchanged: boolean }) {
+  return { ...detail(e), ...(e.unchanged ? { unchanged: true } : {}) };
 }
 
 export function createApp(options: AppOptions) {
@@ -340,7 +365,8 @@ export function createService(options: AppOptions): {
             problems(validateEvaluate.errors, `/requests/${i}`),
           );
         return decide(item as unknown as EvaluateBody, body.now as string | undefined);
-      } catch (e) {
+      } catch (caught) {
+        const e = asHttp(caught);
         const err = e instanceof HttpError ? e : null;
         if (!err) throw e;
         let details =
@@ -372,8 +398,40 @@ export function createService(options: AppOptions): {
     res.json(rulesJson(store.compiled(idOf(req))));
   });
 
-  app.get('/v1/policies/:id/history', async (req, res) => {
-    res.json({ revisions: await store.history(idOf(req)) });
+  // A read that shows more to an admin (who saved each revision). A token, when sent, is checked
+  // as for a write — refused and counted when wrong — never ignored: an answer that differed with
+  // a right guess would be a way to guess tokens past the failed-attempts limit.
+  const adminIfSent: RequestHandler = (req, res, next) => {
+    if (req.get('authorization') === undefined) return next();
+    admin(req, res, (err?: unknown) => {
+      if (err === undefined) res.locals.admin = true;
+      next(err);
+    });
+  };
+
+  app.get('/v1/policies/:id/history', adminIfSent, async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    const wrong: { parameter: string; message: string }[] = [];
+    let limit: number = HISTORY_PAGE.default;
+    if (query.limit !== undefined) {
+      limit = typeof query.limit === 'string' && /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : 0;
+      if (limit < 1 || limit > HISTORY_PAGE.max)
+        wrong.push({ parameter: 'limit', message: `expected a whole number from 1 to ${HISTORY_PAGE.max}` });
+    }
+    if (query.before !== undefined && typeof query.before !== 'string')
+      wrong.push({ parameter: 'before', message: 'expected one cursor' });
+    if (wrong.length) throw new HttpError(400, 'invalid-request', 'the request is not valid', wrong);
+    const page = await store.history(idOf(req), {
+      limit,
+      ...(typeof query.before === 'string' ? { before: query.before } : {}),
+    });
+    const isAdmin = res.locals.admin === true;
+    res.json({
+      // Who saved what is for admins: anyone may read the contract, not who changed it.
+      revisions: page.revisions.map(({ author, ...r }) => (isAdmin ? { ...r, author } : r)),
+      next: page.next,
+      ...(page.skipped.length ? { skipped: page.skipped } : {}),
+    });
   });
 
   app.get('/v1/policies/:id/history/:revision', async (req, res) => {
@@ -423,12 +481,13 @@ export function createService(options: AppOptions): {
       author,
       ...(message ? { message } : {}),
     });
-    logger.info({ policy: entry.id, revision: entry.revision, author }, 'policy saved');
+    if (entry.unchanged) logger.info({ policy: entry.id, revision: entry.revision, author }, 'policy saved unchanged');
+    else logger.info({ policy: entry.id, revision: entry.revision, author }, 'policy saved');
     await published(entry.id, entry.revision);
     res
       .status(existed ? 200 : 201)
       .setHeader('ETag', `"${entry.revision}"`)
-      .json(detail(entry));
+      .json(saved(entry));
   });
 
   app.post('/v1/policies/:id/rollback', admin, ...json, async (req, res) => {
@@ -438,13 +497,14 @@ export function createService(options: AppOptions): {
         { pointer: '/revision', message: 'expected the revision to restore' },
       ]);
     const author = typeof body.author === 'string' && body.author ? body.author : (req.get('x-author') ?? 'admin');
-    const entry = await store.rollback(idOf(req), body.revision, {
-      ifMatch: revisionFrom(req.get('if-match')) ?? store.get(idOf(req)).revision,
-      author,
-    });
-    logger.info({ policy: entry.id, revision: entry.revision, author, restored: body.revision }, 'policy rolled back');
+    // As for a save: the revision the admin looked at, so a save made since is not overwritten.
+    const entry = await store.rollback(idOf(req), body.revision, { ifMatch: revisionFrom(req.get('if-match')), author });
+    logger.info(
+      { policy: entry.id, revision: entry.revision, author, restored: body.revision, unchanged: entry.unchanged },
+      'policy rolled back',
+    );
     await published(entry.id, entry.revision);
-    res.setHeader('ETag', `"${entry.revision}"`).json(detail(entry));
+    res.setHeader('ETag', `"${entry.revision}"`).json(saved(entry));
   });
 
   app.post('/v1/validate', ...json, async (req, res) => {
@@ -521,7 +581,8 @@ export function createService(options: AppOptions): {
 
   app.use((req, _res, next) => next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`)));
 
-  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  const onError: ErrorRequestHandler = (caught: unknown, _req, res, _next) => {
+    const err = asHttp(caught);
     if (err instanceof HttpError) {
       // The store reports an invalid policy with its diagnostics: show them as the API does.
       const details =

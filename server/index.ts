@@ -12,7 +12,7 @@ import { createMetrics } from './metrics.js';
 import type { FailedAuthLimit, TokenSource } from './auth.js';
 import type { WorkerLink } from './cluster.js';
 import type { TrustProxy } from './app.js';
-import { PolicyStore, type StoreFiles } from './store.js';
+import { PolicyStore, type StoreFiles, type WatchOptions } from './store.js';
 
 export { createApp, createService, publicDiagnostic, trustProxySetting, type AppOptions, type TrustProxy } from './app.js';
 export { Supervisor, WorkerLink } from './cluster.js';
@@ -27,7 +27,7 @@ export {
   type TokenSource,
 } from './auth.js';
 export { openapi } from './openapi.js';
-export { PolicyStore, POLICY_ID, type StoreFiles } from './store.js';
+export { PolicyStore, POLICY_ID, POLL_MS, StoreError, type StoreFiles, type WatchOptions } from './store.js';
 
 /** How long a connection may take, in ms: slow or stuck clients must not hold connections forever. */
 export interface Timeouts {
@@ -59,6 +59,10 @@ export interface ServeOptions {
   log?: DestinationStream | 'silent';
   /** Watch the folder and reload changed files (default: true). */
   watch?: boolean;
+  /** How the folder is watched: fs.watch events and/or a rescan every `pollMs` (default both, 2 s). */
+  watchOptions?: WatchOptions;
+  /** History entries kept per policy, the oldest pruned at each save (default: all). */
+  historyKeep?: number;
   /** The built editor; default: editor/dist beside the project, when it exists. */
   editorDir?: string;
   /** Serve POST /v1/evaluate ahead of express (default: true; the same answers, for less work). */
@@ -108,11 +112,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         metrics.reloads.inc({ policy: id, result: 'failed' });
         logger.warn({ policy: id, errno }, 'policy file cannot be read; serving its last good revision');
       },
+      missing: (id) => logger.warn({ policy: id }, 'policy file is missing; serving its last good revision'),
+      misnamed: (id, says) => logger.warn({ policy: id, says }, "policy file's id is not its file name; not served"),
+      damagedHistory: (id, entry, reason) => logger.warn({ policy: id, entry, reason }, 'history entry skipped'),
+      cleaned: (files) => logger.info({ files: files.length }, 'removed lock and temporary files left by a stopped process'),
     },
     options.files,
+    options.historyKeep ? { historyKeep: options.historyKeep } : {},
   );
   await store.load();
-  if (options.watch !== false) store.watch();
+  if (options.watch !== false) store.watch(options.watchOptions);
   // Before listening, so a worker never serves a revision older than an acknowledged save.
   await options.link?.ready(store, metrics.registry);
   for (const w of options.warnings ?? []) logger.warn(w);

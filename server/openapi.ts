@@ -206,12 +206,14 @@ export const openapi = {
           valid: { type: 'boolean' },
           serving: nullable(str),
           diagnostics: { type: 'array', items: ref('Diagnostic') },
+          unchanged: { type: 'boolean', description: 'a save of the source already current: nothing written' },
         },
       },
       SaveRequest: { type: 'object', required: ['source'], properties: { source: str, author: str, message: str } },
+      // `author` only for an admin (a valid bearer token sent with the read).
       Revision: {
         type: 'object',
-        required: ['revision', 'author', 'savedAt'],
+        required: ['revision', 'savedAt'],
         properties: { revision: str, author: str, savedAt: str, message: str },
       },
       Validation: {
@@ -280,7 +282,10 @@ export const openapi = {
           content: { 'application/json': { schema: ref('SaveRequest') }, 'application/yaml': { schema: str } },
         },
         responses: {
-          200: { description: 'saved', ...json(ref('Policy')) },
+          200: {
+            description: 'saved; `unchanged: true` when the source was already the current revision (no history entry)',
+            ...json(ref('Policy')),
+          },
           201: { description: 'created', ...json(ref('Policy')) },
           ...errors(400, 401, 403, 412, 413, 415, 422, 428, 429, 503, 507),
         },
@@ -295,18 +300,29 @@ export const openapi = {
     },
     '/v1/policies/{id}/history': {
       get: {
-        summary: 'Every saved revision, newest first',
-        parameters: [id],
+        summary: 'Saved revisions, newest first, a page at a time (authors for admins only)',
+        parameters: [
+          id,
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+          { name: 'before', in: 'query', description: "the 'next' cursor of the page before", schema: str },
+        ],
         responses: {
           200: {
-            description: 'revisions',
+            description: 'one page of revisions',
             ...json({
               type: 'object',
-              required: ['revisions'],
-              properties: { revisions: { type: 'array', items: ref('Revision') } },
+              required: ['revisions', 'next'],
+              properties: {
+                revisions: { type: 'array', items: ref('Revision') },
+                next: nullable(str),
+                skipped: {
+                  type: 'array',
+                  items: { type: 'object', required: ['entry', 'reason'], properties: { entry: str, reason: str } },
+                },
+              },
             }),
           },
-          ...errors(404),
+          ...errors(400, 401, 403, 404, 429),
         },
       },
     },
@@ -321,7 +337,16 @@ export const openapi = {
       post: {
         summary: 'Restore an earlier revision as a new save',
         security: admin,
-        parameters: [id],
+        parameters: [
+          id,
+          {
+            name: 'If-Match',
+            in: 'header',
+            required: false,
+            schema: str,
+            description: 'the revision being replaced; required for an existing policy (428 without it, 412 when stale)',
+          },
+        ],
         requestBody: {
           required: true,
           ...json({ type: 'object', required: ['revision'], properties: { revision: str, author: str } }),

@@ -204,7 +204,9 @@ describe('a save that the disk refuses', () => {
     faults.arm(1, 'EIO');
     writeFileSync(join(dir, 'zmanda.yaml'), retitled('unreadable'));
     const health = await waitFor(running.url, (h) => h.status === 'degraded');
-    expect(health.degraded).toEqual([{ id: 'zmanda', serving: good, diagnostics: [], unreadable: 'EIO' }]);
+    expect(health.degraded).toEqual([
+      { id: 'zmanda', serving: good, diagnostics: [], unreadable: 'EIO', reason: 'policies/zmanda.yaml cannot be read (EIO)' },
+    ]);
     expect(await servedRevision()).toBe(good);
     faults.arm(0);
     writeFileSync(join(dir, 'zmanda.yaml'), retitled('readable again'));
@@ -248,7 +250,7 @@ describe('a reload racing a save', () => {
 
 interface Health {
   status: string;
-  degraded?: { id: string; serving: string | null; diagnostics: { code: string }[]; unreadable?: string }[];
+  degraded?: { id: string; serving: string | null; diagnostics: { code: string }[]; unreadable?: string; reason: string }[];
 }
 async function waitFor(url: string, ok: (h: Health) => boolean): Promise<Health> {
   for (let i = 0; i < 100; i++) {
@@ -328,7 +330,15 @@ describe('a policy file corrupted on disk', () => {
     const s = await startServer({ host: '127.0.0.1', port: 0, policiesDir: other, token: 'corrupt-test-token', log: 'silent' });
     try {
       const health = (await (await fetch(`${s.url}/healthz`)).json()) as Health;
-      expect(health.degraded).toEqual([{ id: 'logbot', serving: null, diagnostics: [], unreadable: 'EISDIR' }]);
+      expect(health.degraded).toEqual([
+        {
+          id: 'logbot',
+          serving: null,
+          diagnostics: [],
+          unreadable: 'EISDIR',
+          reason: 'policies/logbot.yaml cannot be read (EISDIR)',
+        },
+      ]);
       expect((await fetch(`${s.url}/v1/policies/zmanda`)).status).toBe(200);
     } finally {
       await s.close();

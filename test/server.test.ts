@@ -290,7 +290,9 @@ describe('saving', () => {
     const d = await json(await post('/v1/evaluate', { policy: 'zmanda', facts: { ...ticket, requestedPriority: 'P1' } }));
     expect(d.sla.response.target).toBe('PT30M');
     expect(d.policy.revision).toBe(saved.revision);
-    const { revisions } = await json(await fetch(url('/v1/policies/zmanda/history')));
+    const { revisions } = await json(
+      await fetch(url('/v1/policies/zmanda/history'), { headers: { authorization: `Bearer ${TOKEN}` } }),
+    );
     for (const r of revisions) conforms('Revision', r);
     expect(revisions[0]).toMatchObject({ revision: saved.revision, author: 'ada' });
     // The revision it replaced, which came from disk, is kept too.
@@ -324,7 +326,12 @@ describe('saving', () => {
     expect(changed.status).toBe(200);
     const source = await json(await fetch(url(`/v1/policies/demo/history/${first}`)));
     expect(source.source).toBe(demo);
-    const rolled = await post('/v1/policies/demo/rollback', { revision: first }, { authorization: `Bearer ${TOKEN}` });
+    const current = (await json(changed)).revision;
+    const rolled = await post(
+      '/v1/policies/demo/rollback',
+      { revision: first },
+      { authorization: `Bearer ${TOKEN}`, 'if-match': current },
+    );
     expect(rolled.status).toBe(200);
     expect(readFileSync(join(dir, 'demo.yaml'), 'utf8')).toBe(demo);
     expect((await post('/v1/policies/demo/rollback', { revision: first })).status).toBe(401);

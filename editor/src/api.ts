@@ -60,7 +60,8 @@ export type TestRun =
 
 export interface Revision {
   revision: string;
-  author: string;
+  /** Only for an admin (the token sent with the read). */
+  author?: string;
   savedAt: string;
   message?: string;
 }
@@ -134,7 +135,11 @@ export const api = {
       body: { source, ...extra },
       headers: { ...auth(token), ...(revision ? { 'if-match': revision } : {}) },
     }),
-  history: (id: string) => call<{ revisions: Revision[] }>('GET', `/v1/policies/${enc(id)}/history`).then((r) => r.revisions),
+  /** The newest page of the history (the service pages it; the editor shows the latest saves). */
+  history: (id: string, token?: string) =>
+    call<{ revisions: Revision[]; next: string | null }>('GET', `/v1/policies/${enc(id)}/history?limit=100`, {
+      ...(token ? { headers: auth(token) } : {}),
+    }),
   revisionSource: (id: string, revision: string) =>
     call<{ source: string }>('GET', `/v1/policies/${enc(id)}/history/${enc(revision)}`).then((r) => r.source),
   rollback: (id: string, revision: string, current: string, token: string, author?: string) =>
