@@ -63,6 +63,15 @@ async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 10
   }
 }
 
+/** Until every worker of `--workers n` listens (one still starting would count as a failed start when killed). */
+const allListening = (server: ServeProcess, n: number) =>
+  until(
+    `${n} workers listening`,
+    async () =>
+      Number(/spe_worker_starts_total\{result="listening"\} (\d+)/.exec((await send(server.url, 'GET', '/metrics')).body)?.[1] ?? 0) >= n,
+    20_000,
+  );
+
 /** Whether the port answers /healthz and an evaluation, each within the time given. */
 const serving = async (url: string) =>
   (await send(url, 'GET', '/healthz').then(
@@ -84,10 +93,12 @@ describe('workers that stop or cannot start', () => {
       writeFileSync(tokenFile, '');
       const rounds = runs(4, 40);
       for (let round = 0; round < rounds; round++) {
+        // Each round's replacement listening first: killing one still starting is another story (below).
+        await allListening(server, 2 + round);
         const [pid] = workerPids(server);
         process.kill(pid!, 'SIGKILL');
         // The replacement gets the token from the primary, not from the (empty) file: it starts.
-        await until('two workers again', () => workerPids(server).length === 2 && !workerPids(server).includes(pid!));
+        await until('two workers again', () => workerPids(server).length === 2 && !workerPids(server).includes(pid!), 20_000);
         await until('the port answers', () => serving(server.url), 5_000);
       }
       figure('workers killed while the token file was empty', rounds);
@@ -99,6 +110,7 @@ describe('workers that stop or cannot start', () => {
           body: retitled(1),
         });
       expect(JSON.parse((await send(server.url, 'GET', '/v1/policies/zmanda')).body).revision).toBe(revision);
+      await allListening(server, 2 + rounds);
       server.child.kill('SIGHUP');
       await until('SIGHUP handled', () => /every write is refused.*\(2 workers told\)/.test(server.output().stderr));
       for (let i = 0; i < 4; i++) {
@@ -116,6 +128,7 @@ describe('workers that stop or cannot start', () => {
     const dir = folder();
     const server = await serve(['--policies', dir, '--workers', '2'], { SPE_ADMIN_TOKEN: TOKEN });
     try {
+      await allListening(server, 2);
       // The folder gone: a new worker cannot load the policies; the one left serves from memory.
       renameSync(dir, `${dir}-away`);
       const [pid] = workerPids(server);
@@ -125,7 +138,7 @@ describe('workers that stop or cannot start', () => {
         .output()
         .stderr.split('\n')
         .filter((l) => l.includes('could not start'));
-      expect(failures[0]).toMatch(/is not a folder.*trying again in 0\.1 s/);
+      expect(failures[0], failures.join('\n')).toMatch(/is not a folder.*trying again in 0\.1 s/);
       expect(failures[1]).toMatch(/trying again in 0\.2 s/);
       expect(failures[2]).toMatch(/trying again in 0\.4 s/);
       for (let i = 0; i < 10; i++) expect(await serving(server.url)).toBe(true);
