@@ -4,7 +4,7 @@
 //    the same way (every policy in practice); it declines anything else;
 //  - `treeOfDocument`: from a `yaml` Document, which also gives the YAML errors in our words.
 // Ranges are `yaml`'s: [start, end) of the value without its anchor or tag, quotes included.
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { type CST, type Document, Parser, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import * as jsYaml from 'js-yaml';
 
 export type ScalarStyle = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
@@ -27,6 +27,70 @@ export interface YamlNode {
   pairs?: Map<string, YamlPair>;
   /** Mappings: what each `<<` key merges in, in order. */
   merges?: YamlNode[];
+}
+
+// ---- how deep it nests -------------------------------------------------------------------------
+// Both YAML readers, and every walk of the value after them (the schema check, the policy
+// reader), recurse once per level: a file nesting thousands of levels would exhaust the stack,
+// at a depth that depends on who is calling. So depth is bounded before anything recursive
+// walks the value, by two walks that keep their own stack.
+
+/**
+ * The first collection (document order) nesting deeper than `max` levels in the value the tree
+ * stands for, aliases expanded as the value has them; the document's own collection is level 1.
+ */
+export function deeperThan(root: YamlNode | undefined, max: number): YamlNode | undefined {
+  if (!root) return undefined;
+  const children = (n: YamlNode): YamlNode[] =>
+    n.kind === 'seq'
+      ? n.items!.filter((i): i is YamlNode => i !== undefined)
+      : n.kind === 'map'
+        ? [...n.pairs!.values()].flatMap((p) => (p.value ? [p.key, p.value] : [p.key]))
+        : [];
+  // Levels of collections below and including each node, computed once per node (an alias
+  // shares its anchor's node), after its children.
+  const height = new Map<YamlNode, number>();
+  const stack: [YamlNode, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [node, childrenDone] = stack.pop()!;
+    if (height.has(node)) continue;
+    const kids = children(node);
+    if (!childrenDone) {
+      stack.push([node, true]);
+      for (const k of kids) if (!height.has(k)) stack.push([k, false]);
+      continue;
+    }
+    // A node reached again before its height is known is its own ancestor: count it as flat.
+    height.set(node, (node.kind === 'scalar' ? 0 : 1) + kids.reduce((most, k) => Math.max(most, height.get(k) ?? 0), 0));
+  }
+  if (height.get(root)! <= max) return undefined;
+  // Down the first branch that is too deep, to the collection at level max + 1.
+  let node = root;
+  for (let level = 1; level <= max; level++) node = children(node).find((k) => level + height.get(k)! > max)!;
+  return node;
+}
+
+/**
+ * The offset of the first collection nesting deeper than `max` levels, read from `yaml`'s
+ * concrete syntax tree (its parser keeps its own stack; aliases are not expanded here).
+ */
+export function cstDeeperThan(text: string, max: number): number | undefined {
+  for (const token of new Parser().parse(text)) {
+    const stack: [CST.Token | null | undefined, number][] = [[token, 0]];
+    while (stack.length > 0) {
+      const [t, level] = stack.pop()!;
+      if (!t) continue;
+      if (t.type === 'document') stack.push([t.value, level]);
+      else if (t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') {
+        if (level + 1 > max) return t.offset;
+        for (const item of [...t.items].reverse()) {
+          stack.push(['value' in item ? item.value : undefined, level + 1]);
+          stack.push(['key' in item ? item.key : undefined, level + 1]);
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 // ---- from a yaml Document ----------------------------------------------------------------------
@@ -114,7 +178,8 @@ export function fastYaml(text: string): { js: unknown; tree: YamlNode | undefine
     const docs = jsYaml.constructFromEvents(events, { source: text, schema });
     return docs.length === 1 ? { js: docs[0], tree } : undefined;
   } catch (e) {
-    if (e instanceof Decline || e instanceof jsYaml.YAMLException) return undefined;
+    // Nesting deep enough to exhaust the stack: `yaml` reads it, after its depth is checked.
+    if (e instanceof Decline || e instanceof jsYaml.YAMLException || e instanceof RangeError) return undefined;
     throw e;
   }
 }
