@@ -3,6 +3,7 @@
 // slow clients and expressions that try to run code. Each must end in diagnostics or a 4xx,
 // quickly, and change nothing it should not.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -164,6 +165,40 @@ describe('hostile requests', () => {
       expect(body.error.details.map((d) => d.fact)).toEqual([key]);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('answers deep nesting in a policy source with its diagnostic and position, through the API and spe validate', async () => {
+    const deepYaml = `policy: zmanda\ntitle: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
+    const deepExpr = zmanda.replace(/^( +when: ).*$/m, `$1'${'('.repeat(5000)}true${')'.repeat(5000)}'`);
+    const row = zmanda.slice(0, /^ +when: /m.exec(zmanda)!.index).split('\n').length;
+    const col = /^( +when: )/m.exec(zmanda)![1]!.length + 2 + 31;
+    for (const [source, code, line, column] of [
+      [deepYaml, 'yaml.too-deep', 2, 71],
+      [deepExpr, 'expr.too-deep', row, col],
+    ] as const) {
+      const res = await post('/v1/validate', JSON.stringify({ source }));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { ok: boolean; diagnostics: { code: string; line: number; column: number }[] };
+      expect(body.ok).toBe(false);
+      expect(body.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual([`${line}:${column} ${code}`]);
+      const revision = ((await (await fetch(`${running.url}/v1/policies/zmanda`)).json()) as { revision: string }).revision;
+      const put = await fetch(`${running.url}/v1/policies/zmanda`, {
+        method: 'PUT',
+        headers: { authorization: 'Bearer hostile-test', 'content-type': 'application/yaml', 'if-match': `"${revision}"` },
+        body: source,
+      });
+      expect(put.status).toBe(422);
+      const error = ((await put.json()) as { error: { code: string; details: { code: string }[] } }).error;
+      expect(error.code).toBe('invalid-policy');
+      expect(error.details.map((d) => d.code)).toEqual([code]);
+      const file = join(mkdtempSync(join(tmpdir(), 'spe-deep-')), 'deep.yaml');
+      writeFileSync(file, source);
+      const cli = spawnSync(process.execPath, [join(root, 'bin', 'spe'), 'validate', '--brief', file], { encoding: 'utf8' });
+      expect(cli.status).toBe(1);
+      expect(cli.stdout).toContain(`${file}:${line}:${column}: error ${code}: `);
+      expect(cli.stdout + cli.stderr).not.toMatch(/call stack/i);
+    }
   });
 
   it('answers huge numbers and strings in facts with a 4xx', async () => {
