@@ -40,34 +40,29 @@ export interface YamlNode {
  * stands for, aliases expanded as the value has them; the document's own collection is level 1.
  */
 export function deeperThan(root: YamlNode | undefined, max: number): YamlNode | undefined {
-  if (!root) return undefined;
-  const children = (n: YamlNode): YamlNode[] =>
-    n.kind === 'seq'
-      ? n.items!.filter((i): i is YamlNode => i !== undefined)
-      : n.kind === 'map'
-        ? [...n.pairs!.values()].flatMap((p) => (p.value ? [p.key, p.value] : [p.key]))
-        : [];
-  // Levels of collections below and including each node, computed once per node (an alias
-  // shares its anchor's node), after its children.
-  const height = new Map<YamlNode, number>();
-  const stack: [YamlNode, boolean][] = [[root, false]];
-  while (stack.length > 0) {
-    const [node, childrenDone] = stack.pop()!;
-    if (height.has(node)) continue;
-    const kids = children(node);
-    if (!childrenDone) {
-      stack.push([node, true]);
-      for (const k of kids) if (!height.has(k)) stack.push([k, false]);
-      continue;
+  if (!root || root.kind === 'scalar') return undefined;
+  // Collections only (scalars add no level), each again only when reached deeper than before:
+  // an alias shares its anchor's node, so a shared node is walked at most `max` times.
+  const reached = new Map<YamlNode, number>();
+  const nodes: YamlNode[] = [root];
+  const levels: number[] = [1];
+  const children: YamlNode[] = [];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const level = levels.pop()!;
+    if (level > max) return node;
+    if ((reached.get(node) ?? 0) >= level) continue;
+    reached.set(node, level);
+    children.length = 0;
+    if (node.items) for (const item of node.items) if (item && item.kind !== 'scalar') children.push(item);
+    if (node.pairs) for (const { value } of node.pairs.values()) if (value && value.kind !== 'scalar') children.push(value);
+    // Last pushed, first walked: in document order, so the node reported is the first one.
+    for (let i = children.length - 1; i >= 0; i--) {
+      nodes.push(children[i]!);
+      levels.push(level + 1);
     }
-    // A node reached again before its height is known is its own ancestor: count it as flat.
-    height.set(node, (node.kind === 'scalar' ? 0 : 1) + kids.reduce((most, k) => Math.max(most, height.get(k) ?? 0), 0));
   }
-  if (height.get(root)! <= max) return undefined;
-  // Down the first branch that is too deep, to the collection at level max + 1.
-  let node = root;
-  for (let level = 1; level <= max; level++) node = children(node).find((k) => level + height.get(k)! > max)!;
-  return node;
+  return undefined;
 }
 
 /**
