@@ -30,11 +30,13 @@ export interface Diagnostic {
 export const DIAGNOSTIC_CODES = {
   'yaml.syntax': 'the file is not well-formed YAML',
   'yaml.duplicate-key': 'the same key appears twice in one mapping',
+  'yaml.too-deep': 'lists and mappings nest deeper than a policy may (64 levels)',
   'schema.missing': 'a required field is missing',
   'schema.unknown-field': 'a field the policy format does not know',
   'schema.wrong-type': 'a field holds the wrong kind of value',
   'schema.bad-value': 'a field holds a value outside its allowed set or pattern',
   'expr.syntax': 'an expression, duration, hours, money or rate cannot be parsed',
+  'expr.too-deep': 'an expression nests brackets, `not` and `if` deeper than an expression may (32 levels)',
   'expr.unknown-fact': 'an expression names a fact that is not declared',
   'expr.unknown-value': 'an expression compares a fact with a value outside its declared values',
   'expr.unknown-function': 'an expression calls a function that does not exist',
@@ -76,6 +78,26 @@ export function diagnostic(
 
 export function warning(code: DiagnosticCode, span: Span, message: string, hint?: string): Diagnostic {
   return diagnostic(code, span, message, hint, 'warning');
+}
+
+/** How deep a policy file's lists and mappings may nest, and an expression's brackets, `not`s and `if`s. */
+export const MAX_NESTING = { yaml: 64, expr: 32 } as const;
+
+/** Nesting past its limit, reported where the first level past it starts. */
+export function tooDeep(kind: keyof typeof MAX_NESTING, span: Span): Diagnostic {
+  return kind === 'yaml'
+    ? diagnostic(
+        'yaml.too-deep',
+        span,
+        `lists and mappings nest deeper than ${MAX_NESTING.yaml} levels here`,
+        'no policy needs this much nesting: flatten it',
+      )
+    : diagnostic(
+        'expr.too-deep',
+        span,
+        `the expression nests deeper than ${MAX_NESTING.expr} levels here`,
+        'remove brackets, or split the condition into derived facts',
+      );
 }
 
 /** Maximum number of diagnostics reported for one file; one typo must not bury the rest. */

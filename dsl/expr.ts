@@ -15,7 +15,7 @@ import type {
   WeeklyHours,
 } from './ast.js';
 import { WEEKDAYS } from './ast.js';
-import { type Diagnostic, type Span, diagnostic, didYouMean } from './diagnostics.js';
+import { type Diagnostic, MAX_NESTING, type Span, diagnostic, didYouMean, tooDeep } from './diagnostics.js';
 import { isDateTime, isRealDate } from './datetime.js';
 import { T, lexer, parser } from './grammar.js';
 
@@ -330,6 +330,8 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
   if (lexed.tokens.length === 0) {
     return { ok: false, diagnostics: [diagnostic('expr.syntax', locate(0, 0), 'this is empty', EXAMPLES[rule])] };
   }
+  const deep = deeperThanAllowed(lexed.tokens);
+  if (deep) return { ok: false, diagnostics: [tooDeep('expr', locate(deep.startOffset, deep.startOffset + deep.image.length))] };
   parser.input = lexed.tokens;
   const cst = parser[rule]();
   if (parser.errors.length > 0) {
@@ -345,6 +347,53 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
   const value = builder.v(cst) as V;
   if (builder.problems.length > 0) return { ok: false, diagnostics: builder.problems };
   return { ok: true, value, diagnostics: [] };
+}
+
+/**
+ * The token where the expression nests deeper than it may, found from the tokens alone: the
+ * parser, the checks and the evaluator recurse once per level, and a few thousand levels would
+ * exhaust the stack. Each bracket or call is a level until it closes, each `if` until the
+ * bracket around it closes, each `not` until the `and`, `or`, `then`, `else` or `,` that ends
+ * its operand: never fewer levels than the tree has.
+ */
+function deeperThanAllowed(tokens: IToken[]): IToken | undefined {
+  const frames = [{ ifs: 0, nots: 0 }];
+  let depth = 1;
+  for (const t of tokens) {
+    const frame = frames[frames.length - 1]!;
+    switch (t.tokenType) {
+      case T.LParen:
+      case T.LBracket:
+        frames.push({ ifs: 0, nots: 0 });
+        depth++;
+        break;
+      case T.RParen:
+      case T.RBracket:
+        if (frames.length > 1) {
+          frames.pop();
+          depth -= 1 + frame.ifs + frame.nots;
+        }
+        break;
+      case T.If:
+        frame.ifs++;
+        depth++;
+        break;
+      case T.Not:
+        frame.nots++;
+        depth++;
+        break;
+      case T.And:
+      case T.Or:
+      case T.Then:
+      case T.Else:
+      case T.Comma:
+        depth -= frame.nots;
+        frame.nots = 0;
+        break;
+    }
+    if (depth > MAX_NESTING.expr) return t;
+  }
+  return undefined;
 }
 
 function hintFor(t: IToken, rule: EntryRule): string | undefined {

@@ -3,13 +3,13 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { type CheckOptions, checkPolicy } from './checks.js';
-import { type Diagnostic, diagnostic, didYouMean, finishDiagnostics, hasErrors } from './diagnostics.js';
+import { type Diagnostic, MAX_NESTING, diagnostic, didYouMean, finishDiagnostics, hasErrors, tooDeep } from './diagnostics.js';
 import type { Policy } from './model.js';
 import { isRealDate } from './datetime.js';
 import { NodeFinder, type Path, PolicyReader } from './read.js';
 import { compileSchemaValidator } from './schema-validator.js';
 import { SourceFile } from './source.js';
-import { fastYaml, treeOfDocument, type YamlNode } from './yaml-tree.js';
+import { type YamlNode, cstDeeperThan, deeperThan, fastYaml, treeOfDocument } from './yaml-tree.js';
 
 export type LoadResult =
   { ok: true; policy: Policy; diagnostics: Diagnostic[] } | { ok: false; policy?: Policy; diagnostics: Diagnostic[] };
@@ -69,8 +69,15 @@ function fail(diagnostics: Diagnostic[]): LoadResult {
  * admin's words.
  */
 function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode | undefined } | { problems: Diagnostic[] } {
+  // Depth is checked before anything that recurses over the value (the schema check, the reader).
   const fast = fastYaml(text);
-  if (fast) return fast;
+  if (fast) {
+    const deep = deeperThan(fast.tree, MAX_NESTING.yaml);
+    return deep ? { problems: [tooDeep('yaml', file.span(deep.start, 1))] } : fast;
+  }
+  // Before `yaml` composes the document, which recurses once per level.
+  const deepAt = cstDeeperThan(text, MAX_NESTING.yaml);
+  if (deepAt !== undefined) return { problems: [tooDeep('yaml', file.span(deepAt, 1))] };
   // resolveKnownTags off: YAML 1.1 tags such as !!binary, !!set, !!omap and !!timestamp would make
   // Buffers, Sets, Maps and Dates, which no policy means; unresolved, they stay plain JSON values.
   const doc = parseDocument(text, {
@@ -95,8 +102,12 @@ function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode
     return diagnostic(code, file.span(e.pos[0], e.pos[1] - e.pos[0]), message, yamlHint(e.code));
   });
   if (problems.length > 0) return { problems };
+  // Aliases can nest what each part alone does not: checked on the tree, aliases expanded.
+  const tree = treeOfDocument(doc);
+  const deep = deeperThan(tree, MAX_NESTING.yaml);
+  if (deep) return { problems: [tooDeep('yaml', file.span(deep.start, 1))] };
   try {
-    return { js: doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }), tree: treeOfDocument(doc) };
+    return { js: doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }), tree };
   } catch (e) {
     // The yaml package throws for alias bombs (too many alias expansions).
     return {

@@ -4,7 +4,7 @@
 //    the same way (every policy in practice); it declines anything else;
 //  - `treeOfDocument`: from a `yaml` Document, which also gives the YAML errors in our words.
 // Ranges are `yaml`'s: [start, end) of the value without its anchor or tag, quotes included.
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { type CST, type Document, Parser, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import * as jsYaml from 'js-yaml';
 
 export type ScalarStyle = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
@@ -27,6 +27,65 @@ export interface YamlNode {
   pairs?: Map<string, YamlPair>;
   /** Mappings: what each `<<` key merges in, in order. */
   merges?: YamlNode[];
+}
+
+// ---- how deep it nests -------------------------------------------------------------------------
+// Both YAML readers, and every walk of the value after them (the schema check, the policy
+// reader), recurse once per level: a file nesting thousands of levels would exhaust the stack,
+// at a depth that depends on who is calling. So depth is bounded before anything recursive
+// walks the value, by two walks that keep their own stack.
+
+/**
+ * The first collection (document order) nesting deeper than `max` levels in the value the tree
+ * stands for, aliases expanded as the value has them; the document's own collection is level 1.
+ */
+export function deeperThan(root: YamlNode | undefined, max: number): YamlNode | undefined {
+  if (!root || root.kind === 'scalar') return undefined;
+  // Collections only (scalars add no level), each again only when reached deeper than before:
+  // an alias shares its anchor's node, so a shared node is walked at most `max` times.
+  const reached = new Map<YamlNode, number>();
+  const nodes: YamlNode[] = [root];
+  const levels: number[] = [1];
+  const children: YamlNode[] = [];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const level = levels.pop()!;
+    if (level > max) return node;
+    if ((reached.get(node) ?? 0) >= level) continue;
+    reached.set(node, level);
+    children.length = 0;
+    if (node.items) for (const item of node.items) if (item && item.kind !== 'scalar') children.push(item);
+    if (node.pairs) for (const { value } of node.pairs.values()) if (value && value.kind !== 'scalar') children.push(value);
+    // Last pushed, first walked: in document order, so the node reported is the first one.
+    for (let i = children.length - 1; i >= 0; i--) {
+      nodes.push(children[i]!);
+      levels.push(level + 1);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The offset of the first collection nesting deeper than `max` levels, read from `yaml`'s
+ * concrete syntax tree (its parser keeps its own stack; aliases are not expanded here).
+ */
+export function cstDeeperThan(text: string, max: number): number | undefined {
+  for (const token of new Parser().parse(text)) {
+    const stack: [CST.Token | null | undefined, number][] = [[token, 0]];
+    while (stack.length > 0) {
+      const [t, level] = stack.pop()!;
+      if (!t) continue;
+      if (t.type === 'document') stack.push([t.value, level]);
+      else if (t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') {
+        if (level + 1 > max) return t.offset;
+        for (const item of [...t.items].reverse()) {
+          stack.push(['value' in item ? item.value : undefined, level + 1]);
+          stack.push(['key' in item ? item.key : undefined, level + 1]);
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 // ---- from a yaml Document ----------------------------------------------------------------------
@@ -114,7 +173,8 @@ export function fastYaml(text: string): { js: unknown; tree: YamlNode | undefine
     const docs = jsYaml.constructFromEvents(events, { source: text, schema });
     return docs.length === 1 ? { js: docs[0], tree } : undefined;
   } catch (e) {
-    if (e instanceof Decline || e instanceof jsYaml.YAMLException) return undefined;
+    // Nesting deep enough to exhaust the stack: `yaml` reads it, after its depth is checked.
+    if (e instanceof Decline || e instanceof jsYaml.YAMLException || e instanceof RangeError) return undefined;
     throw e;
   }
 }

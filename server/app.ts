@@ -1,7 +1,8 @@
 // The HTTP service (express): evaluation, the policy store with history, validation, health,
 // metrics and the OpenAPI document. Every error is `{ error: { code, message, details? } }` with
 // its status; no request produces a 500 except a bug.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import bytes from 'bytes';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
@@ -21,7 +22,7 @@ import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from 
 import type { WorkerLink } from './cluster.js';
 import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
-import { HttpError } from './errors.js';
+import { HttpError, bodyParserError, errorBody, parserError } from './errors.js';
 import { HISTORY_PAGE, type PolicyEntry, type PolicyStore, StoreError, type StoreErrorKind } from './store.js';
 
 type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean };
@@ -579,7 +580,24 @@ export function createService(options: AppOptions): {
     app.use('/editor', editorCsp, express.static(options.editorDir, { index: 'index.html', fallthrough: true }));
   }
 
-  app.use((req, _res, next) => next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`)));
+  // A known path asked with a method it does not take: 405 with the methods it takes, read from
+  // the routes themselves, so the answer cannot drift from them. Any other path is 404.
+  app.use((req, _res, next) => {
+    const allow = allowedMethods(app, req.path);
+    next(
+      allow.length > 0
+        ? new HttpError(
+            405,
+            'method-not-allowed',
+            `${req.path} does not take ${req.method}: it takes ${allow.join(', ')}`,
+            undefined,
+            {
+              allow: allow.join(', '),
+            },
+          )
+        : new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`),
+    );
+  });
 
   const onError: ErrorRequestHandler = (caught: unknown, _req, res, _next) => {
     const err = asHttp(caught);
@@ -591,11 +609,10 @@ export function createService(options: AppOptions): {
           : err.details;
       return sendError(res, new HttpError(err.status, err.code, err.message, details, err.headers));
     }
-    const e = err as { type?: string; status?: number; message?: string };
+    const e = err as { type?: string; status?: number; message?: string; charset?: string; encoding?: string };
     // body-parser's errors carry a type and a 4xx status.
-    if (e.type === 'entity.too.large')
-      return sendError(res, new HttpError(413, 'payload-too-large', `the request body is larger than ${limit}`));
-    if (e.type === 'entity.parse.failed') return sendError(res, INVALID_JSON());
+    const known = bodyParserError(e.type, limit, e);
+    if (known) return sendError(res, known);
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
       return sendError(res, new HttpError(e.status, 'bad-request', e.message ?? 'bad request'));
     logger.error({ err }, 'unexpected error');
@@ -605,9 +622,62 @@ export function createService(options: AppOptions): {
   return { app, lane: evaluationLane(app, { limit: bytes.parse(limit) ?? 0, decide, metrics }) };
 }
 
-const INVALID_JSON = () => new HttpError(400, 'invalid-json', 'the body is not valid JSON');
+/** A layer of express's router: a route's (`app.get(…)`…) has the methods it takes. */
+interface RouterLayer {
+  route?: { methods: Record<string, boolean | undefined> };
+  match(path: string): boolean;
+}
+
+/** The methods the routes of `app` take at `path`, upper case, HEAD wherever GET (express answers it). */
+export function allowedMethods(app: express.Express, path: string): string[] {
+  const methods = new Set<string>();
+  for (const layer of (app.router as unknown as { stack: RouterLayer[] }).stack) {
+    if (!layer.route || !layer.match(path)) continue;
+    for (const [method, takes] of Object.entries(layer.route.methods))
+      if (takes && method !== '_all') methods.add(method.toUpperCase());
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
+
+const INVALID_JSON = () => bodyParserError('entity.parse.failed', '', {})!;
 const NOT_JSON: unique symbol = Symbol('not JSON');
 type LaneRequest = IncomingMessage & { body?: unknown; [NOT_JSON]?: true };
+
+/** How long a refused connection may take to read its answer before it is closed. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * The answer to a request Node's HTTP parser refused (the server's `clientError`): the error in
+ * the service's JSON shape, on a complete HTTP/1.1 response that closes the connection. Nothing
+ * is written to a socket that is gone, already answered by us, or whose in-flight response has
+ * begun (a second status line would corrupt it); those are just closed.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  // Node's own default checks the response in flight the same way; it has no public name.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || socket.writableEnded || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const e = parserError(err.code);
+  const body = errorBody(e);
+  const head = [
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? 'Error'}`,
+    ...pairs(SECURITY_HEADERS),
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ];
+  // Ending (not destroying) lets the client read the answer even while it is still sending: a
+  // reset would throw away what it has not read yet. It is closed after a grace period.
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+const pairs = (flat: string[]) => flat.flatMap((v, i) => (i % 2 === 0 ? [`${v}: ${flat[i + 1]}`] : []));
 
 /** The headers helmet sets on every response, as helmet itself gives them (they depend on nothing in a request). */
 function securityHeaders(): string[] {
@@ -616,6 +686,7 @@ function securityHeaders(): string[] {
   helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
   return out;
 }
+const SECURITY_HEADERS = securityHeaders();
 
 /** `application/json`, in UTF-8 (said or not): the bodies the lane reads exactly as body-parser does. */
 const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
@@ -633,7 +704,7 @@ function evaluationLane(
   app: express.Express,
   { limit, decide, metrics }: { limit: number; decide: (body: EvaluateBody) => Decision; metrics: Metrics },
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const headers = securityHeaders();
+  const headers = SECURITY_HEADERS;
   const route = { route: '/v1/evaluate', method: 'POST' };
   const ok = { ...route, status: '200' };
   return (req, res) => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DestinationStream, type Logger, destination, pino } from 'pino';
-import { createService } from './app.js';
+import { answerClientError, createService } from './app.js';
 import { createMetrics } from './metrics.js';
 import type { FailedAuthLimit, TokenSource } from './auth.js';
 import type { WorkerLink } from './cluster.js';
@@ -150,6 +150,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     options.evaluationLane === false ? app : (req, res) => lane(req, res) || app(req, res),
   );
   server.setTimeout(timeouts.idle);
+  // A request Node's parser refuses never reaches the lane or express: answer it here, in the
+  // same JSON shape, instead of Node's bodiless 400.
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

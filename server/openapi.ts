@@ -101,7 +101,15 @@ const error = {
     error: {
       type: 'object',
       required: ['code', 'message'],
-      properties: { code: str, message: str, details: {} },
+      properties: {
+        code: {
+          type: 'string',
+          description:
+            'stable: bad-request, invalid-request, invalid-json, invalid-facts, invalid-id, too-deep (400); unauthorized (401); forbidden (403); not-found, unknown-policy, unknown-revision (404); method-not-allowed (405, with Allow); request-timeout (408); stale-revision (412); payload-too-large, batch-too-large (413); unsupported-media-type (415); invalid-policy (422); precondition-required (428); too-many-attempts (429); headers-too-large (431); busy (503); storage-full, storage-denied, storage-failed (507); internal (500)',
+        },
+        message: str,
+        details: {},
+      },
     },
   },
 };
@@ -126,19 +134,32 @@ const json = (schema: unknown) => ({ content: { 'application/json': { schema } }
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: STATUS[c] ?? 'error', ...json(ref('Error')) }]));
 const STATUS: Record<number, string> = {
-  400: 'the request is not valid (each problem with its JSON pointer)',
+  400: 'the request is not valid (each problem with its JSON pointer), or not valid HTTP/1.1 (bad-request)',
   401: 'no admin token',
   403: 'wrong admin token',
   404: 'unknown policy or revision',
   412: 'the revision given in If-Match is not the current one',
   413: 'the body is too large',
-  415: 'the body is not JSON (or YAML for PUT)',
+  408: 'the request was not received in time (request-timeout); the connection is closed',
+  415: 'the body is not JSON (or YAML for PUT), or in a charset or content encoding the service does not read: JSON in UTF-8; identity, gzip, deflate or br (unsupported-media-type)',
   422: 'the policy has errors (its diagnostics in details)',
   428: 'If-Match is required to change an existing policy',
+  431: 'the request line and headers are too large (headers-too-large); the connection is closed',
   429: 'too many failed admin-token attempts from this address; wait the seconds in Retry-After',
   503: 'another save of this policy is in progress; the service has no admin token (admin-token-unset); or, with workers, saved but not yet served by every worker (save-not-served)',
   507: 'the policies folder could not be written (disk full, permission denied, I/O error): nothing was saved, the previous revision still serves',
 };
+/** What any request can get before a route reads it: Node's HTTP parser and the timeouts refuse it. */
+const BEFORE_ROUTING = [400, 408, 431];
+function withRefusalsBeforeRouting<T extends object>(paths: T): T {
+  for (const operations of Object.values(paths) as Record<string, { responses: Record<string, unknown> }>[])
+    for (const operation of Object.values(operations))
+      operation.responses = {
+        ...operation.responses,
+        ...errors(...BEFORE_ROUTING.filter((c) => !(String(c) in operation.responses))),
+      };
+  return paths;
+}
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' } };
 const admin = [{ adminToken: [] }];
 
@@ -228,7 +249,8 @@ export const openapi = {
       },
     },
   },
-  paths: {
+  // A method a path does not take is 405 method-not-allowed with Allow, on every path below.
+  paths: withRefusalsBeforeRouting({
     '/v1/evaluate': {
       post: {
         summary: 'Evaluate one ticket',
@@ -417,5 +439,5 @@ export const openapi = {
     '/openapi.json': {
       get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', ...json({ type: 'object' }) } } },
     },
-  },
+  }),
 } as const;

@@ -3,6 +3,7 @@
 // slow clients and expressions that try to run code. Each must end in diagnostics or a 4xx,
 // quickly, and change nothing it should not.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,10 +50,59 @@ describe('hostile policy sources', () => {
     expect(r.diagnostics[0]!.code).toBe('yaml.syntax');
   });
 
-  it('survives deeply nested YAML', () => {
-    const deep = `policy: x\ntitle: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
-    const r = loadPolicy(deep, 'deep.yaml');
-    expect(r.ok).toBe(false);
+  it('refuses deeply nested YAML with yaml.too-deep where the 65th level starts, never a stack overflow', () => {
+    const indented = Array.from({ length: 1500 }, (_, i) => `${' '.repeat(i + 2)}k${i}:`).join('\n');
+    const shapes: [what: string, source: string, at: string][] = [
+      ['flow brackets', `policy: x\ntitle: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, '2:71'],
+      ['indented mappings', `policy: x\ntitle:\n${indented}\n`, '66:66'],
+      ['compact sequences', `policy: x\ntitle:\n  - ${'- '.repeat(5000)}x\n`, '3:129'],
+      // A tag keeps the fast reader out: `yaml` reads this one, after its own depth check.
+      [
+        'flow brackets, read by yaml',
+        `policy: x\ntitle: ${'{a: '.repeat(5000)}1${'}'.repeat(5000)}\nversion: !!str 1\n`,
+        '2:260',
+      ],
+      [
+        'aliases nesting what each anchor alone does not',
+        `policy: x\na0: &a0 ${'['.repeat(40)}x${']'.repeat(40)}\na1: ${'['.repeat(40)}*a0${']'.repeat(40)}\n`,
+        '2:32',
+      ],
+    ];
+    for (const [what, source, at] of shapes) {
+      const r = loadPolicy(source, 'deep.yaml');
+      expect(
+        r.diagnostics.map((d) => `${d.span.line}:${d.span.column} ${d.code}`),
+        what,
+      ).toEqual([`${at} yaml.too-deep`]);
+      expect(r.diagnostics[0]!.message, what).toBe('lists and mappings nest deeper than 64 levels here');
+    }
+    // 64 levels are read (the document's mapping is the first).
+    const deepest = loadPolicy(`policy: x\ntitle: ${'['.repeat(63)}${']'.repeat(63)}\n`, 'ok.yaml');
+    expect(deepest.diagnostics.map((d) => d.code)).not.toContain('yaml.too-deep');
+  });
+
+  it('refuses deeply nested expressions with expr.too-deep where the 33rd level starts', () => {
+    const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
+    const [line, indent, condition] = /^( +when: )(.*)$/m.exec(zmanda)! as unknown as [string, string, string];
+    const row = zmanda.slice(0, zmanda.indexOf(line)).split('\n').length;
+    const col = indent.length + 2; // past the opening quote
+    const shapes: [what: string, expression: string, column: number][] = [
+      ['brackets', `${'('.repeat(5000)}${condition}${')'.repeat(5000)}`, col + 31],
+      ['lists', `tier in ${'['.repeat(5000)}"x"${']'.repeat(5000)}`, col + 8 + 31],
+      ['calls', `${'lower('.repeat(5000)}tier${')'.repeat(5000)}`, col + 31 * 6 + 5],
+      ['negations', `${'not '.repeat(5000)}(${condition})`, col + 31 * 4],
+      ['if … then … else chains', `${'if true then '.repeat(5000)}true${' else false'.repeat(5000)}`, col + 31 * 13],
+    ];
+    for (const [what, expression, column] of shapes) {
+      const r = loadPolicy(zmanda.replace(line, `${indent}'${expression}'`), 'zmanda.yaml');
+      expect(
+        r.diagnostics.map((d) => `${d.span.line}:${d.span.column} ${d.code}`),
+        what,
+      ).toEqual([`${row}:${column} expr.too-deep`]);
+    }
+    // 31 brackets around the condition are 32 levels: read.
+    const r = loadPolicy(zmanda.replace(line, `${indent}'${'('.repeat(31)}${condition}${')'.repeat(31)}'`), 'zmanda.yaml');
+    expect(r.diagnostics).toEqual([]);
   });
 
   it('treats __proto__, constructor and prototype keys as plain (unknown) fields', () => {
@@ -115,6 +165,40 @@ describe('hostile requests', () => {
       expect(body.error.details.map((d) => d.fact)).toEqual([key]);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('answers deep nesting in a policy source with its diagnostic and position, through the API and spe validate', async () => {
+    const deepYaml = `policy: zmanda\ntitle: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
+    const deepExpr = zmanda.replace(/^( +when: ).*$/m, `$1'${'('.repeat(5000)}true${')'.repeat(5000)}'`);
+    const row = zmanda.slice(0, /^ +when: /m.exec(zmanda)!.index).split('\n').length;
+    const col = /^( +when: )/m.exec(zmanda)![1]!.length + 2 + 31;
+    for (const [source, code, line, column] of [
+      [deepYaml, 'yaml.too-deep', 2, 71],
+      [deepExpr, 'expr.too-deep', row, col],
+    ] as const) {
+      const res = await post('/v1/validate', JSON.stringify({ source }));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { ok: boolean; diagnostics: { code: string; line: number; column: number }[] };
+      expect(body.ok).toBe(false);
+      expect(body.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual([`${line}:${column} ${code}`]);
+      const revision = ((await (await fetch(`${running.url}/v1/policies/zmanda`)).json()) as { revision: string }).revision;
+      const put = await fetch(`${running.url}/v1/policies/zmanda`, {
+        method: 'PUT',
+        headers: { authorization: 'Bearer hostile-test', 'content-type': 'application/yaml', 'if-match': `"${revision}"` },
+        body: source,
+      });
+      expect(put.status).toBe(422);
+      const error = ((await put.json()) as { error: { code: string; details: { code: string }[] } }).error;
+      expect(error.code).toBe('invalid-policy');
+      expect(error.details.map((d) => d.code)).toEqual([code]);
+      const file = join(mkdtempSync(join(tmpdir(), 'spe-deep-')), 'deep.yaml');
+      writeFileSync(file, source);
+      const cli = spawnSync(process.execPath, [join(root, 'bin', 'spe'), 'validate', '--brief', file], { encoding: 'utf8' });
+      expect(cli.status).toBe(1);
+      expect(cli.stdout).toContain(`${file}:${line}:${column}: error ${code}: `);
+      expect(cli.stdout + cli.stderr).not.toMatch(/call stack/i);
+    }
   });
 
   it('answers huge numbers and strings in facts with a 4xx', async () => {

@@ -144,7 +144,8 @@ describe('the fast YAML reader', () => {
     const verdicts = files.map(([name, text]) => [
       name,
       compare(text),
-      /^yaml\..*\.fail\.yaml$/.test(basename(name)) ? 'both reject' : 'same',
+      // Too deep is a limit checked after reading, not a file either reader rejects.
+      /^yaml\.(?!too-deep).*\.fail\.yaml$/.test(basename(name)) ? 'both reject' : 'same',
     ]);
     expect(verdicts.filter(([, got, want]) => got !== want)).toEqual([]);
     expect(verdicts.length).toBeGreaterThan(200);
