@@ -16,6 +16,9 @@ import type { BillingNotice, Decision, EvaluationResult, FactProblem, SlaWindow,
 import type { FactReader } from './expr.js';
 import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, displayZone, windowClock, windowTimeline } from './sla.js';
 import { type Value, instant, isDateTime } from './values.js';
+import { isCountedInstant } from '../dsl/index.js';
+import { CLOCK_SPAN_MS } from './clock.js';
+import { outsideRangeMessage, pastClockMessage } from './facts.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -257,8 +260,15 @@ function begin(
   // a problem to report, never a crash deep in the SLA windows.
   if (options.now !== undefined && !isDateTime(options.now))
     return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
+  if (options.now !== undefined && !isCountedInstant(instant(options.now)))
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: outsideRangeMessage('now', options.now) }] };
   const validated = compiled.validateFacts(input);
   if (!validated.ok) return validated;
+  // The clock counts 5 years from openedAt: a `now` further on would ask it for more.
+  const openedSlot = compiled.factIndex.get('openedAt');
+  const openedAt = openedSlot === undefined ? null : validated.slots[openedSlot];
+  if (options.now !== undefined && typeof openedAt === 'string' && instant(options.now) - instant(openedAt) > CLOCK_SPAN_MS)
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: pastClockMessage('now', options.now, openedAt) }] };
   const problems = failedAssertions(compiled, validated.slots);
   return problems.length === 0 ? new Evaluation(compiled, validated.slots, options) : { ok: false, problems };
 }

@@ -2,7 +2,7 @@
 // clock starts, and, given `now` or the response/resolution instants, whether the window is
 // running, met or breached and by how much.
 import { Temporal } from 'temporal-polyfill';
-import { type Calendar, type HolidayCatalog, type Policy, WEEKDAYS } from '../dsl/index.js';
+import { type BoundedCache, type Calendar, type HolidayCatalog, type Policy, WEEKDAYS, unbudgetedCache } from '../dsl/index.js';
 import {
   BusinessCalendar,
   type CalendarRules,
@@ -23,8 +23,15 @@ export interface CompiledCalendar {
   zone: string | null;
   /** The fact that holds the zone (its default applies when it is not given). */
   zoneFact?: string;
-  instances: Map<string, BusinessCalendar>;
+  /** By canonical zone name ('' for none): at most the few hundred IANA places, and bounded all the same. */
+  instances: BoundedCache<string, BusinessCalendar>;
 }
+
+/** Calendar instances a compiled calendar keeps: more than there are IANA places. */
+const MAX_INSTANCES = 1024;
+/** A calendar instance holds references only; its business days live in a shared bounded cache. */
+const instanceCache = () =>
+  unbudgetedCache<string, BusinessCalendar>({ name: 'calendar instances', max: MAX_INSTANCES, maxBytes: MAX_INSTANCES * 256, bytesOf: () => 256 });
 
 function mergeRanges(ranges: MinuteRange[]): MinuteRange[] {
   return merge([...ranges].sort((a, b) => a[0] - b[0]) as Interval[]) as MinuteRange[];
@@ -54,7 +61,7 @@ export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefine
     const h = c.holidays;
     rules.holidays = (year) => holidays.closures(h.country, h.region, h.types, year);
   }
-  const compiled: CompiledCalendar = { rules, zone: c.timezone?.name ?? null, instances: new Map() };
+  const compiled: CompiledCalendar = { rules, zone: c.timezone?.name ?? null, instances: instanceCache() };
   if (c.timezoneFact) compiled.zoneFact = c.timezoneFact.name;
   return compiled;
 }
