@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { TOKEN_FILE_VARIABLE, TOKEN_VARIABLE, forkWorkers, generateToken, startServer } from '../server/index.js';
 import { EXIT, UsageError } from './main.js';
 
-export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR] [--workers N]
+export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR] [--workers N] [--time-limit MS]
 
 Serves the policies in DIR (default: policies/) over HTTP; see GET /openapi.json.
   POST /v1/evaluate             { "policy": "zmanda", "facts": {…} } → the decision
@@ -22,6 +22,8 @@ Options:
   --host <addr>     address to listen on (default: 127.0.0.1)
   --policies <dir>  the policies folder (default: policies/); its files are the source of truth
   --workers <n>     processes sharing the port (default: 1; 0 = one per core)
+  --time-limit <ms> most time for a heavy request (/v1/test, /v1/try, a batch of more than
+                    20 items), run on worker threads: past it, 503 too-much-work (default: 2000)
 
 Writes need the admin token from ${TOKEN_VARIABLE}, or from the file named by
 ${TOKEN_FILE_VARIABLE} (read again on SIGHUP: write the new token there and send SIGHUP to
@@ -46,6 +48,7 @@ export async function run(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       policies: { type: 'string', default: 'policies/' },
       workers: { type: 'string', default: '1' },
+      'time-limit': { type: 'string', default: '2000' },
     },
   });
   const port = Number(values.port);
@@ -53,6 +56,9 @@ export async function run(args: string[]): Promise<number> {
   const workers = values.workers === '0' ? availableParallelism() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64)
     throw new UsageError(`--workers takes 1 to 64 (or 0 for one per core)`);
+  const timeLimitMs = Number(values['time-limit']);
+  if (!Number.isInteger(timeLimitMs) || timeLimitMs < 10 || timeLimitMs > 600_000)
+    throw new UsageError(`--time-limit takes 10 to 600000 milliseconds`);
   if (!existsSync(values.policies) || !statSync(values.policies).isDirectory())
     throw new UsageError(`'${values.policies}' is not a folder`);
 
@@ -102,7 +108,13 @@ export async function run(args: string[]): Promise<number> {
 
   let running;
   try {
-    running = await startServer({ host: values.host, port, policiesDir: values.policies, token: () => token! });
+    running = await startServer({
+      host: values.host,
+      port,
+      policiesDir: values.policies,
+      token: () => token!,
+      heavyWork: { timeLimitMs },
+    });
   } catch (e) {
     process.stderr.write(`spe serve: cannot start on ${values.host}:${port}: ${(e as Error).message}\n`);
     return EXIT.failed;

@@ -8,12 +8,14 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DestinationStream, type Logger, destination, pino } from 'pino';
 import { createService } from './app.js';
+import { HeavyWork, type HeavyWorkOptions } from './heavy.js';
 import { createMetrics } from './metrics.js';
 import type { FailedAuthLimit, TokenSource } from './auth.js';
 import { PolicyStore, type StoreFiles } from './store.js';
 
 export { createApp, createService, publicDiagnostic, type AppOptions } from './app.js';
 export { HttpError } from './errors.js';
+export { BATCH_ON_MAIN_THREAD, DEFAULT_TIME_LIMIT_MS, HeavyWork, type HeavyWorkOptions } from './heavy.js';
 export { FailedAuthLimit, generateToken, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE, type TokenSource } from './auth.js';
 export { openapi } from './openapi.js';
 export { PolicyStore, POLICY_ID, type StoreFiles } from './store.js';
@@ -52,6 +54,8 @@ export interface ServeOptions {
   editorDir?: string;
   /** Serve POST /v1/evaluate ahead of express (default: true; the same answers, for less work). */
   evaluationLane?: boolean;
+  /** Worker threads and time limit of heavy requests (`/v1/test`, `/v1/try`, big batches). */
+  heavyWork?: HeavyWorkOptions;
 }
 
 export interface RunningServer {
@@ -97,8 +101,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   await store.load();
   if (options.watch !== false) store.watch();
   const editorDir = options.editorDir ?? defaultEditorDir();
+  const heavy = new HeavyWork(options.heavyWork);
   const { app, lane } = createService({
     store,
+    heavy,
     token: options.token,
     ...(options.authLimit ? { authLimit: options.authLimit } : {}),
     metrics,
@@ -136,7 +142,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         store.close();
         server.close(() => {
           logger.flush();
-          resolve();
+          void heavy.close().then(resolve, resolve);
         });
         server.closeIdleConnections();
       }),
