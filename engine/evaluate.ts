@@ -408,14 +408,15 @@ function finishDecision(
   }
   const slaRule = builder.slaRule;
   const now = options.now ?? null;
-  const sla = !eligible || builder.isOpen('sla')
-    ? null
-    : builder.sla && !builder.sla.bestEffort
-      ? {
-          response: window(compiled, facts, builder.sla.response, 'response', slaRule?.source ?? '', now),
-          resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
-        }
-      : { response: null, resolution: null };
+  const sla =
+    !eligible || builder.isOpen('sla')
+      ? null
+      : builder.sla && !builder.sla.bestEffort
+        ? {
+            response: window(compiled, facts, builder.sla.response, 'response', slaRule?.source ?? '', now),
+            resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
+          }
+        : { response: null, resolution: null };
   if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) missing.add('openedAt');
   // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
   // billing stage chose a plan, once the worked time it charges is given; else open.

@@ -219,7 +219,11 @@ function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
           message: `fact '${name}' (${v}) is before openedAt (${openedAt})`,
         });
       else if (instant(v) - start > CLOCK_SPAN_MS && isCountedInstant(instant(v)))
-        problems.push({ pointer: pointerOf(name), fact: name, message: pastClockMessage(`fact '${name}'`, v, openedAt as string) });
+        problems.push({
+          pointer: pointerOf(name),
+          fact: name,
+          message: pastClockMessage(`fact '${name}'`, v, openedAt as string),
+        });
     }
     for (const { name, slot } of lists) {
       const list = slots[slot];

@@ -31,7 +31,12 @@ export interface CompiledCalendar {
 const MAX_INSTANCES = 1024;
 /** A calendar instance holds references only; its business days live in a shared bounded cache. */
 const instanceCache = () =>
-  unbudgetedCache<string, BusinessCalendar>({ name: 'calendar instances', max: MAX_INSTANCES, maxBytes: MAX_INSTANCES * 256, bytesOf: () => 256 });
+  unbudgetedCache<string, BusinessCalendar>({
+    name: 'calendar instances',
+    max: MAX_INSTANCES,
+    maxBytes: MAX_INSTANCES * 256,
+    bytesOf: () => 256,
+  });
 
 function mergeRanges(ranges: MinuteRange[]): MinuteRange[] {
   return merge([...ranges].sort((a, b) => a[0] - b[0]) as Interval[]) as MinuteRange[];

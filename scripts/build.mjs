@@ -136,6 +136,8 @@ export async function build() {
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     plugins: [useGeneratedValidator, ...bundlePlugins],
+    // piscina starts its threads from its own worker file beside it: it stays in node_modules.
+    external: ['piscina'],
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });

@@ -16,6 +16,7 @@ const FILES = [
   'test/auth.test.ts',
   'test/faults.test.ts',
   'test/load.test.ts',
+  'test/bounded-work.test.ts',
   'test/knowledge.test.ts',
 ];
 

@@ -325,8 +325,17 @@ export function createService(options: AppOptions): {
     requests.forEach((item, i) => {
       try {
         if (!validateEvaluate(item))
-          throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateEvaluate.errors, `/requests/${i}`));
-        toDecide.push({ i, item: item as unknown as EvaluateBody, compiled: store.compiled((item as unknown as EvaluateBody).policy) });
+          throw new HttpError(
+            400,
+            'invalid-request',
+            'the request is not valid',
+            problems(validateEvaluate.errors, `/requests/${i}`),
+          );
+        toDecide.push({
+          i,
+          item: item as unknown as EvaluateBody,
+          compiled: store.compiled((item as unknown as EvaluateBody).policy),
+        });
       } catch (e) {
         results[i] = itemError(e, i);
       }
@@ -491,7 +500,13 @@ export function createService(options: AppOptions): {
         { pointer: '/now', message: 'expected a date and time' },
       ]);
     }
-    const task: HeavyTask = { kind: 'try', source, file, facts: body.facts ?? {}, ...(typeof body.now === 'string' ? { now: body.now } : {}) };
+    const task: HeavyTask = {
+      kind: 'try',
+      source,
+      file,
+      facts: body.facts ?? {},
+      ...(typeof body.now === 'string' ? { now: body.now } : {}),
+    };
     res.json(workbenchAnswer(await heavy.run(task)));
   });
 

@@ -7,7 +7,14 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { type CompiledPolicy, type EvaluationResult, compileSource, evaluate, runPolicyTests, slaTimelines } from '../engine/index.js';
+import {
+  type CompiledPolicy,
+  type EvaluationResult,
+  compileSource,
+  evaluate,
+  runPolicyTests,
+  slaTimelines,
+} from '../engine/index.js';
 import { HttpError } from './errors.js';
 
 export type HeavyTask =
