@@ -168,13 +168,14 @@ export class BusinessCalendar {
    * holds all day (most dates: no intervals made or kept), else the sum of its intervals.
    */
   dayLength(dayNumber: number): number {
-    if (this.zoneOffsets!.steadyAround(dayNumber)) {
+    const known = dayNumber >= 0 && dayNumber < DAY_KEYS ? businessDays.get(this.id * DAY_KEYS + dayNumber) : undefined;
+    if (known === undefined && this.zoneOffsets!.steadyAround(dayNumber)) {
       let minutes = 0;
       for (const [a, b] of this.hoursOf(isoDate(dayNumber * DAY))) minutes += b - a;
       return minutes * MINUTE;
     }
     let sum = 0;
-    for (const [a, b] of this.dayAt(dayNumber)) sum += b - a;
+    for (const [a, b] of known ?? this.dayAt(dayNumber)) sum += b - a;
     return sum;
   }
 

@@ -64,7 +64,18 @@ export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefine
         `calendar ${c.name} names holidays: load the holiday data (loadHolidayCatalog) and pass it to compilePolicy`,
       );
     const h = c.holidays;
-    rules.holidays = (year) => holidays.closures(h.country, h.region, h.types, year);
+    // By year, per calendar: the catalog's key is a string built from the region and types.
+    const byYear = unbudgetedCache<number, ReadonlyMap<string, number>>({
+      name: 'holiday years of a calendar',
+      max: 256,
+      maxBytes: 256 * 4096,
+      bytesOf: () => 4096,
+    });
+    rules.holidays = (year) => {
+      let days = byYear.get(year);
+      if (days === undefined) byYear.set(year, (days = holidays.closures(h.country, h.region, h.types, year)));
+      return days;
+    };
   }
   const compiled: CompiledCalendar = { rules, zone: c.timezone?.name ?? null, instances: instanceCache() };
   if (c.timezoneFact) compiled.zoneFact = c.timezoneFact.name;
