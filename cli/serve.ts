@@ -20,6 +20,7 @@ import { EXIT, UsageError } from './main.js';
 export const TRUST_PROXY_VARIABLE = 'SPE_TRUST_PROXY';
 
 export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR] [--workers N] [--trust-proxy WHO]
+                 [--history-keep N] [--poll-ms N] [--poll-only] [--time-limit MS]
 
 Serves the policies in DIR (default: policies/) over HTTP; see GET /openapi.json.
   POST /v1/evaluate             { "policy": "zmanda", "facts": {…} } → the decision
@@ -43,6 +44,8 @@ Options:
   --poll-ms <n>     rescan the folder every n ms, for changes its events miss (default: 2000,
                     or SPE_POLL_MS; 0 = never)
   --poll-only       no file system events, only the rescans (network and overlay file systems)
+  --time-limit <ms> most time for a heavy request (/v1/test, /v1/try, a batch of more than
+                    20 items), run on worker threads: past it, 503 too-much-work (default: 2000)
 
 Writes need the admin token from ${TOKEN_VARIABLE}, or from the file named by
 ${TOKEN_FILE_VARIABLE} (its trailing line break dropped; read again on SIGHUP: write the new
@@ -78,6 +81,7 @@ interface Settings {
   trustProxy: TrustProxy | undefined;
   historyKeep: number;
   watchOptions: { pollMs: number; events: boolean };
+  timeLimitMs: number;
 }
 
 function settings(args: string[]): Settings {
@@ -93,6 +97,7 @@ function settings(args: string[]): Settings {
       'history-keep': { type: 'string', default: process.env.SPE_HISTORY_KEEP ?? '0' },
       'poll-ms': { type: 'string', default: process.env.SPE_POLL_MS ?? '2000' },
       'poll-only': { type: 'boolean', default: false },
+      'time-limit': { type: 'string', default: '2000' },
     },
   });
   const historyKeep = Number(values['history-keep']);
@@ -106,6 +111,9 @@ function settings(args: string[]): Settings {
   const workers = values.workers === '0' ? availableParallelism() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64)
     throw new UsageError(`--workers takes 1 to 64 (or 0 for one per core)`);
+  const timeLimitMs = Number(values['time-limit']);
+  if (!Number.isInteger(timeLimitMs) || timeLimitMs < 10 || timeLimitMs > 600_000)
+    throw new UsageError(`--time-limit takes 10 to 600000 milliseconds`);
   if (!existsSync(values.policies) || !statSync(values.policies).isDirectory())
     throw new UsageError(`'${values.policies}' is not a folder`);
   const trust = values['trust-proxy'] ?? process.env[TRUST_PROXY_VARIABLE];
@@ -125,6 +133,7 @@ function settings(args: string[]): Settings {
     trustProxy,
     historyKeep,
     watchOptions: { pollMs, events: !values['poll-only'] },
+    timeLimitMs,
   };
 }
 
@@ -201,6 +210,7 @@ export async function run(args: string[]): Promise<number> {
       ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
       historyKeep: s.historyKeep,
       watchOptions: s.watchOptions,
+      heavyWork: { timeLimitMs: s.timeLimitMs },
     });
   } catch (e) {
     say(`cannot start on ${s.host}:${s.port}: ${(e as Error).message}`);
@@ -241,6 +251,7 @@ async function runWorker(args: string[]): Promise<number> {
       ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
       historyKeep: s.historyKeep,
       watchOptions: s.watchOptions,
+      heavyWork: { timeLimitMs: s.timeLimitMs },
     });
   } catch (e) {
     await link.failed((e as Error).message);

@@ -8,6 +8,7 @@
 // and canonicalized; fixed offsets (`EST`, `Etc/GMT+5`) are refused: they ignore daylight saving.
 
 import { Temporal } from 'temporal-polyfill';
+import { BYTES, boundedCache } from './bounded-cache.js';
 
 const DAY = 86_400_000;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -116,6 +117,16 @@ export function readDateTime(s: string): number {
   return (daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset * 60) * 1000 + millis;
 }
 
+/**
+ * The instants the engine counts: from 2000-01-01T00:00:00Z to 2100-12-31T23:59:59.999Z (DESIGN
+ * §3 "Bounded work"). Facts and `now` outside are refused: a zone's offsets and a calendar's
+ * days are worked out only for dates that real tickets have.
+ */
+export const FIRST_INSTANT = Date.UTC(2000, 0, 1);
+export const LAST_INSTANT = Date.UTC(2101, 0, 1) - 1;
+export const INSTANT_RANGE_TEXT = 'between 2000-01-01T00:00:00Z and 2100-12-31T23:59:59Z';
+export const isCountedInstant = (ms: number): boolean => ms >= FIRST_INSTANT && ms <= LAST_INSTANT;
+
 /** Whether a value is an RFC 3339 datetime with its offset. */
 export const isDateTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(readDateTime(v));
 
@@ -148,8 +159,12 @@ const SIGNED = /[+-]\d/;
 
 let placeNames: Map<string, string> | undefined;
 /** Names resolved through Intl (aliases, odd case): bounded, so no input can grow it without end. */
-const resolved = new Map<string, ZoneResult>();
-const MAX_RESOLVED = 1024;
+const resolved = boundedCache<string, ZoneResult>({
+  name: 'zone names',
+  max: 1024,
+  maxBytes: 512 * 1024,
+  bytesOf: (r, name) => BYTES.object + BYTES.string(name) + (r.ok ? BYTES.string(r.zone) : BYTES.string(r.reason)),
+});
 
 /**
  * The canonical name of a time zone, or why the name is refused. Canonical is what Intl resolves
@@ -164,7 +179,6 @@ export function canonicalZone(name: string): ZoneResult {
   let result = resolved.get(name);
   if (result === undefined) {
     result = resolve(name);
-    if (resolved.size >= MAX_RESOLVED) resolved.clear();
     resolved.set(name, result);
   }
   return result;
@@ -204,12 +218,42 @@ export interface OffsetPiece {
   offset: number;
 }
 
+/** A zone's offsets through one year (and two days either side): the offset at the start, then each change. */
+interface ZoneYear {
+  offsets: number[];
+  /** `changes[i]` is the instant `offsets[i + 1]` starts. */
+  changes: number[];
+}
+
 /**
- * A zone's UTC offsets around each date, from Temporal's transitions, kept: the first instant of
- * a day costs a few Temporal calls, every later one a scan of one or two pieces.
+ * A zone's offsets by year, from Temporal's transitions: a handful of Temporal calls a year
+ * (asking one per date made a far-dated ticket in a new zone cost 60–700 ms). Keyed by the
+ * zone's number and the year; bounded, like every cache here (dsl/bounded-cache.ts).
+ */
+const zoneYears = boundedCache<number, ZoneYear>({
+  name: 'zone offsets by year',
+  max: 20_000,
+  maxBytes: 4 * 1024 * 1024,
+  bytesOf: (y) => BYTES.object * 3 + 2 * BYTES.slot * (y.offsets.length + y.changes.length),
+});
+/** The offset pieces of a date in a zone, by zone number and day (the hot path of every clock). */
+const dayPieces = boundedCache<number, OffsetPiece[]>({
+  name: 'zone offset pieces by day',
+  max: 200_000,
+  maxBytes: 24 * 1024 * 1024,
+  bytesOf: (pieces) => BYTES.object + pieces.length * (BYTES.object + BYTES.slot),
+});
+/** Keys of dayPieces: zone number × DAY_KEYS + day, for days 0 (1970) to 2328; others are not kept. */
+const DAY_KEYS = 131_072;
+let zoneCount = 0;
+
+/**
+ * A zone's UTC offsets around each date: the first instant of a day costs a look-up of its
+ * year's transitions, every later one a scan of one or two pieces.
  */
 export class ZoneOffsets {
-  private readonly cache = new Map<number, OffsetPiece[]>();
+  /** Distinguishes this zone's entries in the shared caches; never reused. */
+  private readonly id = ++zoneCount;
 
   constructor(readonly zone: string) {}
 
@@ -224,33 +268,70 @@ export class ZoneOffsets {
    * (offsets lie within ±15 h).
    */
   piecesOf(day: number): OffsetPiece[] {
-    let pieces = this.cache.get(day);
+    const kept = day >= 0 && day < DAY_KEYS;
+    const key = this.id * DAY_KEYS + day;
+    let pieces = kept ? dayPieces.get(key) : undefined;
     if (pieces) return pieces;
     const from = day * DAY - 15 * 3_600_000;
     const to = (day + 1) * DAY + 15 * 3_600_000;
+    const year = this.year(civilFromDays(Math.floor(from / DAY))[0]);
+    const { offsets, changes } = year;
+    let i = 0;
+    while (i < changes.length && changes[i]! <= from) i++;
     pieces = [];
     let at = from;
-    let zdt = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(this.zone);
-    while (at < to) {
+    for (; i < changes.length && changes[i]! < to; i++) {
+      pieces.push({ from: at, to: changes[i]!, offset: offsets[i]! });
+      at = changes[i]!;
+    }
+    pieces.push({ from: at, to, offset: offsets[i]! });
+    if (kept) dayPieces.set(key, pieces);
+    return pieces;
+  }
+
+  /**
+   * Whether the offset is the same through every instant whose local date can be `day` (no
+   * transition near it): then a local time on that date lasts as long as it reads.
+   */
+  steadyAround(day: number): boolean {
+    const from = day * DAY - 15 * 3_600_000;
+    const to = (day + 1) * DAY + 15 * 3_600_000;
+    for (const c of this.year(civilFromDays(Math.floor(from / DAY))[0]).changes) if (c > from && c < to) return false;
+    return true;
+  }
+
+  /** The offsets of a year, from two days before it starts to two days after it ends (UTC). */
+  private year(y: number): ZoneYear {
+    const key = this.id * 16_384 + y;
+    const kept = y >= 0 && y < 16_384;
+    let out = kept ? zoneYears.get(key) : undefined;
+    if (out) return out;
+    const from = (daysFromCivil(y, 1, 1) - 2) * DAY;
+    const to = (daysFromCivil(y + 1, 1, 1) + 2) * DAY;
+    let zdt = Temporal.Instant.fromEpochMilliseconds(from).toZonedDateTimeISO(this.zone);
+    out = { offsets: [zdt.offsetNanoseconds / 1e6], changes: [] };
+    for (;;) {
       const next = zdt.getTimeZoneTransition('next');
-      const end = next && next.epochMilliseconds < to ? next.epochMilliseconds : to;
-      pieces.push({ from: at, to: end, offset: zdt.offsetNanoseconds / 1e6 });
-      if (!next || end === to) break;
-      at = end;
+      if (!next || next.epochMilliseconds >= to) break;
+      out.changes.push(next.epochMilliseconds);
+      out.offsets.push(next.offsetNanoseconds / 1e6);
       zdt = next;
     }
-    if (this.cache.size > 20_000) this.cache.clear();
-    this.cache.set(day, pieces);
-    return pieces;
+    if (kept) zoneYears.set(key, out);
+    return out;
   }
 }
 
-/** By canonical zone name: at most the few hundred IANA places, and bounded all the same. */
-const zones = new Map<string, ZoneOffsets>();
+/** By zone name (callers pass canonical names); bounded all the same. */
+const zones = boundedCache<string, ZoneOffsets>({
+  name: 'zones',
+  max: 1024,
+  maxBytes: 512 * 1024,
+  bytesOf: (z) => BYTES.object + BYTES.string(z.zone),
+});
 export function zoneOffsets(zone: string): ZoneOffsets {
   let z = zones.get(zone);
   if (!z) {
-    if (zones.size >= 1024) zones.clear();
     z = new ZoneOffsets(zone);
     zones.set(zone, z);
   }

@@ -1,5 +1,6 @@
 // The holiday data the validator checks calendars against. `date-holidays` is large, so it is
 // loaded on demand (dynamic import works in Node and in the editor's bundle alike).
+import { BYTES, boundedCache } from './bounded-cache.js';
 
 export interface HolidayCatalog {
   /** Country code → name. */
@@ -18,8 +19,20 @@ let catalog: Promise<HolidayCatalog> | undefined;
 export function loadHolidayCatalog(): Promise<HolidayCatalog> {
   catalog ??= import('date-holidays').then(({ default: Holidays }) => {
     const h = new Holidays();
-    const regions = new Map<string, InstanceType<typeof Holidays>>();
-    const years = new Map<string, Map<string, number>>();
+    // Both bounded: /v1/try compiles calendars a caller writes, with any country and region.
+    const regions = boundedCache<string, InstanceType<typeof Holidays>>({
+      name: 'holiday rules by region',
+      max: 32,
+      // A country's parsed rules: a few hundred kilobytes at most.
+      maxBytes: 8 * 1024 * 1024,
+      bytesOf: () => 256 * 1024,
+    });
+    const years = boundedCache<string, Map<string, number>>({
+      name: 'holiday closures by year',
+      max: 4096,
+      maxBytes: 4 * 1024 * 1024,
+      bytesOf: (days, key) => BYTES.object + BYTES.string(key) + days.size * (BYTES.object + BYTES.string('2026-01-01')),
+    });
     return {
       countries: () => h.getCountries('en') ?? {},
       regions: (country: string) => h.getStates(country, 'en') ?? {},

@@ -16,7 +16,11 @@ export {
   daysFromCivil,
   daysInMonth,
   digitsAt,
+  FIRST_INSTANT,
   formatInZone,
+  INSTANT_RANGE_TEXT,
+  isCountedInstant,
+  LAST_INSTANT,
   isDate,
   isDateTime,
   isRealDate,
@@ -44,3 +48,13 @@ export {
 export { absenceRead, absenceTestedFacts, policyExprs } from './knowledge.js';
 export { policySchema } from './schema.js';
 export { SourceFile } from './source.js';
+export {
+  BYTES,
+  type BoundedCache,
+  boundedCache,
+  CACHE_BUDGET_BYTES,
+  type CacheFigures,
+  cacheFigures,
+  type CacheLimits,
+  unbudgetedCache,
+} from './bounded-cache.js';

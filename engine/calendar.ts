@@ -9,7 +9,7 @@
 // - a local time that occurs twice (fall back) is business time both times: an interval spanning
 //   the repeated hour is one hour longer in real time ("business hours stay on the wall clock").
 // A 24x7 calendar is every instant, so its hours are real elapsed hours.
-import { type ZoneOffsets, offsetAt, zoneOffsets } from '../dsl/index.js';
+import { BYTES, type ZoneOffsets, boundedCache, offsetAt, zoneOffsets } from '../dsl/index.js';
 import { daysFromCivil } from './values.js';
 
 export { offsetAt };
@@ -84,10 +84,25 @@ const isoDate = (utcMidnight: number) =>
 const utcMidnight = (date: string) =>
   daysFromCivil(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))) * DAY;
 
+/**
+ * Business intervals of a local date, of every calendar in every zone: one bounded cache keyed by
+ * the calendar's number and the date (days since the epoch), so no run of tickets, however far
+ * apart their dates or many their zones, grows memory past its budget.
+ */
+const businessDays = boundedCache<number, Interval[]>({
+  name: 'business intervals by day',
+  max: 200_000,
+  maxBytes: 24 * 1024 * 1024,
+  bytesOf: (intervals) => BYTES.object + intervals.length * (BYTES.object + BYTES.slot),
+});
+/** Keys of businessDays: calendar number × DAY_KEYS + day, for days 0 (1970) to 2328; others are not kept. */
+const DAY_KEYS = 131_072;
+let calendarCount = 0;
+
 /** Business time of one calendar in one zone. */
 export class BusinessCalendar {
-  /** Business intervals by local date, as days since the epoch. */
-  private readonly days = new Map<number, Interval[]>();
+  /** Distinguishes this calendar's dates in businessDays; never reused. */
+  private readonly id = ++calendarCount;
   private readonly zoneOffsets: ZoneOffsets | undefined;
 
   /** `zone` null: a 24x7 calendar counting real time, with no local dates at all. */
@@ -148,9 +163,27 @@ export class BusinessCalendar {
     return this.dayAt(utcMidnight(date) / DAY);
   }
 
+  /**
+   * The business time of a whole local date, in ms: its hours as they read when its zone's offset
+   * holds all day (most dates: no intervals made or kept), else the sum of its intervals.
+   */
+  dayLength(dayNumber: number): number {
+    const known = dayNumber >= 0 && dayNumber < DAY_KEYS ? businessDays.get(this.id * DAY_KEYS + dayNumber) : undefined;
+    if (known === undefined && this.zoneOffsets!.steadyAround(dayNumber)) {
+      let minutes = 0;
+      for (const [a, b] of this.hoursOf(isoDate(dayNumber * DAY))) minutes += b - a;
+      return minutes * MINUTE;
+    }
+    let sum = 0;
+    for (const [a, b] of known ?? this.dayAt(dayNumber)) sum += b - a;
+    return sum;
+  }
+
   /** Business time of a local date given as days since the epoch (the clock's loop uses these). */
   dayAt(dayNumber: number): readonly Interval[] {
-    let out = this.days.get(dayNumber);
+    const kept = dayNumber >= 0 && dayNumber < DAY_KEYS;
+    const key = this.id * DAY_KEYS + dayNumber;
+    let out = kept ? businessDays.get(key) : undefined;
     if (out) return out;
     const date = isoDate(dayNumber * DAY);
     out = [];
@@ -168,8 +201,7 @@ export class BusinessCalendar {
       out.sort((x, y) => x[0] - y[0]);
       out = merge(out);
     }
-    if (this.days.size > 50_000) this.days.clear();
-    this.days.set(dayNumber, out);
+    if (kept) businessDays.set(key, out);
     return out;
   }
 }

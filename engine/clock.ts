@@ -3,8 +3,16 @@
 // from interval to interval and day to day; it never steps minute by minute.
 import { type BusinessCalendar, type Interval, merge } from './calendar.js';
 
-/** How far the clock looks ahead before it gives up on a target: a calendar that is never open. */
-const HORIZON_DAYS = 3660;
+/**
+ * How far the clock counts from `openedAt`: 5 years (DESIGN §3 "Bounded work"). Facts and `now`
+ * further on are refused before the clock runs (engine/facts.ts); a target the calendar does
+ * not provide within it has no due date (null).
+ */
+export const CLOCK_YEARS = 5;
+/** Five years as the clock counts them: 1,827 days, the longest any five calendar years last. */
+export const CLOCK_SPAN_MS = 1827 * 86_400_000;
+/** The span's days, the day before the start (a date that falls back reaches past its midnight) and one spare. */
+const HORIZON_DAYS = 1827 + 2;
 
 /** Pauses sorted and merged, so the clock can walk them with its intervals. */
 export function normalizePauses(pauses: readonly Interval[]): Interval[] {
@@ -48,7 +56,7 @@ function walk(
 /**
  * The earliest instant at which `target` milliseconds of business time have passed since
  * `start` (so a target reached at closing time is the closing instant); null when the calendar
- * does not provide that much time within ten years.
+ * does not provide that much time within CLOCK_YEARS years.
  */
 export function dueAt(
   calendar: BusinessCalendar,
@@ -86,11 +94,9 @@ export function elapsed(calendar: BusinessCalendar, start: number, end: number, 
     if (last - first <= HORIZON_DAYS) {
       let sum = 0;
       for (let day = first - 1; day <= last + 1; day++) {
-        const inside = day >= first + 2 && day <= last - 2;
-        for (const [a, b] of calendar.dayAt(day)) {
-          if (inside) sum += b - a;
-          else if (b > start && a < end) sum += Math.min(b, end) - Math.max(a, start);
-        }
+        // Whole dates count by their length: a ticket years old reads no intervals for them.
+        if (day >= first + 2 && day <= last - 2) sum += calendar.dayLength(day);
+        else for (const [a, b] of calendar.dayAt(day)) if (b > start && a < end) sum += Math.min(b, end) - Math.max(a, start);
       }
       return sum;
     }

@@ -16,6 +16,9 @@ import type { BillingNotice, Decision, EvaluationResult, FactProblem, SlaWindow,
 import type { FactReader } from './expr.js';
 import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, displayZone, windowClock, windowTimeline } from './sla.js';
 import { type Value, instant, isDateTime } from './values.js';
+import { isCountedInstant } from '../dsl/index.js';
+import { CLOCK_SPAN_MS } from './clock.js';
+import { outsideRangeMessage, pastClockMessage } from './facts.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -261,8 +264,15 @@ function begin(
   // a problem to report, never a crash deep in the SLA windows.
   if (options.now !== undefined && !isDateTime(options.now))
     return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
+  if (options.now !== undefined && !isCountedInstant(instant(options.now)))
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: outsideRangeMessage('now', options.now) }] };
   const validated = compiled.validateFacts(input);
   if (!validated.ok) return validated;
+  // The clock counts 5 years from openedAt: a `now` further on would ask it for more.
+  const openedSlot = compiled.factIndex.get('openedAt');
+  const openedAt = openedSlot === undefined ? null : validated.slots[openedSlot];
+  if (options.now !== undefined && typeof openedAt === 'string' && instant(options.now) - instant(openedAt) > CLOCK_SPAN_MS)
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: pastClockMessage('now', options.now, openedAt) }] };
   const problems = failedAssertions(compiled, validated.slots);
   return problems.length === 0 ? new Evaluation(compiled, validated.slots, options) : { ok: false, problems: [...problems] };
 }
@@ -408,14 +418,15 @@ function finishDecision(
   }
   const slaRule = builder.slaRule;
   const now = options.now ?? null;
-  const sla = !eligible || builder.isOpen('sla')
-    ? null
-    : builder.sla && !builder.sla.bestEffort
-      ? {
-          response: window(compiled, facts, builder.sla.response, 'response', slaRule?.source ?? '', now),
-          resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
-        }
-      : { response: null, resolution: null };
+  const sla =
+    !eligible || builder.isOpen('sla')
+      ? null
+      : builder.sla && !builder.sla.bestEffort
+        ? {
+            response: window(compiled, facts, builder.sla.response, 'response', slaRule?.source ?? '', now),
+            resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
+          }
+        : { response: null, resolution: null };
   if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) (missing ??= new Set<string>()).add('openedAt');
   // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
   // billing stage chose a plan, once the worked time it charges is given; else open.

@@ -2,7 +2,18 @@
 // checks facts against it (ajv): unknown facts, wrong types and bad values are problems that
 // name the fact, never a wrong decision. Defaults are applied after validation.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { type FactDecl, type Policy, canonicalZone, closest, isRealDate, isTimeZone, zoneProblem } from '../dsl/index.js';
+import {
+  type FactDecl,
+  INSTANT_RANGE_TEXT,
+  type Policy,
+  canonicalZone,
+  closest,
+  isCountedInstant,
+  isRealDate,
+  isTimeZone,
+  zoneProblem,
+} from '../dsl/index.js';
+import { CLOCK_SPAN_MS, CLOCK_YEARS } from './clock.js';
 import type { FactProblem } from './decision.js';
 import { type Value, instant, plainInstant } from './values.js';
 
@@ -168,28 +179,50 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
 /** The facts the SLA clock reads that must not come before `openedAt`. */
 const AFTER_OPENED = ['respondedAt', 'resolvedAt'];
 
+/** `fact 'openedAt' (1999-12-31T23:00:00Z) is outside …`: an instant the engine does not count. */
+export const outsideRangeMessage = (what: string, value: string) =>
+  `${what} (${value}) is outside the instants the engine counts: ${INSTANT_RANGE_TEXT}`;
+/** `fact 'resolvedAt' (…) is more than 5 years after openedAt (…)`: past the clock's span. */
+export const pastClockMessage = (what: string, value: string, openedAt: string) =>
+  `${what} (${value}) is more than ${CLOCK_YEARS} years after openedAt (${openedAt}): the SLA clock counts at most ${CLOCK_YEARS} years (1827 days)`;
+
 /**
- * The checks built into every policy on how datetimes relate: each interval ends after it
- * starts, and the response, the resolution and every pause come no earlier than `openedAt`.
- * Each problem points at the later-named value (`/pauses/0/to`, `/respondedAt`).
+ * The checks built into every policy on datetimes and how they relate: every instant lies in
+ * the range the engine counts (dsl/datetime.ts), each interval ends after it starts, and the
+ * response, the resolution and every pause come no earlier than `openedAt` and end within the
+ * clock's 5 years of it. Each problem points at the value (`/pauses/0/to`, `/respondedAt`).
+ * Both the quick path and the full one end here, so neither accepts what the other refuses.
  */
 function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
   const at = (name: string, type: FactDecl['type']) => policy.facts.findIndex((f) => f.name === name && f.type === type);
   const opened = at('openedAt', 'datetime');
   const after = AFTER_OPENED.map((name) => ({ name, slot: at(name, 'datetime') })).filter((a) => a.slot >= 0 && opened >= 0);
+  const instants = policy.facts.flatMap((f, slot) => (f.type === 'datetime' ? [{ name: f.name, slot }] : []));
   const lists = policy.facts.flatMap((f, slot) => (f.type === 'intervals' ? [{ name: f.name, slot }] : []));
-  if (after.length === 0 && lists.length === 0) return () => [];
+  if (instants.length === 0 && lists.length === 0) return () => [];
   return (slots) => {
     const problems: FactProblem[] = [];
+    for (const { name, slot } of instants) {
+      const v = slots[slot];
+      if (typeof v === 'string' && !isCountedInstant(instant(v)))
+        problems.push({ pointer: pointerOf(name), fact: name, message: outsideRangeMessage(`fact '${name}'`, v) });
+    }
     const openedAt = opened >= 0 ? slots[opened] : null;
-    const start = typeof openedAt === 'string' ? instant(openedAt) : Number.NaN;
+    const start = typeof openedAt === 'string' && isCountedInstant(instant(openedAt)) ? instant(openedAt) : Number.NaN;
     for (const { name, slot } of after) {
       const v = slots[slot];
-      if (typeof v === 'string' && instant(v) < start)
+      if (typeof v !== 'string') continue;
+      if (instant(v) < start)
         problems.push({
           pointer: pointerOf(name),
           fact: name,
           message: `fact '${name}' (${v}) is before openedAt (${openedAt})`,
+        });
+      else if (instant(v) - start > CLOCK_SPAN_MS && isCountedInstant(instant(v)))
+        problems.push({
+          pointer: pointerOf(name),
+          fact: name,
+          message: pastClockMessage(`fact '${name}'`, v, openedAt as string),
         });
     }
     for (const { name, slot } of lists) {
@@ -197,6 +230,18 @@ function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
       if (!Array.isArray(list)) continue;
       list.forEach((entry, i) => {
         const { from, to } = entry as unknown as { from: string; to: string };
+        const ends = [
+          ['from', from],
+          ['to', to],
+        ] as const;
+        const outside = ends.filter(([, v]) => !isCountedInstant(instant(v)));
+        for (const [end, v] of outside)
+          problems.push({
+            pointer: pointerOf(name, `/${i}/${end}`),
+            fact: name,
+            message: outsideRangeMessage(`fact '${name}' (${i}): '${end}'`, v),
+          });
+        if (outside.length > 0) return;
         if (instant(from) >= instant(to))
           problems.push({
             pointer: pointerOf(name, `/${i}/to`),
@@ -209,6 +254,12 @@ function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
             pointer: pointerOf(name, `/${i}/from`),
             fact: name,
             message: `fact '${name}' (${i}): 'from' (${from}) is before openedAt (${openedAt})`,
+          });
+        else if (name === 'pauses' && instant(to) - start > CLOCK_SPAN_MS)
+          problems.push({
+            pointer: pointerOf(name, `/${i}/to`),
+            fact: name,
+            message: pastClockMessage(`fact '${name}' (${i}): 'to'`, to, openedAt as string),
           });
       });
     }

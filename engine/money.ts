@@ -1,6 +1,7 @@
 // Exact money: decimal amounts (big.js, never binary floating point) in a currency with its
 // minor digits (EUR 2, logbit 0), rounded half-up to the minor unit, printed as strings.
 import Big from 'big.js';
+import { BYTES, boundedCache } from '../dsl/index.js';
 
 // Intermediate results (a rate prorated per minute) keep plenty of digits before rounding.
 Big.DP = 30;
@@ -13,7 +14,13 @@ export interface Money {
   readonly digits: number;
 }
 
-const isoDigits = new Map<string, number>();
+/** By currency code as policies write it: /v1/try compiles any, so bounded. */
+const isoDigits = boundedCache<string, number>({
+  name: 'currency digits',
+  max: 512,
+  maxBytes: 64 * 1024,
+  bytesOf: (_d, code) => BYTES.object + BYTES.string(code),
+});
 
 /** Minor digits of a currency: the policy's own (`billing.currencies`), else ISO 4217's. */
 export function currencyDigits(currency: string, declared: Readonly<Record<string, number>> = {}): number {

@@ -2,7 +2,7 @@
 // clock starts, and, given `now` or the response/resolution instants, whether the window is
 // running, met or breached and by how much.
 import { Temporal } from 'temporal-polyfill';
-import { type Calendar, type HolidayCatalog, type Policy, WEEKDAYS } from '../dsl/index.js';
+import { type BoundedCache, type Calendar, type HolidayCatalog, type Policy, WEEKDAYS, unbudgetedCache } from '../dsl/index.js';
 import {
   BusinessCalendar,
   type CalendarRules,
@@ -23,8 +23,20 @@ export interface CompiledCalendar {
   zone: string | null;
   /** The fact that holds the zone (its default applies when it is not given). */
   zoneFact?: string;
-  instances: Map<string, BusinessCalendar>;
+  /** By canonical zone name ('' for none): at most the few hundred IANA places, and bounded all the same. */
+  instances: BoundedCache<string, BusinessCalendar>;
 }
+
+/** Calendar instances a compiled calendar keeps: more than there are IANA places. */
+const MAX_INSTANCES = 1024;
+/** A calendar instance holds references only; its business days live in a shared bounded cache. */
+const instanceCache = () =>
+  unbudgetedCache<string, BusinessCalendar>({
+    name: 'calendar instances',
+    max: MAX_INSTANCES,
+    maxBytes: MAX_INSTANCES * 256,
+    bytesOf: () => 256,
+  });
 
 function mergeRanges(ranges: MinuteRange[]): MinuteRange[] {
   return merge([...ranges].sort((a, b) => a[0] - b[0]) as Interval[]) as MinuteRange[];
@@ -52,9 +64,20 @@ export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefine
         `calendar ${c.name} names holidays: load the holiday data (loadHolidayCatalog) and pass it to compilePolicy`,
       );
     const h = c.holidays;
-    rules.holidays = (year) => holidays.closures(h.country, h.region, h.types, year);
+    // By year, per calendar: the catalog's key is a string built from the region and types.
+    const byYear = unbudgetedCache<number, ReadonlyMap<string, number>>({
+      name: 'holiday years of a calendar',
+      max: 256,
+      maxBytes: 256 * 4096,
+      bytesOf: () => 4096,
+    });
+    rules.holidays = (year) => {
+      let days = byYear.get(year);
+      if (days === undefined) byYear.set(year, (days = holidays.closures(h.country, h.region, h.types, year)));
+      return days;
+    };
   }
-  const compiled: CompiledCalendar = { rules, zone: c.timezone?.name ?? null, instances: new Map() };
+  const compiled: CompiledCalendar = { rules, zone: c.timezone?.name ?? null, instances: instanceCache() };
   if (c.timezoneFact) compiled.zoneFact = c.timezoneFact.name;
   return compiled;
 }

@@ -2,7 +2,7 @@
 // split by subcommand, and the policy schema's ajv validator generated ahead of time. A bundle
 // loads in a fraction of the time of hundreds of separate modules, which users feel on every
 // `spe` run. Run by `npm ci` (prepare), `npm run build`, and `bin/spe` when sources changed.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -64,6 +64,25 @@ export const jsYamlCommonJs = {
 /** The plugins of every bundle that is timed or shipped. */
 export const bundlePlugins = [yamlWithoutDebugLogging, jsYamlCommonJs];
 
+function newestSource(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether dist/ is missing or older than a source file (bin/spe makes the same check, inline, to start fast). */
+export function isStale() {
+  const stamp = join(dist, '.built');
+  if (!existsSync(join(dist, 'cli', 'main.js')) || !existsSync(join(dist, 'cli', 'heavy-worker.js')) || !existsSync(stamp))
+    return true;
+  const built = statSync(stamp).mtimeMs;
+  return ['dsl', 'engine', 'cli', 'server'].some((d) => existsSync(join(root, d)) && newestSource(join(root, d)) > built);
+}
+
 export async function build() {
   let esbuild;
   try {
@@ -111,11 +130,14 @@ export async function build() {
   };
   await esbuild.build({
     ...quiet,
-    entryPoints: { main: join(root, 'cli', 'main.ts') },
+    // The worker threads of heavy requests load the same code as the CLI, from the same chunks.
+    entryPoints: { main: join(root, 'cli', 'main.ts'), 'heavy-worker': join(root, 'server', 'heavy-worker.ts') },
     outdir: join(out, 'cli'),
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     plugins: [useGeneratedValidator, ...bundlePlugins],
+    // piscina starts its threads from its own worker file beside it: it stays in node_modules.
+    external: ['piscina'],
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });

@@ -17,6 +17,7 @@ const FILES = [
   'test/cluster.test.ts',
   'test/faults.test.ts',
   'test/load.test.ts',
+  'test/bounded-work.test.ts',
   'test/knowledge.test.ts',
 ];
 

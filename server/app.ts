@@ -9,15 +9,8 @@ import helmet from 'helmet';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
 import { type Diagnostic, holidaysFor, isDateTime, loadPolicy, policySchema } from '../dsl/index.js';
-import {
-  type Decision,
-  type EvaluationResult,
-  compileSource,
-  evaluate,
-  rulesJson,
-  runPolicyTests,
-  slaTimelines,
-} from '../engine/index.js';
+import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson } from '../engine/index.js';
+import { BATCH_ON_MAIN_THREAD, type HeavyTask, HeavyWork } from './heavy.js';
 import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from './auth.js';
 import type { WorkerLink } from './cluster.js';
 import type { Metrics } from './metrics.js';
@@ -45,6 +38,8 @@ export interface AppOptions {
   trustProxy?: TrustProxy;
   /** In a cluster worker: metrics of every worker, and saves acknowledged once every worker serves them. */
   cluster?: Pick<WorkerLink, 'metrics' | 'published'>;
+  /** The worker threads of heavy requests (`/v1/test`, `/v1/try`, big batches); default: a pool of its own. */
+  heavy?: HeavyWork;
 }
 
 /** express's `trust proxy`: a number of hops, or addresses and subnets (`loopback`, `10.0.0.0/8`, …). */
@@ -216,6 +211,7 @@ export function createService(options: AppOptions): {
 } {
   const { store, metrics, logger } = options;
   const maxBatch = options.maxBatch ?? 1000;
+  const heavy = options.heavy ?? new HeavyWork();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -285,19 +281,18 @@ export function createService(options: AppOptions): {
     return loadPolicy(source, file, holidays ? { holidays } : {});
   }
 
-  function decide(body: EvaluateBody, now?: string): Decision {
-    const compiled = store.compiled(body.policy);
-    const start = performance.now();
-    const at = body.now ?? now;
-    const result: EvaluationResult = evaluate(compiled, body.facts, { ...(at ? { now: at } : {}), trace: body.trace !== false });
-    if (!result.ok) {
-      throw new HttpError(
-        400,
-        'invalid-facts',
-        'the facts do not fit the policy',
-        result.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })),
-      );
-    }
+  /** A refusal of facts, its pointers inside the request (`now` is the request's own field). */
+  const invalidFacts = (result: Extract<EvaluationResult, { ok: false }>) =>
+    new HttpError(
+      400,
+      'invalid-facts',
+      'the facts do not fit the policy',
+      result.problems.map((p) => ({ ...p, pointer: p.fact === 'now' && p.pointer === '' ? '/now' : `/facts${p.pointer}` })),
+    );
+
+  /** A decision made (here or in a worker): counted, logged and returned; refused facts thrown as 400. */
+  function decided(compiled: CompiledPolicy, result: EvaluationResult, ms: number): Decision {
+    if (!result.ok) throw invalidFacts(result);
     const d = result.decision;
     metrics.decisions.inc({ policy: compiled.id, eligible: String(d.eligible), priority: d.priority ?? 'none' });
     logger.info(
@@ -311,11 +306,19 @@ export function createService(options: AppOptions): {
         priority: d.priority,
         dueAt: d.sla?.response?.dueAt ?? null,
         total: d.billing?.total ?? null,
-        ms: Number((performance.now() - start).toFixed(3)),
+        ms: Number(ms.toFixed(3)),
       },
       'decision',
     );
     return d;
+  }
+
+  function decide(body: EvaluateBody, now?: string): Decision {
+    const compiled = store.compiled(body.policy);
+    const start = performance.now();
+    const at = body.now ?? now;
+    const result: EvaluationResult = evaluate(compiled, body.facts, { ...(at ? { now: at } : {}), trace: body.trace !== false });
+    return decided(compiled, result, performance.now() - start);
   }
 
   app.get('/healthz', (_req, res) => {
@@ -349,14 +352,34 @@ export function createService(options: AppOptions): {
     res.json(decide(body as unknown as EvaluateBody));
   });
 
-  app.post('/v1/evaluate/batch', ...json, (req, res) => {
+  /** A batch item's error as the batch shows it: pointers inside the batch, at most MAX_BATCH_PROBLEMS problems. */
+  function itemError(caught: unknown, i: number) {
+    const e = asHttp(caught);
+    const err = e instanceof HttpError ? e : null;
+    if (!err) throw e;
+    let details =
+      err.code === 'invalid-facts'
+        ? (err.details as { pointer: string }[]).map((p) => ({ ...p, pointer: `/requests/${i}${p.pointer}` }))
+        : err.details;
+    let message = err.message;
+    if (Array.isArray(details) && details.length > MAX_BATCH_PROBLEMS) {
+      message = `${message} (the first ${MAX_BATCH_PROBLEMS} of ${details.length} problems)`;
+      details = details.slice(0, MAX_BATCH_PROBLEMS);
+    }
+    return { error: { code: err.code, message, ...(details === undefined ? {} : { details }) } };
+  }
+
+  app.post('/v1/evaluate/batch', ...json, async (req, res) => {
     const body = objectBody(req);
     if (!validateBatch(body))
       throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateBatch.errors));
     const requests = body.requests as unknown[];
     if (requests.length > maxBatch)
       throw new HttpError(413, 'batch-too-large', `at most ${maxBatch} requests in one batch (got ${requests.length})`);
-    const results = requests.map((item, i) => {
+    // Each item checked here (request shape, policy known); the evaluations here too when few.
+    const results: unknown[] = new Array(requests.length);
+    const toDecide: { i: number; item: EvaluateBody; compiled: CompiledPolicy }[] = [];
+    requests.forEach((item, i) => {
       try {
         if (!validateEvaluate(item))
           throw new HttpError(
@@ -365,21 +388,49 @@ export function createService(options: AppOptions): {
             'the request is not valid',
             problems(validateEvaluate.errors, `/requests/${i}`),
           );
-        return decide(item as unknown as EvaluateBody, body.now as string | undefined);
-      } catch (caught) {
-        const e = asHttp(caught);
-        const err = e instanceof HttpError ? e : null;
-        if (!err) throw e;
-        let details =
-          err instanceof HttpError && err.code === 'invalid-facts'
-            ? (err.details as { pointer: string }[]).map((p) => ({ ...p, pointer: `/requests/${i}${p.pointer}` }))
-            : err.details;
-        let message = err.message;
-        if (Array.isArray(details) && details.length > MAX_BATCH_PROBLEMS) {
-          message = `${message} (the first ${MAX_BATCH_PROBLEMS} of ${details.length} problems)`;
-          details = details.slice(0, MAX_BATCH_PROBLEMS);
+        toDecide.push({
+          i,
+          item: item as unknown as EvaluateBody,
+          compiled: store.compiled((item as unknown as EvaluateBody).policy),
+        });
+      } catch (e) {
+        results[i] = itemError(e, i);
+      }
+    });
+    const batchNow = body.now as string | undefined;
+    if (toDecide.length <= BATCH_ON_MAIN_THREAD) {
+      for (const { i, item } of toDecide) {
+        try {
+          results[i] = decide(item, batchNow);
+        } catch (e) {
+          results[i] = itemError(e, i);
         }
-        return { error: { code: err.code, message, ...(details === undefined ? {} : { details }) } };
+      }
+      return void res.json({ results });
+    }
+    // Many items: in a worker, with the time limit. The policies go as the revisions serving now.
+    const policies: Record<string, { source: string; file: string }> = {};
+    for (const { item, compiled } of toDecide) {
+      const serving = store.get(item.policy).serving;
+      if (serving) policies[compiled.revision] = { source: serving.source, file: `policies/${item.policy}.yaml` };
+    }
+    const task: HeavyTask = {
+      kind: 'batch',
+      policies,
+      items: toDecide.map(({ item, compiled }) => {
+        const at = item.now ?? batchNow;
+        return { revision: compiled.revision, facts: item.facts, ...(at ? { now: at } : {}), trace: item.trace !== false };
+      }),
+    };
+    const start = performance.now();
+    const answer = await heavy.run(task);
+    const evaluated = 'results' in answer ? answer.results : [];
+    const ms = (performance.now() - start) / Math.max(1, toDecide.length);
+    toDecide.forEach(({ i, compiled }, k) => {
+      try {
+        results[i] = decided(compiled, evaluated[k]!, ms);
+      } catch (e) {
+        results[i] = itemError(e, i);
       }
     });
     res.json({ results });
@@ -519,40 +570,42 @@ export function createService(options: AppOptions): {
     res.json({ ok: result.ok, diagnostics: result.diagnostics.map(publicDiagnostic) });
   });
 
-  // The editor's workbench: evaluate and test the text being edited, before it is saved.
-  async function compileEdited(req: Request) {
+  // The editor's workbench: evaluate and test the text being edited, before it is saved. A
+  // policy anyone may write, so it is compiled and run in a worker, within the time limit.
+  function editedSource(req: Request) {
     const body = objectBody(req);
     if (typeof body.source !== 'string')
       throw new HttpError(400, 'invalid-request', 'the request is not valid', [
         { pointer: '/source', message: 'expected the policy source as a string' },
       ]);
-    return { body, result: await compileSource(body.source, typeof body.file === 'string' ? body.file : 'policy.yaml') };
+    return { body, source: body.source, file: typeof body.file === 'string' ? body.file : 'policy.yaml' };
   }
+  /** A workbench answer from a worker, its diagnostics as the API shows them. */
+  const workbenchAnswer = (answer: Awaited<ReturnType<HeavyWork['run']>>) => {
+    const out = ('body' in answer ? answer.body : {}) as { diagnostics?: Diagnostic[] };
+    return out.diagnostics ? { ...out, diagnostics: out.diagnostics.map(publicDiagnostic) } : out;
+  };
 
   app.post('/v1/try', ...json, async (req, res) => {
-    const { body, result } = await compileEdited(req);
-    if (!result.ok) return void res.json({ ok: false, diagnostics: result.diagnostics.map(publicDiagnostic) });
+    const { body, source, file } = editedSource(req);
     if (body.now !== undefined && (typeof body.now !== 'string' || !isDateTime(body.now))) {
       throw new HttpError(400, 'invalid-request', 'the request is not valid', [
         { pointer: '/now', message: 'expected a date and time' },
       ]);
     }
-    const evaluated = evaluate(result.compiled, body.facts ?? {}, typeof body.now === 'string' ? { now: body.now } : {});
-    // A workbench answer, not an error: the admin is still typing the sample facts.
-    if (!evaluated.ok)
-      return void res.json({ ok: false, problems: evaluated.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })) });
-    res.json({
-      ok: true,
-      decision: evaluated.decision,
-      timeline: slaTimelines(result.compiled, body.facts ?? {}, evaluated.decision),
-    });
+    const task: HeavyTask = {
+      kind: 'try',
+      source,
+      file,
+      facts: body.facts ?? {},
+      ...(typeof body.now === 'string' ? { now: body.now } : {}),
+    };
+    res.json(workbenchAnswer(await heavy.run(task)));
   });
 
   app.post('/v1/test', ...json, async (req, res) => {
-    const { result } = await compileEdited(req);
-    if (!result.ok) return void res.json({ ok: false, diagnostics: result.diagnostics.map(publicDiagnostic) });
-    const { results, coverage } = runPolicyTests(result.compiled);
-    res.json({ ok: true, results: results.map(({ decision: _d, fired: _f, ms: _m, ...r }) => r), coverage });
+    const { source, file } = editedSource(req);
+    res.json(workbenchAnswer(await heavy.run({ kind: 'test', source, file })));
   });
 
   if (options.editorDir) {

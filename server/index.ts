@@ -8,6 +8,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DestinationStream, type Logger, destination, pino } from 'pino';
 import { answerClientError, createService } from './app.js';
+import { HeavyWork, type HeavyWorkOptions } from './heavy.js';
 import { createMetrics } from './metrics.js';
 import type { FailedAuthLimit, TokenSource } from './auth.js';
 import type { WorkerLink } from './cluster.js';
@@ -17,6 +18,7 @@ import { PolicyStore, type StoreFiles, type WatchOptions } from './store.js';
 export { createApp, createService, publicDiagnostic, trustProxySetting, type AppOptions, type TrustProxy } from './app.js';
 export { Supervisor, WorkerLink } from './cluster.js';
 export { HttpError } from './errors.js';
+export { BATCH_ON_MAIN_THREAD, DEFAULT_TIME_LIMIT_MS, HeavyWork, type HeavyWorkOptions } from './heavy.js';
 export {
   FailedAuthLimit,
   generateToken,
@@ -73,6 +75,8 @@ export interface ServeOptions {
   warnings?: string[];
   /** In a cluster worker: the channel to the primary (metrics of all workers, saves served by all). */
   link?: WorkerLink;
+  /** Worker threads and time limit of heavy requests (`/v1/test`, `/v1/try`, big batches). */
+  heavyWork?: HeavyWorkOptions;
 }
 
 export interface RunningServer {
@@ -126,8 +130,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   await options.link?.ready(store, metrics.registry);
   for (const w of options.warnings ?? []) logger.warn(w);
   const editorDir = options.editorDir ?? defaultEditorDir();
+  const heavy = new HeavyWork(options.heavyWork);
   const { app, lane } = createService({
     store,
+    heavy,
     token: options.token,
     ...(options.authLimit ? { authLimit: options.authLimit } : {}),
     metrics,
@@ -170,7 +176,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         store.close();
         server.close(() => {
           logger.flush();
-          resolve();
+          void heavy.close().then(resolve, resolve);
         });
         server.closeIdleConnections();
       }),

@@ -20,6 +20,8 @@ const spe = (args: string[], input?: string) =>
   });
 
 const opened = '2026-03-10T10:00:00+01:00';
+const OUTSIDE = 'is outside the instants the engine counts: between 2000-01-01T00:00:00Z and 2100-12-31T23:59:59Z';
+const CLOCK = 'the SLA clock counts at most 5 years (1827 days)';
 const whole = "fact 'workedMinutes' should be a whole number between -9007199254740991 and 9007199254740991";
 
 /**
@@ -154,6 +156,52 @@ const refused: { name: string; policy: string; facts: string; problem: FactProbl
     facts: '{"tier": "gold", "priority": "P2", "releaseYear": 1999}',
     problem: { pointer: '/releaseYear', fact: 'releaseYear', message: "fact 'releaseYear' should be at least 2000 (got 1999)" },
   },
+  {
+    name: 'a ticket opened before 2000 (in UTC: 00:30 at +01:00 is still 1999)',
+    policy: 'logbot',
+    facts: '{"category": "onboarding", "openedAt": "2000-01-01T00:30:00+01:00"}',
+    problem: {
+      pointer: '/openedAt',
+      fact: 'openedAt',
+      message: `fact 'openedAt' (2000-01-01T00:30:00+01:00) ${OUTSIDE}`,
+    },
+  },
+  {
+    name: 'a ticket opened in 2101',
+    policy: 'logbot',
+    facts: '{"category": "onboarding", "openedAt": "2101-01-01T00:00:00Z"}',
+    problem: { pointer: '/openedAt', fact: 'openedAt', message: `fact 'openedAt' (2101-01-01T00:00:00Z) ${OUTSIDE}` },
+  },
+  {
+    name: 'a pause that ends in 2101',
+    policy: 'logbot',
+    facts: `{"category": "onboarding", "openedAt": "2100-12-30T10:00:00Z", "pauses": [{"from": "2100-12-31T10:00:00Z", "to": "2101-01-01T00:00:00Z"}]}`,
+    problem: {
+      pointer: '/pauses/0/to',
+      fact: 'pauses',
+      message: `fact 'pauses' (0): 'to' (2101-01-01T00:00:00Z) ${OUTSIDE}`,
+    },
+  },
+  {
+    name: 'a response more than 5 years (1827 days) after the opening',
+    policy: 'logbot',
+    facts: `{"category": "onboarding", "openedAt": "${opened}", "respondedAt": "2031-03-11T10:00:01+01:00"}`,
+    problem: {
+      pointer: '/respondedAt',
+      fact: 'respondedAt',
+      message: `fact 'respondedAt' (2031-03-11T10:00:01+01:00) is more than 5 years after openedAt (${opened}): ${CLOCK}`,
+    },
+  },
+  {
+    name: 'a pause that ends more than 5 years after the opening',
+    policy: 'logbot',
+    facts: `{"category": "onboarding", "openedAt": "${opened}", "pauses": [{"from": "2027-01-01T00:00:00Z", "to": "2031-03-12T00:00:00Z"}]}`,
+    problem: {
+      pointer: '/pauses/0/to',
+      fact: 'pauses',
+      message: `fact 'pauses' (0): 'to' (2031-03-12T00:00:00Z) is more than 5 years after openedAt (${opened}): ${CLOCK}`,
+    },
+  },
 ];
 
 /** Tickets just inside the same lines, each decided. */
@@ -169,6 +217,17 @@ const accepted: { name: string; policy: string; facts: string }[] = [
   { name: 'hour 23:59', policy: 'logbot', facts: '{"category": "onboarding", "openedAt": "2026-03-10T23:59:59+01:00"}' },
   { name: 'release 2000 and 9999', policy: 'imagicle', facts: '{"tier": "gold", "priority": "P2", "releaseYear": 2000}' },
   { name: 'release 9999', policy: 'imagicle', facts: '{"tier": "gold", "priority": "P2", "releaseYear": 9999}' },
+  {
+    name: 'the first instant of 2000',
+    policy: 'logbot',
+    facts: '{"category": "onboarding", "openedAt": "2000-01-01T00:00:00Z"}',
+  },
+  { name: 'the last second of 2100', policy: 'logbot', facts: '{"category": "onboarding", "openedAt": "2100-12-31T23:59:59Z"}' },
+  {
+    name: 'a response 1827 days after the opening, to the second',
+    policy: 'logbot',
+    facts: `{"category": "onboarding", "openedAt": "${opened}", "respondedAt": "2031-03-11T10:00:00+01:00"}`,
+  },
 ];
 
 const compiled = new Map<string, CompiledPolicy>();
@@ -206,7 +265,46 @@ describe('evaluate refuses facts outside their domain', () => {
   });
 });
 
+/** Times of evaluation the clock does not count, each with its problem (on `now`, not a fact). */
+const refusedNow: { name: string; now: string; message: string }[] = [
+  { name: 'now in 2101', now: '2101-01-01T00:00:00Z', message: `now (2101-01-01T00:00:00Z) ${OUTSIDE}` },
+  { name: 'now in 1999', now: '1999-12-31T23:59:59Z', message: `now (1999-12-31T23:59:59Z) ${OUTSIDE}` },
+  {
+    name: 'now more than 5 years after the opening',
+    now: '2031-03-12T00:00:00Z',
+    message: `now (2031-03-12T00:00:00Z) is more than 5 years after openedAt (${opened}): ${CLOCK}`,
+  },
+];
+const nowTicket = `{"category": "onboarding", "openedAt": "${opened}"}`;
+
+describe('evaluate refuses a now the clock does not count', () => {
+  for (const c of refusedNow) {
+    it(c.name, () => {
+      expect(evaluate(compiled.get('logbot')!, JSON.parse(nowTicket), { now: c.now })).toEqual({
+        ok: false,
+        problems: [{ pointer: '', fact: 'now', message: c.message }],
+      });
+    });
+  }
+  it('decides with now 1827 days after the opening, and with now before it', () => {
+    expect(evaluate(compiled.get('logbot')!, JSON.parse(nowTicket), { now: '2031-03-11T09:00:00Z' }).ok).toBe(true);
+    expect(evaluate(compiled.get('logbot')!, JSON.parse(nowTicket), { now: '2026-01-01T00:00:00Z' }).ok).toBe(true);
+  });
+});
+
 describe('spe eval refuses them', () => {
+  it('--now past the clock: exit 1 with the problem', () => {
+    const r = spe(['eval', 'logbot', '--facts', '-', '--compact', '--now', refusedNow[2]!.now], nowTicket);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {
+        code: 'invalid-facts',
+        message: 'the facts do not fit the policy',
+        details: [{ pointer: '', fact: 'now', message: refusedNow[2]!.message }],
+      },
+    });
+  });
+
   for (const c of refused) {
     it(c.name, () => {
       const r = spe(['eval', c.policy, '--facts', '-', '--compact'], c.facts);
@@ -302,6 +400,24 @@ describe('the service refuses them with 400 invalid-facts', () => {
             code: 'invalid-facts',
             message: 'the facts do not fit the policy',
             details: [{ ...c.problem, pointer: `/facts${c.problem.pointer}` }],
+          },
+        },
+      });
+    });
+  }
+
+  for (const c of refusedNow) {
+    it(`${c.name}: 400 pointing at /now`, async () => {
+      const body = `{"policy": "logbot", "facts": ${nowTicket}, "now": "${c.now}"}`;
+      const [a, b] = await Promise.all([post(lane.url, '/v1/evaluate', body), post(plain.url, '/v1/evaluate', body)]);
+      expect(a).toEqual(b);
+      expect(a).toEqual({
+        status: 400,
+        body: {
+          error: {
+            code: 'invalid-facts',
+            message: 'the facts do not fit the policy',
+            details: [{ pointer: '/now', fact: 'now', message: c.message }],
           },
         },
       });

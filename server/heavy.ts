@@ -1,0 +1,168 @@
+// Heavy requests run off the event loop: `/v1/test`, `/v1/try` and big batches go to a pool of
+// worker threads (piscina) with a time limit, so `/healthz` and single evaluations keep
+// answering while they run. A request over its limit gets 503 too-much-work and its thread is
+// ended (a policy someone is still writing can ask for any amount of work).
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import {
+  type CompiledPolicy,
+  type EvaluationResult,
+  compileSource,
+  evaluate,
+  runPolicyTests,
+  slaTimelines,
+} from '../engine/index.js';
+import { HttpError } from './errors.js';
+
+export type HeavyTask =
+  | { kind: 'test'; source: string; file: string }
+  | { kind: 'try'; source: string; file: string; facts: unknown; now?: string }
+  | {
+      kind: 'batch';
+      /** The policies the items name, by revision: a worker compiles each once and keeps it. */
+      policies: Record<string, { source: string; file: string }>;
+      items: { revision: string; facts: unknown; now?: string; trace: boolean }[];
+    };
+
+/** What a heavy task answers: the body of `/v1/test` and `/v1/try`, a batch's results in order. */
+export type HeavyAnswer = { body: unknown } | { results: EvaluationResult[] };
+
+export interface HeavyWorkOptions {
+  /** Most time a heavy request may take, queueing included (default 2 s). */
+  timeLimitMs?: number;
+  /** Worker threads (default: the cores, at least 1, at most 4). */
+  threads?: number;
+}
+
+export const DEFAULT_TIME_LIMIT_MS = 2_000;
+/** Batches of more items than this run in a worker: 20 far-dated Zmanda items stay within about 50 ms. */
+export const BATCH_ON_MAIN_THREAD = 20;
+
+/** Compiled policies a worker keeps, by revision (the latest few: an old revision is compiled again). */
+const compiledByRevision = new Map<string, CompiledPolicy>();
+const MAX_COMPILED = 16;
+
+async function compiledFor(revision: string, policy: { source: string; file: string }): Promise<CompiledPolicy> {
+  let compiled = compiledByRevision.get(revision);
+  if (compiled) return compiled;
+  const result = await compileSource(policy.source, policy.file);
+  // The main thread serves this revision: it compiled there and compiles here alike.
+  if (!result.ok) throw new Error(`revision ${revision} does not compile in a worker`);
+  compiled = result.compiled;
+  if (compiledByRevision.size >= MAX_COMPILED) compiledByRevision.delete(compiledByRevision.keys().next().value!);
+  compiledByRevision.set(revision, compiled);
+  return compiled;
+}
+
+/** Does a heavy task: in a worker thread (heavy-worker.ts), or anywhere a test wants the same answer. */
+export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
+  switch (task.kind) {
+    case 'test': {
+      const result = await compileSource(task.source, task.file);
+      if (!result.ok) return { body: { ok: false, diagnostics: result.diagnostics } };
+      const { results, coverage } = runPolicyTests(result.compiled);
+      return { body: { ok: true, results: results.map(({ decision: _d, fired: _f, ms: _m, ...r }) => r), coverage } };
+    }
+    case 'try': {
+      const result = await compileSource(task.source, task.file);
+      if (!result.ok) return { body: { ok: false, diagnostics: result.diagnostics } };
+      const evaluated = evaluate(result.compiled, task.facts, task.now !== undefined ? { now: task.now } : {});
+      // A workbench answer, not an error: the admin is still typing the sample facts.
+      if (!evaluated.ok)
+        return { body: { ok: false, problems: evaluated.problems.map((p) => ({ ...p, pointer: `/facts${p.pointer}` })) } };
+      return {
+        body: { ok: true, decision: evaluated.decision, timeline: slaTimelines(result.compiled, task.facts, evaluated.decision) },
+      };
+    }
+    case 'batch': {
+      const results: EvaluationResult[] = [];
+      for (const item of task.items) {
+        const compiled = await compiledFor(item.revision, task.policies[item.revision]!);
+        results.push(evaluate(compiled, item.facts, { ...(item.now !== undefined ? { now: item.now } : {}), trace: item.trace }));
+      }
+      return { results };
+    }
+    default: {
+      const never: never = task;
+      return never;
+    }
+  }
+}
+
+/**
+ * The worker's module. In the bundle (bin/spe) it is dist/cli/heavy-worker.js beside the
+ * chunks. From sources (vitest, the library) workers cannot load TypeScript, so they load that
+ * same bundle, built first when the sources are newer, exactly as bin/spe does.
+ */
+async function workerFile(): Promise<string> {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.ts')) {
+    for (let dir = dirname(here), i = 0; i < 3; i++, dir = dirname(dir)) {
+      const candidate = join(dir, 'heavy-worker.js');
+      if (existsSync(candidate)) return candidate;
+    }
+    throw new Error(`heavy-worker.js not found near ${here}: rebuild with npm run build`);
+  }
+  const root = join(dirname(here), '..');
+  const build = (await import(pathToFileURL(join(root, 'scripts', 'build.mjs')).href)) as {
+    isStale(): boolean;
+    build(): Promise<boolean>;
+  };
+  if (build.isStale() && !(await build.build())) throw new Error('the bundle of the worker could not be built');
+  return join(root, 'dist', 'cli', 'heavy-worker.js');
+}
+
+/** The pool of a server: made at the first heavy request, destroyed when the server closes. */
+export class HeavyWork {
+  readonly timeLimitMs: number;
+  private readonly threads: number;
+  private pool: Promise<Piscina> | null = null;
+  private closed = false;
+
+  constructor(options: HeavyWorkOptions = {}) {
+    this.timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+    this.threads = options.threads ?? Math.min(4, Math.max(1, availableParallelism()));
+  }
+
+  /** Runs a task in a worker; 503 too-much-work past the time limit or when the queue is full. */
+  async run(task: HeavyTask): Promise<HeavyAnswer> {
+    if (this.closed) throw tooMuchWork('the server is closing');
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.timeLimitMs);
+    try {
+      this.pool ??= workerFile().then(
+        (filename) =>
+          new Piscina({
+            filename: pathToFileURL(filename).href,
+            minThreads: 0,
+            maxThreads: this.threads,
+            idleTimeout: 30_000,
+            // Waiting requests are bounded too: past this many, a heavy request is refused at once.
+            maxQueue: this.threads * 16,
+          }),
+      );
+      const pool = await this.pool;
+      return (await pool.run(task, { signal: abort.signal })) as HeavyAnswer;
+    } catch (e) {
+      if (abort.signal.aborted)
+        throw tooMuchWork(`the request needed more than ${this.timeLimitMs} ms of work; send a smaller batch or fewer tests`);
+      if (e instanceof Error && /queue is at limit/i.test(e.message))
+        throw tooMuchWork('too many heavy requests are waiting; try again shortly');
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) await (await pool.catch(() => null))?.destroy();
+  }
+}
+
+const tooMuchWork = (message: string) => new HttpError(503, 'too-much-work', message);
