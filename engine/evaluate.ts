@@ -46,6 +46,9 @@ export interface StageMatch {
 /** No problems: shared, never added to. */
 const NO_PROBLEMS: readonly FactProblem[] = [];
 
+/** No stages: shared, never added to. */
+const NO_STAGES: Stage[] = [];
+
 /** No rules: shared, never added to (a list is made when there is one). */
 const NO_RULES: CompiledRule[] = [];
 
@@ -103,7 +106,7 @@ export class DecisionBuilder {
   readonly actions: string[] = [];
   readonly trace: TraceStep[] = [];
   /** First-match stages where no rule held and none was unknown. */
-  readonly undecided: Stage[] = [];
+  undecided: Stage[] = NO_STAGES;
   /** Rules that were unknown, and so left their outcome open (first-match) or unapplied (all-match). */
   unknown: CompiledRule[] = NO_RULES;
   /** Stages whose outcome is open because a rule was unknown (made when one is: most decisions have none). */
@@ -124,7 +127,7 @@ export class DecisionBuilder {
     if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
     if (stage.mode === 'first-match') {
       if (unknown.length > 0) this.leaveOpen(stage, unknown[0]!);
-      else if (matched.length === 0 && stage.rules.length > 0) this.undecided.push(stage);
+      else if (matched.length === 0 && stage.rules.length > 0) this.noteUndecided(stage);
     } else {
       for (const rule of unknown) this.noteUnknown(rule);
       // Eligibility: a deny rule that holds decides; else one that is unknown leaves it open.
@@ -137,12 +140,16 @@ export class DecisionBuilder {
   /** `apply` for a first-match stage's matcher's answer: the rule that decides, or none, or the rule that is unknown. */
   applyFirst(stage: Stage, rule: CompiledRule | null, unknown: CompiledRule | null): void {
     if (unknown !== null) this.leaveOpen(stage, unknown);
-    else if (rule === null) this.undecided.push(stage);
+    else if (rule === null) this.noteUndecided(stage);
     else {
       if (this.withTrace) this.trace.push(traceStep(rule, this.facts));
       this.decide(rule);
     }
     this.facts.forgetComputed(stage);
+  }
+
+  private noteUndecided(stage: Stage): void {
+    (this.undecided === NO_STAGES ? (this.undecided = []) : this.undecided).push(stage);
   }
 
   private noteUnknown(rule: CompiledRule): void {
@@ -436,7 +443,7 @@ function finishDecision(
         builder.isOpen('billing') ? null : builder.billingPlan,
         facts,
         builder.notices,
-        compiled.zone(facts),
+        compiled.policy.billing ? compiled.zone(facts) : null,
       )
     : null;
   const worked = compiled.policy.billing?.worked?.name;
