@@ -10,7 +10,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
 import { type Diagnostic, holidaysFor, isDateTime, loadPolicy, policySchema } from '../dsl/index.js';
 import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson } from '../engine/index.js';
-import { BATCH_ON_MAIN_THREAD, type HeavyTask, HeavyWork } from './heavy.js';
+import { BATCH_ON_MAIN_THREAD, type HeavyTask, HeavyWork, MAIN_THREAD_BUDGET_MS } from './heavy.js';
 import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from './auth.js';
 import type { WorkerLink } from './cluster.js';
 import type { Metrics } from './metrics.js';
@@ -398,26 +398,32 @@ export function createService(options: AppOptions): {
       }
     });
     const batchNow = body.now as string | undefined;
+    // A few items are decided here while they take little time (a cold, far-dated decision can
+    // take tens of ms); many items, or the rest of a slow few, go to a worker thread.
+    let done = 0;
     if (toDecide.length <= BATCH_ON_MAIN_THREAD) {
-      for (const { i, item } of toDecide) {
+      const began = performance.now();
+      for (; done < toDecide.length && performance.now() - began < MAIN_THREAD_BUDGET_MS; done++) {
+        const { i, item } = toDecide[done]!;
         try {
           results[i] = decide(item, batchNow);
         } catch (e) {
           results[i] = itemError(e, i);
         }
       }
-      return void res.json({ results });
+      if (done === toDecide.length) return void res.json({ results });
     }
-    // Many items: in a worker, with the time limit. The policies go as the revisions serving now.
+    const rest = toDecide.slice(done);
+    // In a worker, with the time limit. The policies go as the revisions serving now.
     const policies: Record<string, { source: string; file: string }> = {};
-    for (const { item, compiled } of toDecide) {
+    for (const { item, compiled } of rest) {
       const serving = store.get(item.policy).serving;
       if (serving) policies[compiled.revision] = { source: serving.source, file: `policies/${item.policy}.yaml` };
     }
     const task: HeavyTask = {
       kind: 'batch',
       policies,
-      items: toDecide.map(({ item, compiled }) => {
+      items: rest.map(({ item, compiled }) => {
         const at = item.now ?? batchNow;
         return { revision: compiled.revision, facts: item.facts, ...(at ? { now: at } : {}), trace: item.trace !== false };
       }),
@@ -425,8 +431,8 @@ export function createService(options: AppOptions): {
     const start = performance.now();
     const answer = await heavy.run(task);
     const evaluated = 'results' in answer ? answer.results : [];
-    const ms = (performance.now() - start) / Math.max(1, toDecide.length);
-    toDecide.forEach(({ i, compiled }, k) => {
+    const ms = (performance.now() - start) / Math.max(1, rest.length);
+    rest.forEach(({ i, compiled }, k) => {
       try {
         results[i] = decided(compiled, evaluated[k]!, ms);
       } catch (e) {

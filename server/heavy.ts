@@ -40,6 +40,8 @@ export interface HeavyWorkOptions {
 export const DEFAULT_TIME_LIMIT_MS = 2_000;
 /** Batches of more items than this run in a worker: 20 far-dated Zmanda items stay within about 50 ms. */
 export const BATCH_ON_MAIN_THREAD = 20;
+/** The time a small batch may take on the main thread before its remaining items go to a worker. */
+export const MAIN_THREAD_BUDGET_MS = 20;
 
 /** Compiled policies a worker keeps, by revision (the latest few: an old revision is compiled again). */
 const compiledByRevision = new Map<string, CompiledPolicy>();
