@@ -33,7 +33,7 @@ export type HeavyAnswer = { body: unknown } | { results: EvaluationResult[] };
 export interface HeavyWorkOptions {
   /** Most time a heavy request may take, queueing included (default 2 s). */
   timeLimitMs?: number;
-  /** Worker threads (default: the cores, at least 1, at most 4). */
+  /** Worker threads (default: the cores but one, at least 1, at most 4). */
   threads?: number;
 }
 
@@ -126,7 +126,8 @@ export class HeavyWork {
 
   constructor(options: HeavyWorkOptions = {}) {
     this.timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-    this.threads = options.threads ?? Math.min(4, Math.max(1, availableParallelism()));
+    // One core is left to the main thread, so /healthz and single evaluations keep answering.
+    this.threads = options.threads ?? Math.min(4, Math.max(1, availableParallelism() - 1));
   }
 
   /** Runs a task in a worker; 503 too-much-work past the time limit or when the queue is full. */

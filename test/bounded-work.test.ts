@@ -98,6 +98,15 @@ describe('spe serve under far-dated tickets', () => {
     const attempt = { source: zmandaWithTests(150, 7_000), facts: ticket(8_000), now: nowFor(8_000) };
     // The pool is made at the first heavy request: start it before timing.
     expect((await post(`${server.url}/v1/test`, { source: zmandaWithTests(1) })).status).toBe(200);
+    // /healthz with nothing else to do, to tell the heavy requests' effect from the machine's
+    // own load (other test files share its two cores).
+    const idle: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const start = performance.now();
+      await (await fetch(`${server.url}/healthz`)).json();
+      idle.push(performance.now() - start);
+      await new Promise((r) => setTimeout(r, 5));
+    }
     let heavyDone = false;
     const answers: number[] = [];
     const heavy = (async () => {
@@ -134,7 +143,11 @@ describe('spe serve under far-dated tickets', () => {
     const p99 = percentile(latencies, 99);
     figure('healthz p99 during heavy requests (ms)', Math.round(p99));
     expect(latencies.length).toBeGreaterThanOrEqual(100);
-    expect(p99).toBeLessThan(100);
+    // 100 ms on a quiet machine (npm run reliability runs the files one at a time); on a loaded
+    // one, no worse than a few times what the same machine answers idle (main: 4.9 s).
+    const idleP99 = percentile(idle, 99);
+    figure('healthz p99 with nothing else to do (ms)', Math.round(idleP99));
+    expect(p99).toBeLessThan(Math.max(100, 4 * idleP99));
   }, 300_000);
 });
 
