@@ -1,17 +1,10 @@
 // The service's HTTP API, as the editor uses it. Every call goes to this page's own origin; errors
 // come back as `{ error: { code, message, details? } }` and are thrown as ApiError.
 
-export interface Diagnostic {
-  code: string;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-  hint?: string;
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-}
+// The diagnostic is the dsl's own, as the service sends it (server/app.ts, publicDiagnostic): its span
+// flattened to the file and the 1-based positions. Type-only: nothing of the dsl reaches the page.
+import type { Diagnostic as DslDiagnostic, Span } from '../../dsl/index.js';
+export type Diagnostic = Omit<DslDiagnostic, 'span'> & Pick<Span, 'file' | 'line' | 'column' | 'endLine' | 'endColumn'>;
 
 export interface PolicySummary {
   id: string;
