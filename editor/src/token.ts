@@ -1,0 +1,63 @@
+// The admin token for writes: asked for once (with the author's name) and kept in the tab's
+// session storage by the workspace; `Token` changes or forgets it.
+import { byId } from './dom';
+import { toast } from './toast';
+import type { Workspace } from './workspace';
+
+export interface TokenDialog {
+  readonly open: boolean;
+  /** Asks for the token; null when the user cancels. */
+  ask(reason?: string): Promise<string | null>;
+  /** The token kept, or the one the user gives now. */
+  token(): Promise<string | null>;
+}
+
+export function createTokenDialog(ws: Workspace): TokenDialog {
+  const dialog = byId<HTMLDialogElement>('token-dialog');
+  const input = byId<HTMLInputElement>('token-input');
+  const authorInput = byId<HTMLInputElement>('author-input');
+  // The answer of the question being asked, if one is.
+  const asking: { resolve: ((token: string | null) => void) | null } = { resolve: null };
+
+  const ask = (reason?: string): Promise<string | null> => {
+    byId('token-reason').textContent =
+      reason ?? "Saving needs the service's admin token. It is kept in this browser tab only (session storage).";
+    byId('token-reason').className = reason ? 'bad' : 'muted';
+    input.value = '';
+    authorInput.value = ws.author ?? '';
+    dialog.showModal();
+    input.focus();
+    return new Promise((resolve) => (asking.resolve = resolve));
+  };
+
+  const close = (token: string | null) => {
+    if (dialog.open) dialog.close();
+    const resolve = asking.resolve;
+    asking.resolve = null;
+    resolve?.(token);
+  };
+
+  byId('token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const token = input.value.trim();
+    if (!token) return;
+    ws.setToken(token, authorInput.value.trim());
+    close(token);
+  });
+  byId('token-cancel').addEventListener('click', () => close(null));
+  byId('token-forget').addEventListener('click', () => {
+    ws.forgetToken();
+    input.value = '';
+    toast('The token is forgotten.');
+  });
+  dialog.addEventListener('close', () => close(null));
+  byId('btn-token').addEventListener('click', () => void ask());
+
+  return {
+    get open() {
+      return dialog.open;
+    },
+    ask,
+    token: async () => ws.token ?? (await ask()),
+  };
+}
