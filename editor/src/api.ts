@@ -70,6 +70,17 @@ export class ApiError extends Error {
   }
 }
 
+/** The service refused the admin token sent, or wanted one (401, 403). */
+export const isRefusedToken = (e: unknown): e is ApiError => e instanceof ApiError && (e.status === 401 || e.status === 403);
+
+/** A call's value or its error, as a value: for a flow that branches on the error rather than catching it. */
+export type Answer<T> = { ok: true; value: T } | { ok: false; error: unknown };
+export const settle = <T>(call: Promise<T>): Promise<Answer<T>> =>
+  call.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+
 /** Is this an abort of a request that a newer one replaced? */
 export const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
 

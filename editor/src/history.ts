@@ -1,6 +1,6 @@
 // The history panel: every saved revision of the current policy with author, time and message;
 // `View / restore…` shows one against the draft and can restore it.
-import { ApiError, api, type Revision } from './api';
+import { ApiError, api, isRefusedToken, type Revision } from './api';
 import type { DiffDialog } from './diff-dialog';
 import { byId, h, shortRevision } from './dom';
 import { explain, toast } from './toast';
@@ -18,7 +18,7 @@ export async function historyPage(ws: Workspace, id: string): Promise<{ revision
   try {
     return await api.history(id, t);
   } catch (e) {
-    if (!(t && e instanceof ApiError && (e.status === 401 || e.status === 403))) throw e;
+    if (!(t && isRefusedToken(e))) throw e;
     ws.forgetToken();
     return api.history(id);
   }
@@ -76,7 +76,7 @@ export function createHistoryPanel(
       void load();
       return true;
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) ws.forgetToken();
+      if (isRefusedToken(e)) ws.forgetToken();
       if (e instanceof ApiError && e.status === 412)
         toast('Not restored: someone saved this policy meanwhile. Save or reload first, then restore.', 'error');
       else toast(`Not restored: ${explain(e)}`, 'error');

@@ -10,8 +10,8 @@ import type { TokenDialog } from './token';
 import type { OpenPolicy, Workspace } from './workspace';
 
 export interface SaveFlow {
-  /** Saves the current draft; true when it was saved. */
-  save(opts?: { ifMatch?: string }): Promise<boolean>;
+  /** Saves the current draft, on `ifMatch` or the revision it started from; true when it was saved. */
+  save(ifMatch?: string): Promise<boolean>;
 }
 
 export function createSaveFlow(
@@ -20,7 +20,7 @@ export function createSaveFlow(
 ): SaveFlow {
   const messageInput = byId<HTMLInputElement>('save-message');
 
-  async function save(opts: { ifMatch?: string } = {}): Promise<boolean> {
+  async function save(ifMatch?: string): Promise<boolean> {
     const d = ws.current;
     if (!d || ws.saving) return false;
     // Saved right after typing: check the text first, so an invalid policy is not even sent.
@@ -29,50 +29,39 @@ export function createSaveFlow(
       toast(`Fix the ${d.errors} error${d.errors === 1 ? '' : 's'} first: an invalid policy cannot be saved.`, 'error');
       return false;
     }
-    let t = await deps.tokens.token();
-    if (!t) return false;
     const source = d.model.getValue();
     const message = messageInput.value.trim();
     const author = ws.author;
+    const revision = ifMatch ?? d.revision;
     ws.setSaving(true);
-    try {
-      for (;;) {
-        try {
-          const saved = await api.save(d.id, source, opts.ifMatch ?? d.revision, t, {
-            ...(author ? { author } : {}),
-            ...(message ? { message } : {}),
-          });
-          ws.markSaved(d, saved.revision, source);
-          messageInput.value = '';
-          ws.setDiagnostics(d, saved.diagnostics);
-          toast(`Saved ${d.id} as revision ${shortRevision(saved.revision)}.`, 'ok');
-          void deps.reloadPolicies();
-          if (ws.tab === 'history') void deps.reloadHistory();
-          return true;
-        } catch (e) {
-          if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
-            ws.forgetToken();
-            t = await deps.tokens.ask(
-              e.status === 401 ? 'Saving needs the admin token.' : 'That token was refused: enter the admin token again.',
-            );
-            if (!t) return false;
-            continue;
-          }
-          throw e;
-        }
-      }
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 412) {
-        void showConflict(d);
-      } else if (e instanceof ApiError && e.status === 422) {
-        if (Array.isArray(e.details) && e.details.length) ws.setDiagnostics(d, e.details as Diagnostic[]);
-        toast(`Not saved: ${e.message}`, 'error');
-      } else {
-        toast(`Not saved: ${explain(e)}`, 'error');
-      }
+    const answer = await deps.tokens.write((token) =>
+      api.save(d.id, source, revision, token, { ...(author ? { author } : {}), ...(message ? { message } : {}) }),
+    );
+    ws.setSaving(false);
+    if (!answer) return false;
+    if (!answer.ok) {
+      notSaved(d, answer.error);
       return false;
-    } finally {
-      ws.setSaving(false);
+    }
+    const saved = answer.value;
+    ws.markSaved(d, saved.revision, source);
+    messageInput.value = '';
+    ws.setDiagnostics(d, saved.diagnostics);
+    toast(`Saved ${d.id} as revision ${shortRevision(saved.revision)}.`, 'ok');
+    void deps.reloadPolicies();
+    if (ws.tab === 'history') void deps.reloadHistory();
+    return true;
+  }
+
+  /** The service refused the save: someone saved meanwhile (412), the text is invalid (422), or else. */
+  function notSaved(d: OpenPolicy, e: unknown): void {
+    if (e instanceof ApiError && e.status === 412) {
+      void showConflict(d);
+    } else if (e instanceof ApiError && e.status === 422) {
+      if (Array.isArray(e.details) && e.details.length) ws.setDiagnostics(d, e.details as Diagnostic[]);
+      toast(`Not saved: ${e.message}`, 'error');
+    } else {
+      toast(`Not saved: ${explain(e)}`, 'error');
     }
   }
 
@@ -113,7 +102,7 @@ export function createSaveFlow(
             return true;
           },
         },
-        { label: 'Overwrite with mine', kind: 'primary', run: () => save({ ifMatch: theirs.revision }) },
+        { label: 'Overwrite with mine', kind: 'primary', run: () => save(theirs.revision) },
       ],
     });
   }

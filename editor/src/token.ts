@@ -1,5 +1,6 @@
 // The admin token for writes: asked for once (with the author's name) and kept in the tab's
 // session storage by the workspace; `Token` changes or forgets it.
+import { type Answer, isRefusedToken, settle } from './api';
 import { byId } from './dom';
 import { toast } from './toast';
 import type { Workspace } from './workspace';
@@ -10,6 +11,11 @@ export interface TokenDialog {
   ask(reason?: string): Promise<string | null>;
   /** The token kept, or the one the user gives now. */
   token(): Promise<string | null>;
+  /**
+   * Sends a write with the admin token, asking for one when none is kept and again while the
+   * service refuses it. Its answer, or null when the user gave no token.
+   */
+  write<T>(send: (token: string) => Promise<T>): Promise<Answer<T> | null>;
 }
 
 export function createTokenDialog(ws: Workspace): TokenDialog {
@@ -53,11 +59,26 @@ export function createTokenDialog(ws: Workspace): TokenDialog {
   dialog.addEventListener('close', () => close(null));
   byId('btn-token').addEventListener('click', () => void ask());
 
+  const token = async () => ws.token ?? (await ask());
+
+  const write = async <T>(send: (token: string) => Promise<T>): Promise<Answer<T> | null> => {
+    for (let t = await token(); t; ) {
+      const answer = await settle(send(t));
+      if (answer.ok || !isRefusedToken(answer.error)) return answer;
+      ws.forgetToken();
+      t = await ask(
+        answer.error.status === 401 ? 'Saving needs the admin token.' : 'That token was refused: enter the admin token again.',
+      );
+    }
+    return null;
+  };
+
   return {
     get open() {
       return dialog.open;
     },
     ask,
-    token: async () => ws.token ?? (await ask()),
+    token,
+    write,
   };
 }
