@@ -7,8 +7,6 @@ import type { Workspace } from './workspace';
 
 export interface TokenDialog {
   readonly open: boolean;
-  /** Asks for the token; null when the user cancels. */
-  ask(reason?: string): Promise<string | null>;
   /** The token kept, or the one the user gives now. */
   token(): Promise<string | null>;
   /**
@@ -25,6 +23,7 @@ export function createTokenDialog(ws: Workspace): TokenDialog {
   // The answer of the question being asked, if one is.
   const asking: { resolve: ((token: string | null) => void) | null } = { resolve: null };
 
+  /** Asks for the token; null when the user cancels. */
   const ask = (reason?: string): Promise<string | null> => {
     byId('token-reason').textContent =
       reason ?? "Saving needs the service's admin token. It is kept in this browser tab only (session storage).";
@@ -62,7 +61,7 @@ export function createTokenDialog(ws: Workspace): TokenDialog {
   const token = async () => ws.token ?? (await ask());
 
   const write = async <T>(send: (token: string) => Promise<T>): Promise<Answer<T> | null> => {
-    for (let t = await token(); t; ) {
+    for (let t = await token(); t;) {
       const answer = await settle(send(t));
       if (answer.ok || !isRefusedToken(answer.error)) return answer;
       ws.forgetToken();
@@ -77,7 +76,6 @@ export function createTokenDialog(ws: Workspace): TokenDialog {
     get open() {
       return dialog.open;
     },
-    ask,
     token,
     write,
   };

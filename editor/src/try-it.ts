@@ -83,7 +83,12 @@ function factProblem(p: FactProblem): HTMLLIElement {
 }
 
 const refusedFacts = (problems: FactProblem[]) =>
-  h('div', { class: 'notice bad' }, h('strong', {}, 'The facts do not fit the policy'), h('ul', {}, ...problems.map(factProblem)));
+  h(
+    'div',
+    { class: 'notice bad' },
+    h('strong', {}, 'The facts do not fit the policy'),
+    h('ul', {}, ...problems.map(factProblem)),
+  );
 
 async function runTry(
   ws: Workspace,

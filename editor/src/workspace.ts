@@ -41,7 +41,8 @@ export type Tab = 'try' | 'tests' | 'history';
 export const TABS: readonly Tab[] = ['try', 'tests', 'history'];
 
 /** The tests panel: nothing yet, a run under way, its result, or why it could not run. */
-export type TestsView = { state: 'none' } | { state: 'running' } | { state: 'ran'; run: TestRun } | { state: 'failed'; message: string };
+export type TestsView =
+  { state: 'none' } | { state: 'running' } | { state: 'ran'; run: TestRun } | { state: 'failed'; message: string };
 
 /** The history panel, for the current policy. */
 export type HistoryView =
