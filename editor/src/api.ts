@@ -1,17 +1,10 @@
 // The service's HTTP API, as the editor uses it. Every call goes to this page's own origin; errors
 // come back as `{ error: { code, message, details? } }` and are thrown as ApiError.
 
-export interface Diagnostic {
-  code: string;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-  hint?: string;
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-}
+// The diagnostic is the dsl's own, as the service sends it (server/app.ts, publicDiagnostic): its span
+// flattened to the file and the 1-based positions. Type-only: nothing of the dsl reaches the page.
+import type { Diagnostic as DslDiagnostic, Span } from '../../dsl/index.js';
+export type Diagnostic = Omit<DslDiagnostic, 'span'> & Pick<Span, 'file' | 'line' | 'column' | 'endLine' | 'endColumn'>;
 
 export interface PolicySummary {
   id: string;
@@ -76,6 +69,17 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** The service refused the admin token sent, or wanted one (401, 403). */
+export const isRefusedToken = (e: unknown): e is ApiError => e instanceof ApiError && (e.status === 401 || e.status === 403);
+
+/** A call's value or its error, as a value: for a flow that branches on the error rather than catching it. */
+export type Answer<T> = { ok: true; value: T } | { ok: false; error: unknown };
+export const settle = <T>(call: Promise<T>): Promise<Answer<T>> =>
+  call.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
 
 /** Is this an abort of a request that a newer one replaced? */
 export const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';

@@ -1,0 +1,58 @@
+// An open policy's draft: its monaco model, checked by the service 250 ms after the typing stops,
+// and its outline (what the text declares) read again as it changes.
+import { monaco } from './monaco';
+import { api, isAbort, type PolicyDetail } from './api';
+import { debounce } from './dom';
+import { LANGUAGE_ID } from './language';
+import { readOutline } from './outline';
+import { explain } from './toast';
+import type { OpenPolicy, Workspace } from './workspace';
+
+/** Opens a policy read from the service as a draft of the workspace. */
+export function openDraft(ws: Workspace, detail: PolicyDetail): OpenPolicy {
+  const { id } = detail;
+  const model = monaco.editor.createModel(detail.source, LANGUAGE_ID, monaco.Uri.parse(`inmemory://spe/policies/${id}.yaml`));
+  const doc: OpenPolicy = {
+    id,
+    file: `policies/${id}.yaml`,
+    model,
+    revision: detail.revision,
+    savedSource: detail.source,
+    outline: readOutline(detail.source, null),
+    diagnostics: [],
+    errors: 0,
+    warnings: 0,
+    checking: false,
+    viewState: null,
+    try: null,
+    flush: async () => {
+      checkSoon.cancel();
+      await check();
+    },
+  };
+  ws.addDraft(doc);
+  ws.setDiagnostics(doc, detail.diagnostics);
+
+  // Only the newest check counts: a newer one aborts the one under way.
+  let checking: AbortController | null = null;
+  const check = async () => {
+    checking?.abort();
+    const ctrl = (checking = new AbortController());
+    const version = model.getVersionId();
+    ws.checkStarted(doc);
+    try {
+      const r = await api.validate(model.getValue(), doc.file, ctrl.signal);
+      if (model.getVersionId() === version) ws.checked(doc, r.diagnostics);
+    } catch (e) {
+      if (!isAbort(e)) ws.checkFailed(doc, `could not check: ${explain(e)}`);
+    }
+  };
+  const checkSoon = debounce(250, () => void check());
+  const rereadSoon = debounce(120, () => ws.setOutline(doc, readOutline(model.getValue(), doc.outline)));
+  model.onDidChangeContent(() => {
+    ws.edited(doc);
+    checkSoon();
+    rereadSoon();
+  });
+  return doc;
+}

@@ -1,0 +1,137 @@
+// The tests panel: `Run tests` posts the text being edited to the service; the panel shows pass or
+// fail per test, expected against actual for each failing field, and the rules no test exercised.
+import { api, type TestRun } from './api';
+import { byId, h } from './dom';
+import type { PolicyEditor } from './policy-editor';
+import { explain } from './toast';
+import type { Workspace } from './workspace';
+
+export interface TestsPanel {
+  run(): Promise<void>;
+}
+
+export function createTestsPanel(ws: Workspace, editor: PolicyEditor, selectTestsTab: () => void): TestsPanel {
+  const render = () => {
+    const out = byId('test-result');
+    const view = ws.tests;
+    switch (view.state) {
+      case 'none':
+        return out.replaceChildren();
+      case 'running':
+        return out.replaceChildren(h('p', { class: 'muted' }, 'Running the tests…'));
+      case 'failed':
+        return out.replaceChildren(h('div', { class: 'notice bad' }, `Could not run the tests: ${view.message}`));
+      case 'ran':
+        return out.replaceChildren(...renderRun(view.run, editor));
+      default:
+        return view satisfies never;
+    }
+  };
+  ws.on('opened', render);
+  ws.on('tests', render);
+
+  async function run(): Promise<void> {
+    const d = ws.current;
+    if (!d || ws.testing) return;
+    selectTestsTab();
+    ws.testsStarted();
+    try {
+      ws.testsEnded(d, { state: 'ran', run: await api.test(d.model.getValue(), d.file) });
+    } catch (e) {
+      ws.testsEnded(d, { state: 'failed', message: explain(e) });
+    }
+  }
+  return { run };
+}
+
+function renderRun(r: TestRun, editor: PolicyEditor): HTMLElement[] {
+  if (!r.ok) {
+    const errors = r.diagnostics.filter((x) => x.severity === 'error').length;
+    return [
+      h(
+        'div',
+        { class: 'notice bad' },
+        `The policy has ${errors} error${errors === 1 ? '' : 's'}: the tests cannot run until ${errors === 1 ? 'it is' : 'they are'} fixed.`,
+      ),
+    ];
+  }
+  const failed = r.results.filter((t) => !t.passed);
+  const passed = r.results.length - failed.length;
+  const { coverage } = r;
+  return [
+    h(
+      'div',
+      {
+        class: `summary ${failed.length ? 'bad' : 'ok'}`,
+        id: 'test-summary',
+        'data-passed': passed,
+        'data-failed': failed.length,
+      },
+      failed.length ? `✕ ${failed.length} failed, ${passed} passed` : `✓ all ${passed} tests passed`,
+      h('span', { class: 'muted' }, ` · rules covered ${coverage.covered}/${coverage.total}`),
+    ),
+    h(
+      'ol',
+      { class: 'tests' },
+      ...[...failed, ...r.results.filter((t) => t.passed)].map((t) =>
+        h(
+          'li',
+          { class: t.passed ? 'pass' : 'fail' },
+          h(
+            'button',
+            { type: 'button', class: 'test-name', onclick: () => editor.goToSource(t.source), title: `Go to ${t.source}` },
+            h('span', { class: 'mark' }, t.passed ? '✓' : '✕'),
+            t.name,
+          ),
+          t.mismatches.length
+            ? h(
+                'table',
+                { class: 'mismatches' },
+                h('thead', {}, h('tr', {}, h('th', {}, 'field'), h('th', {}, 'expected'), h('th', {}, 'actual'))),
+                h(
+                  'tbody',
+                  {},
+                  ...t.mismatches.map((m) =>
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, h('code', {}, m.path)),
+                      h('td', {}, h('code', {}, JSON.stringify(m.expected))),
+                      h('td', {}, h('code', {}, JSON.stringify(m.actual))),
+                    ),
+                  ),
+                ),
+              )
+            : null,
+          t.problems?.length
+            ? h(
+                'ul',
+                { class: 'problems-inline' },
+                ...t.problems.map((p) => h('li', {}, h('code', {}, p.pointer), ' ', p.message)),
+              )
+            : null,
+        ),
+      ),
+    ),
+    coverage.uncovered.length
+      ? h(
+          'section',
+          { class: 'block' },
+          h('h3', {}, `Rules no test exercised (${coverage.uncovered.length})`),
+          h(
+            'ul',
+            { class: 'uncovered' },
+            ...coverage.uncovered.map((u) =>
+              h(
+                'li',
+                {},
+                h('button', { type: 'button', class: 'link', onclick: () => editor.goToSource(u.source) }, u.name),
+                ' ',
+                h('span', { class: 'muted' }, u.source),
+              ),
+            ),
+          ),
+        )
+      : h('p', { class: 'muted' }, 'Every rule is exercised by some test.'),
+  ];
+}

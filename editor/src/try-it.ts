@@ -1,0 +1,158 @@
+// The try-it panel: sample facts (from the policy's tests or custom JSON) and an optional `now`;
+// every change of them or of the text (debounced) asks the service to decide with the unsaved text.
+import { ApiError, api, isAbort, type FactProblem, type TryResult } from './api';
+import { renderDecision } from './decision';
+import { byId, debounce, h } from './dom';
+import type { PolicyEditor } from './policy-editor';
+import { explain } from './toast';
+import type { OpenPolicy, Workspace } from './workspace';
+
+export interface TryPanel {
+  /** Gives the facts the focus. */
+  focus(): void;
+}
+
+export function createTryPanel(ws: Workspace, editor: PolicyEditor): TryPanel {
+  const facts = byId<HTMLTextAreaElement>('try-facts');
+  const now = byId<HTMLInputElement>('try-now');
+  const select = byId<HTMLSelectElement>('try-test');
+  // Only the newest try counts: a newer one aborts the one under way.
+  const running: { request: AbortController | null } = { request: null };
+  const run = () => void runTry(ws, editor, facts, running);
+  const runSoon = debounce(350, run);
+
+  /** The sample selector lists the policy's tests as they are in the text now. */
+  const refreshSamples = (d: OpenPolicy) => {
+    const selected = d.try?.sample ?? 'custom';
+    select.replaceChildren(
+      ...d.outline.tests.map((t, i) => h('option', { value: String(i) }, `${i + 1}. ${t.name}`)),
+      h('option', { value: 'custom' }, 'Custom facts'),
+    );
+    select.value = Number(selected) < d.outline.tests.length ? selected : 'custom';
+  };
+
+  ws.on('opened', () => {
+    const d = ws.current!;
+    if (!d.try) {
+      const first = d.outline.tests[0];
+      d.try = first
+        ? { facts: JSON.stringify(first.facts, null, 2), now: first.now ?? '', sample: '0' }
+        : { facts: '{\n  \n}', now: '', sample: 'custom' };
+    }
+    refreshSamples(d);
+    facts.value = d.try.facts;
+    now.value = d.try.now;
+    run();
+  });
+  ws.on('outline', (d) => d === ws.current && refreshSamples(d));
+  ws.on('edited', (d) => d === ws.current && runSoon());
+
+  select.addEventListener('change', () => {
+    const d = ws.current;
+    if (!d?.try) return;
+    ws.setTry(d, { sample: select.value });
+    const t = d.outline.tests[Number(select.value)];
+    if (t) ws.setTry(d, { facts: (facts.value = JSON.stringify(t.facts, null, 2)), now: (now.value = t.now ?? '') });
+    run();
+  });
+  facts.addEventListener('input', () => {
+    const d = ws.current;
+    if (!d?.try) return;
+    ws.setTry(d, { facts: facts.value, sample: (select.value = 'custom') });
+    runSoon();
+  });
+  now.addEventListener('input', () => {
+    const d = ws.current;
+    if (!d?.try) return;
+    ws.setTry(d, { now: now.value.trim() });
+    runSoon();
+  });
+  return { focus: () => facts.focus() };
+}
+
+/** One refused fact: its pointer inside the facts, the message, and the assertion's code when one failed. */
+function factProblem(p: FactProblem): HTMLLIElement {
+  return h(
+    'li',
+    { class: 'fact-problem', 'data-pointer': p.pointer.replace(/^\/facts/, '') || '/' },
+    h('code', {}, p.pointer.replace(/^\/facts/, '') || '/'),
+    ' ',
+    p.message,
+    ...(p.code ? [' ', h('span', { class: 'badge', title: 'the assertion that failed' }, p.code)] : []),
+  );
+}
+
+const refusedFacts = (problems: FactProblem[]) =>
+  h(
+    'div',
+    { class: 'notice bad' },
+    h('strong', {}, 'The facts do not fit the policy'),
+    h('ul', {}, ...problems.map(factProblem)),
+  );
+
+async function runTry(
+  ws: Workspace,
+  editor: PolicyEditor,
+  input: HTMLTextAreaElement,
+  running: { request: AbortController | null },
+): Promise<void> {
+  const d = ws.current;
+  if (!d?.try) return;
+  const out = byId('try-result');
+  const err = byId('try-facts-error');
+  let facts: unknown;
+  try {
+    facts = JSON.parse(d.try.facts);
+  } catch (e) {
+    err.textContent = `The facts are not valid JSON: ${(e as Error).message}`;
+    input.setAttribute('aria-invalid', 'true');
+    return;
+  }
+  if (!facts || typeof facts !== 'object' || Array.isArray(facts)) {
+    err.textContent = 'The facts must be a JSON object, like { "tier": "standard" }.';
+    input.setAttribute('aria-invalid', 'true');
+    return;
+  }
+  err.textContent = '';
+  input.removeAttribute('aria-invalid');
+  running.request?.abort();
+  const ctrl = (running.request = new AbortController());
+  out.classList.add('busy');
+  try {
+    const r: TryResult = await api.try(d.model.getValue(), d.file, facts, d.try.now || undefined, ctrl.signal);
+    if (ws.current !== d) return;
+    if (!r.ok && 'problems' in r) {
+      out.replaceChildren(refusedFacts(r.problems));
+    } else if (!r.ok) {
+      const errors = r.diagnostics.filter((x) => x.severity === 'error').length;
+      out.replaceChildren(
+        h(
+          'div',
+          { class: 'notice bad' },
+          `The policy has ${errors} error${errors === 1 ? '' : 's'}: fix ${errors === 1 ? 'it' : 'them'} to try it (see Problems).`,
+        ),
+      );
+    } else {
+      out.replaceChildren(renderDecision(r.decision, r.timeline, d.try.now || undefined, editor.goTo));
+    }
+  } catch (e) {
+    if (isAbort(e)) return;
+    if (e instanceof ApiError && e.code === 'invalid-facts' && Array.isArray(e.details)) {
+      out.replaceChildren(refusedFacts(e.details as FactProblem[]));
+    } else if (e instanceof ApiError && e.code === 'invalid-request' && Array.isArray(e.details)) {
+      out.replaceChildren(
+        h(
+          'div',
+          { class: 'notice bad' },
+          ...(e.details as { pointer: string; message: string }[]).map((p) =>
+            h('div', {}, h('code', {}, p.pointer), ' ', p.message),
+          ),
+        ),
+      );
+    } else {
+      out.replaceChildren(h('div', { class: 'notice bad' }, `Could not try the policy: ${explain(e)}`));
+    }
+  } finally {
+    if (running.request === ctrl) out.classList.remove('busy');
+  }
+}
