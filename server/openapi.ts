@@ -1,6 +1,6 @@
 // The OpenAPI description of the service (`GET /openapi.json`). Its schemas are also what the
 // integration tests check real responses against, so the description cannot drift.
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 const str = { type: 'string' };
