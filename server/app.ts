@@ -5,7 +5,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import bytes from 'bytes';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import { Ajv, type ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
 import { type Diagnostic, holidaysFor, isDateTime, loadPolicy, policySchema } from '../dsl/index.js';
 import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson } from '../engine/index.js';
@@ -16,6 +15,7 @@ import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
 import { HttpError, answerFor, asHttp } from './errors.js';
 import { evaluationLane } from './lane.js';
+import { problems, validateBatch, validateEvaluate } from './requests.js';
 import { HISTORY_PAGE, type PolicyStore } from './store.js';
 import { detail, publicDiagnostic, saved, summary } from './views.js';
 
@@ -60,56 +60,8 @@ function sendError(res: Response, e: HttpError): void {
     .json({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } });
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-// Read as everywhere else (dsl/datetime.ts): RFC 3339 with its offset, a real date, hours 00–23.
-ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
-const MAX_FACTS = 256;
 /** Problems listed per item of a batch: a 1 MB batch must not answer with tens of megabytes. */
 const MAX_BATCH_PROBLEMS = 20;
-const evaluateRequest = {
-  type: 'object',
-  required: ['policy', 'facts'],
-  additionalProperties: false,
-  properties: {
-    policy: { type: 'string', minLength: 1, maxLength: 64 },
-    // No policy declares hundreds of facts; more entries would only make the answer huge.
-    facts: { type: 'object', maxProperties: MAX_FACTS },
-    // A time the clock can read: hour 25 or month 13 would fail deep in evaluation, as a 500.
-    now: { type: 'string', format: 'date-time' },
-    trace: { type: 'boolean' },
-  },
-} as const;
-const validateEvaluate = ajv.compile(evaluateRequest);
-const validateBatch = ajv.compile({
-  type: 'object',
-  required: ['requests'],
-  additionalProperties: false,
-  properties: { requests: { type: 'array' }, now: evaluateRequest.properties.now },
-});
-
-/** ajv's errors as `{ pointer, message }`, the pointer relative to the request body. */
-function problems(errors: ErrorObject[] | null | undefined, prefix = ''): { pointer: string; message: string }[] {
-  return (errors ?? []).map((e) => {
-    if (e.keyword === 'required')
-      return {
-        pointer: `${prefix}${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`,
-        message: 'is required',
-      };
-    if (e.keyword === 'additionalProperties') {
-      return {
-        pointer: `${prefix}${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`,
-        message: 'is not a field of this request',
-      };
-    }
-    // The only formats of a request are times: say what is wanted.
-    if (e.keyword === 'format' && e.instancePath.endsWith('/now'))
-      return {
-        pointer: `${prefix}${e.instancePath}`,
-        message: 'should be a date and time with its offset, like 2026-03-09T10:00:00+01:00',
-      };
-    return { pointer: `${prefix}${e.instancePath}`, message: e.message ?? 'is not valid' };
-  });
-}
 
 const MAX_DEPTH = 64;
 const tooDeep = () => new HttpError(400, 'too-deep', `the body nests more than ${MAX_DEPTH} levels deep`);
