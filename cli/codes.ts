@@ -1,6 +1,6 @@
 // `spe codes`: lists the diagnostic codes, which are stable and safe to match in scripts.
 import { DIAGNOSTIC_CODES } from '../dsl/index.js';
-import { EXIT } from './main.js';
+import { EXIT } from './common.js';
 
 export const HELP = `Usage: spe codes
 

@@ -1,7 +1,7 @@
 // `spe compile`: prints a policy's json-rules-engine rules.
 import { parseArgs } from 'node:util';
 import { rulesJson } from '../engine/index.js';
-import { EXIT, UsageError } from './main.js';
+import { EXIT, UsageError } from './common.js';
 import { loadCompiled, resolvePolicy } from './policies.js';
 
 export const HELP = `Usage: spe compile [--policies DIR] POLICY

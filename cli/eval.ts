@@ -3,7 +3,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type EvaluateOptions, type EvaluationResult, evaluate, evaluateReference } from '../engine/index.js';
-import { EXIT, UsageError } from './main.js';
+import { EXIT, UsageError } from './common.js';
 import { loadCompiled, resolvePolicy } from './policies.js';
 
 export const HELP = `Usage: spe eval [options] POLICY --facts FILE|-

@@ -1,7 +1,7 @@
 // Finding policy files on disk: paths may name files or folders (searched recursively).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from './main.js';
+import { UsageError } from './common.js';
 
 export const POLICY_EXTENSIONS = ['.yaml', '.yml'];
 const isPolicyFile = (name: string) => POLICY_EXTENSIONS.some((ext) => name.endsWith(ext));

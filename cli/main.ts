@@ -1,11 +1,7 @@
 // The `spe` command line: dispatches subcommands. Each subcommand's module is imported only when
 // it runs, so `spe --help` and friends start without loading the parser or the schema checker.
-import { VERSION } from './version.js';
-
-/** Exit codes shared by every subcommand. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-export class UsageError extends Error {}
+import { VERSION } from '../version.js';
+import { EXIT, UsageError } from './common.js';
 
 const HELP = `spe ${VERSION} — support-policy-engine
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDiagnostic } from '../dsl/index.js';
 import { type CompiledPolicy, compileSource } from '../engine/index.js';
-import { UsageError } from './main.js';
+import { UsageError } from './common.js';
 
 /** A policy argument: a file path if one exists, else an id looked up as `<dir>/<id>.yaml`. */
 export function resolvePolicy(arg: string, policiesDir: string): string {

@@ -1,6 +1,6 @@
 // `spe schema`: prints the policy file JSON Schema, for editors and YAML language servers.
 import { policySchema } from '../dsl/index.js';
-import { EXIT } from './main.js';
+import { EXIT } from './common.js';
 
 export const HELP = `Usage: spe schema
 

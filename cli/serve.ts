@@ -15,7 +15,7 @@ import {
   tokenProblem,
   trustProxySetting,
 } from '../server/index.js';
-import { EXIT, UsageError } from './main.js';
+import { EXIT, UsageError } from './common.js';
 
 export const TRUST_PROXY_VARIABLE = 'SPE_TRUST_PROXY';
 

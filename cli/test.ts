@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../dsl/index.js';
 import { type Coverage, type TestResult, compileSource, runPolicyTests } from '../engine/index.js';
 import { findPolicyFiles } from './files.js';
-import { EXIT, UsageError } from './main.js';
+import { EXIT, UsageError } from './common.js';
 
 export const HELP = `Usage: spe test [options] [paths…]
 

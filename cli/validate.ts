@@ -12,7 +12,7 @@ import {
   mentionsHolidays,
 } from '../dsl/index.js';
 import { findPolicyFiles } from './files.js';
-import { EXIT, UsageError } from './main.js';
+import { EXIT, UsageError } from './common.js';
 
 export const HELP = `Usage: spe validate [options] [paths…]
 

@@ -80,7 +80,10 @@ export function isStale() {
   if (!existsSync(join(dist, 'cli', 'main.js')) || !existsSync(join(dist, 'cli', 'heavy-worker.js')) || !existsSync(stamp))
     return true;
   const built = statSync(stamp).mtimeMs;
-  return ['dsl', 'engine', 'cli', 'server'].some((d) => existsSync(join(root, d)) && newestSource(join(root, d)) > built);
+  return (
+    ['dsl', 'engine', 'cli', 'server'].some((d) => existsSync(join(root, d)) && newestSource(join(root, d)) > built) ||
+    statSync(join(root, 'version.ts')).mtimeMs > built
+  );
 }
 
 export async function build() {

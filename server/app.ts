@@ -1,12 +1,10 @@
 // The HTTP service (express): evaluation, the policy store with history, validation, health,
 // metrics and the OpenAPI document. Every error is `{ error: { code, message, details? } }` with
 // its status; no request produces a 500 except a bug.
-import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import bytes from 'bytes';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import { Ajv, type ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
 import { type Diagnostic, holidaysFor, isDateTime, loadPolicy, policySchema } from '../dsl/index.js';
 import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson } from '../engine/index.js';
@@ -15,8 +13,11 @@ import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from 
 import type { WorkerLink } from './cluster.js';
 import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
-import { HttpError, bodyParserError, errorBody, parserError } from './errors.js';
-import { HISTORY_PAGE, type PolicyEntry, type PolicyStore, StoreError, type StoreErrorKind } from './store.js';
+import { HttpError, answerFor, asHttp } from './errors.js';
+import { evaluationLane } from './lane.js';
+import { problems, validateBatch, validateEvaluate } from './requests.js';
+import { HISTORY_PAGE, type PolicyStore } from './store.js';
+import { detail, publicDiagnostic, saved, summary } from './views.js';
 
 type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean };
 
@@ -52,26 +53,6 @@ export function trustProxySetting(text: string): TrustProxy {
   return value;
 }
 
-/** The one table from the store's errors to HTTP statuses. */
-const STORE_STATUS: Record<StoreErrorKind, number> = {
-  'invalid-id': 400,
-  'invalid-cursor': 400,
-  'unknown-policy': 404,
-  'unknown-revision': 404,
-  'stale-revision': 412,
-  'invalid-policy': 422,
-  'precondition-required': 428,
-  busy: 503,
-  'storage-full': 507,
-  'storage-denied': 507,
-  'storage-failed': 507,
-};
-
-/** A store error as the API answers it; anything else as it is. */
-function asHttp(e: unknown): unknown {
-  return e instanceof StoreError ? new HttpError(STORE_STATUS[e.kind], e.kind, e.message, e.details) : e;
-}
-
 function sendError(res: Response, e: HttpError): void {
   for (const [name, value] of Object.entries(e.headers ?? {})) res.setHeader(name, value);
   res
@@ -79,73 +60,11 @@ function sendError(res: Response, e: HttpError): void {
     .json({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } });
 }
 
-/** A diagnostic as the API shows it: flat, with 1-based positions. */
-export function publicDiagnostic(d: Diagnostic) {
-  return {
-    code: d.code,
-    severity: d.severity,
-    message: d.message,
-    ...(d.hint ? { hint: d.hint } : {}),
-    file: d.span.file,
-    line: d.span.line,
-    column: d.span.column,
-    endLine: d.span.endLine,
-    endColumn: d.span.endColumn,
-  };
-}
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-// Read as everywhere else (dsl/datetime.ts): RFC 3339 with its offset, a real date, hours 00–23.
-ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
-const MAX_FACTS = 256;
 /** Problems listed per item of a batch: a 1 MB batch must not answer with tens of megabytes. */
 const MAX_BATCH_PROBLEMS = 20;
-const evaluateRequest = {
-  type: 'object',
-  required: ['policy', 'facts'],
-  additionalProperties: false,
-  properties: {
-    policy: { type: 'string', minLength: 1, maxLength: 64 },
-    // No policy declares hundreds of facts; more entries would only make the answer huge.
-    facts: { type: 'object', maxProperties: MAX_FACTS },
-    // A time the clock can read: hour 25 or month 13 would fail deep in evaluation, as a 500.
-    now: { type: 'string', format: 'date-time' },
-    trace: { type: 'boolean' },
-  },
-} as const;
-const validateEvaluate = ajv.compile(evaluateRequest);
-const validateBatch = ajv.compile({
-  type: 'object',
-  required: ['requests'],
-  additionalProperties: false,
-  properties: { requests: { type: 'array' }, now: evaluateRequest.properties.now },
-});
-
-/** ajv's errors as `{ pointer, message }`, the pointer relative to the request body. */
-function problems(errors: ErrorObject[] | null | undefined, prefix = ''): { pointer: string; message: string }[] {
-  return (errors ?? []).map((e) => {
-    if (e.keyword === 'required')
-      return {
-        pointer: `${prefix}${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`,
-        message: 'is required',
-      };
-    if (e.keyword === 'additionalProperties') {
-      return {
-        pointer: `${prefix}${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`,
-        message: 'is not a field of this request',
-      };
-    }
-    // The only formats of a request are times: say what is wanted.
-    if (e.keyword === 'format' && e.instancePath.endsWith('/now'))
-      return {
-        pointer: `${prefix}${e.instancePath}`,
-        message: 'should be a date and time with its offset, like 2026-03-09T10:00:00+01:00',
-      };
-    return { pointer: `${prefix}${e.instancePath}`, message: e.message ?? 'is not valid' };
-  });
-}
 
 const MAX_DEPTH = 64;
+const tooDeep = () => new HttpError(400, 'too-deep', `the body nests more than ${MAX_DEPTH} levels deep`);
 
 /** How deeply a parsed JSON value nests (arrays and objects), counted without recursion up to `cap` + 1. */
 export function nestingDepth(value: unknown, cap: number): number {
@@ -167,39 +86,6 @@ const revisionFrom = (header: string | undefined) =>
     ?.trim()
     .replace(/^W\//, '')
     .replace(/^"(.*)"$/, '$1') || undefined;
-
-function summary(e: PolicyEntry) {
-  return {
-    id: e.id,
-    title: e.serving?.compiled.policy.title ?? null,
-    version: e.serving?.compiled.version ?? null,
-    revision: e.revision,
-    valid: !e.diagnostics.some((d) => d.severity === 'error'),
-    errors: e.diagnostics.filter((d) => d.severity === 'error').length,
-    warnings: e.diagnostics.filter((d) => d.severity === 'warning').length,
-    serving: e.serving?.revision ?? null,
-  };
-}
-
-function detail(e: PolicyEntry) {
-  return {
-    id: e.id,
-    revision: e.revision,
-    source: e.source,
-    valid: !e.diagnostics.some((d) => d.severity === 'error'),
-    serving: e.serving?.revision ?? null,
-    diagnostics: e.diagnostics.map(publicDiagnostic),
-  };
-}
-
-/** A save's answer: the policy, and `unchanged: true` when its source was already the current revision. */
-function saved(e: PolicyEntry & { unchanged: boolean }) {
-  return { ...detail(e), ...(e.unchanged ? { unchanged: true } : {}) };
-}
-
-export function createApp(options: AppOptions) {
-  return createService(options).app;
-}
 
 /**
  * The service: the express app, and the lane that serves `POST /v1/evaluate` (the route every
@@ -238,16 +124,9 @@ export function createService(options: AppOptions): {
   // Nothing a policy or a ticket says needs deep nesting; a deep body would only exhaust the stack
   // of whatever walks it later.
   const shallow: RequestHandler = (req, _res, next) =>
-    next(
-      nestingDepth(req.body, MAX_DEPTH) > MAX_DEPTH
-        ? new HttpError(400, 'too-deep', `the body nests more than ${MAX_DEPTH} levels deep`)
-        : undefined,
-    );
-  // A body the evaluation lane read and found not to be JSON: the error body-parser gives for it.
-  const laneJson: RequestHandler = (req, _res, next) => next((req as LaneRequest)[NOT_JSON] ? INVALID_JSON() : undefined);
-  const json = [laneJson, jsonOnly, express.json({ limit, strict: true }), shallow];
-  const objectBody = (req: Request): Record<string, unknown> => {
-    const body = req.body as unknown;
+    next(nestingDepth(req.body, MAX_DEPTH) > MAX_DEPTH ? tooDeep() : undefined);
+  const json = [jsonOnly, express.json({ limit, strict: true }), shallow];
+  const objectBody = (body: unknown): Record<string, unknown> => {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new HttpError(400, 'invalid-request', 'the body must be a JSON object', [
         { pointer: '', message: 'expected an object' },
@@ -345,11 +224,18 @@ export function createService(options: AppOptions): {
     res.json(policySchema);
   });
 
-  app.post('/v1/evaluate', ...json, (req, res) => {
-    const body = objectBody(req);
+  /** The route every ticket takes, from a parsed body to its decision: the evaluation lane calls it too. */
+  function evaluateRequest(parsed: unknown): Decision {
+    if (nestingDepth(parsed, MAX_DEPTH) > MAX_DEPTH) throw tooDeep();
+    const body = objectBody(parsed);
     if (!validateEvaluate(body))
       throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateEvaluate.errors));
-    res.json(decide(body as unknown as EvaluateBody));
+    return decide(body as unknown as EvaluateBody);
+  }
+
+  // The depth is checked by evaluateRequest, in the order `shallow` would.
+  app.post('/v1/evaluate', jsonOnly, express.json({ limit, strict: true }), (req, res) => {
+    res.json(evaluateRequest(req.body));
   });
 
   /** A batch item's error as the batch shows it: pointers inside the batch, at most MAX_BATCH_PROBLEMS problems. */
@@ -370,7 +256,7 @@ export function createService(options: AppOptions): {
   }
 
   app.post('/v1/evaluate/batch', ...json, async (req, res) => {
-    const body = objectBody(req);
+    const body = objectBody(req.body);
     if (!validateBatch(body))
       throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateBatch.errors));
     const requests = body.requests as unknown[];
@@ -524,7 +410,7 @@ export function createService(options: AppOptions): {
     let message: string | undefined;
     if (typeof req.body === 'string') source = req.body;
     else {
-      const body = objectBody(req);
+      const body = objectBody(req.body);
       source = body.source;
       if (typeof body.author === 'string' && body.author) author = body.author;
       if (typeof body.message === 'string') message = body.message;
@@ -549,7 +435,7 @@ export function createService(options: AppOptions): {
   });
 
   app.post('/v1/policies/:id/rollback', admin, ...json, async (req, res) => {
-    const body = objectBody(req);
+    const body = objectBody(req.body);
     if (typeof body.revision !== 'string')
       throw new HttpError(400, 'invalid-request', 'the request is not valid', [
         { pointer: '/revision', message: 'expected the revision to restore' },
@@ -566,7 +452,7 @@ export function createService(options: AppOptions): {
   });
 
   app.post('/v1/validate', ...json, async (req, res) => {
-    const body = objectBody(req);
+    const body = objectBody(req.body);
     const found = [];
     if (typeof body.source !== 'string') found.push({ pointer: '/source', message: 'expected the policy source as a string' });
     if (body.file !== undefined && typeof body.file !== 'string')
@@ -579,7 +465,7 @@ export function createService(options: AppOptions): {
   // The editor's workbench: evaluate and test the text being edited, before it is saved. A
   // policy anyone may write, so it is compiled and run in a worker, within the time limit.
   function editedSource(req: Request) {
-    const body = objectBody(req);
+    const body = objectBody(req.body);
     if (typeof body.source !== 'string')
       throw new HttpError(400, 'invalid-request', 'the request is not valid', [
         { pointer: '/source', message: 'expected the policy source as a string' },
@@ -658,27 +544,16 @@ export function createService(options: AppOptions): {
     );
   });
 
-  const onError: ErrorRequestHandler = (caught: unknown, _req, res, _next) => {
-    const err = asHttp(caught);
-    if (err instanceof HttpError) {
-      // The store reports an invalid policy with its diagnostics: show them as the API does.
-      const details =
-        err.code === 'invalid-policy' && Array.isArray(err.details)
-          ? (err.details as Diagnostic[]).map(publicDiagnostic)
-          : err.details;
-      return sendError(res, new HttpError(err.status, err.code, err.message, details, err.headers));
-    }
-    const e = err as { type?: string; status?: number; message?: string; charset?: string; encoding?: string };
-    // body-parser's errors carry a type and a 4xx status.
-    const known = bodyParserError(e.type, limit, e);
-    if (known) return sendError(res, known);
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
-      return sendError(res, new HttpError(e.status, 'bad-request', e.message ?? 'bad request'));
-    logger.error({ err }, 'unexpected error');
-    sendError(res, new HttpError(500, 'internal', 'internal error'));
+  /** Whatever a request threw, as it is answered; a bug is logged and answered 500. */
+  const answer = (caught: unknown): HttpError => {
+    const known = answerFor(caught, limit);
+    if (known) return known;
+    logger.error({ err: caught }, 'unexpected error');
+    return new HttpError(500, 'internal', 'internal error');
   };
+  const onError: ErrorRequestHandler = (caught: unknown, _req, res, _next) => sendError(res, answer(caught));
   app.use(onError);
-  return { app, lane: evaluationLane(app, { limit: bytes.parse(limit) ?? 0, decide, metrics }) };
+  return { app, lane: evaluationLane({ limit: bytes.parse(limit) ?? 0, evaluate: evaluateRequest, answer, metrics }) };
 }
 
 /** A layer of express's router: a route's (`app.get(…)`…) has the methods it takes. */
@@ -697,129 +572,4 @@ export function allowedMethods(app: express.Express, path: string): string[] {
   }
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort();
-}
-
-const INVALID_JSON = () => bodyParserError('entity.parse.failed', '', {})!;
-const NOT_JSON: unique symbol = Symbol('not JSON');
-type LaneRequest = IncomingMessage & { body?: unknown; [NOT_JSON]?: true };
-
-/** How long a refused connection may take to read its answer before it is closed. */
-const CLOSE_GRACE_MS = 1_000;
-
-/**
- * The answer to a request Node's HTTP parser refused (the server's `clientError`): the error in
- * the service's JSON shape, on a complete HTTP/1.1 response that closes the connection. Nothing
- * is written to a socket that is gone, already answered by us, or whose in-flight response has
- * begun (a second status line would corrupt it); those are just closed.
- */
-export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
-  // Node's own default checks the response in flight the same way; it has no public name.
-  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
-  if (err.code === 'ECONNRESET' || !socket.writable || socket.writableEnded || inFlight?.headersSent) {
-    socket.destroy();
-    return;
-  }
-  const e = parserError(err.code);
-  const body = errorBody(e);
-  const head = [
-    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? 'Error'}`,
-    ...pairs(SECURITY_HEADERS),
-    'Content-Type: application/json; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'Connection: close',
-  ];
-  // Ending (not destroying) lets the client read the answer even while it is still sending: a
-  // reset would throw away what it has not read yet. It is closed after a grace period.
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
-}
-
-const pairs = (flat: string[]) => flat.flatMap((v, i) => (i % 2 === 0 ? [`${v}: ${flat[i + 1]}`] : []));
-
-/** The headers helmet sets on every response, as helmet itself gives them (they depend on nothing in a request). */
-function securityHeaders(): string[] {
-  const out: string[] = [];
-  const recorder = { setHeader: (name: string, value: string) => out.push(name, value), removeHeader: () => undefined };
-  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
-  return out;
-}
-const SECURITY_HEADERS = securityHeaders();
-
-/** `application/json`, in UTF-8 (said or not): the bodies the lane reads exactly as body-parser does. */
-const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
-
-/**
- * `POST /v1/evaluate` without express. express's routing and middleware cost about four times
- * what the evaluation itself and node's HTTP do together; this lane reads a plain JSON body
- * (UTF-8, a length, no compression, within the limit), decides, and answers with the same
- * headers, body and metrics as the route. Everything else it leaves to the app: other requests
- * untouched (`false`), and, once it has read a body, any request the route would refuse: the
- * app gets the parsed body (body-parser skips a request whose body was read) or, for a body
- * that is not JSON, the very error body-parser would give, so every refusal comes from one place.
- */
-function evaluationLane(
-  app: express.Express,
-  { limit, decide, metrics }: { limit: number; decide: (body: EvaluateBody) => Decision; metrics: Metrics },
-): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const headers = SECURITY_HEADERS;
-  const route = { route: '/v1/evaluate', method: 'POST' };
-  const ok = { ...route, status: '200' };
-  return (req, res) => {
-    const h = req.headers;
-    if (req.method !== 'POST' || req.url !== '/v1/evaluate' || !PLAIN_JSON.test(h['content-type'] ?? '')) return false;
-    const length = h['content-length'];
-    if (length === undefined || !/^\d{1,9}$/.test(length) || Number(length) > limit || h['transfer-encoding'] !== undefined)
-      return false;
-    if (h['content-encoding'] !== undefined && h['content-encoding'].toLowerCase() !== 'identity') return false;
-    const start = process.hrtime.bigint();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const lane = req as LaneRequest;
-      let body: unknown;
-      try {
-        body = parseStrict(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-      } catch {
-        lane[NOT_JSON] = true;
-        return void app(req, res);
-      }
-      let decision: Decision | undefined;
-      if (body !== null && typeof body === 'object' && !Array.isArray(body) && nestingDepth(body, MAX_DEPTH) <= MAX_DEPTH) {
-        try {
-          if (validateEvaluate(body)) decision = decide(body as unknown as EvaluateBody);
-        } catch {
-          // The app says what is wrong, in the words of the route.
-        }
-      }
-      if (decision === undefined) {
-        lane.body = body;
-        return void app(req, res);
-      }
-      const text = JSON.stringify(decision);
-      res.writeHead(200, [
-        ...headers,
-        'Content-Type',
-        'application/json; charset=utf-8',
-        'Content-Length',
-        String(Buffer.byteLength(text)),
-      ]);
-      res.end(text);
-      metrics.requests.inc(ok);
-      metrics.latency.observe(route, Number(process.hrtime.bigint() - start) / 1e9);
-    });
-    return true;
-  };
-}
-
-/** body-parser's strict JSON: an object or a list (an empty body is `{}`), UTF-8 with any BOM dropped. */
-function parseStrict(buffer: Buffer): unknown {
-  let text = buffer.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.length === 0) return {};
-  // body-parser's whitespace: JSON's four characters.
-  const first = /^[\x20\x09\x0a\x0d]*(.)/s.exec(text)?.[1];
-  if (first !== '{' && first !== '[') throw new SyntaxError('not an object or a list');
-  return JSON.parse(text);
 }

@@ -1,6 +1,11 @@
 // The one error type of the service: a status, a stable code, a message and optional details,
 // sent as `{ error: { code, message, details? } }`, with any headers it needs (Retry-After, Allow).
-// Below it, the tables that turn what others report (Node's HTTP parser, body-parser) into one.
+// Below it, the tables that turn what others report (the store, Node's HTTP parser, body-parser)
+// into one, and `answerFor`, the one mapping of whatever a request threw to its answer.
+import type { Diagnostic } from '../dsl/index.js';
+import { StoreError, type StoreErrorKind } from './store.js';
+import { publicDiagnostic } from './views.js';
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -79,4 +84,48 @@ const PARSER_ERRORS: Record<string, [status: number, code: string, message: stri
 export function parserError(code: string | undefined): HttpError {
   const [status, errorCode, message] = PARSER_ERRORS[code ?? ''] ?? [400, 'bad-request', 'the request is not valid HTTP/1.1'];
   return new HttpError(status, errorCode, message);
+}
+
+/** The one table from the store's errors to HTTP statuses. */
+const STORE_STATUS: Record<StoreErrorKind, number> = {
+  'invalid-id': 400,
+  'invalid-cursor': 400,
+  'unknown-policy': 404,
+  'unknown-revision': 404,
+  'stale-revision': 412,
+  'invalid-policy': 422,
+  'precondition-required': 428,
+  busy: 503,
+  'storage-full': 507,
+  'storage-denied': 507,
+  'storage-failed': 507,
+};
+
+/** A store error as the API answers it; anything else as it is. */
+export function asHttp(e: unknown): unknown {
+  return e instanceof StoreError ? new HttpError(STORE_STATUS[e.kind], e.kind, e.message, e.details) : e;
+}
+
+/**
+ * Whatever a request threw (or express passed on) as the service answers it: express's error
+ * handler and the evaluation lane both call this. `undefined` for an error that is no fault of
+ * the request: a bug, answered 500 by the caller. `limit` is the body limit as configured.
+ */
+export function answerFor(caught: unknown, limit: string): HttpError | undefined {
+  const err = asHttp(caught);
+  if (err instanceof HttpError) {
+    // The store reports an invalid policy with its diagnostics: show them as the API does.
+    const details =
+      err.code === 'invalid-policy' && Array.isArray(err.details)
+        ? (err.details as Diagnostic[]).map(publicDiagnostic)
+        : err.details;
+    return new HttpError(err.status, err.code, err.message, details, err.headers);
+  }
+  const e = err as { type?: string; status?: number; message?: string; charset?: string; encoding?: string };
+  // body-parser's errors carry a type and a 4xx status.
+  const known = bodyParserError(e.type, limit, e);
+  if (known) return known;
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return new HttpError(e.status, 'bad-request', e.message ?? 'bad request');
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // The OpenAPI description of the service (`GET /openapi.json`). Its schemas are also what the
 // integration tests check real responses against, so the description cannot drift.
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
+import { BATCH_REQUEST, EVALUATE_REQUEST } from './requests.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 const str = { type: 'string' };
@@ -178,24 +179,13 @@ export const openapi = {
       Decision: decision,
       Error: error,
       Diagnostic: diagnostic,
-      EvaluateRequest: {
-        type: 'object',
-        required: ['policy', 'facts'],
-        additionalProperties: false,
-        properties: {
-          policy: str,
-          facts: { type: 'object' },
-          now: { type: 'string', format: 'date-time' },
-          trace: { type: 'boolean' },
-        },
-      },
+      // The schemas the routes validate with (server/requests.ts); a batch's items are each an EvaluateRequest.
+      EvaluateRequest: EVALUATE_REQUEST,
       BatchRequest: {
-        type: 'object',
-        required: ['requests'],
-        additionalProperties: false,
+        ...BATCH_REQUEST,
         properties: {
-          requests: { type: 'array', maxItems: 1000, items: ref('EvaluateRequest') },
-          now: { type: 'string', format: 'date-time' },
+          ...BATCH_REQUEST.properties,
+          requests: { ...BATCH_REQUEST.properties.requests, items: ref('EvaluateRequest') },
         },
       },
       BatchResponse: {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES } from '../dsl/index.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 
 const root = join(import.meta.dirname, '..');
 const spe = (...args: string[]) =>
