@@ -9,7 +9,7 @@
 // - a local time that occurs twice (fall back) is business time both times: an interval spanning
 //   the repeated hour is one hour longer in real time ("business hours stay on the wall clock").
 // A 24x7 calendar is every instant, so its hours are real elapsed hours.
-import { BYTES, type ZoneOffsets, boundedCache, offsetAt, zoneOffsets } from '../dsl/index.js';
+import { BYTES, type ZoneOffsets, boundedCache, civilFromDays, offsetAt, zoneOffsets } from '../dsl/index.js';
 import { daysFromCivil } from './values.js';
 
 export { offsetAt };
@@ -37,17 +37,6 @@ const MINUTE = 60_000;
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 
-/** Year, month and day of a count of days since 1970-01-01 (the civil-from-days algorithm). */
-function civil(days: number): [number, number, number] {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, doy - Math.floor((153 * mp + 2) / 5) + 1];
-}
 
 /**
  * `YYYY-MM-DDTHH:MM:SS` of a count of milliseconds since 1970-01-01T00:00 on a wall clock, with
@@ -57,7 +46,7 @@ function civil(days: number): [number, number, number] {
  */
 export function wallClockText(ms: number, suffix = ''): string | null {
   const days = Math.floor(ms / DAY);
-  const [year, month, day] = civil(days);
+  const [year, month, day] = civilFromDays(days);
   if (year < 1000 || year > 9999) return null;
   let rest = ms - days * DAY;
   const hours = Math.floor(rest / 3_600_000);
