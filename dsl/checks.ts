@@ -6,6 +6,10 @@ import { type ZoneResult, canonicalZone, isDateTime, isRealDate, zoneNames, zone
 import type { HolidayCatalog } from './holidays.js';
 import type { Calendar, FactDecl, Named, Policy, SlaCell, SlaTargets } from './model.js';
 import { isBroken } from './read.js';
+import { FUNCTION_NAMES, functionHelp, functionNamed } from './functions.js';
+import { BOOLEAN, UNKNOWN, type ValueType, compatible, typeWords } from './value-types.js';
+
+export type { ValueType } from './value-types.js';
 
 export interface CheckOptions {
   /** Holiday data; without it, holiday countries and regions are not checked. */
@@ -13,128 +17,6 @@ export interface CheckOptions {
 }
 
 type Report = (d: Diagnostic) => void;
-
-// ---- types of expressions --------------------------------------------------------------------
-
-/** The type of a value in a condition; `enum` carries its allowed values. */
-export type ValueType =
-  | { t: 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timezone' | 'intervals' | 'null' | 'unknown' }
-  | { t: 'enum'; values: string[]; kind: 'value' | 'tier' | 'priority' }
-  | { t: 'list'; item: ValueType };
-
-const UNKNOWN: ValueType = { t: 'unknown' };
-const BOOLEAN: ValueType = { t: 'boolean' };
-
-function typeWords(v: ValueType): string {
-  switch (v.t) {
-    case 'enum':
-      return 'one of a set of values';
-    case 'list':
-      return 'a list';
-    case 'datetime':
-      return 'a date and time';
-    case 'timezone':
-      return 'a time zone';
-    case 'intervals':
-      return 'a list of intervals';
-    case 'string':
-      return 'text';
-    case 'boolean':
-      return 'true or false';
-    default:
-      return `a ${v.t}`;
-  }
-}
-
-const isTextual = (v: ValueType) => v.t === 'string' || v.t === 'enum' || v.t === 'timezone';
-const isTemporal = (v: ValueType) => v.t === 'date' || v.t === 'datetime';
-
-function compatible(a: ValueType, b: ValueType): boolean {
-  if (a.t === 'unknown' || b.t === 'unknown' || a.t === 'null' || b.t === 'null') return true;
-  if (isTextual(a) && isTextual(b)) return true;
-  if (isTemporal(a) && isTemporal(b)) return true;
-  return a.t === b.t;
-}
-
-interface FunctionSig {
-  arity: [number, number];
-  /** Where a date function takes its optional zone (a timezone fact or a zone name). */
-  zoneAt?: number;
-  check(args: ValueType[], report: (i: number, message: string) => void): ValueType;
-}
-
-const temporalArg = (args: ValueType[], i: number, report: (i: number, m: string) => void) => {
-  const a = args[i] ?? UNKNOWN;
-  if (a.t !== 'unknown' && a.t !== 'null' && !isTemporal(a)) report(i, `expects a date, not ${typeWords(a)}`);
-};
-const numberArg = (args: ValueType[], i: number, report: (i: number, m: string) => void) => {
-  const a = args[i] ?? UNKNOWN;
-  if (a.t !== 'unknown' && a.t !== 'number') report(i, `expects a number, not ${typeWords(a)}`);
-};
-const toDate: FunctionSig['check'] = (args, report) => {
-  temporalArg(args, 0, report);
-  return { t: 'date' };
-};
-const shift: FunctionSig['check'] = (args, report) => {
-  temporalArg(args, 0, report);
-  numberArg(args, 1, report);
-  const a = args[0] ?? UNKNOWN;
-  return a.t === 'datetime' ? a : { t: 'date' };
-};
-
-/** The functions of the expression language and their types. */
-export const FUNCTIONS: Record<string, FunctionSig & { doc: string }> = {
-  coalesce: {
-    arity: [1, 8],
-    doc: 'coalesce(a, b, …): the first of its arguments that is given',
-    check(args, report) {
-      const known = args.filter((a) => a.t !== 'unknown' && a.t !== 'null');
-      known.forEach((a, i) => {
-        if (!compatible(known[0]!, a)) report(args.indexOf(a), `mixes ${typeWords(known[0]!)} with ${typeWords(a)}`);
-        void i;
-      });
-      if (known.some((a) => a.t === 'datetime') && known.every(isTemporal)) return { t: 'datetime' };
-      return known[0] ?? UNKNOWN;
-    },
-  },
-  startOfYear: {
-    arity: [1, 2],
-    zoneAt: 1,
-    doc: "startOfYear(d, zone?): 1 January of the year of d (a datetime's date in zone, else the policy's zone)",
-    check: toDate,
-  },
-  startOfMonth: {
-    arity: [1, 2],
-    zoneAt: 1,
-    doc: "startOfMonth(d, zone?): the first day of the month of d (a datetime's date in zone, else the policy's zone)",
-    check: toDate,
-  },
-  endOfMonth: {
-    arity: [1, 2],
-    zoneAt: 1,
-    doc: "endOfMonth(d, zone?): the last day of the month of d (a datetime's date in zone, else the policy's zone)",
-    check: toDate,
-  },
-  dateOf: {
-    arity: [1, 2],
-    zoneAt: 1,
-    doc: "dateOf(t, zone?): the local date of a date and time in zone, else in the policy's zone",
-    check: toDate,
-  },
-  addDays: { arity: [2, 3], zoneAt: 2, doc: 'addDays(d, n, zone?): n calendar days after d', check: shift },
-  addMonths: {
-    arity: [2, 3],
-    zoneAt: 2,
-    doc: 'addMonths(d, n, zone?): n months after d (clamped to the month end)',
-    check: shift,
-  },
-  addYears: { arity: [2, 3], zoneAt: 2, doc: 'addYears(d, n, zone?): n years after d', check: shift },
-  isSet: {
-    arity: [1, 1],
-    doc: 'isSet(x): true when the fact x is given',
-    check: () => BOOLEAN,
-  },
-};
 
 function factType(f: FactDecl): ValueType {
   switch (f.type) {
@@ -196,20 +78,20 @@ class Scope {
       }
       case 'call': {
         const args = e.args.map((a) => this.typeOf(a));
-        // Own names only: `toString()` is not a function of the language.
-        const fn = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
+        const fn = functionNamed(e.name);
         if (!fn) {
-          const hint = didYouMean(e.name, Object.keys(FUNCTIONS));
+          const hint = didYouMean(e.name, FUNCTION_NAMES);
           this.report(
             diagnostic(
               'expr.unknown-function',
               e.nameSpan,
               `unknown function '${e.name}'`,
-              hint ?? `functions: ${Object.keys(FUNCTIONS).join(', ')}`,
+              hint ?? `functions: ${FUNCTION_NAMES.join(', ')}`,
             ),
           );
           return UNKNOWN;
         }
+        const help = functionHelp(fn);
         const [min, max] = fn.arity;
         if (args.length < min || args.length > max) {
           // A date function's last argument is its optional zone: counted apart, as the doc writes it.
@@ -221,18 +103,27 @@ class Scope {
               'expr.type-mismatch',
               e.span,
               `${e.name} takes ${n} argument${most === 1 ? '' : 's'}, not ${args.length}${zone}`,
-              fn.doc,
+              help,
             ),
           );
           return UNKNOWN;
         }
         if (fn.zoneAt !== undefined) {
           const zoneArg = e.args[fn.zoneAt];
-          if (zoneArg) this.zoneArgument(e.name, zoneArg, args[fn.zoneAt]!, fn.doc);
+          if (zoneArg) this.zoneArgument(e.name, zoneArg, args[fn.zoneAt]!, help);
           else if (args[0]?.t === 'datetime') this.needsZone(e.span, `${e.name}(…) takes the date of an instant`);
         }
-        return fn.check(args, (i, message) =>
-          this.report(diagnostic('expr.type-mismatch', e.args[i]?.span ?? e.span, `${e.name} ${message}`, fn.doc)),
+        return fn.check(args, (i, p) =>
+          this.report(
+            diagnostic(
+              'expr.type-mismatch',
+              e.args[i]?.span ?? e.span,
+              p.kind === 'expects'
+                ? `${e.name} expects a ${p.want}, not ${typeWords(p.got)}`
+                : `${e.name} mixes ${typeWords(p.first)} with ${typeWords(p.other)}`,
+              help,
+            ),
+          ),
         );
       }
       case 'list': {
