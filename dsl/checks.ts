@@ -6,6 +6,7 @@ import { type ZoneResult, canonicalZone, isDateTime, isRealDate, zoneNames, zone
 import type { HolidayCatalog } from './holidays.js';
 import type { Calendar, FactDecl, Named, Policy, SlaCell, SlaTargets } from './model.js';
 import { isBroken } from './read.js';
+import { businessDayMinutes, dayLengths, durationMinutes, durationText } from './durations.js';
 import { FUNCTION_NAMES, functionHelp, functionNamed } from './functions.js';
 import { BOOLEAN, UNKNOWN, type ValueType, compatible, typeWords } from './value-types.js';
 
@@ -442,28 +443,6 @@ function outOfRange(f: FactDecl, value: number): { code: DiagnosticCode; message
 }
 
 type TimeRangeLike = { start: number; end: number; span: Span };
-
-/** Total minutes covered by a day's intervals, counting overlaps once. */
-function coveredMinutes(ranges: readonly TimeRangeLike[]): number {
-  let total = 0;
-  let reach = 0;
-  for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
-    const from = Math.max(r.start, reach);
-    if (r.end > from) total += r.end - from;
-    reach = Math.max(reach, r.end);
-  }
-  return total;
-}
-
-/** Length in minutes of each weekday's business hours (0 when closed); all 1440 for 24x7. */
-function dayLengths(c: Calendar): number[] {
-  if (c.hours.kind === 'always') return WEEKDAYS.map(() => 1440);
-  const groups = c.hours.groups;
-  return WEEKDAYS.map((d) => coveredMinutes(groups.filter((g) => g.days.includes(d)).flatMap((g) => g.ranges)));
-}
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const fmtDuration = (d: Duration) => `${plural(d.amount, `${d.business ? 'business ' : ''}${d.unit}`)}`;
 
 // ---- the checks ----------------------------------------------------------------------------------
 
@@ -946,8 +925,8 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
         diagnostic(
           'policy.unknown-calendar',
           d.span,
-          `'${fmtDuration(d)}' counts business time, but tier '${tier.tier.name}' names no calendar`,
-          `add calendar: to tier '${tier.tier.name}', or write '${fmtDuration(d)} in <calendar>'`,
+          `'${durationText(d)}' counts business time, but tier '${tier.tier.name}' names no calendar`,
+          `add calendar: to tier '${tier.tier.name}', or write '${durationText(d)} in <calendar>'`,
         ),
       );
     }
@@ -956,11 +935,9 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
 
 /** Minutes of a target on its own clock (business minutes on a business calendar); undefined when unknown. */
 function targetMinutes(d: Duration, calendar: Calendar | undefined): number | undefined {
-  const unit = d.unit === 'minute' ? 1 : d.unit === 'hour' ? 60 : undefined;
-  if (unit) return d.amount * unit;
-  if (!d.business || !calendar) return d.amount * 1440;
-  const lengths = dayLengths(calendar).filter((l) => l > 0);
-  return lengths.length ? d.amount * Math.max(...lengths) : undefined;
+  if (d.unit !== 'day' || !d.business || !calendar) return durationMinutes(d);
+  const day = businessDayMinutes(calendar);
+  return day === undefined ? undefined : durationMinutes(d, day);
 }
 
 /** The clock a target runs on: a calendar's name, or real time. Targets on different clocks cannot be compared. */
@@ -1201,7 +1178,7 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
         diagnostic(
           'calendar.uneven-days',
           d.span,
-          `'${fmtDuration(d)}' is ambiguous: calendar '${cal.name}' has days of ${lengths.map(fmtMinutes).join(' and ')}`,
+          `'${durationText(d)}' is ambiguous: calendar '${cal.name}' has days of ${lengths.map(fmtMinutes).join(' and ')}`,
           'state the target in business hours instead',
         ),
       );
