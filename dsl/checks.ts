@@ -1,6 +1,6 @@
 // Semantic checks: what makes a policy a contract and not just YAML. Each check is a named
 // function `(policy, report)` in the table at the bottom; none throws, all report diagnostics.
-import { type Duration, type Expr, WEEKDAYS, exprKey } from './ast.js';
+import { type Duration, type Expr, WEEKDAYS, exprKey, factsRead } from './ast.js';
 import { type Diagnostic, type DiagnosticCode, type Span, closest, diagnostic, didYouMean, warning } from './diagnostics.js';
 import { type ZoneResult, canonicalZone, isDateTime, isRealDate, zoneNames, zoneProblem } from './datetime.js';
 import type { HolidayCatalog } from './holidays.js';
@@ -540,16 +540,19 @@ function checkDerived({ policy, scope, report }: Context): void {
       return;
     }
     state.set(name, 'visiting');
-    for (const dep of collectFacts(d.expr)) if (derived.has(dep)) visit(dep, [...chain, name]);
+    for (const dep of namesRead(d.expr)) if (derived.has(dep)) visit(dep, [...chain, name]);
     state.set(name, 'done');
     if (!scope.types.has(name)) scope.types.set(name, scope.typeOf(d.expr));
   };
   for (const d of policy.derived) visit(d.name, []);
 }
 
+/** The name of every fact an expression reads (dotted: `decision.tier`). */
+const namesRead = (e: Expr) => factsRead(e).map((r) => r.path.join('.'));
+
 /** Every fact an expression reads, following derived facts to what they read. */
 function readsThrough(e: Expr, policy: Policy, seen = new Set<string>()): Set<string> {
-  for (const name of collectFacts(e)) {
+  for (const name of namesRead(e)) {
     if (seen.has(name)) continue;
     seen.add(name);
     const d = policy.derived.find((x) => x.name === name);
@@ -574,39 +577,6 @@ function checkDecisionOrder({ policy, report }: Context): void {
   if (policy.tiers && !policy.tiers.ofDefaulted) circular(policy.tiers.of, 'tier', "the tier ('tiers.of')");
   if (policy.tiers?.slaOf) circular(policy.tiers.slaOf, 'tier', "the SLA's tier ('tiers.slaOf')");
   for (const r of policy.priority?.rules ?? []) circular(r.when, 'priority', 'this priority rule');
-}
-
-function collectFacts(e: Expr, out: string[] = []): string[] {
-  switch (e.kind) {
-    case 'fact':
-      out.push(e.path.join('.'));
-      break;
-    case 'call':
-      e.args.forEach((a) => collectFacts(a, out));
-      break;
-    case 'list':
-      e.items.forEach((a) => collectFacts(a, out));
-      break;
-    case 'not':
-      collectFacts(e.operand, out);
-      break;
-    case 'logical':
-      e.operands.forEach((a) => collectFacts(a, out));
-      break;
-    case 'compare':
-    case 'in':
-      collectFacts(e.left, out);
-      collectFacts(e.right, out);
-      break;
-    case 'if':
-      collectFacts(e.test, out);
-      collectFacts(e.then, out);
-      collectFacts(e.else, out);
-      break;
-    case 'literal':
-      break;
-  }
-  return out;
 }
 
 function checkNamesUnique({ policy, report }: Context): void {
