@@ -1,12 +1,13 @@
 // Semantic checks: what makes a policy a contract and not just YAML. Each check is a named
 // function `(policy, report)` in the table at the bottom; none throws, all report diagnostics.
-import { type Duration, type Expr, WEEKDAYS, exprKey, factsRead } from './ast.js';
+import { type Duration, type Expr, type TimeRange, WEEKDAYS, exprKey, factsRead } from './ast.js';
 import { type Diagnostic, type DiagnosticCode, type Span, closest, diagnostic, didYouMean, warning } from './diagnostics.js';
-import { type ZoneResult, canonicalZone, isDateTime, isRealDate, zoneNames, zoneProblem } from './datetime.js';
+import { type ZoneResult, canonicalZone, isRealDate, zoneNames, zoneProblem } from './datetime.js';
 import type { HolidayCatalog } from './holidays.js';
 import type { Calendar, FactDecl, Named, Policy, SlaCell, SlaTargets } from './model.js';
 import { isBroken } from './read.js';
 import { businessDayMinutes, dayLengths, durationMinutes, durationText } from './durations.js';
+import { type FactValueProblem, factValueHint, factValueMessage, factValueProblem } from './fact-values.js';
 import { FUNCTION_NAMES, functionHelp, functionNamed } from './functions.js';
 import { BOOLEAN, UNKNOWN, type ValueType, compatible, typeWords } from './value-types.js';
 
@@ -376,73 +377,20 @@ function duplicates<T extends Identified>(items: T[], key: (t: T) => string | un
   }
 }
 
-/** Whether a JS value fits a fact declaration; a message saying why not otherwise. */
-export function valueProblem(f: FactDecl, value: unknown): { code: DiagnosticCode; message: string; hint?: string } | undefined {
-  const bad = (what: string) => ({
-    code: 'expr.type-mismatch' as const,
-    message: `fact '${f.name}' should be ${what}, not ${JSON.stringify(value)}`,
-  });
-  switch (f.type) {
-    case 'string':
-      return typeof value === 'string' ? undefined : bad('text');
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? outOfRange(f, value) : bad('a number');
-    case 'integer':
-      return Number.isSafeInteger(value) ? outOfRange(f, value as number) : bad('a whole number');
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : bad('true or false');
-    case 'date':
-      return typeof value === 'string' && isRealDate(value) ? undefined : bad('a date like 2024-01-31');
-    case 'datetime':
-      return typeof value === 'string' && isDateTime(value) ? undefined : bad('a date and time like 2024-01-31T09:30:00+01:00');
-    case 'timezone': {
-      if (typeof value !== 'string') return bad('an IANA time zone like Europe/Rome');
-      const zone = canonicalZone(value);
-      if (zone.ok) return undefined;
-      const hint = didYouMean(value, zoneNames());
-      return {
-        code: 'calendar.unknown-timezone',
-        message: `fact '${f.name}': ${zoneProblem(value, zone)}`,
-        hint: hint ?? "use an IANA name like 'Europe/Rome'",
-      };
-    }
-    case 'intervals':
-      return Array.isArray(value) &&
-        value.every(
-          (v) =>
-            v !== null &&
-            typeof v === 'object' &&
-            isDateTime((v as { from?: unknown }).from) &&
-            isDateTime((v as { to?: unknown }).to),
-        )
-        ? undefined
-        : bad('a list of {from, to} dates and times');
-    case 'enum': {
-      if (typeof value === 'string' && f.values?.includes(value)) return undefined;
-      const hint = typeof value === 'string' ? didYouMean(value, f.values ?? []) : undefined;
-      return {
-        code: 'expr.unknown-value',
-        message: `${JSON.stringify(value)} is not a value of fact '${f.name}' (${(f.values ?? []).join(', ')})`,
-        ...(hint ? { hint } : {}),
-      };
-    }
-    default: {
-      const never: never = f.type;
-      return never;
-    }
+/** The code a misfit default or test fact is reported under. */
+function factValueCode(p: FactValueProblem): DiagnosticCode {
+  switch (p.kind) {
+    case 'unknown-zone':
+      return 'calendar.unknown-timezone';
+    case 'not-a-value':
+      return 'expr.unknown-value';
+    case 'below':
+    case 'above':
+      return 'fact.out-of-range';
+    default:
+      return 'expr.type-mismatch';
   }
 }
-
-/** A number outside its fact's `min`/`max`, in the words fact validation uses. */
-function outOfRange(f: FactDecl, value: number): { code: DiagnosticCode; message: string } | undefined {
-  if (f.min !== undefined && value < f.min)
-    return { code: 'fact.out-of-range', message: `fact '${f.name}' should be at least ${f.min} (got ${value})` };
-  if (f.max !== undefined && value > f.max)
-    return { code: 'fact.out-of-range', message: `fact '${f.name}' should be at most ${f.max} (got ${value})` };
-  return undefined;
-}
-
-type TimeRangeLike = { start: number; end: number; span: Span };
 
 // ---- the checks ----------------------------------------------------------------------------------
 
@@ -504,8 +452,16 @@ function checkFactDeclarations({ policy, report }: Context): void {
       }
     }
     if (f.default !== undefined) {
-      const problem = valueProblem(f, f.default);
-      if (problem) report(diagnostic(problem.code, f.defaultSpan ?? f.span, `the default of ${problem.message}`, problem.hint));
+      const problem = factValueProblem(f, f.default);
+      if (problem)
+        report(
+          diagnostic(
+            factValueCode(problem),
+            f.defaultSpan ?? f.span,
+            `the default of ${factValueMessage(problem)}`,
+            factValueHint(problem),
+          ),
+        );
     }
   }
 }
@@ -995,9 +951,9 @@ function checkReachability({ policy, report }: Context): void {
 }
 
 /** Empty and overlapping intervals among the ranges of some days (`days` names them in messages). */
-function checkIntervals(perDay: Map<string, TimeRangeLike[]>, report: Report): void {
-  const checkedEmpty = new Set<TimeRangeLike>();
-  const overlaps = new Map<string, { a: TimeRangeLike; b: TimeRangeLike; days: string[] }>();
+function checkIntervals(perDay: Map<string, TimeRange[]>, report: Report): void {
+  const checkedEmpty = new Set<TimeRange>();
+  const overlaps = new Map<string, { a: TimeRange; b: TimeRange; days: string[] }>();
   for (const [day, all] of perDay) {
     for (const r of all) {
       if (r.end > r.start || checkedEmpty.has(r)) continue;
@@ -1156,7 +1112,7 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
   });
 }
 
-const fmtRange = (r: TimeRangeLike) => `${fmtClock(r.start)}-${fmtClock(r.end)}`;
+const fmtRange = (r: TimeRange) => `${fmtClock(r.start)}-${fmtClock(r.end)}`;
 
 function fmtClock(m: number): string {
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
@@ -1226,8 +1182,16 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
         );
         continue;
       }
-      const problem = value === null ? undefined : valueProblem(f, value);
-      if (problem) report(diagnostic(problem.code, spans?.value ?? t.span, `test '${t.name}': ${problem.message}`, problem.hint));
+      const problem = value === null ? undefined : factValueProblem(f, value);
+      if (problem)
+        report(
+          diagnostic(
+            factValueCode(problem),
+            spans?.value ?? t.span,
+            `test '${t.name}': ${factValueMessage(problem)}`,
+            factValueHint(problem),
+          ),
+        );
     }
     for (const [path, value] of Object.entries(t.expect)) {
       const span = t.expectSpans[path]?.key ?? t.span;
