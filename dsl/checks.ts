@@ -1,15 +1,45 @@
 // Semantic checks: what makes a policy a contract and not just YAML. Each check is a named
 // function `(policy, report)` in the table at the bottom; none throws, all report diagnostics.
 import { type Duration, type Expr, type TimeRange, WEEKDAYS, exprKey, factsRead } from './ast.js';
-import { type Diagnostic, type DiagnosticCode, type Span, closest, diagnostic, didYouMean, warning } from './diagnostics.js';
-import { type ZoneResult, canonicalZone, isRealDate, zoneNames, zoneProblem } from './datetime.js';
+import { type ZoneResult, canonicalZone, isRealDate, zoneNames } from './datetime.js';
+import { type Diagnostic, type Span, closest } from './diagnostics.js';
+import { businessDayMinutes, dayLengths, durationMinutes, durationText } from './durations.js';
+import { type FactValueProblem, factValueProblem } from './fact-values.js';
+import { FUNCTION_NAMES, functionHelp, functionNamed } from './functions.js';
 import type { HolidayCatalog } from './holidays.js';
 import type { Calendar, FactDecl, Named, Policy, SlaCell, SlaTargets } from './model.js';
+import {
+  type UnknownValue,
+  badRange,
+  checkedBadValue,
+  cycle,
+  duplicateId,
+  emptyInterval,
+  incompleteTable,
+  missingTarget,
+  missingTimezone,
+  outOfRange,
+  overlap,
+  tierSlower,
+  twoTimezones,
+  typeMismatch,
+  unevenDays,
+  unknownCalendar,
+  unknownCurrency,
+  unknownDecisionField,
+  unknownFact,
+  unknownFunction,
+  unknownHolidays,
+  unknownPriority,
+  unknownTier,
+  unknownTimezone,
+  unknownValue,
+  unknownZone,
+  unreachableRule,
+  zoneRequired,
+} from './problems.js';
 import { isBroken } from './read.js';
-import { businessDayMinutes, dayLengths, durationMinutes, durationText } from './durations.js';
-import { type FactValueProblem, factValueHint, factValueMessage, factValueProblem } from './fact-values.js';
-import { FUNCTION_NAMES, functionHelp, functionNamed } from './functions.js';
-import { BOOLEAN, UNKNOWN, type ValueType, compatible, typeWords } from './value-types.js';
+import { BOOLEAN, UNKNOWN, type ValueType, compatible } from './value-types.js';
 
 export type { ValueType } from './value-types.js';
 
@@ -66,15 +96,7 @@ class Scope {
         if (!this.reportedUnknown.has(name)) {
           // One typo, one message: later uses of the same unknown name are not reported again.
           this.reportedUnknown.add(name);
-          const hint = didYouMean(name, this.names());
-          this.report(
-            diagnostic(
-              'expr.unknown-fact',
-              e.span,
-              `unknown fact '${name}'${hint ? ` — ${hint}` : ''}`,
-              hint ? undefined : 'declare it under facts: or derived:',
-            ),
-          );
+          this.report(unknownFact({ where: 'expression', span: e.span, name, ...nearest(name, this.names()) }));
         }
         return UNKNOWN;
       }
@@ -82,14 +104,8 @@ class Scope {
         const args = e.args.map((a) => this.typeOf(a));
         const fn = functionNamed(e.name);
         if (!fn) {
-          const hint = didYouMean(e.name, FUNCTION_NAMES);
           this.report(
-            diagnostic(
-              'expr.unknown-function',
-              e.nameSpan,
-              `unknown function '${e.name}'`,
-              hint ?? `functions: ${FUNCTION_NAMES.join(', ')}`,
-            ),
+            unknownFunction({ span: e.nameSpan, name: e.name, known: FUNCTION_NAMES, ...nearest(e.name, FUNCTION_NAMES) }),
           );
           return UNKNOWN;
         }
@@ -98,15 +114,17 @@ class Scope {
         if (args.length < min || args.length > max) {
           // A date function's last argument is its optional zone: counted apart, as the doc writes it.
           const most = fn.zoneAt !== undefined ? fn.zoneAt : max;
-          const n = min === most ? `${min}` : `${min} to ${most}`;
-          const zone = fn.zoneAt !== undefined ? ', and may name a zone last' : '';
           this.report(
-            diagnostic(
-              'expr.type-mismatch',
-              e.span,
-              `${e.name} takes ${n} argument${most === 1 ? '' : 's'}, not ${args.length}${zone}`,
+            typeMismatch({
+              kind: 'arity',
+              span: e.span,
+              fn: e.name,
+              given: args.length,
+              min,
+              most,
+              zone: fn.zoneAt !== undefined,
               help,
-            ),
+            }),
           );
           return UNKNOWN;
         }
@@ -117,13 +135,10 @@ class Scope {
         }
         return fn.check(args, (i, p) =>
           this.report(
-            diagnostic(
-              'expr.type-mismatch',
-              e.args[i]?.span ?? e.span,
+            typeMismatch(
               p.kind === 'expects'
-                ? `${e.name} expects a ${p.want}, not ${typeWords(p.got)}`
-                : `${e.name} mixes ${typeWords(p.first)} with ${typeWords(p.other)}`,
-              help,
+                ? { kind: 'argument', span: e.args[i]?.span ?? e.span, fn: e.name, want: p.want, got: p.got, help }
+                : { kind: 'arguments-mix', span: e.args[i]?.span ?? e.span, fn: e.name, first: p.first, other: p.other, help },
             ),
           ),
         );
@@ -133,9 +148,7 @@ class Scope {
         const first = items.find((i) => i.t !== 'unknown');
         items.forEach((t, i) => {
           if (first && !compatible(first, t)) {
-            this.report(
-              diagnostic('expr.type-mismatch', e.items[i]!.span, `this list mixes ${typeWords(first)} with ${typeWords(t)}`),
-            );
+            this.report(typeMismatch({ kind: 'list-mix', span: e.items[i]!.span, first, other: t }));
           }
         });
         return { t: 'list', item: first ?? UNKNOWN };
@@ -153,20 +166,13 @@ class Scope {
         const right = this.typeOf(e.right);
         if (mixesDates(left, right)) this.needsZone(e.span, 'comparing a date with an instant takes the date of the instant');
         if (!compatible(left, right)) {
-          this.report(diagnostic('expr.type-mismatch', e.span, `cannot compare ${typeWords(left)} with ${typeWords(right)}`));
+          this.report(typeMismatch({ kind: 'compare', span: e.span, left, right }));
         } else if (
           e.op !== '==' &&
           e.op !== '!=' &&
           !['number', 'date', 'datetime', 'unknown', 'null'].includes(left.t === 'unknown' ? right.t : left.t)
         ) {
-          this.report(
-            diagnostic(
-              'expr.type-mismatch',
-              e.span,
-              `'${e.op}' orders numbers and dates, not ${typeWords(left)}`,
-              "use '==' or '!='",
-            ),
-          );
+          this.report(typeMismatch({ kind: 'order', span: e.span, op: e.op, type: left }));
         }
         this.enumValue(left, e.right);
         this.enumValue(right, e.left);
@@ -179,13 +185,9 @@ class Scope {
         if (right.t === 'list' && mixesDates(left, right.item))
           this.needsZone(e.span, 'looking for a date among instants (or an instant among dates) takes the date of the instant');
         if (right.t !== 'list' && right.t !== 'unknown') {
-          this.report(
-            diagnostic('expr.type-mismatch', e.right.span, `'in' needs a list like ["a", "b"], not ${typeWords(right)}`),
-          );
+          this.report(typeMismatch({ kind: 'in-needs-list', span: e.right.span, got: right }));
         } else if (right.t === 'list' && !compatible(left, right.item)) {
-          this.report(
-            diagnostic('expr.type-mismatch', e.span, `cannot look for ${typeWords(left)} in a list of ${typeWords(right.item)}`),
-          );
+          this.report(typeMismatch({ kind: 'in-list-of', span: e.span, item: left, list: right.item }));
         }
         if (e.right.kind === 'list') for (const item of e.right.items) this.enumValue(left, item);
         return BOOLEAN;
@@ -195,7 +197,7 @@ class Scope {
         const a = this.typeOf(e.then);
         const b = this.typeOf(e.else);
         if (!compatible(a, b)) {
-          this.report(diagnostic('expr.type-mismatch', e.span, `'then' gives ${typeWords(a)} but 'else' gives ${typeWords(b)}`));
+          this.report(typeMismatch({ kind: 'branches', span: e.span, then: a, else: b }));
           return UNKNOWN; // already reported: the whole `if` has no type to complain about again
         }
         return a.t === 'unknown' || a.t === 'null' ? b : a;
@@ -213,16 +215,16 @@ class Scope {
    */
   private needsZone(span: Span, why: string): void {
     if (this.policy.zone || this.policy.zoneFact) return;
-    this.report(zoneRequired(span, why));
+    this.report(zoneRequired({ span, why }));
   }
 
   /** A date function's zone argument: a zone name (a string) or a timezone fact. */
-  private zoneArgument(fn: string, arg: Expr, type: ValueType, doc: string): void {
+  private zoneArgument(fn: string, arg: Expr, type: ValueType, help: string): void {
     if (arg.kind === 'literal' && arg.type === 'string') {
       const zone = canonicalZone(String(arg.value));
-      if (!zone.ok) this.report(unknownZone(arg.span, String(arg.value), zone));
+      if (!zone.ok) this.report(zoneNameProblem(arg.span, String(arg.value), zone));
     } else if (type.t !== 'timezone' && type.t !== 'unknown' && type.t !== 'null') {
-      this.report(diagnostic('expr.type-mismatch', arg.span, `${fn} takes a time zone here, not ${typeWords(type)}`, doc));
+      this.report(typeMismatch({ kind: 'zone-argument', span: arg.span, fn, got: type, help }));
     }
   }
 
@@ -230,14 +232,7 @@ class Scope {
   condition(e: Expr, where = 'a condition'): void {
     const t = this.typeOf(e);
     if (t.t !== 'boolean' && t.t !== 'unknown') {
-      this.report(
-        diagnostic(
-          'expr.type-mismatch',
-          e.span,
-          `${where} needs true or false, but this is ${typeWords(t)}`,
-          'compare it, e.g. tier == "premium"',
-        ),
-      );
+      this.report(typeMismatch({ kind: 'condition', span: e.span, where, got: t }));
     }
   }
 
@@ -251,9 +246,7 @@ class Scope {
     const name = e.path[0]!;
     if (otherType?.t !== 'enum' || !otherType.values.includes(name) || this.reportedUnknown.has(name)) return;
     this.reportedUnknown.add(name);
-    this.report(
-      diagnostic('expr.unknown-fact', e.span, `'${name}' is not a fact`, `to compare with the value, quote it: "${name}"`),
-    );
+    this.report(unknownFact({ where: 'bare-value', span: e.span, name }));
   }
 
   /** A string literal compared with an enum must be one of its values. */
@@ -261,14 +254,15 @@ class Scope {
     if (type.t !== 'enum' || other.kind !== 'literal' || other.type !== 'string') return;
     const value = String(other.value);
     if (type.values.includes(value)) return;
-    const code: DiagnosticCode =
-      type.kind === 'tier' ? 'policy.unknown-tier' : type.kind === 'priority' ? 'policy.unknown-priority' : 'expr.unknown-value';
-    const hint = didYouMean(value, type.values);
-    const message =
-      type.values.length === 0
-        ? `'${value}' is not a ${type.kind === 'tier' ? 'tier' : 'known value'}: the policy declares no ${type.kind === 'tier' ? 'tiers' : 'values here'}`
-        : `'${value}' is not ${type.kind === 'tier' ? 'a tier' : type.kind === 'priority' ? 'a priority level' : 'one of the values'} (${type.values.join(', ')})`;
-    this.report(diagnostic(code, other.span, message, hint));
+    const span = other.span;
+    const near = nearest(value, type.values);
+    this.report(
+      type.kind === 'tier'
+        ? unknownTier({ where: 'expression', span, value, tiers: type.values, ...near })
+        : type.kind === 'priority'
+          ? unknownPriority({ where: 'expression', span, value, priorities: type.values, ...near })
+          : unknownValue({ where: 'expression', span, value, values: type.values, ...near }),
+    );
   }
 }
 
@@ -278,46 +272,33 @@ class Scope {
 const mixesDates = (a: ValueType, b: ValueType) =>
   (a.t === 'date' && b.t === 'datetime') || (a.t === 'datetime' && b.t === 'date');
 
-/** `policy.zone-required`: an instant becomes a date with no zone to say which date. */
-function zoneRequired(span: Span, why: string): Diagnostic {
-  return diagnostic(
-    'policy.zone-required',
-    span,
-    `${why}, and the date of an instant depends on the zone: the policy declares no zone`,
-    'add zone: <IANA name> (like zone: Europe/Rome) at the top of the policy, or zoneFact: a timezone fact; or name the zone here, like dateOf(openedAt, "Europe/Rome")',
-  );
+/** The closest of `known` to a name, as a constructor's `near` field. */
+function nearest(name: string, known: Iterable<string>): { near?: string } {
+  const near = closest(name, known);
+  return near === undefined ? {} : { near };
 }
 
-/** `policy.unknown-zone`: a zone name that is not an IANA zone of a place. */
-function unknownZone(span: Span, name: string, result: Extract<ZoneResult, { ok: false }>): Diagnostic {
-  const near = result.kind === 'unknown' ? didYouMean(name, zoneNames()) : undefined;
-  return diagnostic('policy.unknown-zone', span, zoneProblem(name, result), near ?? "use an IANA name like 'Europe/Rome'");
+/** A name that is not among `known`, with what it probably means (`meant`, else the closest). */
+function undeclared(n: Named, known: string[], meant?: string) {
+  return { span: n.span, name: n.name, known, ...(meant !== undefined ? { near: meant } : nearest(n.name, known)) };
 }
 
-function unknownName(report: Report, code: DiagnosticCode, what: string, n: Named, known: string[], declareIn: string): void {
-  const hint = didYouMean(n.name, known);
-  report(
-    diagnostic(
-      code,
-      n.span,
-      `unknown ${what} '${n.name}'${hint ? ` — ${hint}` : ''}`,
-      hint ? undefined : `declare it in ${declareIn} (known: ${known.join(', ') || 'none'})`,
-    ),
-  );
-}
-
-/** `'medium' is not a value of 'urgency' (high, low)` */
-function unknownValue(report: Report, n: Named, f: FactDecl, meant?: string): void {
+/** `'medium' is not a value of 'urgency' (high, low)`, written in a table or list. */
+function tableValue(n: Named, f: FactDecl, meant?: string): UnknownValue {
   const values = f.values ?? [];
-  const hint = meant ? `did you mean '${meant}'?` : didYouMean(n.name, values);
-  report(
-    diagnostic(
-      'expr.unknown-value',
-      n.span,
-      `'${n.name}' is not a value of '${f.name}' (${values.join(', ')})`,
-      hint ?? `add it to the values of fact '${f.name}'`,
-    ),
-  );
+  return {
+    where: 'table',
+    span: n.span,
+    value: n.name,
+    fact: f.name,
+    values,
+    ...(meant !== undefined ? { near: meant } : nearest(n.name, values)),
+  };
+}
+
+/** A zone name that is no IANA zone of a place. */
+function zoneNameProblem(span: Span, name: string, result: Extract<ZoneResult, { ok: false }>): Diagnostic {
+  return unknownZone({ kind: 'name', span, name, result, ...(result.kind === 'unknown' ? nearest(name, zoneNames()) : {}) });
 }
 
 /**
@@ -338,20 +319,6 @@ function nearMisses(written: string[], known: string[]): Map<string, string> {
   return meant;
 }
 
-/** Reports an unknown name, suggesting what it probably means. */
-function unknownMeant(
-  report: Report,
-  code: DiagnosticCode,
-  what: string,
-  n: Named,
-  meant: string | undefined,
-  known: string[],
-  declareIn: string,
-): void {
-  if (meant === undefined) return unknownName(report, code, what, n, known, declareIn);
-  report(diagnostic(code, n.span, `unknown ${what} '${n.name}' — did you mean '${meant}'?`));
-}
-
 interface Identified {
   span: Span;
   idSpan?: Span;
@@ -365,30 +332,24 @@ function duplicates<T extends Identified>(items: T[], key: (t: T) => string | un
     const first = seen.get(k);
     if (first) {
       const at = first.idSpan ?? first.span;
-      report(
-        diagnostic(
-          'policy.duplicate-id',
-          item.idSpan ?? item.span,
-          `${what} '${k}' is defined twice (first at line ${at.line})`,
-          'give each a name of its own',
-        ),
-      );
+      report(duplicateId({ kind: 'twice', span: item.idSpan ?? item.span, what, name: k, firstLine: at.line }));
     } else seen.set(k, item);
   }
 }
 
-/** The code a misfit default or test fact is reported under. */
-function factValueCode(p: FactValueProblem): DiagnosticCode {
-  switch (p.kind) {
+/** A default or a test fact that does not fit its fact, under the code of its kind of problem. */
+function factValue(problem: FactValueProblem, span: Span, context: string): Diagnostic {
+  const p = { span, problem, context };
+  switch (problem.kind) {
     case 'unknown-zone':
-      return 'calendar.unknown-timezone';
+      return unknownTimezone({ where: 'fact-value', ...p });
     case 'not-a-value':
-      return 'expr.unknown-value';
+      return unknownValue({ where: 'fact-value', ...p });
     case 'below':
     case 'above':
-      return 'fact.out-of-range';
+      return outOfRange(p);
     default:
-      return 'expr.type-mismatch';
+      return typeMismatch({ kind: 'fact-value', ...p });
   }
 }
 
@@ -409,31 +370,16 @@ interface Context {
 function checkFactDeclarations({ policy, report }: Context): void {
   for (const f of policy.facts) {
     if (f.type !== 'enum' && f.values) {
-      report(warning('schema.bad-value', f.span, `fact '${f.name}' lists values but its type is ${f.type}`, "use 'type: enum'"));
+      report(checkedBadValue({ kind: 'values-not-enum', span: f.span, fact: f.name, type: f.type }));
     }
     const bounds = [f.min !== undefined ? 'min' : '', f.max !== undefined ? 'max' : ''].filter(Boolean);
     if (bounds.length > 0 && f.type !== 'number' && f.type !== 'integer') {
-      report(
-        diagnostic(
-          'fact.bad-range',
-          (f.min !== undefined ? f.minSpan : f.maxSpan) ?? f.span,
-          `fact '${f.name}' is ${f.type === 'enum' || f.type === 'intervals' ? 'an' : 'a'} ${f.type}: ${bounds.join(' and ')} bound only numbers and integers`,
-          f.type === 'date' || f.type === 'datetime'
-            ? "say it with an 'assert:' condition instead"
-            : `remove ${bounds.join(' and ')}`,
-        ),
-      );
+      const span = (f.min !== undefined ? f.minSpan : f.maxSpan) ?? f.span;
+      report(badRange({ kind: 'not-numeric', span, fact: f.name, type: f.type, bounds }));
       continue;
     }
     if (f.min !== undefined && f.max !== undefined && f.min > f.max) {
-      report(
-        diagnostic(
-          'fact.bad-range',
-          f.minSpan ?? f.span,
-          `fact '${f.name}' has min ${f.min} above its max ${f.max}: no value fits`,
-          'swap them',
-        ),
-      );
+      report(badRange({ kind: 'min-above-max', span: f.minSpan ?? f.span, fact: f.name, min: f.min, max: f.max }));
       continue;
     }
     if (f.type === 'integer') {
@@ -442,26 +388,12 @@ function checkFactDeclarations({ policy, report }: Context): void {
         [f.max, f.maxSpan],
       ] as const) {
         if (bound !== undefined && !Number.isSafeInteger(bound))
-          report(
-            diagnostic(
-              'fact.bad-range',
-              span ?? f.span,
-              `fact '${f.name}' is an integer: its bounds are whole numbers, not ${bound}`,
-            ),
-          );
+          report(badRange({ kind: 'fractional-bound', span: span ?? f.span, fact: f.name, bound }));
       }
     }
     if (f.default !== undefined) {
       const problem = factValueProblem(f, f.default);
-      if (problem)
-        report(
-          diagnostic(
-            factValueCode(problem),
-            f.defaultSpan ?? f.span,
-            `the default of ${factValueMessage(problem)}`,
-            factValueHint(problem),
-          ),
-        );
+      if (problem) report(factValue(problem, f.defaultSpan ?? f.span, 'the default of '));
     }
   }
 }
@@ -470,9 +402,7 @@ function checkDerived({ policy, scope, report }: Context): void {
   const derived = new Map(policy.derived.map((d) => [d.name, d]));
   for (const d of policy.derived) {
     if (policy.facts.some((f) => f.name === d.name)) {
-      report(
-        diagnostic('policy.duplicate-id', d.span, `'${d.name}' is both a fact and a derived fact`, 'rename the derived fact'),
-      );
+      report(duplicateId({ kind: 'fact-and-derived', span: d.span, name: d.name }));
     }
   }
   // Type derived facts in dependency order; a circle is reported once, at its first member.
@@ -482,16 +412,7 @@ function checkDerived({ policy, scope, report }: Context): void {
     if (!d || state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
       const circle = [...chain.slice(chain.indexOf(name)), name];
-      report(
-        diagnostic(
-          'derived.cycle',
-          d.span,
-          circle.length === 2
-            ? `derived fact '${name}' is computed from itself`
-            : `derived facts depend on each other in a circle: ${circle.join(' → ')}`,
-          'compute it from given facts only',
-        ),
-      );
+      report(cycle({ kind: 'derived', span: d.span, circle }));
       scope.types.set(name, UNKNOWN);
       return;
     }
@@ -521,14 +442,7 @@ function readsThrough(e: Expr, policy: Policy, seen = new Set<string>()): Set<st
 function checkDecisionOrder({ policy, report }: Context): void {
   const circular = (e: Expr, what: 'tier' | 'priority', where: string) => {
     if (isBroken(e) || !readsThrough(e, policy).has(`decision.${what}`)) return;
-    report(
-      diagnostic(
-        'derived.cycle',
-        e.span,
-        `${where} reads decision.${what}, which it decides`,
-        `decide the ${what} from ticket facts only`,
-      ),
-    );
+    report(cycle({ kind: 'decision', span: e.span, where, what }));
   };
   if (policy.tiers && !policy.tiers.ofDefaulted) circular(policy.tiers.of, 'tier', "the tier ('tiers.of')");
   if (policy.tiers?.slaOf) circular(policy.tiers.slaOf, 'tier', "the SLA's tier ('tiers.slaOf')");
@@ -557,15 +471,7 @@ function checkConditions({ policy, scope, report }: Context): void {
     scope.condition(a.check, 'an assertion');
     // Checked before anything is decided: there is no decision yet to read.
     const decided = isBroken(a.check) ? undefined : [...readsThrough(a.check, policy)].find((n) => n.startsWith('decision.'));
-    if (decided)
-      report(
-        diagnostic(
-          'derived.cycle',
-          a.check.span,
-          `assertion '${a.code}' reads ${decided}, but assertions are checked before anything is decided`,
-          'check ticket facts only',
-        ),
-      );
+    if (decided) report(cycle({ kind: 'assertion', span: a.check.span, code: a.code, reads: decided }));
   }
   for (const r of policy.eligibility) scope.condition(r.when);
   for (const r of policy.priority?.rules ?? []) scope.condition(r.when);
@@ -581,26 +487,12 @@ function checkConditions({ policy, scope, report }: Context): void {
 function checkTiers({ policy, scope, report, tiers, facts }: Context): void {
   if (!policy.tiers) {
     for (const t of policy.sla) {
-      report(
-        diagnostic(
-          'policy.unknown-tier',
-          t.tier.span,
-          `the SLA names tier '${t.tier.name}' but the policy declares no tiers`,
-          'add tiers: { levels: [...] }',
-        ),
-      );
+      report(unknownTier({ where: 'no-tiers', span: t.tier.span, name: t.tier.name }));
     }
     return;
   }
   if (policy.tiers.ofDefaulted && !facts.has('tier')) {
-    report(
-      diagnostic(
-        'expr.unknown-fact',
-        policy.tiers.span,
-        "tiers has no 'of:' to say which tier a ticket is in, and there is no fact named 'tier'",
-        'add of: with the fact or expression that gives the tier, e.g. of: plan',
-      ),
-    );
+    report(unknownFact({ where: 'tier-fact', span: policy.tiers.span }));
     return;
   }
   // Every value the tier expression can give must be a declared tier.
@@ -608,65 +500,44 @@ function checkTiers({ policy, scope, report, tiers, facts }: Context): void {
   for (const r of [policy.tiers.of, ...(policy.tiers.slaOf ? [policy.tiers.slaOf] : [])].flatMap(results)) {
     if (isBroken(r)) continue;
     if (r.kind === 'literal' && r.type === 'string' && !tiers.includes(String(r.value))) {
-      unknownName(report, 'policy.unknown-tier', 'tier', { name: String(r.value), span: r.span }, tiers, 'tiers.levels');
+      report(unknownTier({ where: 'name', ...undeclared({ name: String(r.value), span: r.span }, tiers) }));
     }
     if (r.kind !== 'literal') {
       const t = scope.typeOf(r);
       if (t.t === 'enum') {
         const extra = t.values.filter((v) => !tiers.includes(v));
         if (extra.length) {
-          report(
-            diagnostic(
-              'policy.unknown-tier',
-              r.span,
-              `'${r.kind === 'fact' ? r.path.join('.') : 'this'}' can be ${extra.join(', ')}, which ${extra.length === 1 ? 'is not a tier' : 'are not tiers'}`,
-              `tiers: ${tiers.join(', ')}`,
-            ),
-          );
+          const what = r.kind === 'fact' ? r.path.join('.') : 'this';
+          report(unknownTier({ where: 'fact-values', span: r.span, what, extra, tiers }));
         }
       } else if (t.t !== 'unknown' && t.t !== 'string') {
-        report(diagnostic('expr.type-mismatch', r.span, `a tier is a name, but this is ${typeWords(t)}`));
+        report(typeMismatch({ kind: 'tier-name', span: r.span, got: t }));
       }
     }
   }
   for (const t of policy.sla)
-    if (!tiers.includes(t.tier.name)) unknownName(report, 'policy.unknown-tier', 'tier', t.tier, tiers, 'tiers.levels');
+    if (!tiers.includes(t.tier.name)) report(unknownTier({ where: 'name', ...undeclared(t.tier, tiers) }));
   for (const b of policy.channels?.byTier ?? [])
-    if (!tiers.includes(b.tier.name)) unknownName(report, 'policy.unknown-tier', 'tier', b.tier, tiers, 'tiers.levels');
+    if (!tiers.includes(b.tier.name)) report(unknownTier({ where: 'name', ...undeclared(b.tier, tiers) }));
 }
 
 function checkPriority({ policy, report, priorities, facts }: Context): void {
   const p = policy.priority;
   if (!p) return;
   const level = (n: Named) => {
-    if (!priorities.includes(n.name)) unknownName(report, 'policy.unknown-priority', 'priority', n, priorities, 'priorities');
+    if (!priorities.includes(n.name)) report(unknownPriority({ where: 'name', ...undeclared(n, priorities) }));
   };
   const fact = (n: Named, role: string): FactDecl | undefined => {
     const f = facts.get(n.name);
     if (!f) {
-      const hint = didYouMean(n.name, facts.keys());
-      report(
-        diagnostic(
-          'expr.unknown-fact',
-          n.span,
-          `unknown fact '${n.name}'${hint ? ` — ${hint}` : ''}`,
-          hint ? undefined : `declare the ${role} under facts:`,
-        ),
-      );
+      report(unknownFact({ where: 'role', span: n.span, name: n.name, role, ...nearest(n.name, facts.keys()) }));
     }
     return f;
   };
   const enumFact = (n: Named, role: string): FactDecl | undefined => {
     const f = fact(n, role);
     if (f && f.type !== 'enum') {
-      report(
-        diagnostic(
-          'expr.type-mismatch',
-          n.span,
-          `the ${role} '${n.name}' must be an enum fact (it is ${f.type})`,
-          'give it type: enum and values',
-        ),
-      );
+      report(typeMismatch({ kind: 'enum-fact', span: n.span, role, fact: n.name, type: f.type }));
       return undefined;
     }
     return f;
@@ -679,14 +550,7 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
     const f = fact(n, role);
     for (const v of f?.type === 'enum' ? (f.values ?? []) : []) {
       if (!priorities.includes(v)) {
-        report(
-          diagnostic(
-            'policy.unknown-priority',
-            n.span,
-            `fact '${n.name}' can be '${v}', which is not a priority level`,
-            `priorities: ${priorities.join(', ')}`,
-          ),
-        );
+        report(unknownPriority({ where: 'fact-value', span: n.span, fact: n.name, value: v, priorities }));
       }
     }
   }
@@ -704,18 +568,11 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
         values,
       );
       for (const row of lookup.table)
-        if (!values.includes(row.value.name)) unknownValue(report, row.value, f, meant.get(row.value.name));
+        if (!values.includes(row.value.name)) report(unknownValue(tableValue(row.value, f, meant.get(row.value.name))));
       const meantValues = new Set(meant.values());
       const missing = values.filter((v) => !lookup.table.some((row) => row.value.name === v) && !meantValues.has(v));
       if (missing.length) {
-        report(
-          diagnostic(
-            'table.incomplete',
-            lookup.span,
-            `the lookup table has no priority for ${f.name} ${missing.map((m) => `'${m}'`).join(', ')}`,
-            'add a line for each value',
-          ),
-        );
+        report(incompleteTable({ kind: 'lookup', span: lookup.span, fact: f.name, missing }));
       }
     }
   }
@@ -731,7 +588,7 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
         m.rowSpans.map((r) => r.name),
         rows,
       );
-      for (const r of m.rowSpans) if (!rows.includes(r.name)) unknownValue(report, r, rowFact, meantRows.get(r.name));
+      for (const r of m.rowSpans) if (!rows.includes(r.name)) report(unknownValue(tableValue(r, rowFact, meantRows.get(r.name))));
       const missing: string[] = [];
       const rowsCovered = new Set<string>();
       for (const row of m.rowSpans) {
@@ -739,7 +596,7 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
         const written = cells.map((x) => x.column.name);
         const meantCols = nearMisses(written, cols);
         for (const c of cells)
-          if (!cols.includes(c.column.name)) unknownValue(report, c.column, colFact, meantCols.get(c.column.name));
+          if (!cols.includes(c.column.name)) report(unknownValue(tableValue(c.column, colFact, meantCols.get(c.column.name))));
         // A misspelt row or column is reported as misspelt, not also as a missing cell.
         const r = rows.includes(row.name) ? row.name : meantRows.get(row.name);
         if (r === undefined) continue;
@@ -751,14 +608,7 @@ function checkPriority({ policy, report, priorities, facts }: Context): void {
       for (const r of rows)
         if (!rowsCovered.has(r)) for (const c of cols) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
       if (missing.length) {
-        report(
-          diagnostic(
-            'table.incomplete',
-            m.span,
-            `the matrix has no priority for ${missing.slice(0, 4).join('; ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`,
-            'give every row a cell for every column',
-          ),
-        );
+        report(incompleteTable({ kind: 'matrix', span: m.span, missing }));
       }
     }
   }
@@ -769,12 +619,12 @@ function checkChannels({ policy, report, facts }: Context): void {
   if (!c) return;
   const f = facts.get(c.fact.name);
   if (!f) {
-    unknownName(report, 'expr.unknown-fact', 'fact', c.fact, [...facts.keys()], 'facts:');
+    report(unknownFact({ where: 'field', ...undeclared(c.fact, [...facts.keys()]) }));
     return;
   }
   if (f.type !== 'enum') return;
   for (const n of [...c.byTier.flatMap((b) => b.allow), ...c.rules.flatMap((r) => r.allow)]) {
-    if (!(f.values ?? []).includes(n.name)) unknownValue(report, n, f);
+    if (!(f.values ?? []).includes(n.name)) report(unknownValue(tableValue(n, f)));
   }
 }
 
@@ -805,24 +655,18 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
   const names = [...calendars.keys()];
   for (const tier of policy.sla) {
     if (tier.calendar && !calendars.has(tier.calendar.name))
-      unknownName(report, 'policy.unknown-calendar', 'calendar', tier.calendar, names, 'calendars:');
+      report(unknownCalendar({ where: 'name', ...undeclared(tier.calendar, names) }));
     const written = tier.cells.map((c) => c.priority.name);
     const meant = nearMisses(written, priorities);
     for (const { priority, cell } of tier.cells) {
       if (!priorities.includes(priority.name))
-        unknownMeant(report, 'policy.unknown-priority', 'priority', priority, meant.get(priority.name), priorities, 'priorities');
+        report(unknownPriority({ where: 'name', ...undeclared(priority, priorities, meant.get(priority.name)) }));
       for (const t of cellTargets(cell)) {
         if (t.calendar && !calendars.has(t.calendar.name))
-          unknownName(report, 'policy.unknown-calendar', 'calendar', t.calendar, names, 'calendars:');
+          report(unknownCalendar({ where: 'name', ...undeclared(t.calendar, names) }));
         if (!t.response && !t.resolution && !t.invalid) {
-          report(
-            diagnostic(
-              'sla.missing-target',
-              t.span ?? cell.span,
-              `the ${priority.name} target of tier '${tier.tier.name}' sets neither response nor resolution`,
-              "add response: or write 'best-effort'",
-            ),
-          );
+          const span = t.span ?? cell.span;
+          report(missingTarget({ kind: 'empty-cell', span, priority: priority.name, tier: tier.tier.name }));
         }
       }
     }
@@ -830,31 +674,17 @@ function checkSla({ policy, report, priorities, calendars }: Context): void {
     const meantValues = new Set(meant.values());
     const missing = priorities.filter((p) => !written.includes(p) && !meantValues.has(p));
     if (missing.length) {
-      report(
-        diagnostic(
-          'sla.missing-target',
-          tier.tier.span,
-          `tier '${tier.tier.name}' promises an SLA but has no target for ${missing.join(', ')}`,
-          `add ${missing[0]}: { response: … } or ${missing[0]}: best-effort`,
-        ),
-      );
+      report(missingTarget({ kind: 'priorities', span: tier.tier.span, tier: tier.tier.name, missing }));
     }
   }
   // Business time needs a calendar: reported once per tier, at its first such target.
   const reported = new Set<string>();
   eachTarget(policy, (d, calendar, tier) => {
     if (d.calendar && !calendars.has(d.calendar.name))
-      unknownName(report, 'policy.unknown-calendar', 'calendar', d.calendar, names, 'calendars:');
+      report(unknownCalendar({ where: 'name', ...undeclared(d.calendar, names) }));
     if (d.business && !calendar && !reported.has(tier.tier.name)) {
       reported.add(tier.tier.name);
-      report(
-        diagnostic(
-          'policy.unknown-calendar',
-          d.span,
-          `'${durationText(d)}' counts business time, but tier '${tier.tier.name}' names no calendar`,
-          `add calendar: to tier '${tier.tier.name}', or write '${durationText(d)} in <calendar>'`,
-        ),
-      );
+      report(unknownCalendar({ where: 'business-time', span: d.span, duration: durationText(d), tier: tier.tier.name }));
     }
   });
 }
@@ -897,12 +727,16 @@ function checkTierOrder({ policy, report, calendars, tiers }: Context): void {
           // Business minutes and real minutes are not comparable: 2 business days may be 4 real days.
           if (a && b && a.clock === b.clock && a.minutes > b.minutes) {
             report(
-              diagnostic(
-                'sla.tier-slower',
-                a.d.span,
-                `tier '${better.tier.name}' is above '${lower.tier.name}' but its ${p.name} ${kind} target is slower (${fmtMinutes(a.minutes)} against ${fmtMinutes(b.minutes)}, in ${a.clock})`,
-                'a better tier should never be slower; check the targets or the order of tiers.levels (lowest first)',
-              ),
+              tierSlower({
+                span: a.d.span,
+                better: better.tier.name,
+                lower: lower.tier.name,
+                priority: p.name,
+                target: kind,
+                slower: fmtMinutes(a.minutes),
+                faster: fmtMinutes(b.minutes),
+                clock: a.clock,
+              }),
             );
           }
         }
@@ -929,14 +763,7 @@ function checkOrderedRules(rules: { when?: Expr; span: Span }[], what: string, r
     const set = conjuncts(r.when);
     const shadow = earlier.find((e) => e.set === 'always' || (set !== 'always' && [...e.set].every((k) => set.has(k))));
     if (shadow) {
-      report(
-        warning(
-          'rule.unreachable',
-          r.span,
-          `${what} ${i + 1} can never apply: the rule at line ${shadow.line} matches every ticket it would match, and comes first`,
-          'remove it, or move it above the broader rule',
-        ),
-      );
+      report(unreachableRule({ span: r.span, what, index: i + 1, shadowLine: shadow.line }));
     }
     earlier.push({ set, line: r.span.line });
   });
@@ -958,14 +785,7 @@ function checkIntervals(perDay: Map<string, TimeRange[]>, report: Report): void 
     for (const r of all) {
       if (r.end > r.start || checkedEmpty.has(r)) continue;
       checkedEmpty.add(r);
-      report(
-        diagnostic(
-          'calendar.empty-interval',
-          r.span,
-          `the interval ${fmtRange(r)} is empty: it ends ${r.end === r.start ? 'when' : 'before'} it starts`,
-          'write the earlier time first; to stay open past midnight, split it at 24:00',
-        ),
-      );
+      report(emptyInterval({ kind: 'interval', span: r.span, range: fmtRange(r), endsWhenStarts: r.end === r.start }));
     }
     const sorted = all.filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
     for (let i = 1; i < sorted.length; i++) {
@@ -981,14 +801,7 @@ function checkIntervals(perDay: Map<string, TimeRange[]>, report: Report): void 
   for (const { a, b, days } of overlaps.values()) {
     const later = a.span.offset > b.span.offset ? a : b;
     const earlier = later === a ? b : a;
-    report(
-      diagnostic(
-        'calendar.overlap',
-        later.span,
-        `on ${days.join(', ')}, ${fmtRange(later)} overlaps ${fmtRange(earlier)}`,
-        'merge them into one interval',
-      ),
-    );
+    report(overlap({ span: later.span, days, later: fmtRange(later), earlier: fmtRange(earlier) }));
   }
 }
 
@@ -1003,60 +816,32 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
         report,
       );
       if (groups.length === 0 && c.open.length === 0)
-        report(diagnostic('calendar.empty-interval', c.span, `calendar '${c.name}' is never open`));
+        report(emptyInterval({ kind: 'never-open', span: c.span, calendar: c.name }));
     }
     for (const o of c.open) checkIntervals(new Map([[o.date, o.ranges]]), report);
     const calendarZone = c.timezone ? canonicalZone(c.timezone.name) : undefined;
     if (c.timezone && calendarZone && !calendarZone.ok) {
-      const hint = didYouMean(c.timezone.name, zoneNames());
-      report(
-        diagnostic(
-          'calendar.unknown-timezone',
-          c.timezone.span,
-          zoneProblem(c.timezone.name, calendarZone),
-          hint ?? "use an IANA name like 'Europe/Rome'",
-        ),
-      );
+      const { name, span } = c.timezone;
+      report(unknownTimezone({ where: 'calendar', span, name, result: calendarZone, ...nearest(name, zoneNames()) }));
     }
     if (c.timezoneFact) {
       const f = facts.get(c.timezoneFact.name);
-      if (!f) unknownName(report, 'expr.unknown-fact', 'fact', c.timezoneFact, [...facts.keys()], 'facts:');
+      if (!f) report(unknownFact({ where: 'field', ...undeclared(c.timezoneFact, [...facts.keys()]) }));
       else if (f.type !== 'timezone' && f.type !== 'string') {
-        report(
-          diagnostic(
-            'expr.type-mismatch',
-            c.timezoneFact.span,
-            `fact '${f.name}' is ${f.type}, not a time zone`,
-            'give it type: timezone',
-          ),
-        );
+        report(typeMismatch({ kind: 'timezone-fact', span: c.timezoneFact.span, fact: f.name, type: f.type }));
       }
     }
     if (c.timezone && c.timezoneFact) {
-      report(
-        diagnostic(
-          'calendar.unknown-timezone',
-          c.timezoneFact.span,
-          `calendar '${c.name}' names both a time zone and a time zone fact`,
-          'keep one: the fact (with a default) when the zone is the customer’s',
-        ),
-      );
+      report(twoTimezones({ span: c.timezoneFact.span, calendar: c.name }));
     }
     // Dates and business hours are local times: they need a zone (a 24x7 calendar needs one only for its dates).
     const needsZone = c.hours.kind === 'weekly' || c.holidays !== undefined || c.closed.length > 0 || c.open.length > 0;
     if (!c.timezone && !c.timezoneFact && needsZone) {
-      const what = c.hours.kind === 'weekly' ? 'business hours' : 'holidays or dates';
-      report(
-        diagnostic(
-          'calendar.unknown-timezone',
-          c.span,
-          `calendar '${c.name}' has ${what} but no time zone`,
-          'add timezone: Europe/Rome (or timezoneFact: a fact)',
-        ),
-      );
+      const has = c.hours.kind === 'weekly' ? 'business hours' : 'holidays or dates';
+      report(missingTimezone({ span: c.span, calendar: c.name, has }));
     }
     for (const d of [...c.closed, ...c.open]) {
-      if (!isRealDate(d.date)) report(diagnostic('schema.bad-value', d.span, `'${d.date}' is not a date on the calendar`));
+      if (!isRealDate(d.date)) report(checkedBadValue({ kind: 'not-a-date', span: d.span, date: d.date }));
     }
     if (c.holidays && options.holidays) {
       const h = c.holidays;
@@ -1065,30 +850,20 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
         const alias = Object.hasOwn(COUNTRY_ALIASES, h.country.toUpperCase())
           ? COUNTRY_ALIASES[h.country.toUpperCase()]
           : undefined;
-        const hint = alias ? `did you mean '${alias}'?` : didYouMean(h.country, Object.keys(countries));
-        report(
-          diagnostic(
-            'calendar.unknown-holidays',
-            h.countrySpan,
-            `no holiday data for country '${h.country}'`,
-            hint ?? 'use an ISO 3166 code like IT or BR',
-          ),
-        );
+        const near = alias !== undefined ? { near: alias } : nearest(h.country, Object.keys(countries));
+        report(unknownHolidays({ kind: 'country', span: h.countrySpan, country: h.country, ...near }));
       } else if (h.region !== undefined) {
         const regions = options.holidays.regions(h.country);
         if (!(h.region in regions)) {
-          const known = Object.entries(regions).map(([k, v]) => `${k} (${v})`);
-          const hint = didYouMean(h.region, Object.keys(regions));
           report(
-            diagnostic(
-              'calendar.unknown-holidays',
-              h.regionSpan ?? h.span,
-              `no holiday data for region '${h.region}' of ${h.country}`,
-              hint ??
-                (known.length
-                  ? `regions: ${known.slice(0, 40).join(', ')}${known.length > 40 ? ', …' : ''}`
-                  : `${h.country} has no regions`),
-            ),
+            unknownHolidays({
+              kind: 'region',
+              span: h.regionSpan ?? h.span,
+              country: h.country,
+              region: h.region,
+              regions: Object.entries(regions).map(([k, v]) => `${k} (${v})`),
+              ...nearest(h.region, Object.keys(regions)),
+            }),
           );
         }
       }
@@ -1100,14 +875,7 @@ function checkCalendars({ policy, report, options, facts }: Context): void {
     if (d.unit !== 'day' || !d.business || !cal || cal.hoursInvalid) return;
     const lengths = [...new Set(dayLengths(cal).filter((l) => l > 0))];
     if (lengths.length > 1) {
-      report(
-        diagnostic(
-          'calendar.uneven-days',
-          d.span,
-          `'${durationText(d)}' is ambiguous: calendar '${cal.name}' has days of ${lengths.map(fmtMinutes).join(' and ')}`,
-          'state the target in business hours instead',
-        ),
-      );
+      report(unevenDays({ span: d.span, duration: durationText(d), calendar: cal.name, lengths: lengths.map(fmtMinutes) }));
     }
   });
 }
@@ -1127,14 +895,7 @@ function checkBilling({ policy, report, facts }: Context): void {
   const currency = (code: string, span: Span) => {
     if (known.has(code) || iso.has(code) || reported.has(code)) return;
     reported.add(code);
-    report(
-      diagnostic(
-        'policy.unknown-currency',
-        span,
-        `unknown currency '${code}'`,
-        didYouMean(code, [...known, ...iso]) ?? `declare it: billing.currencies: { ${code}: 0 }`,
-      ),
-    );
+    report(unknownCurrency({ span, code, ...nearest(code, [...known, ...iso]) }));
   };
   for (const p of b.plans) currency(p.rate.money.currency, p.rate.money.currencySpan);
   for (const e of b.priceList) {
@@ -1143,7 +904,7 @@ function checkBilling({ policy, report, facts }: Context): void {
   }
   const factNames = [...facts.keys()];
   for (const n of [b.worked, b.purchase?.sku, b.purchase?.quantity, ...b.plans.map((p) => p.balance)]) {
-    if (n && !facts.has(n.name)) unknownName(report, 'expr.unknown-fact', 'fact', n, factNames, 'facts:');
+    if (n && !facts.has(n.name)) report(unknownFact({ where: 'field', ...undeclared(n, factNames) }));
   }
 }
 
@@ -1172,26 +933,12 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
       const spans = t.factSpans[name];
       const f = facts.get(name);
       if (!f) {
-        const hint = didYouMean(name, facts.keys());
-        report(
-          diagnostic(
-            'expr.unknown-fact',
-            spans?.key ?? t.span,
-            `test '${t.name}' gives unknown fact '${name}'${hint ? ` — ${hint}` : ''}`,
-          ),
-        );
+        const span = spans?.key ?? t.span;
+        report(unknownFact({ where: 'test', span, name, test: t.name, ...nearest(name, facts.keys()) }));
         continue;
       }
       const problem = value === null ? undefined : factValueProblem(f, value);
-      if (problem)
-        report(
-          diagnostic(
-            factValueCode(problem),
-            spans?.value ?? t.span,
-            `test '${t.name}': ${factValueMessage(problem)}`,
-            factValueHint(problem),
-          ),
-        );
+      if (problem) report(factValue(problem, spans?.value ?? t.span, `test '${t.name}': `));
     }
     for (const [path, value] of Object.entries(t.expect)) {
       const span = t.expectSpans[path]?.key ?? t.span;
@@ -1199,28 +946,14 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
       const [head = '', ...rest] = path.split('.');
       const pattern = Object.hasOwn(DECISION_FIELDS, head) ? DECISION_FIELDS[head] : undefined;
       if (!pattern || !pattern.test(rest.length ? `.${rest.join('.')}` : '')) {
-        const hint = didYouMean(head, Object.keys(DECISION_FIELDS));
-        report(
-          diagnostic(
-            'schema.unknown-field',
-            span,
-            `test '${t.name}' expects '${path}', which is not a decision field`,
-            hint ?? `decision fields: ${Object.keys(DECISION_FIELDS).join(', ')}`,
-          ),
-        );
+        const fields = Object.keys(DECISION_FIELDS);
+        report(unknownDecisionField({ span, test: t.name, path, fields, ...nearest(head, fields) }));
       } else if (path === 'error' && value !== 'invalid-facts') {
-        report(
-          diagnostic(
-            'schema.bad-value',
-            valueSpan,
-            `test '${t.name}' expects error ${JSON.stringify(value)}; the one error a test can expect is invalid-facts`,
-            'write error: invalid-facts',
-          ),
-        );
+        report(checkedBadValue({ kind: 'test-error', span: valueSpan, test: t.name, value }));
       } else if (path === 'priority' && typeof value === 'string' && !priorities.includes(value)) {
-        unknownName(report, 'policy.unknown-priority', 'priority', { name: value, span: valueSpan }, priorities, 'priorities');
+        report(unknownPriority({ where: 'name', ...undeclared({ name: value, span: valueSpan }, priorities) }));
       } else if (path === 'tier' && typeof value === 'string' && !tiers.includes(value)) {
-        unknownName(report, 'policy.unknown-tier', 'tier', { name: value, span: valueSpan }, tiers, 'tiers.levels');
+        report(unknownTier({ where: 'name', ...undeclared({ name: value, span: valueSpan }, tiers) }));
       }
     }
   }
@@ -1230,30 +963,15 @@ function checkTests({ policy, report, facts, priorities, tiers }: Context): void
 function checkZone({ policy, report, facts }: Context): void {
   if (policy.zone) {
     const zone = canonicalZone(policy.zone.name);
-    if (!zone.ok) report(unknownZone(policy.zone.span, policy.zone.name, zone));
+    if (!zone.ok) report(zoneNameProblem(policy.zone.span, policy.zone.name, zone));
   }
   if (policy.zoneFact) {
     const f = facts.get(policy.zoneFact.name);
-    if (!f) unknownName(report, 'expr.unknown-fact', 'fact', policy.zoneFact, [...facts.keys()], 'facts:');
+    if (!f) report(unknownFact({ where: 'field', ...undeclared(policy.zoneFact, [...facts.keys()]) }));
     else if (f.type !== 'timezone')
-      report(
-        diagnostic(
-          'policy.unknown-zone',
-          policy.zoneFact.span,
-          `zoneFact '${f.name}' is a fact of type ${f.type}, not timezone`,
-          'give it type: timezone (with a default, for tickets that do not say)',
-        ),
-      );
+      report(unknownZone({ kind: 'zone-fact-type', span: policy.zoneFact.span, fact: f.name, type: f.type }));
   }
-  if (policy.zone && policy.zoneFact)
-    report(
-      diagnostic(
-        'policy.unknown-zone',
-        policy.zoneFact.span,
-        'the policy names both a zone and a zoneFact',
-        'keep one: zoneFact (with a default) when the zone is the customer’s',
-      ),
-    );
+  if (policy.zone && policy.zoneFact) report(unknownZone({ kind: 'zone-and-fact', span: policy.zoneFact.span }));
 }
 
 /** The checks, in order: declarations first, since later checks read the types they settle. */
