@@ -37,7 +37,7 @@ import {
   unknownZone,
   unreachableRule,
   zoneRequired,
-} from './problems.js';
+} from './problems/index.js';
 import { isBroken } from './read.js';
 import { BOOLEAN, UNKNOWN, type ValueType, compatible } from './value-types.js';
 
