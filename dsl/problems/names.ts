@@ -65,6 +65,11 @@ export function unknownFunction(p: { span: Span; name: string; near?: string; kn
   );
 }
 
+/** `'x' is not a tier (basic, premium)`: a string compared with what it cannot be. */
+const notAmong = (value: string, what: string, values: readonly string[], none = NO_VALUES) =>
+  values.length === 0 ? `'${value}' is not ${none}` : `'${value}' is not ${what} (${values.join(', ')})`;
+const NO_VALUES = 'a known value: the policy declares no values here';
+
 /** `expr.unknown-value`: a value outside an enum fact's declared values. */
 export type UnknownValue =
   /** Written in a table or list of the policy (`lookup`, `matrix`, `channels`). */
@@ -85,14 +90,7 @@ export function unknownValue(p: UnknownValue): Diagnostic {
         meant(p.near) ?? `add it to the values of fact '${p.fact}'`,
       );
     case 'expression':
-      return diagnostic(
-        code,
-        p.span,
-        p.values.length === 0
-          ? `'${p.value}' is not a known value: the policy declares no values here`
-          : `'${p.value}' is not one of the values (${p.values.join(', ')})`,
-        meant(p.near),
-      );
+      return diagnostic(code, p.span, notAmong(p.value, 'one of the values', p.values), meant(p.near));
     case 'fact-value':
       return factValueDiagnostic(code, p);
     default: {
@@ -135,9 +133,7 @@ export function unknownTier(p: UnknownTier): Diagnostic {
       return diagnostic(
         code,
         p.span,
-        p.tiers.length === 0
-          ? `'${p.value}' is not a tier: the policy declares no tiers`
-          : `'${p.value}' is not a tier (${p.tiers.join(', ')})`,
+        notAmong(p.value, 'a tier', p.tiers, 'a tier: the policy declares no tiers'),
         meant(p.near),
       );
     default: {
@@ -168,14 +164,7 @@ export function unknownPriority(p: UnknownPriority): Diagnostic {
         `priorities: ${p.priorities.join(', ')}`,
       );
     case 'expression':
-      return diagnostic(
-        code,
-        p.span,
-        p.priorities.length === 0
-          ? `'${p.value}' is not a known value: the policy declares no values here`
-          : `'${p.value}' is not a priority level (${p.priorities.join(', ')})`,
-        meant(p.near),
-      );
+      return diagnostic(code, p.span, notAmong(p.value, 'a priority level', p.priorities), meant(p.near));
     default: {
       const never: never = p;
       return never;
