@@ -26,7 +26,7 @@ export interface Diagnostic {
   hint?: string;
 }
 
-/** Every code the validator can emit, with what it means (shown by `spe validate --codes`). */
+/** Every code the validator can emit, with what it means (shown by `spe codes`). */
 export const DIAGNOSTIC_CODES = {
   'yaml.syntax': 'the file is not well-formed YAML',
   'yaml.duplicate-key': 'the same key appears twice in one mapping',
@@ -60,6 +60,8 @@ export const DIAGNOSTIC_CODES = {
   'calendar.overlap': 'business intervals of one day overlap',
   'calendar.empty-interval': 'a business interval that ends before or when it starts',
   'calendar.unknown-timezone': 'a time zone that is not an IANA time zone name',
+  'calendar.missing-timezone': 'a calendar with business hours, holidays or dates but no time zone to place them in',
+  'calendar.two-timezones': 'a calendar that names both a time zone and a time zone fact',
   'calendar.unknown-holidays': 'a holiday country, region or type that the holiday data does not know',
   'diagnostics.capped': 'more problems were found than are shown',
 } as const;

@@ -7,7 +7,24 @@ export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { CLOCK_EVENT_FACTS, DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
-export { type CheckOptions, FUNCTIONS, valueProblem } from './checks.js';
+export { type CheckOptions } from './checks/index.js';
+export {
+  type Expected,
+  type FactValueProblem,
+  factValueHint,
+  factValueMessage,
+  factValueProblem,
+  isExpected,
+} from './fact-values.js';
+export {
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  type FunctionName,
+  functionNamed,
+  isFunctionName,
+  type LanguageFunction,
+} from './functions.js';
+export { businessDayMinutes, dayLengths, durationMinutes, durationText, MINUTES_PER_DAY } from './durations.js';
 export {
   type ZoneResult,
   canonicalZone,

@@ -83,7 +83,8 @@ export function absenceTestedFacts(policy: Policy): Set<string> {
   const names = new Set<string>();
   for (const e of policyExprs(policy)) absenceRead(e, names);
   const p = policy.priority;
-  for (const n of [p?.override, p?.lookup?.fact, p?.from, policy.channels?.fact, policy.billing?.worked]) if (n) names.add(n.name);
+  for (const n of [p?.override, p?.lookup?.fact, p?.from, policy.channels?.fact, policy.billing?.worked])
+    if (n) names.add(n.name);
   for (const n of CLOCK_EVENT_FACTS) names.add(n);
   if (policy.billing?.purchase) names.add(policy.billing.purchase.sku.name);
   if (policy.billing?.purchase?.quantity) names.add(policy.billing.purchase.quantity.name);

@@ -2,7 +2,7 @@
 // YAML node and put in a contract admin's words) → policy model → semantic checks.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
-import { type CheckOptions, checkPolicy } from './checks.js';
+import { type CheckOptions, checkPolicy } from './checks/index.js';
 import { type Diagnostic, MAX_NESTING, diagnostic, didYouMean, finishDiagnostics, hasErrors, tooDeep } from './diagnostics.js';
 import type { Policy } from './model.js';
 import { isRealDate } from './datetime.js';

@@ -1,7 +1,7 @@
 // The bill of a decision: a ticket's time charged by the plan the billing stage chose (with its
 // minimum, increment and tax, debited from a prepaid card's balance when the plan has one), or
 // a quote for a purchase from the price list. Exact decimals throughout (money.ts).
-import type { BillingPlan, Duration, Policy, PriceListEntry } from '../dsl/index.js';
+import { type BillingPlan, type Duration, type Policy, type PriceListEntry, durationMinutes } from '../dsl/index.js';
 import type { Billing, BillingLine, BillingNotice } from './decision.js';
 import {
   type Money,
@@ -23,8 +23,7 @@ interface Facts {
   get(name: string): Value;
 }
 
-const minutesOf = (d: Duration | undefined) =>
-  d ? (d.unit === 'minute' ? d.amount : d.unit === 'hour' ? d.amount * 60 : d.amount * 1440) : undefined;
+const minutesOf = (d: Duration | undefined) => (d ? durationMinutes(d) : undefined);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** What a plan charges for a number of billable minutes, as money and as written. */

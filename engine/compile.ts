@@ -14,7 +14,9 @@ import {
   type Policy,
   type SlaTargets,
   type Span,
-  WEEKDAYS,
+  businessDayMinutes,
+  durationMinutes,
+  durationText,
   factsRead,
   formatSpan,
   holidaysFor,
@@ -183,20 +185,6 @@ export function revisionOf(source: string): string {
   return `sha256:${bytesToHex(sha256(utf8ToBytes(source)))}`;
 }
 
-/** Minutes of a duration: business days are days of the calendar's (uniform) business-day length. */
-function durationMinutes(d: Duration, calendarDayMinutes: number | undefined): number {
-  switch (d.unit) {
-    case 'minute':
-      return d.amount;
-    case 'hour':
-      return d.amount * 60;
-    case 'day':
-      return d.amount * (d.business && calendarDayMinutes !== undefined ? calendarDayMinutes : 1440);
-  }
-}
-
-const durationText = (d: Duration) => `${d.amount} ${d.business ? 'business ' : ''}${d.unit}${d.amount === 1 ? '' : 's'}`;
-
 /** Shared state of one compilation. */
 class Compiler {
   readonly computed = new Map<string, ComputedFact>();
@@ -290,10 +278,11 @@ class Compiler {
    */
   add(stage: StageName, name: string, when: Expr[], outcome: Outcome, span: Span, given?: string): void {
     const parts = when.map((e) => toCondition(e, { isPlain: (n) => this.plain.has(n) }, this.computed));
-    const { whenTrue: conditions, whenFalse, unknownReads } = truthConditions(
-      parts.length === 1 ? parts[0]! : { all: parts },
-      (fact, path) => this.mayBeMissing(fact, path, given),
-    );
+    const {
+      whenTrue: conditions,
+      whenFalse,
+      unknownReads,
+    } = truthConditions(parts.length === 1 ? parts[0]! : { all: parts }, (fact, path) => this.mayBeMissing(fact, path, given));
     const reads = [...conditionReads(conditions)];
     const traceOutcome = deepFreeze(outcomeOf(outcome));
     this.rules.push({
@@ -624,13 +613,7 @@ function compileSla(c: Compiler): void {
   const calendars = new Map(c.policy.calendars.map((cal) => [cal.name, cal]));
   const dayMinutes = (name: string | undefined): number | undefined => {
     const cal = name ? calendars.get(name) : undefined;
-    if (!cal) return undefined;
-    if (cal.hours.kind === 'always') return 1440;
-    const groups = cal.hours.groups;
-    const lengths = WEEKDAYS.map((d) =>
-      groups.filter((g) => g.days.includes(d)).reduce((sum, g) => sum + g.ranges.reduce((s, r) => s + (r.end - r.start), 0), 0),
-    ).filter((l) => l > 0);
-    return lengths[0];
+    return cal ? businessDayMinutes(cal) : undefined;
   };
   const target = (d: Duration | undefined, t: SlaTargets, tierCalendar: Named | undefined): Target | null => {
     if (!d) return null;
@@ -723,7 +706,13 @@ function compileGrants(c: Compiler): void {
 }
 
 /** Stages that are skipped for a ticket that is not eligible. */
-export const ONLY_WHEN_ELIGIBLE: ReadonlySet<StageName> = new Set<StageName>(['sla', 'billing', 'notices', 'entitlements', 'actions']);
+export const ONLY_WHEN_ELIGIBLE: ReadonlySet<StageName> = new Set<StageName>([
+  'sla',
+  'billing',
+  'notices',
+  'entitlements',
+  'actions',
+]);
 
 /** The stages in the order they run; each reads only what the ones before it decided. */
 const STAGES: [StageName, 'first-match' | 'all-match', (c: Compiler) => void][] = [

@@ -2,7 +2,7 @@
 // generated source: nothing a policy says is ever passed to eval or Function. Conditions are
 // three-valued (Kleene): a comparison reading a value that is not given is unknown (null), and
 // `and`, `or`, `not`, `in` and `if` carry unknown as Kleene's tables say (DESIGN §3).
-import { type Expr, canonicalZone } from '../dsl/index.js';
+import { type Expr, FUNCTIONS, type FunctionName, canonicalZone, isFunctionName } from '../dsl/index.js';
 import {
   type Value,
   addDays,
@@ -38,21 +38,22 @@ const temporal = (v: Value): v is string => isDate(v) || isDateTime(v);
 const isNullLiteral = (e: Expr) => e.kind === 'literal' && e.type === 'null';
 
 /**
- * The functions of the language (their types are checked by the validator). A null argument
- * (a value not given, or unknown) gives null, except in `coalesce` and `isSet`, which ask
- * whether a value was given. The date functions take an optional last argument, a zone (at
- * `zoneAt`): when it is given the function receives it, canonical, else the policy's zone.
+ * What each function of the language (dsl/functions.ts: names, arity, types) computes. A null
+ * argument (a value not given, or unknown) gives null, except in `coalesce` and `isSet`, which ask
+ * whether a value was given. A date function that names its zone (at its `zoneAt`) receives it,
+ * canonical, else the policy's zone. Keyed by the table's names: a function missing on either
+ * side does not compile.
  */
-const FUNCTIONS: Record<string, { zoneAt?: number; fn: (args: Value[], zone: string | null) => Value }> = {
-  coalesce: { fn: (args) => args.find((a) => a !== null) ?? null },
-  startOfYear: { zoneAt: 1, fn: ([d], z) => (temporal(d!) ? startOfYear(d, z) : null) },
-  startOfMonth: { zoneAt: 1, fn: ([d], z) => (temporal(d!) ? startOfMonth(d, z) : null) },
-  endOfMonth: { zoneAt: 1, fn: ([d], z) => (temporal(d!) ? endOfMonth(d, z) : null) },
-  dateOf: { zoneAt: 1, fn: ([d], z) => (temporal(d!) ? dateOf(d, z) : null) },
-  addDays: { zoneAt: 2, fn: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addDays(d, n, z) : null) },
-  addMonths: { zoneAt: 2, fn: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addMonths(d, n, z) : null) },
-  addYears: { zoneAt: 2, fn: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addMonths(d, n * 12, z) : null) },
-  isSet: { fn: ([x]) => x !== null },
+const IMPLEMENTATIONS: Record<FunctionName, (args: Value[], zone: string | null) => Value> = {
+  coalesce: (args) => args.find((a) => a !== null) ?? null,
+  startOfYear: ([d], z) => (temporal(d!) ? startOfYear(d, z) : null),
+  startOfMonth: ([d], z) => (temporal(d!) ? startOfMonth(d, z) : null),
+  endOfMonth: ([d], z) => (temporal(d!) ? endOfMonth(d, z) : null),
+  dateOf: ([d], z) => (temporal(d!) ? dateOf(d, z) : null),
+  addDays: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addDays(d, n, z) : null),
+  addMonths: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addMonths(d, n, z) : null),
+  addYears: ([d, n], z) => (temporal(d!) && typeof n === 'number' ? addMonths(d, n * 12, z) : null),
+  isSet: ([x]) => x !== null,
 };
 
 /** A zone argument's canonical name; null for a value that is no zone. */
@@ -76,9 +77,9 @@ export function compileExpr(e: Expr, options: CompileExprOptions = {}): Compiled
     }
     case 'call': {
       // Own names only: a policy's `toString(…)` is no function of ours.
-      const entry = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
-      if (!entry) throw new Error(`unknown function ${e.name} reached the engine`);
-      const { fn, zoneAt } = entry;
+      if (!isFunctionName(e.name)) throw new Error(`unknown function ${e.name} reached the engine`);
+      const fn = IMPLEMENTATIONS[e.name];
+      const { zoneAt } = FUNCTIONS[e.name];
       const args = e.args.map(sub);
       if (zoneAt !== undefined && args.length > zoneAt) {
         // The function names its zone: a value that is no zone gives null, like any bad argument.

@@ -11,7 +11,9 @@ import {
   isCountedInstant,
   isRealDate,
   isTimeZone,
-  zoneProblem,
+  type FactValueProblem,
+  factValueMessage,
+  isExpected,
 } from '../dsl/index.js';
 import { CLOCK_SPAN_MS, CLOCK_YEARS } from './clock.js';
 import type { FactProblem } from './decision.js';
@@ -92,20 +94,6 @@ export function factsSchema(policy: Policy): Record<string, unknown> {
   };
 }
 
-const WORDS: Record<string, string> = {
-  string: 'text',
-  number: 'a number',
-  integer: 'a whole number',
-  boolean: 'true or false',
-  array: 'a list',
-  object: 'an object',
-};
-const FORMAT_WORDS: Record<string, string> = {
-  date: 'a date like 2024-01-31',
-  'date-time': 'a date and time with its offset, like 2024-01-31T09:30:00+01:00',
-  timezone: 'an IANA time zone like Europe/Rome',
-};
-
 /**
  * The prototype of fact objects: empty, frozen, and itself without one. Objects made from it
  * inherit nothing (so `__proto__` or `constructor` is an ordinary key, `in` sees own keys only),
@@ -145,7 +133,7 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       return {
         ok: false,
-        problems: [{ pointer: '', fact: '', message: 'the facts must be a JSON object of fact names and values' }],
+        problems: [{ pointer: '', fact: '', message: factValueMessage({ kind: 'not-facts' }) }],
       };
     }
     // A null stands for "not given". A prototype-less copy: a key such as `__proto__` is just an
@@ -365,79 +353,65 @@ function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Val
 
 const pointerOf = (name: string, rest = '') => `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}${rest}`;
 
+/** An ajv error as the problem it is, worded as the checker words it (dsl/fact-values.ts). */
 function problem(e: ErrorObject, declared: Map<string, FactDecl>, names: string[], given: Record<string, Value>): FactProblem {
   const [, first = '', ...rest] = e.instancePath.split('/');
   const name = first.replace(/~1/g, '/').replace(/~0/g, '~');
   const f = declared.get(name);
   const value = given[name];
-  // Inside a fact's value (an entry of a list of intervals): the place in it, and its words.
-  const inside = rest.length ? ` (${rest.join('/')})` : '';
+  const at = (pointer: string, p: FactValueProblem, fact = name): FactProblem => ({
+    pointer,
+    fact,
+    message: factValueMessage(p),
+  });
+  // Inside a fact's value (an entry of a list of intervals): the place in it.
+  const inside = rest.length ? rest.join('/') : undefined;
   switch (e.keyword) {
     case 'additionalProperties': {
-      if (e.instancePath !== '') {
-        const extra = (e.params as { additionalProperty: string }).additionalProperty;
-        return {
-          pointer: `${e.instancePath}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`,
-          fact: name,
-          message: `fact '${name}'${inside} has an unknown field '${extra}' (an interval has from and to)`,
-        };
-      }
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      if (e.instancePath !== '')
+        return at(`${e.instancePath}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`, {
+          kind: 'unknown-field',
+          fact: name,
+          inside: inside ?? '',
+          field: extra,
+        });
       const near = closest(extra, names);
-      return {
-        pointer: pointerOf(extra),
-        fact: extra,
-        message: `unknown fact '${extra}'${near ? ` — did you mean '${near}'?` : ''} (this policy's facts: ${names.join(', ')})`,
-      };
+      return at(pointerOf(extra), { kind: 'unknown-fact', fact: extra, known: names, ...(near ? { near } : {}) }, extra);
     }
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
       if (e.instancePath !== '')
-        return {
-          pointer: `${e.instancePath}/${missing}`,
-          fact: name,
-          message: `fact '${name}'${inside} needs '${missing}'`,
-        };
-      return { pointer: pointerOf(missing), fact: missing, message: `fact '${missing}' is required` };
+        return at(`${e.instancePath}/${missing}`, { kind: 'needs-field', fact: name, inside: inside ?? '', field: missing });
+      return at(pointerOf(missing), { kind: 'required', fact: missing }, missing);
     }
     case 'minimum':
     case 'maximum': {
       if (f?.type === 'integer' && typeof value === 'number' && !Number.isSafeInteger(value))
-        return {
-          pointer: e.instancePath,
-          fact: name,
-          message: `fact '${name}' should be a whole number between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, exactly as written (got ${value})`,
-        };
+        return at(e.instancePath, { kind: 'unsafe-integer', fact: name, value });
       const limit = (e.params as { limit: number }).limit;
-      return {
-        pointer: e.instancePath,
-        fact: name,
-        message: `fact '${name}' should be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${limit} (got ${value})`,
-      };
+      return at(e.instancePath, { kind: e.keyword === 'minimum' ? 'below' : 'above', fact: name, limit, value: value as number });
     }
     case 'enum':
-      return {
-        pointer: e.instancePath,
-        fact: name,
-        message: `${JSON.stringify(value)} is not a value of fact '${name}' (${(f?.values ?? []).join(', ')})`,
-      };
-    case 'format':
-      if ((e.params as { format: string }).format === 'timezone' && typeof value === 'string') {
+      return at(e.instancePath, { kind: 'not-a-value', fact: name, value, values: f?.values ?? [] });
+    case 'format': {
+      const format = (e.params as { format: string }).format;
+      if (format === 'timezone' && typeof value === 'string') {
         const zone = canonicalZone(value);
-        if (!zone.ok) return { pointer: e.instancePath, fact: name, message: `fact '${name}': ${zoneProblem(value, zone)}` };
+        if (!zone.ok) return at(e.instancePath, { kind: 'unknown-zone', fact: name, value, zone });
       }
-      return {
-        pointer: e.instancePath,
-        fact: name,
-        message: `fact '${name}'${inside} should be ${FORMAT_WORDS[(e.params as { format: string }).format] ?? 'valid'}`,
-      };
-    case 'type':
-      return {
-        pointer: e.instancePath,
-        fact: name,
-        message: `fact '${name}'${inside} should be ${WORDS[String((e.params as { type: string }).type)] ?? (e.params as { type: string }).type}`,
-      };
+      const expected = format === 'date-time' ? 'datetime' : format;
+      if (isExpected(expected))
+        return at(e.instancePath, { kind: 'wrong-type', fact: name, expected, ...(inside ? { inside } : {}) });
+      return at(e.instancePath, { kind: 'invalid', fact: name, detail: e.message ?? 'is not valid' });
+    }
+    case 'type': {
+      const type = String((e.params as { type: string }).type);
+      if (isExpected(type))
+        return at(e.instancePath, { kind: 'wrong-type', fact: name, expected: type, ...(inside ? { inside } : {}) });
+      return at(e.instancePath, { kind: 'invalid', fact: name, detail: e.message ?? 'is not valid' });
+    }
     default:
-      return { pointer: e.instancePath, fact: name, message: `fact '${name}': ${e.message ?? 'is not valid'}` };
+      return at(e.instancePath, { kind: 'invalid', fact: name, detail: e.message ?? 'is not valid' });
   }
 }

@@ -2,51 +2,19 @@
 // that hold expressions (conditions, derived facts, durations, weekly hours, money). Prose values
 // (messages, descriptions, titles) stay plain strings.
 import * as monaco from 'monaco-editor/editor/editor.api';
+import { FUNCTION_NAMES, FUNCTIONS as LANGUAGE_FUNCTIONS } from '../../dsl/functions.js';
 
 export const LANGUAGE_ID = 'spe-policy';
 
 export const EXPRESSION_KEYWORDS = ['and', 'or', 'not', 'in', 'if', 'then', 'else'];
 export const CONSTANTS = ['true', 'false', 'null'];
 
-export const FUNCTIONS: { name: string; signature: string; doc: string }[] = [
-  { name: 'coalesce', signature: 'coalesce(a, b, …)', doc: 'The first of its arguments that is set (not null).' },
-  {
-    name: 'startOfYear',
-    signature: 'startOfYear(d, zone?)',
-    doc: 'The 1st of January of the year of date `d` (of a datetime: of its date in `zone`, else the policy’s `zone:`).',
-  },
-  {
-    name: 'startOfMonth',
-    signature: 'startOfMonth(d, zone?)',
-    doc: 'The first day of the month of date `d` (of a datetime: of its date in `zone`, else the policy’s `zone:`).',
-  },
-  {
-    name: 'endOfMonth',
-    signature: 'endOfMonth(d, zone?)',
-    doc: 'The last day of the month of date `d` (of a datetime: of its date in `zone`, else the policy’s `zone:`).',
-  },
-  {
-    name: 'dateOf',
-    signature: 'dateOf(t, zone?)',
-    doc: 'The local date of datetime `t` in `zone` (a timezone fact or a name like "Europe/Rome"), else in the policy’s `zone:`; the same whatever offset `t` is written in.',
-  },
-  {
-    name: 'addDays',
-    signature: 'addDays(d, n, zone?)',
-    doc: 'Date `d` plus `n` days (a datetime moves by local days in `zone`, else the policy’s `zone:`).',
-  },
-  {
-    name: 'addMonths',
-    signature: 'addMonths(d, n, zone?)',
-    doc: 'Date `d` plus `n` months, the day clamped to the month’s end (a datetime moves in `zone`, else the policy’s `zone:`).',
-  },
-  {
-    name: 'addYears',
-    signature: 'addYears(d, n, zone?)',
-    doc: 'Date `d` plus `n` years (29 February becomes 28 February; a datetime moves in `zone`, else the policy’s `zone:`).',
-  },
-  { name: 'isSet', signature: 'isSet(x)', doc: 'True when fact `x` was given (or has a default).' },
-];
+/** The language's functions for completion and hover, from the table the checker and engine use. */
+export const FUNCTIONS: { name: string; signature: string; doc: string }[] = FUNCTION_NAMES.map((name) => ({
+  name,
+  signature: LANGUAGE_FUNCTIONS[name].signature,
+  doc: LANGUAGE_FUNCTIONS[name].doc,
+}));
 
 /** Keys whose values are prose, never expressions. */
 const PROSE_KEYS = ['message', 'description', 'title', 'name', 'note', 'label', 'policy', 'version', 'effective'];

@@ -1,0 +1,25 @@
+// What every check reads: the policy, the scope of its conditions, the names it declares, and
+// where problems go.
+import type { Diagnostic } from '../diagnostics.js';
+import type { HolidayCatalog } from '../holidays.js';
+import type { Calendar, FactDecl, Policy } from '../model.js';
+import type { Scope } from './scope.js';
+
+export interface CheckOptions {
+  /** Holiday data; without it, holiday countries and regions are not checked. */
+  holidays?: HolidayCatalog;
+}
+
+export type Report = (d: Diagnostic) => void;
+
+export interface Context {
+  policy: Policy;
+  scope: Scope;
+  report: Report;
+  options: CheckOptions;
+  calendars: Map<string, Calendar>;
+  priorities: string[];
+  /** Declared tiers, lowest first, each once. */
+  tiers: string[];
+  facts: Map<string, FactDecl>;
+}

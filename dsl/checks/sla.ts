@@ -1,0 +1,129 @@
+// SLA targets: calendars and priorities they name, missing targets, and better tiers never slower.
+import type { Duration } from '../ast.js';
+import type { Span } from '../diagnostics.js';
+import { businessDayMinutes, durationMinutes, durationText } from '../durations.js';
+import type { Calendar, Named, Policy, SlaCell, SlaTargets } from '../model.js';
+import { missingTarget, tierSlower, unknownCalendar, unknownPriority } from '../problems/index.js';
+import type { Context } from './context.js';
+import { nearMisses, undeclared } from './names.js';
+
+/** The calendar a target counts in: its own `in …`, else the cell's, else the tier's. */
+function targetCalendar(d: Duration, targets: SlaTargets, tierCalendar: Named | undefined): Named | undefined {
+  if (d.calendar) return d.calendar;
+  return targets.calendar ?? tierCalendar;
+}
+
+function cellTargets(cell: SlaCell): (SlaTargets & { span?: Span })[] {
+  return cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
+}
+
+export function eachTarget(
+  policy: Policy,
+  visit: (d: Duration, calendar: Named | undefined, tier: Policy['sla'][number]) => void,
+): void {
+  for (const tier of policy.sla) {
+    for (const { cell } of tier.cells) {
+      for (const t of cellTargets(cell)) {
+        for (const d of [t.response, t.resolution]) if (d) visit(d, targetCalendar(d, t, tier.calendar), tier);
+      }
+    }
+  }
+}
+
+export function checkSla({ policy, report, priorities, calendars }: Context): void {
+  const names = [...calendars.keys()];
+  for (const tier of policy.sla) {
+    if (tier.calendar && !calendars.has(tier.calendar.name))
+      report(unknownCalendar({ where: 'name', ...undeclared(tier.calendar, names) }));
+    const written = tier.cells.map((c) => c.priority.name);
+    const meant = nearMisses(written, priorities);
+    for (const { priority, cell } of tier.cells) {
+      if (!priorities.includes(priority.name))
+        report(unknownPriority({ where: 'name', ...undeclared(priority, priorities, meant.get(priority.name)) }));
+      for (const t of cellTargets(cell)) {
+        if (t.calendar && !calendars.has(t.calendar.name))
+          report(unknownCalendar({ where: 'name', ...undeclared(t.calendar, names) }));
+        if (!t.response && !t.resolution && !t.invalid) {
+          const span = t.span ?? cell.span;
+          report(missingTarget({ kind: 'empty-cell', span, priority: priority.name, tier: tier.tier.name }));
+        }
+      }
+    }
+    if (tier.bestEffort || tier.othersBestEffort) continue;
+    const meantValues = new Set(meant.values());
+    const missing = priorities.filter((p) => !written.includes(p) && !meantValues.has(p));
+    if (missing.length) {
+      report(missingTarget({ kind: 'priorities', span: tier.tier.span, tier: tier.tier.name, missing }));
+    }
+  }
+  // Business time needs a calendar: reported once per tier, at its first such target.
+  const reported = new Set<string>();
+  eachTarget(policy, (d, calendar, tier) => {
+    if (d.calendar && !calendars.has(d.calendar.name))
+      report(unknownCalendar({ where: 'name', ...undeclared(d.calendar, names) }));
+    if (d.business && !calendar && !reported.has(tier.tier.name)) {
+      reported.add(tier.tier.name);
+      report(unknownCalendar({ where: 'business-time', span: d.span, duration: durationText(d), tier: tier.tier.name }));
+    }
+  });
+}
+
+/** Minutes of a target on its own clock (business minutes on a business calendar); undefined when unknown. */
+function targetMinutes(d: Duration, calendar: Calendar | undefined): number | undefined {
+  if (d.unit !== 'day' || !d.business || !calendar) return durationMinutes(d);
+  const day = businessDayMinutes(calendar);
+  return day === undefined ? undefined : durationMinutes(d, day);
+}
+
+/** The clock a target runs on: a calendar's name, or real time. Targets on different clocks cannot be compared. */
+function clockOf(calendar: Calendar | undefined): string {
+  return !calendar || calendar.hours.kind === 'always' ? 'real time' : `business time of calendar '${calendar.name}'`;
+}
+
+export function checkTierOrder({ policy, report, calendars, tiers }: Context): void {
+  if (!policy.tiers) return;
+  const byTier = new Map(policy.sla.map((t) => [t.tier.name, t]));
+  const ordered = tiers.map((t) => byTier.get(t)).filter((t): t is NonNullable<typeof t> => t !== undefined && !t.bestEffort);
+  const simple = (tier: (typeof ordered)[number], priority: string, kind: 'response' | 'resolution') => {
+    const cell = tier.cells.find((c) => c.priority.name === priority)?.cell;
+    if (cell?.kind !== 'targets') return undefined;
+    const d = cell.targets[kind];
+    if (!d) return undefined;
+    const name = targetCalendar(d, cell.targets, tier.calendar);
+    const calendar = name ? calendars.get(name.name) : undefined;
+    if (name && !calendar) return undefined;
+    const minutes = targetMinutes(d, calendar);
+    return minutes === undefined ? undefined : { minutes, d, clock: clockOf(calendar) };
+  };
+  for (let hi = 1; hi < ordered.length; hi++) {
+    for (let lo = 0; lo < hi; lo++) {
+      const better = ordered[hi]!;
+      const lower = ordered[lo]!;
+      for (const p of policy.priorities) {
+        for (const kind of ['response', 'resolution'] as const) {
+          const a = simple(better, p.name, kind);
+          const b = simple(lower, p.name, kind);
+          // Business minutes and real minutes are not comparable: 2 business days may be 4 real days.
+          if (a && b && a.clock === b.clock && a.minutes > b.minutes) {
+            report(
+              tierSlower({
+                span: a.d.span,
+                better: better.tier.name,
+                lower: lower.tier.name,
+                priority: p.name,
+                target: kind,
+                slower: fmtMinutes(a.minutes),
+                faster: fmtMinutes(b.minutes),
+                clock: a.clock,
+              }),
+            );
+          }
+        }
+      }
+    }
+  }
+}
+
+export function fmtMinutes(m: number): string {
+  return m % 60 === 0 ? `${m / 60} h` : `${m} min`;
+}

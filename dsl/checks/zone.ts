@@ -1,0 +1,20 @@
+// The policy's zone: an IANA zone of a place, or a fact of type timezone; not both.
+import { canonicalZone } from '../datetime.js';
+import { unknownFact, unknownZone } from '../problems/index.js';
+import type { Context } from './context.js';
+import { undeclared, zoneNameProblem } from './names.js';
+
+/** The policy's zone: an IANA zone of a place, or a fact of type timezone; not both. */
+export function checkZone({ policy, report, facts }: Context): void {
+  if (policy.zone) {
+    const zone = canonicalZone(policy.zone.name);
+    if (!zone.ok) report(zoneNameProblem(policy.zone.span, policy.zone.name, zone));
+  }
+  if (policy.zoneFact) {
+    const f = facts.get(policy.zoneFact.name);
+    if (!f) report(unknownFact({ where: 'field', ...undeclared(policy.zoneFact, [...facts.keys()]) }));
+    else if (f.type !== 'timezone')
+      report(unknownZone({ kind: 'zone-fact-type', span: policy.zoneFact.span, fact: f.name, type: f.type }));
+  }
+  if (policy.zone && policy.zoneFact) report(unknownZone({ kind: 'zone-and-fact', span: policy.zoneFact.span }));
+}

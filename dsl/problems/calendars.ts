@@ -1,0 +1,139 @@
+// Diagnostics of zones and calendars: zone names, zones a policy or calendar needs, business
+// intervals, days and holidays.
+import { zoneProblem } from '../datetime.js';
+import { type Diagnostic, type Span, diagnostic } from '../diagnostics.js';
+import type { FactValueProblem } from '../fact-values.js';
+import { type Failed, IANA_EXAMPLE, factValueDiagnostic, meant } from './words.js';
+
+/** `policy.zone-required`: an instant becomes a date with no zone to say which date. */
+export function zoneRequired(p: { span: Span; why: string }): Diagnostic {
+  return diagnostic(
+    'policy.zone-required',
+    p.span,
+    `${p.why}, and the date of an instant depends on the zone: the policy declares no zone`,
+    'add zone: <IANA name> (like zone: Europe/Rome) at the top of the policy, or zoneFact: a timezone fact; or name the zone here, like dateOf(openedAt, "Europe/Rome")',
+  );
+}
+
+/** `policy.unknown-zone`: the policy's zone (or a function's) is no IANA zone of a place, or its zoneFact no timezone fact. */
+export type UnknownZone = { span: Span } & (
+  | { kind: 'name'; name: string; result: Failed; near?: string }
+  | { kind: 'zone-fact-type'; fact: string; type: string }
+  | { kind: 'zone-and-fact' }
+);
+
+export function unknownZone(p: UnknownZone): Diagnostic {
+  const code = 'policy.unknown-zone';
+  switch (p.kind) {
+    case 'name':
+      return diagnostic(code, p.span, zoneProblem(p.name, p.result), meant(p.near) ?? IANA_EXAMPLE);
+    case 'zone-fact-type':
+      return diagnostic(
+        code,
+        p.span,
+        `zoneFact '${p.fact}' is a fact of type ${p.type}, not timezone`,
+        'give it type: timezone (with a default, for tickets that do not say)',
+      );
+    case 'zone-and-fact':
+      return diagnostic(
+        code,
+        p.span,
+        'the policy names both a zone and a zoneFact',
+        'keep one: zoneFact (with a default) when the zone is the customer’s',
+      );
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
+}
+
+/** `calendar.unknown-timezone`: a time zone name (of a calendar, or a timezone fact's value) that is no IANA zone. */
+export type UnknownTimezone =
+  | { where: 'calendar'; span: Span; name: string; result: Failed; near?: string }
+  | { where: 'fact-value'; span: Span; problem: FactValueProblem; context: string };
+
+export function unknownTimezone(p: UnknownTimezone): Diagnostic {
+  if (p.where === 'fact-value') return factValueDiagnostic('calendar.unknown-timezone', p);
+  return diagnostic('calendar.unknown-timezone', p.span, zoneProblem(p.name, p.result), meant(p.near) ?? IANA_EXAMPLE);
+}
+
+/** `calendar.missing-timezone`: local business hours or dates with no zone to place them in. */
+export function missingTimezone(p: { span: Span; calendar: string; has: 'business hours' | 'holidays or dates' }): Diagnostic {
+  return diagnostic(
+    'calendar.missing-timezone',
+    p.span,
+    `calendar '${p.calendar}' has ${p.has} but no time zone`,
+    'add timezone: Europe/Rome (or timezoneFact: a fact)',
+  );
+}
+
+/** `calendar.two-timezones`: a calendar with both a time zone and a time zone fact. */
+export function twoTimezones(p: { span: Span; calendar: string }): Diagnostic {
+  return diagnostic(
+    'calendar.two-timezones',
+    p.span,
+    `calendar '${p.calendar}' names both a time zone and a time zone fact`,
+    'keep one: the fact (with a default) when the zone is the customer’s',
+  );
+}
+
+// ---- calendars ------------------------------------------------------------------------------------
+
+/** `calendar.empty-interval` */
+export type EmptyInterval =
+  { kind: 'interval'; span: Span; range: string; endsWhenStarts: boolean } | { kind: 'never-open'; span: Span; calendar: string };
+
+export function emptyInterval(p: EmptyInterval): Diagnostic {
+  if (p.kind === 'never-open') return diagnostic('calendar.empty-interval', p.span, `calendar '${p.calendar}' is never open`);
+  return diagnostic(
+    'calendar.empty-interval',
+    p.span,
+    `the interval ${p.range} is empty: it ends ${p.endsWhenStarts ? 'when' : 'before'} it starts`,
+    'write the earlier time first; to stay open past midnight, split it at 24:00',
+  );
+}
+
+/** `calendar.overlap` */
+export function overlap(p: { span: Span; days: readonly string[]; later: string; earlier: string }): Diagnostic {
+  return diagnostic(
+    'calendar.overlap',
+    p.span,
+    `on ${p.days.join(', ')}, ${p.later} overlaps ${p.earlier}`,
+    'merge them into one interval',
+  );
+}
+
+/** `calendar.uneven-days` */
+export function unevenDays(p: { span: Span; duration: string; calendar: string; lengths: readonly string[] }): Diagnostic {
+  return diagnostic(
+    'calendar.uneven-days',
+    p.span,
+    `'${p.duration}' is ambiguous: calendar '${p.calendar}' has days of ${p.lengths.join(' and ')}`,
+    'state the target in business hours instead',
+  );
+}
+
+/** `calendar.unknown-holidays` */
+export type UnknownHolidays = { span: Span; country: string } & (
+  { kind: 'country'; near?: string } | { kind: 'region'; region: string; near?: string; regions: readonly string[] }
+);
+
+export function unknownHolidays(p: UnknownHolidays): Diagnostic {
+  if (p.kind === 'country')
+    return diagnostic(
+      'calendar.unknown-holidays',
+      p.span,
+      `no holiday data for country '${p.country}'`,
+      meant(p.near) ?? 'use an ISO 3166 code like IT or BR',
+    );
+  return diagnostic(
+    'calendar.unknown-holidays',
+    p.span,
+    `no holiday data for region '${p.region}' of ${p.country}`,
+    meant(p.near) ??
+      (p.regions.length
+        ? `regions: ${p.regions.slice(0, 40).join(', ')}${p.regions.length > 40 ? ', …' : ''}`
+        : `${p.country} has no regions`),
+  );
+}

@@ -1,0 +1,156 @@
+// Diagnostics of types and facts: values that do not go together, fact bounds, and what is
+// computed from itself.
+import { type Diagnostic, type Span, diagnostic } from '../diagnostics.js';
+import type { FactValueProblem } from '../fact-values.js';
+import { type ValueType, typeWords } from '../value-types.js';
+import { factValueDiagnostic } from './words.js';
+
+/** `expr.type-mismatch`: values of types that do not go together, in each place they can meet. */
+export type TypeMismatch = { span: Span } & (
+  | { kind: 'arity'; fn: string; given: number; min: number; most: number; zone: boolean; help: string }
+  | { kind: 'argument'; fn: string; want: 'date' | 'number'; got: ValueType; help: string }
+  | { kind: 'arguments-mix'; fn: string; first: ValueType; other: ValueType; help: string }
+  | { kind: 'zone-argument'; fn: string; got: ValueType; help: string }
+  | { kind: 'list-mix'; first: ValueType; other: ValueType }
+  | { kind: 'compare'; left: ValueType; right: ValueType }
+  | { kind: 'order'; op: string; type: ValueType }
+  | { kind: 'in-needs-list'; got: ValueType }
+  | { kind: 'in-list-of'; item: ValueType; list: ValueType }
+  | { kind: 'branches'; then: ValueType; else: ValueType }
+  | { kind: 'condition'; where: string; got: ValueType }
+  | { kind: 'tier-name'; got: ValueType }
+  | { kind: 'enum-fact'; role: string; fact: string; type: string }
+  | { kind: 'timezone-fact'; fact: string; type: string }
+  | { kind: 'fact-value'; problem: FactValueProblem; context: string }
+);
+
+export function typeMismatch(p: TypeMismatch): Diagnostic {
+  const code = 'expr.type-mismatch';
+  switch (p.kind) {
+    case 'arity': {
+      const n = p.min === p.most ? `${p.min}` : `${p.min} to ${p.most}`;
+      const zone = p.zone ? ', and may name a zone last' : '';
+      return diagnostic(code, p.span, `${p.fn} takes ${n} argument${p.most === 1 ? '' : 's'}, not ${p.given}${zone}`, p.help);
+    }
+    case 'argument':
+      return diagnostic(code, p.span, `${p.fn} expects a ${p.want}, not ${typeWords(p.got)}`, p.help);
+    case 'arguments-mix':
+      return diagnostic(code, p.span, `${p.fn} mixes ${typeWords(p.first)} with ${typeWords(p.other)}`, p.help);
+    case 'zone-argument':
+      return diagnostic(code, p.span, `${p.fn} takes a time zone here, not ${typeWords(p.got)}`, p.help);
+    case 'list-mix':
+      return diagnostic(code, p.span, `this list mixes ${typeWords(p.first)} with ${typeWords(p.other)}`);
+    case 'compare':
+      return diagnostic(code, p.span, `cannot compare ${typeWords(p.left)} with ${typeWords(p.right)}`);
+    case 'order':
+      return diagnostic(code, p.span, `'${p.op}' orders numbers and dates, not ${typeWords(p.type)}`, "use '==' or '!='");
+    case 'in-needs-list':
+      return diagnostic(code, p.span, `'in' needs a list like ["a", "b"], not ${typeWords(p.got)}`);
+    case 'in-list-of':
+      return diagnostic(code, p.span, `cannot look for ${typeWords(p.item)} in a list of ${typeWords(p.list)}`);
+    case 'branches':
+      return diagnostic(code, p.span, `'then' gives ${typeWords(p.then)} but 'else' gives ${typeWords(p.else)}`);
+    case 'condition':
+      return diagnostic(
+        code,
+        p.span,
+        `${p.where} needs true or false, but this is ${typeWords(p.got)}`,
+        'compare it, e.g. tier == "premium"',
+      );
+    case 'tier-name':
+      return diagnostic(code, p.span, `a tier is a name, but this is ${typeWords(p.got)}`);
+    case 'enum-fact':
+      return diagnostic(
+        code,
+        p.span,
+        `the ${p.role} '${p.fact}' must be an enum fact (it is ${p.type})`,
+        'give it type: enum and values',
+      );
+    case 'timezone-fact':
+      return diagnostic(code, p.span, `fact '${p.fact}' is ${p.type}, not a time zone`, 'give it type: timezone');
+    case 'fact-value':
+      return factValueDiagnostic(code, p);
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
+}
+
+// ---- facts ----------------------------------------------------------------------------------------
+
+/** `fact.bad-range` */
+export type BadRange = { span: Span; fact: string } & (
+  | { kind: 'not-numeric'; type: string; bounds: readonly string[] }
+  | { kind: 'min-above-max'; min: number; max: number }
+  | { kind: 'fractional-bound'; bound: number }
+);
+
+export function badRange(p: BadRange): Diagnostic {
+  const code = 'fact.bad-range';
+  switch (p.kind) {
+    case 'not-numeric': {
+      const bounds = p.bounds.join(' and ');
+      const article = p.type === 'enum' || p.type === 'intervals' ? 'an' : 'a';
+      return diagnostic(
+        code,
+        p.span,
+        `fact '${p.fact}' is ${article} ${p.type}: ${bounds} bound only numbers and integers`,
+        p.type === 'date' || p.type === 'datetime' ? "say it with an 'assert:' condition instead" : `remove ${bounds}`,
+      );
+    }
+    case 'min-above-max':
+      return diagnostic(code, p.span, `fact '${p.fact}' has min ${p.min} above its max ${p.max}: no value fits`, 'swap them');
+    case 'fractional-bound':
+      return diagnostic(code, p.span, `fact '${p.fact}' is an integer: its bounds are whole numbers, not ${p.bound}`);
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
+}
+
+/** `fact.out-of-range`: a default or a test fact outside its fact's `min`/`max`. */
+export function outOfRange(p: { span: Span; problem: FactValueProblem; context: string }): Diagnostic {
+  return factValueDiagnostic('fact.out-of-range', p);
+}
+
+/** `derived.cycle`: something computed from itself, or decided from what it decides. */
+export type Cycle = { span: Span } & (
+  | { kind: 'derived'; circle: readonly string[] }
+  | { kind: 'decision'; where: string; what: 'tier' | 'priority' }
+  | { kind: 'assertion'; code: string; reads: string }
+);
+
+export function cycle(p: Cycle): Diagnostic {
+  const code = 'derived.cycle';
+  switch (p.kind) {
+    case 'derived':
+      return diagnostic(
+        code,
+        p.span,
+        p.circle.length === 2
+          ? `derived fact '${p.circle[0]}' is computed from itself`
+          : `derived facts depend on each other in a circle: ${p.circle.join(' → ')}`,
+        'compute it from given facts only',
+      );
+    case 'decision':
+      return diagnostic(
+        code,
+        p.span,
+        `${p.where} reads decision.${p.what}, which it decides`,
+        `decide the ${p.what} from ticket facts only`,
+      );
+    case 'assertion':
+      return diagnostic(
+        code,
+        p.span,
+        `assertion '${p.code}' reads ${p.reads}, but assertions are checked before anything is decided`,
+        'check ticket facts only',
+      );
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
+}
