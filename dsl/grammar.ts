@@ -360,4 +360,3 @@ export class PolicyExpressionParser extends CstParser {
 
 /** The single parser instance: chevrotain parsers are costly to build and meant to be reused. */
 export const parser = new PolicyExpressionParser();
-export const BaseVisitor = parser.getBaseCstVisitorConstructorWithDefaults();

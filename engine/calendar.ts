@@ -206,4 +206,3 @@ export function merge(sorted: Interval[]): Interval[] {
   return out;
 }
 
-export const nextDate = (date: string, n = 1) => isoDate(utcMidnight(date) + n * DAY);
