@@ -3,23 +3,20 @@
 // no token ever reaches a log line. Over real HTTP on 127.0.0.1, in process and as `spe serve`.
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailedAuthLimit, type RunningServer, startServer } from '../server/index.js';
+import { describe, expect, it } from 'vitest';
+import { FailedAuthLimit } from '../server/index.js';
 import { tokenMatches } from '../server/auth.js';
 import { root, serve } from './reliability.js';
+import { policiesCopy, startTestServer, withServer } from './with-server.js';
 
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
 const retitled = (n: number) => zmanda.replace(/^title: .*$/m, `title: Zmanda customer support policy (edit ${n})`);
 
-function folder(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'spe-auth-'));
-  cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
-  return dir;
-}
+const folder = () => policiesCopy(['zmanda.yaml']);
 
 interface Reply {
   status: number;
@@ -80,24 +77,18 @@ describe('every write endpoint needs the current admin token', () => {
   const dir = folder();
   let token = 'first-token-0123456789abcdef';
   const lines: string[] = [];
-  let running: RunningServer;
-  beforeAll(async () => {
-    running = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: dir,
-      token: () => token,
-      // Generous: this block is about the answers, the limit has its own tests.
-      authLimit: new FailedAuthLimit(1000),
-      log: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    });
+  const running = withServer({
+    dir,
+    token: () => token,
+    // Generous: this block is about the answers, the limit has its own tests.
+    authLimit: new FailedAuthLimit(1000),
+    log: new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    }),
   });
-  afterAll(() => running.close());
 
   it('refuses none, a wrong one, a malformed one and a rotated one, and changes nothing', async () => {
     const before = readFileSync(join(dir, 'zmanda.yaml'), 'utf8');
@@ -148,18 +139,7 @@ describe('every write endpoint needs the current admin token', () => {
 
 describe('a client that keeps guessing is held off', () => {
   const TOKEN = 'rate-limit-token-0123456789';
-  let running: RunningServer;
-  beforeAll(async () => {
-    running = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: folder(),
-      token: TOKEN,
-      authLimit: new FailedAuthLimit(3, 1500),
-      log: 'silent',
-    });
-  });
-  afterAll(() => running.close());
+  const running = withServer({ dir: folder(), token: TOKEN, authLimit: new FailedAuthLimit(3, 1500) });
 
   const put = (from: string, token: string) =>
     send(running.url, 'PUT', '/v1/policies/created', {
@@ -211,13 +191,10 @@ describe('a client that keeps guessing is held off', () => {
 describe('behind a proxy (--trust-proxy)', () => {
   const TOKEN = 'proxy-test-token-0123456789abcdef';
   const start = (trustProxy?: string) =>
-    startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: folder(),
+    startTestServer({
+      dir: folder(),
       token: TOKEN,
       authLimit: new FailedAuthLimit(10, 60_000),
-      log: 'silent',
       ...(trustProxy ? { trustProxy } : {}),
     });
   const put = (url: string, token: string, client: string, n: number) =>

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../server/index.js';
 import { LONG, figure, root, runs, serve, type ServeProcess } from './reliability.js';
+import { withServer } from './with-server.js';
 
 const zones = Intl.supportedValuesOf('timeZone');
 /** A real IANA zone, its case varied: the same zone must not make a new cache entry. */
@@ -192,20 +192,11 @@ describe('a heavy request over its time limit', () => {
 });
 
 describe('heavy requests of a server run from sources', () => {
-  let server: RunningServer;
-  beforeAll(async () => {
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: join(root, 'policies'),
-      token: 'bounded-work-token-1234567890',
-      log: 'silent',
-      watch: false,
-      heavyWork: { timeLimitMs: 30_000 },
-    });
-  });
-  afterAll(async () => {
-    await server.close();
+  const server = withServer({
+    dir: join(root, 'policies'),
+    token: 'bounded-work-token-1234567890',
+    watch: false,
+    heavyWork: { timeLimitMs: 30_000 },
   });
 
   it('run on worker threads and answer as the main thread does', async () => {

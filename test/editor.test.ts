@@ -4,21 +4,20 @@
 // timeline, follows a trace step to its line, runs the tests, saves with the admin token, and
 // meets a conflicting save. The page must log no console errors along the way.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../server/index.js';
+import type { RunningServer } from '../server/index.js';
+import { policiesCopy, startTestServer } from './with-server.js';
 
 const root = join(import.meta.dirname, '..');
 const editorDist = join(root, 'editor', 'dist');
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'editor-test-admin-token-0123456789';
 
-const dir = mkdtempSync(join(tmpdir(), 'spe-editor-'));
-for (const f of readdirSync(join(root, 'policies')).filter((f) => f.endsWith('.yaml')))
-  cpSync(join(root, 'policies', f), join(dir, f));
+const dir = policiesCopy();
 const zmanda = readFileSync(join(dir, 'zmanda.yaml'), 'utf8');
 const zmandaLines = zmanda.split('\n');
 /** 1-based line and column of the first occurrence of `text` in zmanda.yaml. */
@@ -60,14 +59,7 @@ describe('the web policy editor', () => {
     }
     if (!existsSync(CHROMIUM))
       throw new Error(`${CHROMIUM} is missing: test/chromium-setup.ts installs it (apt-get install chromium)`);
-    running = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: dir,
-      token: TOKEN,
-      log: 'silent',
-      editorDir: editorDist,
-    });
+    running = await startTestServer({ dir, token: TOKEN, editorDir: editorDist });
     const page0 = await fetch(`${running.url}/editor/`, { redirect: 'manual' });
     if (page0.status !== 200 || !(await page0.text()).includes('<div id="editor"')) {
       throw new Error(

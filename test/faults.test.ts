@@ -6,10 +6,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writ
 import * as nodeFiles from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileSource, revisionOf } from '../engine/index.js';
-import { PolicyStore, type RunningServer, type StoreFiles, startServer } from '../server/index.js';
+import { PolicyStore, type StoreFiles } from '../server/index.js';
 import { LONG, figure, root, runs, serve } from './reliability.js';
+import { policiesCopy, serverForTest, withServer } from './with-server.js';
 
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
 const retitled = (label: string) => zmanda.replace(/^title: .*$/m, `title: Zmanda customer support policy (${label})`);
@@ -93,22 +94,10 @@ function faultyFiles() {
 }
 
 describe('a save that the disk refuses', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spe-faults-'));
-  cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
+  const dir = policiesCopy(['zmanda.yaml']);
   const faults = faultyFiles();
   const TOKEN = 'faults-test-token-0123456789';
-  let running: RunningServer;
-  beforeAll(async () => {
-    running = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: dir,
-      token: TOKEN,
-      files: faults.files,
-      log: 'silent',
-    });
-  });
-  afterAll(() => running.close());
+  const running = withServer({ dir, token: TOKEN, files: faults.files });
 
   const current = async () =>
     (await (await fetch(`${running.url}/v1/policies/zmanda`)).json()) as { revision: string; serving: string };
@@ -262,13 +251,8 @@ async function waitFor(url: string, ok: (h: Health) => boolean): Promise<Health>
 }
 
 describe('a policy file corrupted on disk', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spe-corrupt-'));
-  cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
-  let running: RunningServer;
-  beforeAll(async () => {
-    running = await startServer({ host: '127.0.0.1', port: 0, policiesDir: dir, token: 'corrupt-test-token', log: 'silent' });
-  });
-  afterAll(() => running.close());
+  const dir = policiesCopy(['zmanda.yaml']);
+  const running = withServer({ dir, token: 'corrupt-test-token' });
   const good = revisionOf(zmanda);
   const served = async () =>
     (
@@ -324,25 +308,20 @@ describe('a policy file corrupted on disk', () => {
   }
 
   it('starts, and serves the rest, with a directory where a policy file should be', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'spe-corrupt-start-'));
-    cpSync(join(root, 'policies', 'zmanda.yaml'), join(other, 'zmanda.yaml'));
+    const other = policiesCopy(['zmanda.yaml']);
     mkdirSync(join(other, 'logbot.yaml'));
-    const s = await startServer({ host: '127.0.0.1', port: 0, policiesDir: other, token: 'corrupt-test-token', log: 'silent' });
-    try {
-      const health = (await (await fetch(`${s.url}/healthz`)).json()) as Health;
-      expect(health.degraded).toEqual([
-        {
-          id: 'logbot',
-          serving: null,
-          diagnostics: [],
-          unreadable: 'EISDIR',
-          reason: 'policies/logbot.yaml cannot be read (EISDIR)',
-        },
-      ]);
-      expect((await fetch(`${s.url}/v1/policies/zmanda`)).status).toBe(200);
-    } finally {
-      await s.close();
-    }
+    const s = await serverForTest({ dir: other, token: 'corrupt-test-token' });
+    const health = (await (await s.get('/healthz')).json()) as Health;
+    expect(health.degraded).toEqual([
+      {
+        id: 'logbot',
+        serving: null,
+        diagnostics: [],
+        unreadable: 'EISDIR',
+        reason: 'policies/logbot.yaml cannot be read (EISDIR)',
+      },
+    ]);
+    expect((await s.get('/v1/policies/zmanda')).status).toBe(200);
   });
 });
 

@@ -2,16 +2,15 @@
 // compiler (every failure a diagnostic, never a throw or a hang), and random requests to a real
 // server (never a 5xx; every 4xx a clear error; every decision the one in-process evaluation
 // gives). Short in CI; `npm run reliability` runs 100k sources and tens of thousands of requests.
-import { readFileSync, readdirSync, cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, type Diagnostic } from '../dsl/index.js';
 import { type CompiledPolicy, compileSource, evaluate, rulesJson, runPolicyTests } from '../engine/index.js';
-import { type RunningServer, startServer } from '../server/index.js';
 import { HOSTILE_WORDS, mutate, mutation } from './mutations.js';
 import { figure, root, runs } from './reliability.js';
+import { withServer } from './with-server.js';
 
 const POLICIES = ['zmanda', 'logbot', 'oto', 'imagicle'];
 const sources = Object.fromEntries(POLICIES.map((id) => [id, readFileSync(join(root, 'policies', `${id}.yaml`), 'utf8')]));
@@ -110,13 +109,10 @@ describe('policy sources through the loader, checker and compiler', () => {
 });
 
 describe('random requests to a real server', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spe-fuzz-'));
-  for (const id of POLICIES) cpSync(join(root, 'policies', `${id}.yaml`), join(dir, `${id}.yaml`));
-  let running: RunningServer;
+  const running = withServer({ copy: POLICIES.map((id) => `${id}.yaml`), token: 'fuzz-token-0123456789' });
   const compiled = new Map<string, CompiledPolicy>();
   const testFacts: { policy: string; facts: Record<string, unknown> }[] = [];
   beforeAll(async () => {
-    running = await startServer({ host: '127.0.0.1', port: 0, policiesDir: dir, token: 'fuzz-token-0123456789', log: 'silent' });
     for (const id of POLICIES) {
       const r = await compileSource(sources[id]!, `policies/${id}.yaml`);
       if (!r.ok) throw new Error(`${id} does not compile`);
@@ -124,7 +120,6 @@ describe('random requests to a real server', () => {
       for (const t of r.compiled.policy.tests) testFacts.push({ policy: id, facts: t.facts });
     }
   });
-  afterAll(() => running.close());
 
   const NOW = '2026-03-09T09:00:00+01:00';
   const value = fc.oneof(
@@ -262,8 +257,7 @@ describe('random requests to a real server', () => {
     return { status: 200, decision: JSON.parse(JSON.stringify(r.decision)) };
   }
 
-  const post = (path: string, body: string) =>
-    fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const post = (path: string, body: string) => running.post(path, body);
 
   function expectClearError(body: unknown, status: number): void {
     const e = (body as { error?: { code?: unknown; message?: unknown } }).error;

@@ -9,11 +9,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../dsl/index.js';
 import { compileSource, evaluate } from '../engine/index.js';
-import { type RunningServer, TIMEOUTS, startServer } from '../server/index.js';
+import { TIMEOUTS } from '../server/index.js';
 import { recordingFiles, root } from './reliability.js';
+import { serverForTest, startTestServer, withServer } from './with-server.js';
 
 describe('hostile policy sources', () => {
   it('keep YAML 1.1 tags from making Buffers, Sets, Maps or Dates', async () => {
@@ -138,15 +139,8 @@ describe('hostile policy sources', () => {
 });
 
 describe('hostile requests', () => {
-  let running: RunningServer;
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spe-hostile-'));
-    cpSync(join(import.meta.dirname, '..', 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
-    running = await startServer({ host: '127.0.0.1', port: 0, policiesDir: dir, token: 'hostile-test', log: 'silent' });
-  });
-  afterAll(() => running.close());
-  const post = (path: string, body: string) =>
-    fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const running = withServer({ copy: ['zmanda.yaml'], token: 'hostile-test' });
+  const post = (path: string, body: string) => running.post(path, body);
 
   it('answers a deeply nested JSON body with a 4xx, not a 500', async () => {
     const res = await post('/v1/evaluate', `{"policy":"zmanda","facts":{"tier":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`);
@@ -341,19 +335,12 @@ describe('hostile requests to the whole service', () => {
   writeFileSync(join(base, 'secret', 'x.yaml'), 'policy: x');
   const TOKEN = 'hostile-tree-token-0123456789';
   const recorder = recordingFiles();
-  let running: RunningServer;
-  beforeAll(async () => {
-    running = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: dir,
-      token: TOKEN,
-      files: recorder.files,
-      log: 'silent',
-      editorDir: mkdtempSync(join(tmpdir(), 'spe-hostile-editor-')),
-    });
+  const running = withServer({
+    dir,
+    token: TOKEN,
+    files: recorder.files,
+    editorDir: mkdtempSync(join(tmpdir(), 'spe-hostile-editor-')),
   });
-  afterAll(() => running.close());
   /** The path is sent as given, not normalized the way fetch would (`/a/../b` stays so). */
   const send = (method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}) =>
     new Promise<Response>((done, fail) => {
@@ -619,67 +606,41 @@ describe('times the clock cannot read', () => {
   });
 
   it('are a 400 for the now of an evaluation or a batch, not a 500', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spe-now-'));
-    cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
-    const s = await startServer({ host: '127.0.0.1', port: 0, policiesDir: dir, token: 'now-token', log: 'silent' });
-    try {
-      for (const now of [
-        '2026-03-09T25:00:00Z',
-        '2026-13-01T00:00:00Z',
-        '2026-03-09T09:60:00+01:00',
-        '2026-03-09T09:00:00+24:00',
-      ]) {
-        for (const [path, body] of [
-          ['/v1/evaluate', { policy: 'zmanda', facts: ticket, now }],
-          ['/v1/evaluate/batch', { requests: [{ policy: 'zmanda', facts: ticket }], now }],
-        ] as const) {
-          const res = await fetch(`${s.url}${path}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          });
-          expect(res.status, `${path} ${now}`).toBe(400);
-          const e = ((await res.json()) as { error: { details: { pointer: string; message: string }[] } }).error;
-          expect(e.details.map((d) => d.pointer)).toEqual(['/now']);
-          // In words, not as the pattern that refused it.
-          expect(e.details[0]!.message).toContain('date and time with its offset');
-        }
+    const s = await serverForTest({ copy: ['zmanda.yaml'] });
+    for (const now of [
+      '2026-03-09T25:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-03-09T09:60:00+01:00',
+      '2026-03-09T09:00:00+24:00',
+    ]) {
+      for (const [path, body] of [
+        ['/v1/evaluate', { policy: 'zmanda', facts: ticket, now }],
+        ['/v1/evaluate/batch', { requests: [{ policy: 'zmanda', facts: ticket }], now }],
+      ] as const) {
+        const res = await s.post(path, body);
+        expect(res.status, `${path} ${now}`).toBe(400);
+        const e = ((await res.json()) as { error: { details: { pointer: string; message: string }[] } }).error;
+        expect(e.details.map((d) => d.pointer)).toEqual(['/now']);
+        // In words, not as the pattern that refused it.
+        expect(e.details[0]!.message).toContain('date and time with its offset');
       }
-    } finally {
-      await s.close();
     }
   });
 });
 
 describe('slow clients', () => {
   it('the service sets header, request, keep-alive and idle timeouts', async () => {
-    const s = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: mkdtempSync(join(tmpdir(), 'spe-timeouts-')),
-      token: 'timeouts-token',
-      log: 'silent',
-    });
-    try {
-      expect(s.server.headersTimeout).toBe(TIMEOUTS.headers);
-      expect(s.server.requestTimeout).toBe(TIMEOUTS.request);
-      expect(s.server.keepAliveTimeout).toBe(TIMEOUTS.keepAlive);
-      expect(s.server.timeout).toBe(TIMEOUTS.idle);
-      expect(TIMEOUTS.headers).toBeLessThanOrEqual(TIMEOUTS.request);
-    } finally {
-      await s.close();
-    }
+    const s = await serverForTest({ copy: [] });
+    expect(s.server.headersTimeout).toBe(TIMEOUTS.headers);
+    expect(s.server.requestTimeout).toBe(TIMEOUTS.request);
+    expect(s.server.keepAliveTimeout).toBe(TIMEOUTS.keepAlive);
+    expect(s.server.timeout).toBe(TIMEOUTS.idle);
+    expect(TIMEOUTS.headers).toBeLessThanOrEqual(TIMEOUTS.request);
   });
 
   it('are cut off when they send their headers or body too slowly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spe-slow-'));
-    cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
-    const s = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      policiesDir: dir,
-      token: 'slow-token',
-      log: 'silent',
+    const s = await startTestServer({
+      copy: ['zmanda.yaml'],
       timeouts: { headers: 600, request: 1200, keepAlive: 500, idle: 5000 },
     });
     const port = Number(new URL(s.url).port);

@@ -2,18 +2,16 @@
 // Node's HTTP parser refuses (written on raw sockets, with and without the evaluation lane), a
 // wrong method on a known path (405 with the Allow its routes give), and bodies in a charset or
 // a compression the service does not read (415).
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, openapi, startServer } from '../server/index.js';
+import { describe, expect, it } from 'vitest';
+import { openapi } from '../server/index.js';
+import { policiesCopy, withServer } from './with-server.js';
 
-const root = join(import.meta.dirname, '..');
-const dir = mkdtempSync(join(tmpdir(), 'spe-http-errors-'));
-cpSync(join(root, 'policies', 'zmanda.yaml'), join(dir, 'zmanda.yaml'));
+const dir = policiesCopy(['zmanda.yaml']);
 const TOKEN = 'http-errors-token-0123456789';
-const options = { host: '127.0.0.1', port: 0, policiesDir: dir, token: TOKEN, log: 'silent' as const, watch: false };
+const options = { dir, token: TOKEN, watch: false };
 
 interface RawAnswer {
   status: number;
@@ -60,13 +58,11 @@ function raw(url: string, parts: string[], gap = 0): Promise<RawAnswer> {
 const errorCode = (body: string) => (JSON.parse(body) as { error: { code: string; message: string } }).error;
 
 describe("requests Node's HTTP parser refuses", () => {
-  const servers: Record<string, RunningServer> = {};
-  beforeAll(async () => {
-    const timeouts = { headers: 400, request: 2_000, keepAlive: 500, idle: 5_000 };
-    servers['with the lane'] = await startServer({ ...options, timeouts });
-    servers['without the lane'] = await startServer({ ...options, timeouts, evaluationLane: false });
-  });
-  afterAll(() => Promise.all(Object.values(servers).map((s) => s.close())));
+  const timeouts = { headers: 400, request: 2_000, keepAlive: 500, idle: 5_000 };
+  const servers = {
+    'with the lane': withServer({ ...options, timeouts }),
+    'without the lane': withServer({ ...options, timeouts, evaluationLane: false }),
+  };
 
   const body = '{"policy":"zmanda","facts":{}}';
   const cases: [what: string, parts: string[], status: number, code: string][] = [
@@ -104,7 +100,7 @@ describe("requests Node's HTTP parser refuses", () => {
     ],
   ];
 
-  for (const lane of ['with the lane', 'without the lane']) {
+  for (const lane of ['with the lane', 'without the lane'] as const) {
     for (const [what, parts, status, code] of cases) {
       it(`answers ${what} with ${status} ${code}, as JSON, and closes (${lane})`, async () => {
         const answer = await raw(servers[lane]!.url, parts, what.includes('slowly') ? 150 : 0);
@@ -141,11 +137,7 @@ describe("requests Node's HTTP parser refuses", () => {
 });
 
 describe('a wrong method on a known path', () => {
-  let running: RunningServer;
-  beforeAll(async () => {
-    running = await startServer(options);
-  });
-  afterAll(() => running.close());
+  const running = withServer(options);
 
   /** The methods /openapi.json gives a path, with HEAD wherever GET: the routes as documented. */
   const documented = (path: string) => {
@@ -196,11 +188,7 @@ describe('a wrong method on a known path', () => {
 });
 
 describe('a body the service cannot read', () => {
-  let running: RunningServer;
-  beforeAll(async () => {
-    running = await startServer(options);
-  });
-  afterAll(() => running.close());
+  const running = withServer(options);
   const zmanda = readFileSync(join(dir, 'zmanda.yaml'), 'utf8');
 
   it('is 415 unsupported-media-type naming what is supported', async () => {

@@ -2,29 +2,15 @@
 // policies, one with the lane and one without, must answer every kind of request alike: status,
 // headers (the security headers included) and body byte for byte, and count them alike in their
 // metrics.
-import { cpSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../server/index.js';
+import { describe, expect, it } from 'vitest';
+import type { RunningServer } from '../server/index.js';
+import { policiesCopy, withServer } from './with-server.js';
 
-const root = join(import.meta.dirname, '..');
-const dir = mkdtempSync(join(tmpdir(), 'spe-lane-'));
-for (const f of ['zmanda.yaml', 'logbot.yaml']) cpSync(join(root, 'policies', f), join(dir, f));
-
-let lane: RunningServer;
-let plain: RunningServer;
-const options = { host: '127.0.0.1', port: 0, policiesDir: dir, token: 'lane-test-token-1234567890', bodyLimit: '16kb' };
-beforeAll(async () => {
-  lane = await startServer({ ...options, log: 'silent', watch: false });
-  plain = await startServer({ ...options, log: 'silent', watch: false, evaluationLane: false });
-});
-afterAll(async () => {
-  await lane.close();
-  await plain.close();
-});
+const options = { dir: policiesCopy(['zmanda.yaml', 'logbot.yaml']), token: 'lane-test-token-1234567890', bodyLimit: '16kb' };
+const lane = withServer({ ...options, watch: false });
+const plain = withServer({ ...options, watch: false, evaluationLane: false });
 
 interface Answer {
   status: number;

@@ -4,12 +4,12 @@
 // through the engine, `spe eval` and `spe test` as real processes, and a real server (both the
 // evaluation lane and the express route, one by one and in a batch), and are refused alike.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type CompiledPolicy, type FactProblem, compileSource, evaluate } from '../engine/index.js';
-import { type RunningServer, startServer } from '../server/index.js';
+import { type TestServer, policiesCopy, withServer } from './with-server.js';
 
 const root = join(import.meta.dirname, '..');
 const spe = (args: string[], input?: string) =>
@@ -370,28 +370,18 @@ describe('spe test', () => {
 });
 
 describe('the service refuses them with 400 invalid-facts', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spe-refused-serve-'));
-  for (const f of ['logbot.yaml', 'imagicle.yaml']) cpSync(join(root, 'policies', f), join(dir, f));
-  let lane: RunningServer;
-  let plain: RunningServer;
-  const options = { host: '127.0.0.1', port: 0, policiesDir: dir, token: 'refused-test-token-1234567890' };
-  beforeAll(async () => {
-    lane = await startServer({ ...options, log: 'silent', watch: false });
-    plain = await startServer({ ...options, log: 'silent', watch: false, evaluationLane: false });
-  });
-  afterAll(async () => {
-    await lane.close();
-    await plain.close();
-  });
-  const post = async (base: string, path: string, body: string) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const options = { dir: policiesCopy(['logbot.yaml', 'imagicle.yaml']), token: 'refused-test-token-1234567890' };
+  const lane = withServer({ ...options, watch: false });
+  const plain = withServer({ ...options, watch: false, evaluationLane: false });
+  const post = async (server: TestServer, path: string, body: string) => {
+    const res = await server.post(path, body);
     return { status: res.status, body: await res.json() };
   };
 
   for (const c of refused) {
     it(c.name, async () => {
       const body = `{"policy": "${c.policy}", "facts": ${c.facts}}`;
-      const [a, b] = await Promise.all([post(lane.url, '/v1/evaluate', body), post(plain.url, '/v1/evaluate', body)]);
+      const [a, b] = await Promise.all([post(lane, '/v1/evaluate', body), post(plain, '/v1/evaluate', body)]);
       expect(a).toEqual(b);
       expect(a).toEqual({
         status: 400,
@@ -409,7 +399,7 @@ describe('the service refuses them with 400 invalid-facts', () => {
   for (const c of refusedNow) {
     it(`${c.name}: 400 pointing at /now`, async () => {
       const body = `{"policy": "logbot", "facts": ${nowTicket}, "now": "${c.now}"}`;
-      const [a, b] = await Promise.all([post(lane.url, '/v1/evaluate', body), post(plain.url, '/v1/evaluate', body)]);
+      const [a, b] = await Promise.all([post(lane, '/v1/evaluate', body), post(plain, '/v1/evaluate', body)]);
       expect(a).toEqual(b);
       expect(a).toEqual({
         status: 400,
@@ -427,7 +417,7 @@ describe('the service refuses them with 400 invalid-facts', () => {
   it('refuses each bad item of a batch by itself, in order', async () => {
     const items = [refused[0]!, accepted[0]!, refused[5]!];
     const body = `{"requests": [${items.map((c) => `{"policy": "${c.policy}", "facts": ${c.facts}}`).join(', ')}]}`;
-    const r = await post(lane.url, '/v1/evaluate/batch', body);
+    const r = await post(lane, '/v1/evaluate/batch', body);
     expect(r.status).toBe(200);
     const results = (r.body as { results: unknown[] }).results;
     expect(results).toHaveLength(3);

@@ -1,17 +1,16 @@
 // The service over real HTTP on 127.0.0.1: every endpoint and every error status, saves with
 // history, two concurrent saves, a corrupt file appearing on disk, and a restart that loses
 // nothing. Responses are checked against the service's own OpenAPI schemas.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, openapi, startServer } from '../server/index.js';
+import { openapi } from '../server/index.js';
+import { type TestServer, policiesCopy, startTestServer } from './with-server.js';
 
 const root = join(import.meta.dirname, '..');
-const dir = mkdtempSync(join(tmpdir(), 'spe-server-'));
-for (const f of ['zmanda.yaml', 'logbot.yaml']) cpSync(join(root, 'policies', f), join(dir, f));
+const dir = policiesCopy(['zmanda.yaml', 'logbot.yaml']);
 writeFileSync(join(dir, 'notes.txt'), 'not a policy');
 const zmanda = readFileSync(join(dir, 'zmanda.yaml'), 'utf8');
 const TOKEN = 'test-admin-token-1234567890';
@@ -24,20 +23,15 @@ const log = new Writable({
   },
 });
 
-let running: RunningServer;
-const start = () => startServer({ host: '127.0.0.1', port: 0, policiesDir: dir, token: TOKEN, bodyLimit: '64kb', log });
+let running: TestServer;
+const start = () => startTestServer({ dir, token: TOKEN, bodyLimit: '64kb', log });
 beforeAll(async () => {
   running = await start();
 });
 afterAll(() => running.close());
 
 const url = (path: string) => `${running.url}${path}`;
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url(path), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) => running.post(path, body, headers);
 const put = (id: string, source: string, headers: Record<string, string> = {}) =>
   fetch(url(`/v1/policies/${id}`), {
     method: 'PUT',

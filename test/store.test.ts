@@ -20,8 +20,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revisionOf } from '../engine/index.js';
-import { type RunningServer, type ServeOptions, startServer } from '../server/index.js';
+import type { RunningServer } from '../server/index.js';
 import { figure, root } from './reliability.js';
+import { type TestServerOptions, startTestServer } from './with-server.js';
 
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
 const retitled = (label: string) => zmanda.replace(/^title: .*$/m, `title: Zmanda customer support policy (${label})`);
@@ -35,7 +36,7 @@ function folder(): string {
   return dir;
 }
 
-async function serveFolder(dir: string, options: Partial<ServeOptions> = {}) {
+async function serveFolder(dir: string, options: TestServerOptions = {}) {
   const lines: string[] = [];
   const log = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -43,7 +44,7 @@ async function serveFolder(dir: string, options: Partial<ServeOptions> = {}) {
       done();
     },
   });
-  const running = await startServer({ host: '127.0.0.1', port: 0, policiesDir: dir, token: TOKEN, log, ...options });
+  const running = await startTestServer({ dir, token: TOKEN, log, ...options });
   return { running, lines };
 }
 
