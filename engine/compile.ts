@@ -6,17 +6,11 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import {
   absenceTestedFacts,
   canonicalZone,
-  type Duration,
   type Diagnostic,
   type Expr,
   type HolidayCatalog,
-  type Named,
   type Policy,
-  type SlaTargets,
   type Span,
-  businessDayMinutes,
-  durationMinutes,
-  durationText,
   factsRead,
   formatSpan,
   holidaysFor,
@@ -41,9 +35,15 @@ import {
 import type { SlotKind } from './decision-id.js';
 import type { TraceStep } from './decision.js';
 import { type Compiled, type ZoneOf, compileExpr } from './expr.js';
-import { isoDuration } from './values.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
 import { type CompiledCalendar, compileCalendars } from './sla.js';
+import { compileChannels } from './stages/channels.js';
+import { compileDerived, derivedInOrder } from './stages/derived.js';
+import { compileEligibility } from './stages/eligibility.js';
+import { compileBilling, compileGrants } from './stages/grants.js';
+import { compilePriority } from './stages/priority.js';
+import { compileSla } from './stages/sla.js';
+import { compileTier } from './stages/tier.js';
 
 export type StageName =
   'derived' | 'tier' | 'priority' | 'channels' | 'eligibility' | 'sla' | 'billing' | 'notices' | 'entitlements' | 'actions';
@@ -186,7 +186,7 @@ export function revisionOf(source: string): string {
 }
 
 /** Shared state of one compilation. */
-class Compiler {
+export class Compiler {
   readonly computed = new Map<string, ComputedFact>();
   readonly plain: Set<string>;
   /** The declared facts and their places, which the fast path reads straight from the given facts. */
@@ -362,42 +362,6 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-// Small expression builders for conditions the compiler writes itself.
-const factExpr = (path: string[], span: Span): Expr => ({ kind: 'fact', path, span });
-const str = (value: string, span: Span): Expr => ({ kind: 'literal', type: 'string', value, span });
-const eq = (left: Expr, value: string, span: Span): Expr => ({ kind: 'compare', op: '==', left, right: str(value, span), span });
-const not = (operand: Expr): Expr => ({ kind: 'not', operand, span: operand.span });
-const decisionIs = (what: 'tier' | 'priority', value: string, span: Span) =>
-  eq(factExpr([DECISION_FACT, what], span), value, span);
-
-/** The branches of an `if` chain: the conditions that lead to each result. */
-function branches(e: Expr, path: Expr[] = []): { when: Expr[]; result: Expr }[] {
-  if (e.kind !== 'if') return [{ when: path, result: e }];
-  return [...branches(e.then, [...path, e.test]), ...branches(e.else, [...path, not(e.test)])];
-}
-
-/** One rule per value a result can take: a literal gives itself; anything else is compared with each value. */
-function resultRules(
-  c: Compiler,
-  stage: StageName,
-  prefix: string,
-  e: Expr,
-  values: string[],
-  outcome: (v: string) => Outcome,
-): void {
-  const all = branches(e);
-  all.forEach(({ when, result }, i) => {
-    const name = all.length === 1 ? prefix : `${prefix}.${i + 1}`;
-    if (result.kind === 'literal' && typeof result.value === 'string') {
-      c.add(stage, name, when, outcome(result.value), result.span);
-    } else {
-      for (const v of values) c.add(stage, `${name}.${v}`, [...when, eq(result, v, result.span)], outcome(v), result.span);
-    }
-  });
-}
-
-// ---- the stages, in order ----------------------------------------------------------------------
-
 /** See `CompiledPolicy.volatile`. */
 function volatileFacts(c: Compiler): CompiledPolicy['volatile'] {
   const exprOf = (name: string) => c.policy.derived.find((d) => d.name === name)?.expr ?? c.computed.get(name)?.expr;
@@ -422,288 +386,7 @@ function volatileFacts(c: Compiler): CompiledPolicy['volatile'] {
   };
 }
 
-/** Whether an expression (through the derived facts it reads) reads what the decision decides. */
-function readsDecision(c: Compiler, e: Expr, seen = new Set<string>()): boolean {
-  return factsRead(e).some((r) => {
-    const name = r.path.join('.');
-    if (r.path[0] === DECISION_FACT) return true;
-    if (seen.has(name)) return false;
-    seen.add(name);
-    const d = c.policy.derived.find((x) => x.name === name);
-    return d ? readsDecision(c, d.expr, seen) : false;
-  });
-}
-
-/**
- * Derived facts that are conditions or `if` chains of values become rules too, one per outcome,
- * exclusive and exhaustive: `slaTier: if trial then "premium" else tier` is a rule for trial
- * tickets and one per tier for the rest. Derived facts that compute dates or read the decision
- * stay expressions, computed when read.
- */
-function compileDerived(c: Compiler): void {
-  for (const d of derivedInOrder(c.policy)) {
-    if (readsDecision(c, d.expr)) continue;
-    const isIf = d.expr.kind === 'if';
-    const results = branches(d.expr);
-    const literal = (e: Expr) => e.kind === 'literal' && e.type !== 'date' && e.type !== 'datetime';
-    // A result that is an enum fact becomes one rule per value of the enum.
-    const enumValues = (e: Expr) =>
-      e.kind === 'fact' && e.path.length === 1
-        ? c.policy.facts.find((f) => f.name === e.path[0] && f.type === 'enum')?.values
-        : undefined;
-    const outcome = (value: unknown): Outcome => ({
-      kind: 'derived',
-      fact: d.name,
-      value: value as string | number | boolean | null,
-    });
-    if (isIf && results.every((r) => literal(r.result) || enumValues(r.result))) {
-      results.forEach(({ when, result }, i) => {
-        const name = `derived.${d.name}.${i + 1}`;
-        if (literal(result))
-          c.add('derived', name, when, outcome((result as Extract<Expr, { kind: 'literal' }>).value), result.span);
-        else
-          for (const v of enumValues(result)!)
-            c.add('derived', `${name}.${v}`, [...when, eq(result, v, result.span)], outcome(v), result.span);
-      });
-    } else if (!isIf && c.isCondition(d.expr)) {
-      c.add('derived', `derived.${d.name}.true`, [d.expr], outcome(true), d.span);
-      c.add('derived', `derived.${d.name}.false`, [not(d.expr)], outcome(false), d.span);
-    } else continue;
-    c.ruleComputed.add(d.name);
-  }
-}
-
-function compileTier(c: Compiler): void {
-  const tiers = c.policy.tiers;
-  if (!tiers) return;
-  const levels = tiers.levels.map((l) => l.name);
-  resultRules(c, 'tier', 'tier', tiers.of, levels, (tier) => ({ kind: 'tier', tier }));
-}
-
-function compilePriority(c: Compiler): void {
-  const p = c.policy.priority;
-  if (!p) return;
-  const levels = c.policy.priorities.map((l) => l.name);
-  // An override, a lookup and `from` act on their fact when it is given, and pass on when not.
-  const fromFact = (n: Named, prefix: string, override: boolean) => {
-    for (const level of levels) {
-      c.add(
-        'priority',
-        `${prefix}.${level}`,
-        [eq(factExpr([n.name], n.span), level, n.span)],
-        { kind: 'priority', priority: level, ...(override ? { override } : {}) },
-        n.span,
-        n.name,
-      );
-    }
-  };
-  // Order matters: the customer's override wins, then explicit rules, the lookup, the matrix.
-  if (p.override) fromFact(p.override, 'priority.override', true);
-  p.rules.forEach((r, i) =>
-    c.add('priority', `priority.rules.${r.id ?? i + 1}`, [r.when], { kind: 'priority', priority: r.priority.name }, r.span),
-  );
-  if (p.lookup) {
-    const fact = p.lookup.fact;
-    for (const row of p.lookup.table) {
-      c.add(
-        'priority',
-        `priority.lookup.${row.value.name}`,
-        [eq(factExpr([fact.name], fact.span), row.value.name, row.value.span)],
-        { kind: 'priority', priority: row.priority.name },
-        row.priority.span,
-        fact.name,
-      );
-    }
-  }
-  if (p.matrix) {
-    const m = p.matrix;
-    for (const cell of m.cells) {
-      c.add(
-        'priority',
-        `priority.matrix.${cell.row.name}.${cell.column.name}`,
-        [
-          eq(factExpr([m.rows.name], cell.row.span), cell.row.name, cell.row.span),
-          eq(factExpr([m.columns.name], cell.column.span), cell.column.name, cell.column.span),
-        ],
-        { kind: 'priority', priority: cell.priority.name },
-        cell.priority.span,
-      );
-    }
-  }
-  if (p.from) fromFact(p.from, 'priority.from', false);
-  if (p.default) c.add('priority', 'priority.default', [], { kind: 'priority', priority: p.default.name }, p.default.span);
-}
-
-function compileChannels(c: Compiler): void {
-  const ch = c.policy.channels;
-  if (!ch) return;
-  ch.rules.forEach((r, i) =>
-    c.add(
-      'channels',
-      `channels.rules.${r.id ?? i + 1}`,
-      r.when ? [r.when] : [],
-      { kind: 'channels', channels: r.allow.map((a) => a.name) },
-      r.span,
-    ),
-  );
-  for (const b of ch.byTier) {
-    c.add(
-      'channels',
-      `channels.byTier.${b.tier.name}`,
-      [decisionIs('tier', b.tier.name, b.tier.span)],
-      { kind: 'channels', channels: b.allow.map((a) => a.name) },
-      b.tier.span,
-    );
-  }
-}
-
-function compileEligibility(c: Compiler): void {
-  for (const r of c.policy.eligibility) {
-    c.add(
-      'eligibility',
-      `eligibility.${r.code}`,
-      [r.when],
-      { kind: 'deny', code: r.code, message: r.message ?? `not eligible: ${r.code}` },
-      r.span,
-    );
-  }
-  const ch = c.policy.channels;
-  if (ch) {
-    // A channel that was given and is not among those the ticket may use.
-    const channel = factExpr([ch.fact.name], ch.fact.span);
-    const notGiven: Expr = {
-      kind: 'compare',
-      op: '==',
-      left: channel,
-      right: { kind: 'literal', type: 'null', value: null, span: ch.fact.span },
-      span: ch.fact.span,
-    };
-    const allowed = factExpr([DECISION_FACT, 'channels'], ch.fact.span);
-    const notIn = (right: Expr): Expr => ({ kind: 'in', negated: true, left: channel, right, span: ch.fact.span });
-    const list = (names: string[]): Expr => ({
-      kind: 'list',
-      items: names.map((n) => str(n, ch.fact.span)),
-      span: ch.fact.span,
-    });
-    // When the channels are open (a fact their rules read is missing), a channel every rule
-    // allows is still allowed, and one no rule allows still refused: only the rest is unknown.
-    // The channels the rules can give, and those all of them give (when one of them must apply:
-    // the last rule has no condition).
-    const lists = [...ch.rules.map((r) => r.allow), ...ch.byTier.map((b) => b.allow)].map((a) => a.map((n) => n.name));
-    const ever = [...new Set(lists.flat())];
-    const catchAll = ch.byTier.length === 0 && ch.rules.length > 0 && ch.rules[ch.rules.length - 1]!.when === undefined;
-    const always = catchAll ? ever.filter((n) => lists.every((l) => l.includes(n))) : [];
-    // (A channel fact whose every value some rule allows needs no check against them all.)
-    const values = c.policy.facts.find((f) => f.name === ch.fact.name)?.values;
-    const everyValue = values !== undefined && values.every((v) => ever.includes(v));
-    const notAllowed: Expr = everyValue
-      ? notIn(allowed)
-      : { kind: 'logical', op: 'or', operands: [notIn(list(ever)), notIn(allowed)], span: ch.fact.span };
-    c.add(
-      'eligibility',
-      `eligibility.${ch.deny.code}`,
-      [not(notGiven), ...(always.length > 0 ? [notIn(list(always))] : []), notAllowed],
-      { kind: 'deny', code: ch.deny.code, message: ch.deny.message ?? `channel not offered` },
-      ch.fact.span,
-    );
-  }
-}
-
-function compileSla(c: Compiler): void {
-  const calendars = new Map(c.policy.calendars.map((cal) => [cal.name, cal]));
-  const dayMinutes = (name: string | undefined): number | undefined => {
-    const cal = name ? calendars.get(name) : undefined;
-    return cal ? businessDayMinutes(cal) : undefined;
-  };
-  const target = (d: Duration | undefined, t: SlaTargets, tierCalendar: Named | undefined): Target | null => {
-    if (!d) return null;
-    const calendar = d.calendar?.name ?? t.calendar?.name ?? tierCalendar?.name ?? null;
-    const minutes = durationMinutes(d, dayMinutes(calendar ?? undefined));
-    return { minutes, iso: isoDuration(minutes), text: durationText(d), calendar };
-  };
-  // The targets are those of the ticket's tier, or of the tier `tiers.slaOf` names.
-  const slaOf = c.policy.tiers?.slaOf;
-  for (const tier of c.policy.sla) {
-    const base = `sla.${tier.tier.name}`;
-    const isTier = slaOf ? eq(slaOf, tier.tier.name, tier.tier.span) : decisionIs('tier', tier.tier.name, tier.tier.span);
-    const bestEffort = (priority: string): Outcome => ({
-      kind: 'sla',
-      tier: tier.tier.name,
-      priority,
-      bestEffort: true,
-      response: null,
-      resolution: null,
-    });
-    if (tier.bestEffort) {
-      c.add('sla', base, [isTier], bestEffort('*'), tier.tier.span);
-      continue;
-    }
-    for (const { priority, cell } of tier.cells) {
-      const when = [isTier, decisionIs('priority', priority.name, priority.span)];
-      const name = `${base}.${priority.name}`;
-      if (cell.kind === 'best-effort') c.add('sla', name, when, bestEffort(priority.name), cell.span);
-      else if (cell.kind === 'targets') {
-        const t = cell.targets;
-        c.add(
-          'sla',
-          name,
-          when,
-          {
-            kind: 'sla',
-            tier: tier.tier.name,
-            priority: priority.name,
-            bestEffort: false,
-            response: target(t.response, t, tier.calendar),
-            resolution: target(t.resolution, t, tier.calendar),
-          },
-          cell.span,
-        );
-      } else {
-        cell.rules.forEach((r, i) =>
-          c.add(
-            'sla',
-            `${name}.${r.id ?? i + 1}`,
-            r.when ? [...when, r.when] : when,
-            {
-              kind: 'sla',
-              tier: tier.tier.name,
-              priority: priority.name,
-              bestEffort: false,
-              response: target(r.response, r, tier.calendar),
-              resolution: target(r.resolution, r, tier.calendar),
-            },
-            r.span,
-          ),
-        );
-      }
-    }
-  }
-}
-
-function compileBilling(c: Compiler): void {
-  for (const p of c.policy.billing?.plans ?? [])
-    c.add('billing', `billing.${p.id}`, p.when ? [p.when] : [], { kind: 'billing', plan: p.id }, p.span);
-  for (const n of c.policy.billing?.notices ?? []) {
-    c.add('notices', `notices.${n.id}`, n.when ? [n.when] : [], { kind: 'notice', id: n.id, message: n.message ?? n.id }, n.span);
-  }
-}
-
-function compileGrants(c: Compiler): void {
-  for (const [stage, grants] of [
-    ['entitlements', c.policy.entitlements],
-    ['actions', c.policy.actions],
-  ] as const) {
-    for (const g of grants) {
-      c.add(
-        stage,
-        `${stage}.${g.id}`,
-        g.when ? [g.when] : [],
-        { kind: 'grant', id: g.id, ...(g.message ? { message: g.message } : {}) },
-        g.span,
-      );
-    }
-  }
-}
+// ---- the stages, in order ----------------------------------------------------------------------
 
 /** Stages that are skipped for a ticket that is not eligible. */
 export const ONLY_WHEN_ELIGIBLE: ReadonlySet<StageName> = new Set<StageName>([
@@ -714,38 +397,27 @@ export const ONLY_WHEN_ELIGIBLE: ReadonlySet<StageName> = new Set<StageName>([
   'actions',
 ]);
 
-/** The stages in the order they run; each reads only what the ones before it decided. */
+/**
+ * The stages in the order they run; each reads only what the ones before it decided. Each
+ * stage's compile function lives in stages/<name>.ts and owns that stage's rules.
+ */
 const STAGES: [StageName, 'first-match' | 'all-match', (c: Compiler) => void][] = [
-  // Exclusive rules, one firing per derived fact, in dependency order.
+  // Exclusive rules, one firing per derived fact, in dependency order. First: every later
+  // stage's rules may read a derived fact.
   ['derived', 'all-match', compileDerived],
   ['tier', 'first-match', compileTier],
+  // Order matters from here on: channels read `decision.tier` (byTier), eligibility reads
+  // `decision.channels`, sla reads `decision.tier` and `decision.priority`.
   ['priority', 'first-match', compilePriority],
   ['channels', 'first-match', compileChannels],
   ['eligibility', 'all-match', compileEligibility],
   ['sla', 'first-match', compileSla],
+  // compileBilling also adds the `notices` stage's rules, compileGrants the `actions` stage's.
   ['billing', 'first-match', compileBilling],
   ['notices', 'all-match', () => undefined],
   ['entitlements', 'all-match', compileGrants],
   ['actions', 'all-match', () => undefined],
 ];
-
-/** Derived facts sorted so that each comes after the derived facts it reads. */
-function derivedInOrder(policy: Policy): Policy['derived'] {
-  const byName = new Map(policy.derived.map((d) => [d.name, d]));
-  const out: Policy['derived'] = [];
-  const seen = new Set<string>();
-  const visit = (d: Policy['derived'][number]) => {
-    if (seen.has(d.name)) return;
-    seen.add(d.name);
-    for (const r of factsRead(d.expr)) {
-      const dep = byName.get(r.path.join('.'));
-      if (dep) visit(dep);
-    }
-    out.push(d);
-  };
-  policy.derived.forEach(visit);
-  return out;
-}
 
 /** Each assertion with the declared facts it reads, following derived facts to what they read. */
 function compileAssertions(policy: Policy): CompiledAssertion[] {

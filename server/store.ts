@@ -5,65 +5,19 @@
 // good revision serving and is reported as degraded. A failed write (disk full, permission
 // denied) leaves the previous revision serving and the history as it was. The store speaks the
 // domain (StoreError kinds: 'stale revision', 'unknown policy'); the service maps them to statuses.
-import { randomBytes } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
 import * as nodeFiles from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic } from '../dsl/index.js';
 import { type CompiledPolicy, compileSource, revisionOf } from '../engine/index.js';
+import { type StoreFiles, cleanStale, locked, storageError, writeAtomically } from './files.js';
+import { PolicyHistory, type HistoryPage } from './history.js';
+import { POLICY_ID, StoreError } from './store-error.js';
+import { FolderWatch, type WatchOptions } from './watch.js';
 
-/** Policy ids are file names without `.yaml`: lower-case words, so no id can reach outside the folder. */
-export const POLICY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-export interface Revision {
-  revision: string;
-  author: string;
-  savedAt: string;
-  message?: string;
-}
-
-/** What can go wrong with a store operation, in the store's words; the service maps each kind to a status. */
-export type StoreErrorKind =
-  | 'invalid-id'
-  | 'unknown-policy'
-  | 'unknown-revision'
-  | 'invalid-policy'
-  | 'invalid-cursor'
-  | 'precondition-required'
-  | 'stale-revision'
-  | 'busy'
-  | 'storage-full'
-  | 'storage-denied'
-  | 'storage-failed';
-
-export class StoreError extends Error {
-  constructor(
-    readonly kind: StoreErrorKind,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-/** One page of a policy's history, newest first. */
-export interface HistoryPage {
-  revisions: Revision[];
-  /** The cursor of the next (older) page, or null on the last page. */
-  next: string | null;
-  /** Entries of this page whose record is damaged: left out, named here and logged. */
-  skipped: { entry: string; reason: string }[];
-}
-
-export const HISTORY_PAGE = { default: 50, max: 500 } as const;
-
-/**
- * A history entry's name (`<savedAt>-<revision prefix>`), which is also the page cursor: names
- * sort as the save times do, so a page is a slice of the folder's listing and reads only its own
- * records. A revision cannot be the cursor: a rollback saves the same revision again.
- */
-const HISTORY_ENTRY = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[0-9a-f]{12}$/;
+export { type StoreFiles, writeAtomically } from './files.js';
+export { HISTORY_PAGE, type HistoryPage, type Revision } from './history.js';
+export { POLICY_ID, StoreError, type StoreErrorKind } from './store-error.js';
+export { POLL_MS, type WatchOptions } from './watch.js';
 
 /** Why a policy file on disk is not served as it is, besides errors in it. */
 export type FileProblem = { kind: 'unreadable'; errno: string } | { kind: 'missing' } | { kind: 'misnamed'; says: string };
@@ -84,46 +38,6 @@ export interface PolicyEntry {
   serving: { source: string; revision: string; compiled: CompiledPolicy } | null;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The file operations the store needs: node:fs/promises, or a wrapper that injects disk faults. */
-export type StoreFiles = Pick<typeof nodeFiles, 'link' | 'mkdir' | 'open' | 'readFile' | 'readdir' | 'rename' | 'rm' | 'stat'>;
-
-/** Why a write to the policies folder failed, as the API says it: nothing else leaks (no paths). */
-const STORAGE_FAULTS: Record<string, [kind: StoreErrorKind, why: string]> = {
-  ENOSPC: ['storage-full', 'the disk holding the policies is full'],
-  EDQUOT: ['storage-full', 'the disk quota of the policies folder is used up'],
-  EACCES: ['storage-denied', 'the service may not write to the policies folder'],
-  EPERM: ['storage-denied', 'the service may not write to the policies folder'],
-  EROFS: ['storage-denied', 'the policies folder is on a read-only file system'],
-};
-
-function storageError(e: unknown, serving: string | null): unknown {
-  const errno = (e as NodeJS.ErrnoException | null)?.code;
-  if (e instanceof StoreError || typeof errno !== 'string' || !/^E[A-Z]+$/.test(errno)) return e;
-  const [kind, why] = STORAGE_FAULTS[errno] ?? ['storage-failed', 'the policies folder could not be written'];
-  const still = serving ? `revision ${serving} is still serving` : 'the policy is still not served';
-  return new StoreError(kind, `${why} (${errno}): nothing was saved and ${still}`, { errno, serving });
-}
-
-/** Lock files held by this process, so one it left behind (a failed removal) is known stale. */
-const heldLocks = new Set<string>();
-const LOCK_OWNER = `${hostname()}:${process.pid}`;
-
-/** Whether the process named in a lock file is gone (only knowable on this host). */
-function ownerGone(owner: string, lock: string): boolean {
-  const m = /^(.*):(\d+)$/.exec(owner);
-  if (!m || m[1] !== hostname()) return false;
-  const pid = Number(m[2]);
-  if (pid === process.pid) return !heldLocks.has(lock);
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 export interface StoreEvents {
   reloaded?: (id: string, ok: boolean) => void;
   /** A policy file that exists but cannot be read (a directory, no permission, an I/O error). */
@@ -138,86 +52,43 @@ export interface StoreEvents {
   cleaned?: (files: string[]) => void;
 }
 
-/** How the folder is followed: change events (fs.watch), a periodic rescan, or both. */
-export interface WatchOptions {
-  /** Use fs.watch (default true); off where it is unreliable (some network and overlay file systems). */
-  events?: boolean;
-  /** Rescan every this many ms (default 2000; 0: never). */
-  pollMs?: number;
-}
-
-export const POLL_MS = 2_000;
-
-/** A file's identity and version as stat (through symlinks) sees it: a ConfigMap swap changes it. */
-const fileStamp = (s: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number }) =>
-  `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-
-function historyRecord(value: unknown): Revision | string {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not an object';
-  const r = value as Record<string, unknown>;
-  if (typeof r.revision !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(r.revision)) return 'no valid revision';
-  if (typeof r.author !== 'string') return 'no author';
-  if (typeof r.savedAt !== 'string' || Number.isNaN(Date.parse(r.savedAt))) return 'no valid savedAt';
-  if (r.message !== undefined && typeof r.message !== 'string') return 'a message that is not text';
-  return {
-    revision: r.revision,
-    author: r.author,
-    savedAt: r.savedAt,
-    ...(typeof r.message === 'string' ? { message: r.message } : {}),
-  };
-}
-
-/** History records are written once and never change: parsed ones are kept, up to this many. */
-const HISTORY_CACHE = 20_000;
-
 export class PolicyStore {
   private readonly entries = new Map<string, PolicyEntry>();
-  private watcher: FSWatcher | undefined;
-  private poller: NodeJS.Timeout | undefined;
-  private readonly pending = new Map<string, NodeJS.Timeout>();
   /** The last reload or save of each policy in progress (see inTurn). */
   private readonly turns = new Map<string, Promise<void>>();
   /** Policy files that are not served as they are on disk, and why. */
   private readonly problems = new Map<string, FileProblem>();
-  /** Each policy file's stamp at the last scan, so a rescan reloads only what changed. */
-  private readonly stamps = new Map<string, string>();
-  private scanning: Promise<void> | undefined;
-  private rescanAgain = false;
-  /** Parsed history records by `<id>/<entry>`. */
-  private readonly records = new Map<string, Revision>();
+  /** The policies' saved revisions. */
+  private readonly archive: PolicyHistory;
+  /** Follows the folder's changes. */
+  private readonly folder: FolderWatch;
 
   constructor(
     readonly dir: string,
     private readonly events: StoreEvents = {},
     private readonly files: StoreFiles = nodeFiles,
-    private readonly settings: StoreSettings = {},
-  ) {}
+    settings: StoreSettings = {},
+  ) {
+    this.archive = new PolicyHistory(dir, files, settings.historyKeep, (id, entry, reason) =>
+      events.damagedHistory?.(id, entry, reason),
+    );
+    this.folder = new FolderWatch(
+      dir,
+      files,
+      () => [...this.entries.keys(), ...this.problems.keys()],
+      (id) => this.reload(id),
+    );
+  }
 
   private fileOf(id: string): string {
     return join(this.dir, `${id}.yaml`);
   }
 
-  private historyDir(id: string): string {
-    return join(this.dir, '.history', id);
-  }
-
-  /** The ids of the policy files in the folder now. */
-  private async policyIds(): Promise<string[]> {
-    const names = (await this.files.readdir(this.dir)).filter((f) => f.endsWith('.yaml')).sort();
-    return names.map((n) => n.slice(0, -'.yaml'.length)).filter((id) => POLICY_ID.test(id));
-  }
-
-  private async stampOf(id: string): Promise<string> {
-    return this.files.stat(this.fileOf(id)).then(fileStamp, (e: NodeJS.ErrnoException) => e.code ?? 'EIO');
-  }
-
   /** Removes what a process killed mid-save left behind, then loads every policy of the folder. */
   async load(): Promise<void> {
-    await this.cleanStale();
-    for (const id of await this.policyIds()) {
-      this.stamps.set(id, await this.stampOf(id));
-      await this.reload(id);
-    }
+    const removed = await cleanStale(this.dir, this.files);
+    if (removed.length) this.events.cleaned?.(removed);
+    await this.folder.load();
   }
 
   /**
@@ -228,67 +99,16 @@ export class PolicyStore {
    * whose identity or time changed.
    */
   watch(options: WatchOptions = {}): void {
-    if (options.events !== false) {
-      try {
-        this.watcher = watch(this.dir, (_event, name) => this.changed(name));
-        // A watcher that fails (the folder replaced, too many watches) leaves the rescans to do the work.
-        this.watcher.on('error', () => undefined);
-      } catch {
-        this.watcher = undefined;
-      }
-    }
-    const pollMs = options.pollMs ?? POLL_MS;
-    if (pollMs > 0) {
-      this.poller = setInterval(() => void this.rescan(), pollMs);
-      this.poller.unref();
-    }
-  }
-
-  private changed(name: string | null): void {
-    if (name && (name.endsWith('.tmp') || name === '.history' || name === '.locks')) return;
-    const id = name?.endsWith('.yaml') ? name.slice(0, -'.yaml'.length) : undefined;
-    const key = id !== undefined && POLICY_ID.test(id) ? id : '';
-    clearTimeout(this.pending.get(key));
-    this.pending.set(
-      key,
-      setTimeout(() => {
-        this.pending.delete(key);
-        void (key ? this.reload(key) : this.rescan());
-      }, 50),
-    );
+    this.folder.watch(options);
   }
 
   /** Reloads every policy file whose stamp changed, appeared or went away. One scan at a time. */
   rescan(): Promise<void> {
-    if (this.scanning) {
-      this.rescanAgain = true;
-      return this.scanning;
-    }
-    this.scanning = (async () => {
-      try {
-        do {
-          this.rescanAgain = false;
-          const ids = new Set([...(await this.policyIds()), ...this.entries.keys(), ...this.problems.keys()]);
-          for (const id of ids) {
-            const stamp = await this.stampOf(id);
-            if (stamp === this.stamps.get(id)) continue;
-            this.stamps.set(id, stamp);
-            await this.reload(id);
-          }
-        } while (this.rescanAgain);
-      } catch {
-        // The folder could not be listed this time: the next scan tries again.
-      } finally {
-        this.scanning = undefined;
-      }
-    })();
-    return this.scanning;
+    return this.folder.rescan();
   }
 
   close(): void {
-    this.watcher?.close();
-    clearInterval(this.poller);
-    for (const t of this.pending.values()) clearTimeout(t);
+    this.folder.close();
   }
 
   /**
@@ -459,7 +279,7 @@ export class PolicyStore {
     }
     const serving = this.entries.get(id)?.serving?.revision ?? null;
     return this.inTurn(id, () =>
-      this.locked(id, async () => {
+      locked(this.dir, this.files, id, async () => {
         const current = await this.files.readFile(this.fileOf(id), 'utf8').catch((e: NodeJS.ErrnoException) => {
           if (e.code === 'ENOENT') return null;
           throw e;
@@ -488,9 +308,10 @@ export class PolicyStore {
         }
         // The revision being replaced may have come from disk (a checkout, an editor): keep it too,
         // so it can be restored.
-        if (current !== null && currentRevision !== null) await this.recordFromDisk(id, current, currentRevision);
+        if (current !== null && currentRevision !== null)
+          await this.archive.recordFromDisk(id, this.fileOf(id), current, currentRevision);
         const savedAt = new Date().toISOString();
-        const recorded = await this.record(id, source, {
+        const recorded = await this.archive.record(id, source, {
           revision,
           author: opts.author,
           savedAt,
@@ -513,7 +334,7 @@ export class PolicyStore {
         };
         this.entries.set(id, entry);
         this.problems.delete(id);
-        await this.prune(id);
+        await this.archive.prune(id);
         return { ...entry, unchanged: false };
       }),
     ).catch((e: unknown) => {
@@ -521,90 +342,18 @@ export class PolicyStore {
     });
   }
 
-  /** The names of a policy's history entries, newest first. */
-  private async historyEntries(id: string): Promise<string[] | null> {
-    const names = await this.files.readdir(this.historyDir(id)).catch(() => null);
-    if (names === null) return null;
-    return names
-      .filter((n) => n.endsWith('.json'))
-      .map((n) => n.slice(0, -'.json'.length))
-      .filter((n) => HISTORY_ENTRY.test(n))
-      .sort()
-      .reverse();
-  }
-
   /**
    * One page of a policy's saved revisions, newest first: `limit` entries older than the cursor
    * `before` (the `next` of the page before). Only the page's records are read (and, being
    * immutable, kept parsed); a damaged record is skipped and named in `skipped`.
    */
-  async history(id: string, page: { limit?: number; before?: string } = {}): Promise<HistoryPage> {
-    if (!POLICY_ID.test(id)) throw new StoreError('unknown-policy', `no policy '${id}'`);
-    const limit = page.limit ?? HISTORY_PAGE.default;
-    if (page.before !== undefined && !HISTORY_ENTRY.test(page.before))
-      throw new StoreError('invalid-cursor', `'${page.before}' is not a history cursor: pass the 'next' of the page before`);
-    const names = await this.historyEntries(id);
-    // A policy whose file is gone (after a restart) can still be restored from its history.
-    if (names === null && !this.entries.has(id)) throw new StoreError('unknown-policy', `no policy '${id}'`);
-    const all = names ?? [];
-    const start = page.before === undefined ? 0 : all.findIndex((n) => n < page.before!);
-    const slice = start < 0 ? [] : all.slice(start, start + limit);
-    const revisions: Revision[] = [];
-    const skipped: HistoryPage['skipped'] = [];
-    for (const name of slice) {
-      const key = `${id}/${name}`;
-      let record: Revision | string | undefined = this.records.get(key);
-      if (!record) {
-        try {
-          record = historyRecord(JSON.parse(await this.files.readFile(join(this.historyDir(id), `${name}.json`), 'utf8')));
-        } catch (e) {
-          record = e instanceof SyntaxError ? 'not JSON' : `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`;
-        }
-        if (typeof record !== 'string') {
-          if (this.records.size >= HISTORY_CACHE) this.records.clear();
-          this.records.set(key, record);
-        }
-      }
-      if (typeof record === 'string') {
-        skipped.push({ entry: name, reason: record });
-        this.events.damagedHistory?.(id, name, record);
-      } else revisions.push(record);
-    }
-    const last = slice.at(-1);
-    return { revisions, next: start >= 0 && start + limit < all.length && last ? last : null, skipped };
+  history(id: string, page: { limit?: number; before?: string } = {}): Promise<HistoryPage> {
+    return this.archive.page(id, page, () => this.entries.has(id));
   }
 
-  /** Keeps the newest `historyKeep` entries of a policy's history, and the sources they name. */
-  private async prune(id: string): Promise<void> {
-    const keep = this.settings.historyKeep;
-    if (!keep || keep <= 0) return;
-    try {
-      const names = await this.historyEntries(id);
-      if (!names || names.length <= keep) return;
-      const dir = this.historyDir(id);
-      for (const name of names.slice(keep)) {
-        await this.files.rm(join(dir, `${name}.json`), { force: true });
-        this.records.delete(`${id}/${name}`);
-      }
-      // An entry names its source by the revision's first 12 hex digits.
-      const named = new Set(names.slice(0, keep).map((n) => n.slice(-12)));
-      for (const file of await this.files.readdir(dir)) {
-        const hex = /^([0-9a-f]{64})\.yaml$/.exec(file)?.[1];
-        if (hex && !named.has(hex.slice(0, 12))) await this.files.rm(join(dir, file), { force: true });
-      }
-    } catch {
-      // Pruning is housekeeping: the save stands, and the next save prunes again.
-    }
-  }
-
-  async revisionSource(id: string, revision: string): Promise<string> {
-    const hex = /^sha256:([0-9a-f]{64})$/.exec(revision)?.[1];
-    if (!hex || !POLICY_ID.test(id)) throw new StoreError('unknown-revision', `no revision '${revision}' of policy '${id}'`);
-    try {
-      return await this.files.readFile(join(this.historyDir(id), `${hex}.yaml`), 'utf8');
-    } catch {
-      throw new StoreError('unknown-revision', `no revision '${revision}' of policy '${id}'`);
-    }
+  /** The source of a saved revision of a policy. */
+  revisionSource(id: string, revision: string): Promise<string> {
+    return this.archive.source(id, revision);
   }
 
   /** Restores an earlier revision as a new save; `ifMatch` as for a save. */
@@ -615,169 +364,5 @@ export class PolicyStore {
   ): Promise<PolicyEntry & { unchanged: boolean }> {
     const source = await this.revisionSource(id, revision);
     return this.save(id, source, { ...opts, message: `rollback to ${revision}` });
-  }
-
-  /** Records a revision found on disk, unless the history has it already. */
-  private async recordFromDisk(id: string, source: string, revision: string): Promise<void> {
-    const known = await this.files.stat(join(this.historyDir(id), `${revision.slice('sha256:'.length)}.yaml`)).then(
-      () => true,
-      () => false,
-    );
-    if (known) return;
-    const modified = await this.files.stat(this.fileOf(id)).then(
-      (s) => s.mtime.toISOString(),
-      () => new Date().toISOString(),
-    );
-    await this.record(id, source, {
-      revision,
-      author: 'file on disk',
-      savedAt: modified,
-      message: 'found on disk before a save',
-    });
-  }
-
-  /** Keeps a revision's source and who saved it when; returns the files it created. */
-  private async record(id: string, source: string, revision: Revision): Promise<string[]> {
-    const dir = this.historyDir(id);
-    await this.files.mkdir(dir, { recursive: true });
-    const hex = revision.revision.slice('sha256:'.length);
-    const stamp = `${revision.savedAt.replace(/[:.]/g, '-')}-${hex.slice(0, 12)}`;
-    const content = join(dir, `${hex}.yaml`);
-    const created: string[] = [];
-    const existed = await this.files.stat(content).then(
-      () => true,
-      () => false,
-    );
-    try {
-      await writeAtomically(content, source, this.files);
-      if (!existed) created.push(content);
-      const meta = join(dir, `${stamp}.json`);
-      await writeAtomically(meta, `${JSON.stringify(revision, null, 2)}\n`, this.files);
-      created.push(meta);
-    } catch (e) {
-      for (const f of created) await this.files.rm(f, { force: true }).catch(() => undefined);
-      throw e;
-    }
-    return created;
-  }
-
-  /**
-   * Removes what a process killed mid-save (kill -9) left: lock claims (`.locks/*.tmp`) and locks
-   * whose owner is dead on this host, or older than a save could take; temporary files of atomic
-   * writes in the folder and its history older than a minute. A live process's files are young and
-   * name a live owner, so several workers starting side by side leave each other's saves alone.
-   */
-  private async cleanStale(): Promise<void> {
-    const removed: string[] = [];
-    const now = Date.now();
-    const age = (file: string) =>
-      this.files.stat(file).then(
-        (s) => now - s.mtimeMs,
-        () => -1,
-      );
-    const remove = async (file: string) => {
-      await this.files.rm(file, { force: true }).then(
-        () => removed.push(file),
-        () => undefined,
-      );
-    };
-    const locks = join(this.dir, '.locks');
-    for (const name of await this.files.readdir(locks).catch(() => [] as string[])) {
-      if (!name.endsWith('.tmp') && !name.endsWith('.lock')) continue;
-      const file = join(locks, name);
-      const owner = await this.files.readFile(file, 'utf8').catch(() => '');
-      const old = await age(file);
-      // This process's own claims are in flight (another store on the same folder): only age removes them.
-      const dead = owner !== '' && owner !== LOCK_OWNER && ownerGone(owner, file);
-      if (old > 30_000 || dead || (owner === '' && old > 5_000)) await remove(file);
-    }
-    const folders = [this.dir];
-    for (const id of await this.files.readdir(join(this.dir, '.history')).catch(() => [] as string[]))
-      if (POLICY_ID.test(id)) folders.push(this.historyDir(id));
-    for (const folder of folders) {
-      for (const name of await this.files.readdir(folder).catch(() => [] as string[])) {
-        if (!/\.[0-9a-f]{12}\.tmp$/.test(name)) continue;
-        if ((await age(join(folder, name))) > 60_000) await remove(join(folder, name));
-      }
-    }
-    if (removed.length) this.events.cleaned?.(removed);
-  }
-
-  /**
-   * Runs `fn` holding the policy's lock file (shared by every process serving the folder). The
-   * file names its owner (host:pid), so a lock left by a process that died mid-save (kill -9) is
-   * taken over at once on the same host, and after 30 s otherwise.
-   */
-  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const locks = join(this.dir, '.locks');
-    await this.files.mkdir(locks, { recursive: true });
-    const lock = join(locks, `${id}.lock`);
-    const deadline = Date.now() + 5_000;
-    // The lock appears with its owner's name in it (a hard link to a file written first), so no
-    // one ever sees a lock without an owner.
-    const claim = `${lock}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const handle = await this.files.open(claim, 'wx');
-      try {
-        await handle.writeFile(LOCK_OWNER);
-      } finally {
-        await handle.close();
-      }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await this.files.link(claim, lock);
-          heldLocks.add(lock);
-          break;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-        const [age, owner] = await Promise.all([
-          this.files.stat(lock).then(
-            (s) => Date.now() - s.mtimeMs,
-            () => 0,
-          ),
-          this.files.readFile(lock, 'utf8').catch(() => ''),
-        ]);
-        if (age > 30_000 || ownerGone(owner, lock)) await this.files.rm(lock, { force: true }).catch(() => undefined);
-        else if (Date.now() > deadline) throw new StoreError('busy', 'another save of this policy is in progress; try again');
-        await sleep(Math.min(100, 5 * 2 ** attempt));
-      }
-    } finally {
-      await this.files.rm(claim, { force: true }).catch(() => undefined);
-    }
-    try {
-      return await fn();
-    } finally {
-      // The save's outcome stands even if the lock cannot be removed: the next save sees it is stale.
-      await this.files.rm(lock, { force: true }).catch(() => undefined);
-      heldLocks.delete(lock);
-    }
-  }
-}
-
-/**
- * Writes a file so that readers see the old content or the new one, never a part: temp file,
- * fsync, rename. On any failure the temporary file is removed and the old content stays.
- */
-export async function writeAtomically(file: string, content: string, files: StoreFiles = nodeFiles): Promise<void> {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await files.open(temp, 'w');
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await files.rename(temp, file);
-  } catch (e) {
-    await files.rm(temp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-  // The rename itself must reach the disk too.
-  const dir = await files.open(join(file, '..'), 'r').catch(() => null);
-  if (dir) {
-    await dir.sync().catch(() => undefined);
-    await dir.close().catch(() => undefined);
   }
 }
