@@ -89,8 +89,13 @@ export function cstDeeperThan(tokens: Iterable<CST.Token>, max: number): number 
 /** The tree of a parsed `yaml` Document (aliases resolved, each anchored node converted once). */
 export function treeOfDocument(doc: Document): YamlNode | undefined {
   const done = new Map<unknown, YamlNode | undefined>();
+  // An alias stands for the last node before it with its anchor, as `Alias.resolve` finds it;
+  // but that looks over the whole document for each alias. This walk is in document order, so
+  // the last node met with each anchor is the one.
+  const anchors = new Map<string, unknown>();
   const convert = (node: unknown): YamlNode | undefined => {
-    if (isAlias(node)) node = node.resolve(doc);
+    if (isAlias(node)) node = anchors.get(node.source);
+    else if ((isScalar(node) || isMap(node) || isSeq(node)) && node.anchor) anchors.set(node.anchor, node);
     if (done.has(node)) return done.get(node);
     let out: YamlNode | undefined;
     if (isScalar(node) && node.range) {
