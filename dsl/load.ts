@@ -1,7 +1,8 @@
 // Loads a policy file: YAML with source positions → schema check (ajv, errors mapped back to the
 // YAML node and put in a contract admin's words) → policy model → semantic checks.
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { parseDocument } from 'yaml';
+import { Composer, type Document, Parser, YAMLParseError } from 'yaml';
+import type { CST } from 'yaml';
 import { type CheckOptions, checkPolicy } from './checks/index.js';
 import { type Diagnostic, MAX_NESTING, diagnostic, didYouMean, finishDiagnostics, hasErrors, tooDeep } from './diagnostics.js';
 import type { Policy } from './model.js';
@@ -9,7 +10,7 @@ import { isRealDate } from './datetime.js';
 import { NodeFinder, type Path, PolicyReader } from './read.js';
 import { compileSchemaValidator } from './schema-validator.js';
 import { SourceFile } from './source.js';
-import { type YamlNode, cstDeeperThan, deeperThan, fastYaml, treeOfDocument } from './yaml-tree.js';
+import { type YamlNode, cstDeeperThan, deeperThan, treeOfDocument } from './yaml-tree.js';
 
 export type LoadResult =
   { ok: true; policy: Policy; diagnostics: Diagnostic[] } | { ok: false; policy?: Policy; diagnostics: Diagnostic[] };
@@ -64,29 +65,17 @@ function fail(diagnostics: Diagnostic[]): LoadResult {
 }
 
 /**
- * The file's value and its tree of source ranges. js-yaml reads nearly every policy, several
- * times faster; what it declines (YAML errors among them), `yaml` reads, with its errors in an
- * admin's words.
+ * The file's value and its tree of source ranges, read by `yaml`, with its errors in an admin's
+ * words.
  */
 function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode | undefined } | { problems: Diagnostic[] } {
-  // Depth is checked before anything that recurses over the value (the schema check, the reader).
-  const fast = fastYaml(text);
-  if (fast) {
-    const deep = deeperThan(fast.tree, MAX_NESTING.yaml);
-    return deep ? { problems: [tooDeep('yaml', file.span(deep.start, 1))] } : fast;
-  }
-  // Before `yaml` composes the document, which recurses once per level.
-  const deepAt = cstDeeperThan(text, MAX_NESTING.yaml);
+  // Depth is checked before anything that recurses over the value (the schema check, the reader),
+  // `yaml`'s composing of the document among them: on its syntax tree, which its parser builds
+  // with a stack of its own. The document is then composed from the same tokens.
+  const tokens = [...new Parser().parse(text)];
+  const deepAt = cstDeeperThan(tokens, MAX_NESTING.yaml);
   if (deepAt !== undefined) return { problems: [tooDeep('yaml', file.span(deepAt, 1))] };
-  // resolveKnownTags off: YAML 1.1 tags such as !!binary, !!set, !!omap and !!timestamp would make
-  // Buffers, Sets, Maps and Dates, which no policy means; unresolved, they stay plain JSON values.
-  const doc = parseDocument(text, {
-    merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-    keepSourceTokens: false,
-    resolveKnownTags: false,
-  });
+  const doc = composeDocument(tokens, text.length);
   // After a YAML syntax error the parser's later complaints are mostly echoes of it: report
   // the first one only (duplicate keys are independent and all reported).
   const syntax = doc.errors
@@ -116,6 +105,24 @@ function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode
       ],
     };
   }
+}
+
+// resolveKnownTags off: YAML 1.1 tags such as !!binary, !!set, !!omap and !!timestamp would make
+// Buffers, Sets, Maps and Dates, which no policy means; unresolved, they stay plain JSON values.
+const YAML_OPTIONS = { merge: true, uniqueKeys: true, resolveKnownTags: false } as const;
+
+/** What `yaml`'s parseDocument makes of the text, from its tokens: the first document, more than one an error. */
+function composeDocument(tokens: CST.Token[], length: number): Document {
+  let doc: Document | undefined;
+  for (const next of new Composer(YAML_OPTIONS).compose(tokens, true, length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  // compose(…, true) always ends with a document.
+  return doc!;
 }
 
 /** The yaml package's messages, in the words of someone editing a policy. */

@@ -3,7 +3,6 @@
 // loads in a fraction of the time of hundreds of separate modules, which users feel on every
 // `spe` run. Run by `npm ci` (prepare), `npm run build`, and `bin/spe` when sources changed.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -48,21 +47,8 @@ export const yamlWithoutDebugLogging = {
   },
 };
 
-/**
- * js-yaml's CommonJS build reads a policy about twice as fast as its ES module build (same
- * source, measured with bench/validate.ts), so the bundles take that one.
- */
-export const jsYamlCommonJs = {
-  name: 'js-yaml-commonjs',
-  setup(b) {
-    const file = createRequire(join(root, 'package.json')).resolve('js-yaml');
-    if (!file.endsWith('.cjs.js')) throw new Error(`js-yaml's CommonJS build was expected, found ${file}`);
-    b.onResolve({ filter: /^js-yaml$/ }, () => ({ path: file }));
-  },
-};
-
 /** The plugins of every bundle that is timed or shipped. */
-export const bundlePlugins = [yamlWithoutDebugLogging, jsYamlCommonJs];
+export const bundlePlugins = [yamlWithoutDebugLogging];
 
 function newestSource(dir) {
   let newest = 0;
