@@ -32,7 +32,7 @@ import {
   truthConditions,
   unknownTest,
 } from './conditions.js';
-import type { SlotKind } from './decision-id.js';
+import { type SlotKind, slotKindsOf } from './decision-id.js';
 import type { TraceStep } from './decision.js';
 import { type Compiled, type ZoneOf, compileExpr } from './expr.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
@@ -485,7 +485,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     calendars: compileCalendars(policy, options.holidays),
     informative: absenceTestedFacts(policy),
     zone,
-    slotKinds: policy.facts.map((f) => (f.type === 'datetime' ? 'instant' : f.type === 'intervals' ? 'intervals' : 'plain')),
+    slotKinds: slotKindsOf(policy.facts),
   };
 }
 

@@ -75,8 +75,24 @@ function intervalsText(v: unknown): string | null {
   );
 }
 
-/** How each declared fact is hashed: instants and lists of intervals canonically, the rest as they are. */
-export type SlotKind = 'instant' | 'intervals' | 'plain';
+/**
+ * How each declared fact is hashed: instants and lists of intervals canonically, an enum value
+ * by its place among the fact's values (one word instead of its text), the rest as they are.
+ */
+export type SlotKind = 'instant' | 'intervals' | 'plain' | ReadonlyMap<string, number>;
+
+/** The kind of each of a policy's facts, for `decisionId`. */
+export function slotKindsOf(facts: readonly { type: string; values?: readonly string[] }[]): SlotKind[] {
+  return facts.map((f) =>
+    f.type === 'datetime'
+      ? 'instant'
+      : f.type === 'intervals'
+        ? 'intervals'
+        : f.type === 'enum' && f.values
+          ? new Map(f.values.map((v, i) => [v, i]))
+          : 'plain',
+  );
+}
 
 /**
  * The id of the decision of `revision` on these validated facts (in declaration order) at `now`;
@@ -99,14 +115,26 @@ export function decisionId(
   let d = revisionLanes[3]!;
   for (let i = 0; i <= slots.length; i++) {
     const kind = kinds[i];
+    const v = slots[i];
+    // A value told by one number fed as its "length": an enum value's place (-16 and below), a
+    // boolean (-2, -3); a text's length is 0 or more, null's -1, so no two feed alike.
+    const place = typeof kind === 'object' && typeof v === 'string' ? kind.get(v) : undefined;
+    if (place !== undefined || typeof v === 'boolean') {
+      const n = place !== undefined ? -16 - place : v ? -2 : -3;
+      a = Math.imul(a ^ n, 2654435761);
+      b = Math.imul(b ^ n, 1597334677);
+      c = Math.imul(c ^ n, 2246822519);
+      d = Math.imul(d ^ n, 3266489917);
+      continue;
+    }
     const s =
       i === slots.length
         ? instantText(now)
-        : kind === 'instant' && typeof slots[i] === 'string'
-          ? instantText(slots[i] as string)
+        : kind === 'instant' && typeof v === 'string'
+          ? instantText(v)
           : kind === 'intervals'
-            ? intervalsText(slots[i])
-            : text(slots[i]);
+            ? intervalsText(v)
+            : text(v);
     const n = s === null ? -1 : s.length;
     a = Math.imul(a ^ n, 2654435761);
     b = Math.imul(b ^ n, 1597334677);
