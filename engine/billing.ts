@@ -109,7 +109,11 @@ export function ticketBill(
         // «riceverai una comunicazione che ti ricorderà di regolarizzare la tua posizione entro il mese successivo»
         const opened = facts.get('openedAt');
         // The ticket's month is its month where the policy is (Logbot: Rome), whatever the offset it is written in.
-        const regularizeBy = typeof opened === 'string' ? endOfMonth(addMonths(dateOf(opened, zone), 1)) : null;
+        // (A zone from a fact not given leaves the ticket's month unknown: no date is guessed.)
+        const regularizeBy =
+          typeof opened === 'string' && (zone !== null || !policy.zoneFact)
+            ? endOfMonth(addMonths(dateOf(opened, zone), 1))
+            : null;
         notices.unshift({
           code: 'credit-insufficient',
           message: `the balance is ${balanceAfterText} ${currency}: top it up${regularizeBy ? ` by ${regularizeBy}` : ' by the end of the next month'}`,

@@ -34,7 +34,7 @@ import {
 } from './conditions.js';
 import { type SlotKind, slotKindsOf } from './decision-id.js';
 import type { TraceStep } from './decision.js';
-import { type Compiled, type ZoneOf, compileExpr } from './expr.js';
+import { type Compiled, type CompileExprOptions, type ZoneOf, compileExpr } from './expr.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
 import { type CompiledCalendar, compileCalendars } from './sla.js';
 import { compileChannels } from './stages/channels.js';
@@ -163,6 +163,12 @@ function policyZone(policy: Policy): ZoneOf {
   const zone = policy.zone ? canonicalZone(policy.zone.name) : null;
   const fixed = zone?.ok ? zone.zone : null;
   return () => fixed;
+}
+
+/** Whether the policy's zone is known for these facts: not when its `zoneFact:` was not given. */
+function policyZoneKnown(policy: Policy): (facts: { get(name: string): unknown }) => boolean {
+  const fact = policy.zoneFact?.name;
+  return fact === undefined ? () => true : (facts) => typeof facts.get(fact) === 'string';
 }
 
 export interface CompiledAssertion {
@@ -420,7 +426,7 @@ const STAGES: [StageName, 'first-match' | 'all-match', (c: Compiler) => void][] 
 ];
 
 /** Each assertion with the declared facts it reads, following derived facts to what they read. */
-function compileAssertions(policy: Policy): CompiledAssertion[] {
+function compileAssertions(policy: Policy, zone: CompileExprOptions): CompiledAssertion[] {
   const derived = new Map(policy.derived.map((d) => [d.name, d.expr]));
   const slot = new Map(policy.facts.map((f, i) => [f.name, i]));
   const declared = (e: Expr, seen: Set<string>): void => {
@@ -440,7 +446,7 @@ function compileAssertions(policy: Policy): CompiledAssertion[] {
     return {
       code: a.code,
       message: a.message,
-      check: compileExpr(a.check),
+      check: compileExpr(a.check, zone),
       slots: names.map((n) => slot.get(n)!),
       fact: one,
       pointer: one ? `/${one}` : '',
@@ -460,9 +466,10 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     return { name, mode, rules, eligibleOnly: ONLY_WHEN_ELIGIBLE.has(name), ...(first ? { first } : {}) };
   });
   const zone = policyZone(policy);
+  const inZone: CompileExprOptions = { zone, zoneKnown: policyZoneKnown(policy) };
   const derived = derivedInOrder(policy).map((d) => ({
     name: d.name,
-    compute: compileExpr(d.expr, { zone }),
+    compute: compileExpr(d.expr, inZone),
     source: formatSpan(d.span),
     expr: d.expr,
     byRules: c.ruleComputed.has(d.name),
@@ -478,9 +485,9 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     factsSchema: factsSchema(policy),
     derived,
     derivedByName: new Map(derived.map((d) => [d.name, d])),
-    computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr, { zone }), expr: f.expr }])),
+    computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr, inZone), expr: f.expr }])),
     volatile: volatileFacts(c),
-    assertions: compileAssertions(policy),
+    assertions: compileAssertions(policy, inZone),
     stages,
     calendars: compileCalendars(policy, options.holidays),
     informative: absenceTestedFacts(policy),

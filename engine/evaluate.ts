@@ -390,7 +390,11 @@ function unknownStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
 /** The declared facts a rule depends on that were not given (and whose absence is not itself information). */
 function missingOf(rule: CompiledRule, facts: EvaluationFacts): string[] {
   const index = facts.compiled.factIndex;
-  return rule.dependsOn.filter((f) => facts.slots[index.get(f) ?? -1] === null && !facts.compiled.informative.has(f));
+  const missing = rule.dependsOn.filter((f) => facts.slots[index.get(f) ?? -1] === null && !facts.compiled.informative.has(f));
+  // Else the rule waited for the policy's zone, to give an instant its date: its fact.
+  const zoneFact = facts.compiled.policy.zoneFact?.name;
+  if (missing.length === 0 && zoneFact !== undefined && facts.slots[index.get(zoneFact) ?? -1] === null) return [zoneFact];
+  return missing;
 }
 
 function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {

@@ -30,9 +30,18 @@ export type ZoneOf = (facts: FactReader) => string | null;
 export interface CompileExprOptions {
   /** Where an instant becomes a date, unless a function names its own zone. */
   zone?: ZoneOf;
+  /**
+   * Whether that zone is known: false when it comes from a fact (`zoneFact:`) that was not
+   * given. An instant then has no date: what needs one is unknown, never read in UTC.
+   */
+  zoneKnown?: (facts: FactReader) => boolean;
 }
 
 const NO_ZONE: ZoneOf = () => null;
+const ZONE_KNOWN = () => true;
+
+/** Whether comparing two values turns an instant into a date (a date against a datetime). */
+const needsDate = (a: Value, b: Value) => (isDate(a) && isDateTime(b)) || (isDateTime(a) && isDate(b));
 
 const temporal = (v: Value): v is string => isDate(v) || isDateTime(v);
 const isNullLiteral = (e: Expr) => e.kind === 'literal' && e.type === 'null';
@@ -64,6 +73,7 @@ function zoneArgument(v: Value): string | null {
 }
 
 export function compileExpr(e: Expr, options: CompileExprOptions = {}): Compiled {
+  const zoneKnown = options.zoneKnown ?? ZONE_KNOWN;
   const zoneOf = options.zone ?? NO_ZONE;
   const sub = (x: Expr) => compileExpr(x, options);
   switch (e.kind) {
@@ -89,11 +99,12 @@ export function compileExpr(e: Expr, options: CompileExprOptions = {}): Compiled
           return zone === null ? null : fn(values, zone);
         };
       }
-      return (f) =>
-        fn(
-          args.map((a) => a(f)),
-          zoneOf(f),
-        );
+      return (f) => {
+        const values = args.map((a) => a(f));
+        // An instant's date in the policy's zone, when that zone is a fact not given: unknown.
+        if (zoneAt !== undefined && isDateTime(values[0]!) && !zoneKnown(f)) return null;
+        return fn(values, zoneOf(f));
+      };
     }
     case 'list': {
       const items = e.items.map(sub);
@@ -135,7 +146,8 @@ export function compileExpr(e: Expr, options: CompileExprOptions = {}): Compiled
         (f) => {
           const a = left(f);
           const b = right(f);
-          return a === null || b === null ? null : test(a, b, zoneOf(f));
+          if (a === null || b === null || (needsDate(a, b) && !zoneKnown(f))) return null;
+          return test(a, b, zoneOf(f));
         };
       switch (op) {
         case '==':
@@ -165,7 +177,7 @@ export function compileExpr(e: Expr, options: CompileExprOptions = {}): Compiled
         if (value === null || !Array.isArray(list)) return null;
         let unknown = false;
         for (const item of list) {
-          if (item === null) unknown = true;
+          if (item === null || (needsDate(value, item) && !zoneKnown(f))) unknown = true;
           else if (valuesEqual(value, item, zoneOf(f))) return !e.negated;
         }
         return unknown ? null : e.negated;

@@ -148,3 +148,33 @@ describe('a fact not given is never guessed', () => {
     expect(d).toMatchObject({ eligible: true, priority: 'P3', missingFacts: ['openedAt'] });
   });
 });
+
+describe('a zone from a fact not given', () => {
+  // The ticket's date is a date in the customer's zone; with no zone given it has none.
+  const source = `policy: zoned
+title: Zoned
+version: "1"
+effective: 2024-01-01
+zoneFact: tz
+priorities: [P1]
+facts:
+  tz: { type: timezone }
+  openedAt: { type: datetime, required: true }
+  startsOn: { type: date, required: true }
+eligibility:
+  - deny: before-start
+    when: openedAt < startsOn
+`;
+  it('leaves a date of an instant unknown, and names the zone fact, never reading it in UTC', async () => {
+    const r = await compileSource(source, 'zoned.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    // 22:00 on 9 March in São Paulo is 01:00 on 10 March in UTC.
+    const facts = { openedAt: '2026-03-09T22:00:00-03:00', startsOn: '2026-03-10' };
+    const open = evaluate(r.compiled, facts);
+    expect(open.ok && open.decision).toMatchObject({ eligible: null, missingFacts: ['tz'] });
+    const saoPaulo = evaluate(r.compiled, { ...facts, tz: 'America/Sao_Paulo' });
+    expect(saoPaulo.ok && saoPaulo.decision).toMatchObject({ eligible: false, reasons: [{ code: 'before-start' }] });
+    const tokyo = evaluate(r.compiled, { ...facts, tz: 'Asia/Tokyo' });
+    expect(tokyo.ok && tokyo.decision).toMatchObject({ eligible: true });
+  });
+});
