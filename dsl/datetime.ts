@@ -243,8 +243,11 @@ const dayPieces = boundedCache<number, OffsetPiece[]>({
   maxBytes: 24 * 1024 * 1024,
   bytesOf: (pieces) => BYTES.object + pieces.length * (BYTES.object + BYTES.slot),
 });
-/** Keys of dayPieces: zone number × DAY_KEYS + day, for days 0 (1970) to 2328; others are not kept. */
-const DAY_KEYS = 131_072;
+/**
+ * Keys of the caches by day (here, and the calendar's business days): owner number × DAY_KEYS +
+ * day, for days 0 (1970) to 2328; others are not kept.
+ */
+export const DAY_KEYS = 131_072;
 let zoneCount = 0;
 
 /**

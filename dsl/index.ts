@@ -29,6 +29,7 @@ export {
   type ZoneResult,
   canonicalZone,
   civilFromDays,
+  DAY_KEYS,
   dateOfDays,
   daysFromCivil,
   daysInMonth,

@@ -9,7 +9,7 @@
 // - a local time that occurs twice (fall back) is business time both times: an interval spanning
 //   the repeated hour is one hour longer in real time ("business hours stay on the wall clock").
 // A 24x7 calendar is every instant, so its hours are real elapsed hours.
-import { BYTES, type ZoneOffsets, boundedCache, civilFromDays, offsetAt, zoneOffsets } from '../dsl/index.js';
+import { BYTES, DAY_KEYS, type ZoneOffsets, boundedCache, civilFromDays, offsetAt, zoneOffsets } from '../dsl/index.js';
 import { daysFromCivil } from './values.js';
 
 export { offsetAt };
@@ -84,8 +84,6 @@ const businessDays = boundedCache<number, Interval[]>({
   maxBytes: 24 * 1024 * 1024,
   bytesOf: (intervals) => BYTES.object + intervals.length * (BYTES.object + BYTES.slot),
 });
-/** Keys of businessDays: calendar number × DAY_KEYS + day, for days 0 (1970) to 2328; others are not kept. */
-const DAY_KEYS = 131_072;
 let calendarCount = 0;
 
 /** Business time of one calendar in one zone. */
