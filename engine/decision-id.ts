@@ -5,7 +5,7 @@
 // different inputs feed the same sequence; a fact's type is fixed by its declaration, so a
 // scalar's text alone tells its value. Instants are hashed as their UTC milliseconds, so the
 // same ticket written in two offsets has the same id (zones are canonical once validated).
-import { plainInstant } from './values.js';
+import { Instants } from './values.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 // Number#toString(16) costs a quarter of a microsecond: a table of byte pairs does not.
@@ -54,19 +54,19 @@ export function revisionLanes(revision: string): number[] {
 }
 
 /** An instant's canonical text: its milliseconds since the epoch (the text as is, if it is none). */
-function instantText(v: string | null): string | null {
+function instantText(v: string | null, instants: Instants): string | null {
   if (v === null) return null;
-  const ms = plainInstant(v);
+  const ms = instants.plain(v);
   return Number.isNaN(ms) ? v : `@${ms}`;
 }
 
 /** Pauses with their instants canonical. */
-function intervalsText(v: unknown): string | null {
+function intervalsText(v: unknown, instants: Instants): string | null {
   if (!Array.isArray(v)) return text(v);
   return canonical(
     v.map((p: { from?: unknown; to?: unknown }) =>
       p !== null && typeof p === 'object' && typeof p.from === 'string' && typeof p.to === 'string'
-        ? { from: instantText(p.from), to: instantText(p.to) }
+        ? { from: instantText(p.from, instants), to: instantText(p.to, instants) }
         : p,
     ),
   );
@@ -107,6 +107,7 @@ export function decisionId(
   slots: readonly unknown[],
   now: string | null,
   { kinds, places }: SlotKinds = ALL_PLAIN,
+  instants: Instants = new Instants(),
 ): string {
   // The lanes are locals, so they stay 32-bit integers in registers (fields would be boxed).
   let a = lanes[0]!;
@@ -130,11 +131,11 @@ export function decisionId(
     }
     const s =
       i === slots.length
-        ? instantText(now)
+        ? instantText(now, instants)
         : kind === INSTANT && typeof v === 'string'
-          ? instantText(v)
+          ? instantText(v, instants)
           : kind === INTERVALS
-            ? intervalsText(v)
+            ? intervalsText(v, instants)
             : text(v);
     const n = s === null ? -1 : s.length;
     a = Math.imul(a ^ n, 2654435761);

@@ -21,7 +21,7 @@ import {
   windowShare,
   windowTimeline,
 } from './sla.js';
-import { type Value, instant, isDateTime } from './values.js';
+import { Instants, type Value, instant } from './values.js';
 import { isCountedInstant } from '../dsl/index.js';
 import { CLOCK_SPAN_MS } from './clock.js';
 import { outsideRangeMessage, pastClockMessage } from './facts.js';
@@ -70,6 +70,8 @@ export class EvaluationFacts implements FactReader, RuleFacts {
     readonly compiled: CompiledPolicy,
     /** The declared facts' values in declaration order (defaults applied, null when not given). */
     readonly slots: Value[],
+    /** The datetimes this evaluation has read. */
+    readonly instants: Instants = new Instants(),
   ) {
     this.plan = compiled.fast;
   }
@@ -263,8 +265,9 @@ class Evaluation {
     readonly compiled: CompiledPolicy,
     slots: Value[],
     readonly options: EvaluateOptions,
+    instants: Instants,
   ) {
-    this.facts = new EvaluationFacts(compiled, slots);
+    this.facts = new EvaluationFacts(compiled, slots, instants);
     this.builder = new DecisionBuilder(this.facts, options.trace !== false);
   }
 
@@ -291,19 +294,21 @@ function begin(
 ): Evaluation | Extract<EvaluationResult, { ok: false }> {
   // The time of evaluation comes from the caller, not the facts; one the clock cannot read is
   // a problem to report, never a crash deep in the SLA windows.
-  if (options.now !== undefined && !isDateTime(options.now))
-    return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
-  if (options.now !== undefined && !isCountedInstant(instant(options.now)))
-    return { ok: false, problems: [{ pointer: '', fact: 'now', message: outsideRangeMessage('now', options.now) }] };
-  const validated = compiled.validateFacts(input);
+  const instants = new Instants();
+  const now = options.now;
+  if (now !== undefined && Number.isNaN(instants.plain(now)))
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${now}' is not a date and time` }] };
+  if (now !== undefined && !isCountedInstant(instants.at(now)))
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: outsideRangeMessage('now', now) }] };
+  const validated = compiled.validateFacts(input, instants);
   if (!validated.ok) return validated;
   // The clock counts 5 years from openedAt: a `now` further on would ask it for more.
   const openedSlot = compiled.fast.factIndex.get('openedAt');
   const openedAt = openedSlot === undefined ? null : validated.slots[openedSlot];
-  if (options.now !== undefined && typeof openedAt === 'string' && instant(options.now) - instant(openedAt) > CLOCK_SPAN_MS)
-    return { ok: false, problems: [{ pointer: '', fact: 'now', message: pastClockMessage('now', options.now, openedAt) }] };
+  if (now !== undefined && typeof openedAt === 'string' && instants.at(now) - instants.at(openedAt) > CLOCK_SPAN_MS)
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: pastClockMessage('now', now, openedAt) }] };
   const problems = failedAssertions(compiled, validated.slots);
-  return problems.length === 0 ? new Evaluation(compiled, validated.slots, options) : { ok: false, problems: [...problems] };
+  return problems.length === 0 ? new Evaluation(compiled, validated.slots, options, instants) : { ok: false, problems: [...problems] };
 }
 
 /**
@@ -367,18 +372,18 @@ function window(
   kind: 'response' | 'resolution',
   source: string,
   now: string | null,
-  share: WindowShare,
+  openedAt: string | null,
+  share: WindowShare | null,
 ): SlaWindow | null {
   if (!t) return null;
-  const openedAt = str(facts.get('openedAt'));
   let c: ClockResult | null = null;
-  if (openedAt) {
+  if (openedAt && share) {
     const calendar = t.calendar ? compiled.calendars.get(t.calendar) : undefined;
     const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
     const pauses = facts.get('pauses');
     const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
     const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
-    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts), share);
+    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts), share, facts.instants);
   }
   return {
     target: t.iso,
@@ -447,16 +452,18 @@ function finishDecision(
   let sla: Decision['sla'] = null;
   if (eligible && !builder.isOpen('sla')) {
     const o = builder.sla;
-    const share = o && !o.bestEffort ? windowShare() : null;
-    sla =
-      o && share
-        ? {
-            response: window(compiled, facts, o.response, 'response', slaRule?.source ?? '', now, share),
-            resolution: window(compiled, facts, o.resolution, 'resolution', slaRule?.source ?? '', now, share),
-          }
-        : { response: null, resolution: null };
+    if (o && !o.bestEffort) {
+      const openedAt = str(facts.get('openedAt'));
+      // Made when there is a clock to run: the decision's windows share their start.
+      const share = openedAt === null ? null : windowShare();
+      const source = slaRule?.source ?? '';
+      sla = {
+        response: window(compiled, facts, o.response, 'response', source, now, openedAt, share),
+        resolution: window(compiled, facts, o.resolution, 'resolution', source, now, openedAt, share),
+      };
+      if (openedAt === null && (sla.response || sla.resolution)) (missing ??= new Set<string>()).add('openedAt');
+    } else sla = { response: null, resolution: null };
   }
-  if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) (missing ??= new Set<string>()).add('openedAt');
   // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
   // billing stage chose a plan, once the worked time it charges is given; else open.
   const billing = eligible
@@ -483,7 +490,7 @@ function finishDecision(
     });
   }
   return {
-    decisionId: decisionId(plan.revisionLanes, facts.slots, now, plan.slotKinds),
+    decisionId: decisionId(plan.revisionLanes, facts.slots, now, plan.slotKinds, facts.instants),
     policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
     eligible: builder.eligible,
     reasons: builder.reasons,

@@ -13,7 +13,7 @@ import {
   wallClockText,
 } from './calendar.js';
 import { clockStart, dueAt, elapsed, normalizePauses } from './clock.js';
-import { type Value, instant } from './values.js';
+import { Instants, type Value, instant } from './values.js';
 
 const MIN = 60_000;
 
@@ -211,7 +211,9 @@ export function windowClock(
   now: string | null,
   policyZone: string | null = null,
   last: WindowShare = windowShare(),
+  instants: Instants = new Instants(),
 ): ClockResult {
+  const instant = (v: string) => instants.at(v);
   const opened = instant(openedAt);
   const paused = pauses.length === 0 ? NO_PAUSES : normalizePauses(pauses.map((p) => [instant(p.from), instant(p.to)] as const));
   const shown = displayZone(calendar, policyZone, openedAt);

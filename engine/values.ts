@@ -31,6 +31,36 @@ export function instant(datetime: string): number {
  */
 export const plainInstant: (datetime: string) => number = readDateTime;
 
+/**
+ * The datetimes one evaluation reads, remembered: a decision reads the same one or two (openedAt
+ * and now) in the facts' check, its id and each SLA window. One per evaluation, never shared
+ * between them; the last two read are kept.
+ */
+export class Instants {
+  private lastText = '';
+  private lastMs = Number.NaN;
+  private earlierText = '';
+  private earlierMs = Number.NaN;
+
+  /** `plainInstant`, remembered. */
+  plain(datetime: string): number {
+    if (datetime === this.lastText) return this.lastMs;
+    if (datetime === this.earlierText) return this.earlierMs;
+    const ms = readDateTime(datetime);
+    this.earlierText = this.lastText;
+    this.earlierMs = this.lastMs;
+    this.lastText = datetime;
+    this.lastMs = ms;
+    return ms;
+  }
+
+  /** `instant`, remembered. */
+  at(datetime: string): number {
+    const plain = this.plain(datetime);
+    return Number.isNaN(plain) ? Date.parse(datetime) : plain;
+  }
+}
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 function parts(v: string): { y: number; m: number; d: number } {

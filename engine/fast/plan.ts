@@ -69,8 +69,19 @@ export interface PlanInput {
 
 export function fastRule(rule: CompiledRule, declared: ReadonlyMap<string, number>): FastRule {
   const traceOutcome = deepFreeze(outcomeOf(rule.outcome));
+  // Every field written out, none spread: the fast path reads these on every decision, and an
+  // object literal keeps them all in the object itself.
   return {
-    ...rule,
+    name: rule.name,
+    stage: rule.stage,
+    priority: rule.priority,
+    conditions: rule.conditions,
+    whenFalse: rule.whenFalse,
+    outcome: rule.outcome,
+    source: rule.source,
+    unknownReads: rule.unknownReads,
+    reads: rule.reads,
+    dependsOn: rule.dependsOn,
     test: compileCondition(rule.conditions, declared),
     testFalse: compileCondition(rule.whenFalse, declared),
     mayBeUnknown: unknownTest(rule.unknownReads, declared),
@@ -84,7 +95,10 @@ export function buildPlan(input: PlanInput): FastPlan {
   const factIndex = new Map(input.facts.map((f, i) => [f.name, i]));
   const stages = input.stages.map((stage): FastStage => {
     const rules = stage.rules.map((r) => fastRule(r, factIndex));
-    return stage.mode === 'first-match' ? { ...stage, rules, first: firstMatcher(rules, factIndex) } : { ...stage, rules };
+    const { name, mode, eligibleOnly } = stage;
+    return mode === 'first-match'
+      ? { name, mode, rules, eligibleOnly, first: firstMatcher(rules, factIndex) }
+      : { name, mode, rules, eligibleOnly };
   });
   // Derived facts last: where a name is both, the derived fact's own expression wins.
   const values = [...input.computed, ...input.derived];
