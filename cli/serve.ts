@@ -235,7 +235,9 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.failed;
   }
   reportDegraded(running.store.health().degraded);
-  say(`${running.store.list().length} policies from ${s.store ? redactedUrl(s.store) : s.policies} at ${running.url}/ (Ctrl-C stops)`);
+  say(
+    `${running.store.list().length} policies from ${s.store ? redactedUrl(s.store) : s.policies} at ${running.url}/ (Ctrl-C stops)`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => void running.close().then(resolve);
     process.once('SIGINT', stop);

@@ -103,8 +103,10 @@ export class PgStore implements Store {
       keepAlive: true,
       query_timeout: 10_000,
     });
-    // An idle connection that the database drops must not end the process: the next use reconnects.
+    // A connection that the database drops (idle in the pool, or held between two queries of a
+    // save) must not end the process: its next query fails, and the pool replaces it.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** Migrates the tables, then loads every policy. Rejects when the database cannot be reached. */
@@ -246,9 +248,7 @@ export class PgStore implements Store {
       revision: row.revision,
       diagnostics: result.diagnostics,
       serving:
-        ok && result.ok
-          ? { source: row.source, revision: row.revision, compiled: result.compiled }
-          : (before?.serving ?? null),
+        ok && result.ok ? { source: row.source, revision: row.revision, compiled: result.compiled } : (before?.serving ?? null),
     });
     this.seqs.set(row.id, seq);
     this.options.events?.reloaded?.(row.id, ok);
@@ -351,9 +351,13 @@ export class PgStore implements Store {
       ]);
       const currentRevision = current.rows[0]?.revision ?? null;
       if (currentRevision !== null && opts.ifMatch === undefined)
-        throw new StoreError('precondition-required', 'send If-Match with the revision you edited, so no one else’s save is lost', {
-          revision: currentRevision,
-        });
+        throw new StoreError(
+          'precondition-required',
+          'send If-Match with the revision you edited, so no one else’s save is lost',
+          {
+            revision: currentRevision,
+          },
+        );
       if (opts.ifMatch !== undefined && opts.ifMatch !== currentRevision)
         throw new StoreError('stale-revision', 'the policy changed since you read it: reload, merge and save again', {
           yourRevision: opts.ifMatch,
@@ -363,10 +367,11 @@ export class PgStore implements Store {
         await client.query('ROLLBACK');
         return 'unchanged';
       }
-      await client.query(
-        'INSERT INTO spe_revisions (policy_id, revision, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        [id, revision, source],
-      );
+      await client.query('INSERT INTO spe_revisions (policy_id, revision, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+        id,
+        revision,
+        source,
+      ]);
       const savedAt = new Date();
       const { rows } = await client.query<{ seq: string }>(
         'INSERT INTO spe_history (policy_id, revision, author, saved_at, message) VALUES ($1, $2, $3, $4, $5) RETURNING seq',

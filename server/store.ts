@@ -250,11 +250,7 @@ export class PolicyStore implements Store {
    * has its served revision as the one to match. Saving the source already there changes
    * nothing and adds no history entry (`unchanged`).
    */
-  async save(
-    id: string,
-    source: string,
-    opts: SaveOptions,
-  ): Promise<Saved> {
+  async save(id: string, source: string, opts: SaveOptions): Promise<Saved> {
     if (!POLICY_ID.test(id))
       throw new StoreError('invalid-id', 'a policy id is lower-case letters, digits, - and _ (at most 64)');
     const result = await compileSource(source, `policies/${id}.yaml`);
@@ -342,11 +338,7 @@ export class PolicyStore implements Store {
   }
 
   /** Restores an earlier revision as a new save; `ifMatch` as for a save. */
-  async rollback(
-    id: string,
-    revision: string,
-    opts: { ifMatch: string | undefined; author: string },
-  ): Promise<Saved> {
+  async rollback(id: string, revision: string, opts: { ifMatch: string | undefined; author: string }): Promise<Saved> {
     const source = await this.revisionSource(id, revision);
     return this.save(id, source, { ...opts, message: `rollback to ${revision}` });
   }

@@ -38,7 +38,8 @@ async function binaries(): Promise<Binaries> {
 /** The uid and gid to run PostgreSQL as: ours, or (as root) the system user made for it. */
 function runAs(): { uid: number; gid: number } | undefined {
   if (userInfo().uid !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, RUN_AS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, RUN_AS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
@@ -79,7 +80,7 @@ export async function startPostgres(): Promise<PgServer> {
   let log = '';
 
   const ready = async () => {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
       if (child?.exitCode !== null && child?.exitCode !== undefined) break;
       const client = new pg.Client({ connectionString: url });
       const ok = await client.connect().then(
