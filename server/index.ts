@@ -37,6 +37,7 @@ export { PolicyStore, POLICY_ID, POLL_MS, StoreError, type StoreFiles, type Watc
 export type { PolicyEntry, Saved, Store, StoreHealth } from './stores.js';
 export { PgStore, isPostgresUrl, redactedUrl } from './pg-store.js';
 export { migrate, SCHEMA_VERSION } from './pg-schema.js';
+export { importPolicy, openPool, readDatabase, readFolder, writeFolder, type MovingPolicy } from './pg-transfer.js';
 
 /** How long a connection may take, in ms: slow or stuck clients must not hold connections forever. */
 export interface Timeouts {
