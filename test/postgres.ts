@@ -4,7 +4,7 @@
 // system user `spe-postgres`, created on first use. It can be stopped, killed (-9, the whole
 // process group, as a crashed machine would) and started again on the same data and port.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import pg from 'pg';
@@ -48,6 +48,27 @@ function runAs(): { uid: number; gid: number } | undefined {
   }
 }
 
+/**
+ * The binaries as the user running PostgreSQL can reach them: in place, or (when node_modules
+ * lies under a folder that user may not enter) a copy in the temporary folder, made once.
+ */
+function reachable(bin: Binaries, owner: { uid: number; gid: number } | undefined): Binaries {
+  if (!owner) return bin;
+  const can = (file: string) => {
+    try {
+      execFileSync('runuser', ['-u', RUN_AS, '--', 'test', '-x', file], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (can(bin.postgres) && can(bin.initdb)) return bin;
+  const native = dirname(dirname(bin.postgres));
+  const copy = join(tmpdir(), `spe-postgres-binaries-${owner.uid}`);
+  if (!existsSync(join(copy, 'bin', 'postgres'))) cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+  return { postgres: join(copy, 'bin', 'postgres'), initdb: join(copy, 'bin', 'initdb') };
+}
+
 export interface PgServer {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
   url: string;
@@ -65,8 +86,8 @@ export interface PgServer {
 }
 
 export async function startPostgres(): Promise<PgServer> {
-  const bin = await binaries();
   const owner = runAs();
+  const bin = reachable(await binaries(), owner);
   const data = mkdtempSync(join(tmpdir(), 'spe-pg-'));
   if (owner) chownSync(data, owner.uid, owner.gid);
   const as = owner ? { uid: owner.uid, gid: owner.gid } : {};
