@@ -93,7 +93,7 @@ export class PgStore implements Store {
     private readonly options: PgStoreOptions = {},
   ) {
     this.where = redactedUrl(url);
-    this.o = { poolSize: 4, pingMs: 2_000, reconnectMs: 200, maxReconnectMs: 5_000, ...options };
+    this.o = { poolSize: 4, pingMs: 2_000, reconnectMs: 200, maxReconnectMs: 2_000, ...options };
     this.backoff = this.o.reconnectMs;
     this.pool = new pg.Pool({
       connectionString: url,

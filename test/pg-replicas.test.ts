@@ -107,6 +107,24 @@ describe('replicas on one database', () => {
   });
 });
 
+describe('a replica with workers', () => {
+  it('acknowledges a save once every worker of the replica serves it, and other replicas follow', async () => {
+    const c = await serve(['--workers', '2'], { SPE_ADMIN_TOKEN: TOKEN, SPE_STORE: url });
+    try {
+      const source = sources.zmanda!.replace(/^policy: zmanda$/m, 'policy: zmanda-eu');
+      expect((await put(c.url, 'zmanda-eu', source)).status).toBe(201);
+      // One connection per request, so the cluster hands them to both workers.
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${c.url}/v1/policies/zmanda-eu`, { headers: { connection: 'close' } });
+        expect(res.headers.get('etag')).toBe(`"${sha(source)}"`);
+      }
+      await until('A serves the policy created on C', async () => (await servedRevision(a.url, 'zmanda-eu')) === sha(source));
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
 describe('the database going away', () => {
   it('loses no acknowledged save and half-writes nothing when the database is killed (-9) during saves', async () => {
     const rounds = runs(1, 5);

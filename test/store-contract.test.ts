@@ -174,3 +174,29 @@ describe.each(STORES)('the $name store', ({ fresh }) => {
     expect((await history()).revisions).toHaveLength(4);
   });
 });
+
+describe.each(STORES)('the $name store with --history-keep 2', ({ fresh }) => {
+  it('keeps the newest two history entries of a policy, and their sources', async () => {
+    const server = await startTestServer({ ...(await fresh()), token: TOKEN, historyKeep: 2 });
+    try {
+      let base: string | undefined;
+      for (const label of ['one', 'two', 'three']) {
+        const res = await fetch(`${server.url}/v1/policies/zmanda`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/yaml', ...admin, ...(base ? { 'if-match': `"${base}"` } : {}) },
+          body: titled(label),
+        });
+        expect(res.status).toBe(base ? 200 : 201);
+        base = sha(titled(label));
+      }
+      const page = (await (await server.get('/v1/policies/zmanda/history', admin)).json()) as {
+        revisions: { revision: string }[];
+      };
+      expect(page.revisions.map((r) => r.revision)).toEqual([sha(titled('three')), sha(titled('two'))]);
+      expect((await server.get(`/v1/policies/zmanda/history/${sha(titled('two'))}`)).status).toBe(200);
+      expect((await server.get(`/v1/policies/zmanda/history/${sha(titled('one'))}`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});

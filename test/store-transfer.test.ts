@@ -104,7 +104,21 @@ describe('spe store', () => {
     expect(res.status).toBe(1);
   });
 
-  it('refuses bad usage with exit 2', () => {
+  it('refuses bad usage with exit 2, and a database it cannot reach', () => {
+    const serve = (...args: string[]) =>
+      spawnSync(process.execPath, [join(root, 'bin', 'spe'), 'serve', '--port', '0', ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, SPE_STORE: '', SPE_ADMIN_TOKEN: TOKEN },
+      });
+    expect(serve('--store', 'mysql://x/y').status).toBe(2);
+    expect(serve('--store', 'postgres://x/y', '--policies', 'policies').status).toBe(2);
+    const down = serve('--store', 'postgres://nobody:secret@127.0.0.1:1/none');
+    expect(down.stderr).toMatch(
+      /the policy database postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none cannot be used: .*ECONNREFUSED/,
+    );
+    expect(down.stderr).not.toContain('secret');
+    expect(down.status).toBe(1);
     expect(spe('export', '--to', '/tmp/x').status).toBe(2);
     expect(spe('import', '--store', 'mysql://x', '--from', '/tmp').status).toBe(2);
     expect(spe('copy').status).toBe(2);
