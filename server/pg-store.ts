@@ -62,6 +62,13 @@ const why = (e: unknown): string => {
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 };
 
+/** A save's connection failed before its commit: nothing was written, so it may be tried again. */
+class BrokenBeforeCommit extends Error {
+  constructor(readonly answer: StoreError) {
+    super(answer.message);
+  }
+}
+
 interface PolicyRow {
   id: string;
   revision: string;
@@ -305,10 +312,14 @@ export class PgStore implements Store {
       throw new StoreError('invalid-policy', `the source says 'policy: ${result.compiled.id}' but is saved as '${id}'`, []);
     const revision = revisionOf(source);
     // Two first saves of a new policy race on its insert: the loser tries once more, and then
-    // finds the winner's row (and needs If-Match, as for any existing policy).
+    // finds the winner's row (and needs If-Match, as for any existing policy). A pooled
+    // connection that died with an earlier database process fails before anything is written:
+    // tried once more too, on a new connection.
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.saveOnce(id, source, revision, opts).catch((e: unknown) => {
-        if ((e as { code?: string }).code === '23505' && attempt === 0) return 'again' as const;
+        if (attempt === 0 && ((e as { code?: string }).code === '23505' || e instanceof BrokenBeforeCommit))
+          return 'again' as const;
+        if (e instanceof BrokenBeforeCommit) throw e.answer;
         throw e;
       });
       if (outcome === 'again') continue;
@@ -408,7 +419,7 @@ export class PgStore implements Store {
           'store-unavailable',
           `the connection to the policy database was lost while the save was committed (${why(e)}): read the policy to see whether it was saved`,
         );
-      if (broken) throw this.unavailable(e, `nothing was saved and ${still}`);
+      if (broken) throw new BrokenBeforeCommit(this.unavailable(e, `nothing was saved and ${still}`));
       throw e;
     } finally {
       client.release(broken);
