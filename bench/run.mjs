@@ -19,7 +19,7 @@ const docs = process.argv.includes('--docs');
 const log = (s) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
 
 if (!(await build())) process.exit(1);
-// `--only=NAME` runs one of them (e.g. `npm run bench -- --only=store --quick`).
+// `--only=NAME` runs one of them (e.g. `npm run bench -- --only=store`), and draws no plot.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 // zen-engine (a native module) is installed for benchmarks only, on first use: its lock file
 // entries exist for one platform at a time, which would break `npm ci` elsewhere.
@@ -67,7 +67,7 @@ for (const name of benches) {
 const all = existsSync(figures) ? JSON.parse(readFileSync(figures, 'utf8')) : {};
 rmSync(figures, { force: true });
 if (json) process.stdout.write(`${JSON.stringify(all)}\n`);
-if (!quick) {
+if (!quick && !only) {
   writeFileSync(join(root, 'bench', 'throughput.svg'), plot(all));
   log('\nwrote bench/throughput.svg');
 }
