@@ -4,7 +4,7 @@
 // system user `spe-postgres`, created on first use. It can be stopped, killed (-9, the whole
 // process group, as a crashed machine would) and started again on the same data and port.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import pg from 'pg';
@@ -29,7 +29,11 @@ async function binaries(): Promise<Binaries> {
     const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
     for (const { source, target } of links) {
       const to = join(dirname(native), target);
-      if (!existsSync(to)) symlinkSync(relative(dirname(to), join(dirname(native), source)), to);
+      try {
+        if (!existsSync(to)) symlinkSync(relative(dirname(to), join(dirname(native), source)), to);
+      } catch {
+        // Made meanwhile by another test file starting at the same time.
+      }
     }
   }
   return found;
@@ -43,7 +47,13 @@ function runAs(): { uid: number; gid: number } | undefined {
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', RUN_AS]);
+    try {
+      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', RUN_AS], {
+        stdio: 'ignore',
+      });
+    } catch {
+      // Another test file, starting at the same time, made it first: it is there now.
+    }
     return { uid: id('-u'), gid: id('-g') };
   }
 }
@@ -65,7 +75,16 @@ function reachable(bin: Binaries, owner: { uid: number; gid: number } | undefine
   if (can(bin.postgres) && can(bin.initdb)) return bin;
   const native = dirname(dirname(bin.postgres));
   const copy = join(tmpdir(), `spe-postgres-binaries-${owner.uid}`);
-  if (!existsSync(join(copy, 'bin', 'postgres'))) cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+  if (!existsSync(join(copy, 'bin', 'postgres'))) {
+    // Copied aside and renamed into place, so test files starting together never run a half copy.
+    const mine = `${copy}.${process.pid}`;
+    cpSync(native, mine, { recursive: true, verbatimSymlinks: true });
+    try {
+      renameSync(mine, copy);
+    } catch {
+      rmSync(mine, { recursive: true, force: true });
+    }
+  }
   return { postgres: join(copy, 'bin', 'postgres'), initdb: join(copy, 'bin', 'initdb') };
 }
 
