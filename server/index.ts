@@ -124,12 +124,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             metrics.reloads.inc({ policy: id, result: ok ? 'ok' : 'failed' });
             if (!ok) logger.warn({ policy: id }, 'stored policy is invalid; serving its last good revision');
           },
-          lost: (reason) => logger.error({ reason }, 'policy database lost; serving the revisions loaded last'),
-          restored: (ms) => logger.info({ downMs: ms }, 'policy database back; every policy reloaded'),
+          lost: (reason) => {
+            metrics.storeAvailable.set(0);
+            logger.error({ reason }, 'policy database lost; serving the revisions loaded last');
+          },
+          restored: (ms) => {
+            metrics.storeAvailable.set(1);
+            logger.info({ downMs: ms }, 'policy database back; every policy reloaded');
+          },
         },
       })
     : folderStore(options, metrics, logger);
   await store.load();
+  metrics.storeAvailable.set(1);
   if (options.watch !== false) store.watch(options.watchOptions);
   // Before listening, so a worker never serves a revision older than an acknowledged save.
   await options.link?.ready(store, metrics.registry);

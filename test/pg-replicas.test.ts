@@ -233,6 +233,7 @@ describe('the database going away', () => {
     );
     const degraded = await health(a.url);
     expect(degraded.store?.reason).toMatch(/policy database cannot be reached/);
+    expect(await (await fetch(`${a.url}/metrics`)).text()).toMatch(/^spe_store_available 0$/m);
     const current = (await servedRevision(a.url, 'oto'))!;
     const refused = await put(a.url, 'oto', edited('oto', 'during the outage'), current);
     expect(refused.status).toBe(503);
@@ -245,6 +246,7 @@ describe('the database going away', () => {
       (await Promise.all([health(a.url), health(b.url)])).every((h) => h.status === 'ok'),
     );
     const recoveryMs = performance.now() - restarted;
+    expect(await (await fetch(`${a.url}/metrics`)).text()).toMatch(/^spe_store_available 1$/m);
     stop = true;
     await Promise.all(load);
     expect(failures).toEqual([]);
