@@ -2,8 +2,9 @@
 // replicas behind a load balancer would be: a save on A is served by B (the delay of each
 // measured, a figure); racing saves with one base across both replicas, exactly one wins; kill -9
 // of the database during a burst of saves loses no acknowledged save and leaves nothing half
-// written; the database stopped under evaluation load fails no evaluation, /healthz says
-// degraded and then ok again by itself. Longer under `npm run reliability`.
+// written; a replica cut off from the database reloads, once back, what was saved meanwhile; the
+// database stopped under evaluation load fails no evaluation, /healthz says degraded and then ok
+// again by itself. Longer under `npm run reliability`.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -202,6 +203,33 @@ describe('the database going away', () => {
     console.log(`database killed (-9) ${rounds} time(s) during saves: ${acknowledged} saves acknowledged, none lost`);
     figure('database kill -9 rounds', rounds);
     figure('saves acknowledged around a database kill -9', acknowledged);
+  });
+
+  it('has a replica cut off from the database reload, once back, what was saved meanwhile', async () => {
+    // Replica C logs in as its own role, so it alone can be cut off while A goes on saving.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    let c: ServeProcess | undefined;
+    try {
+      await admin.query('CREATE ROLE replica_c LOGIN SUPERUSER');
+      c = await serve([], { SPE_ADMIN_TOKEN: TOKEN, SPE_STORE: url.replace('postgres@', 'replica_c@') });
+      const before = (await servedRevision(a.url, 'imagicle'))!;
+      await until('C serves imagicle', async () => (await servedRevision(c!.url, 'imagicle')) === before);
+      await admin.query('ALTER ROLE replica_c NOLOGIN');
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'replica_c'");
+      await until('C says degraded', async () => (await health(c!.url)).status === 'degraded');
+      const source = edited('imagicle', 'while C was away');
+      expect((await put(a.url, 'imagicle', source, before)).status).toBe(200);
+      await until('B serves the save', async () => (await servedRevision(b.url, 'imagicle')) === sha(source));
+      // Its notification went out while C was not listening: C still serves what it had.
+      expect(await servedRevision(c.url, 'imagicle')).toBe(before);
+      await admin.query('ALTER ROLE replica_c LOGIN');
+      await until('C is ok again', async () => (await health(c!.url)).status === 'ok');
+      expect(await servedRevision(c.url, 'imagicle')).toBe(sha(source));
+    } finally {
+      await c?.stop();
+      await admin.end();
+    }
   });
 
   it('fails no evaluation while the database is stopped; /healthz degraded, saves 503, then ok by itself', async () => {
