@@ -87,6 +87,8 @@ export class PgStore implements Store {
   /** The save sequence number of each policy's entry: a row is applied only when newer. */
   private readonly seqs = new Map<string, number>();
   private listener: pg.Client | undefined;
+  /** Listening connections already given up (each reported lost once). */
+  private readonly dropped = new WeakSet<pg.Client>();
   private down: { reason: string; since: string } | undefined;
   private following = false;
   private closed = false;
@@ -189,8 +191,8 @@ export class PgStore implements Store {
   private lost(client: pg.Client, e: unknown): void {
     if (this.closed) return;
     // Each connection is reported once: its error and end events both arrive here.
-    if ((client as { spe_lost?: boolean }).spe_lost) return;
-    (client as { spe_lost?: boolean }).spe_lost = true;
+    if (this.dropped.has(client)) return;
+    this.dropped.add(client);
     if (this.listener === client) this.listener = undefined;
     clearInterval(this.pingTimer);
     client.removeAllListeners('notification');
