@@ -118,10 +118,19 @@ export interface Tiers {
   span: Span;
 }
 
+/** `calendar:` as an expression (`region`, `if federal then "us-federal" else region`): its value names the calendar. */
+export interface CalendarChoice {
+  expr: Expr;
+  text: string;
+  span: Span;
+}
+
 export interface SlaTargets {
   response?: Duration;
   resolution?: Duration;
   calendar?: Named;
+  /** Or the calendar chosen by the ticket's facts. */
+  calendarOf?: CalendarChoice;
   /** Set when a target was written but did not parse (already reported). */
   invalid?: true;
 }
@@ -137,6 +146,7 @@ export interface SlaTier {
   /** `others: best-effort`: the priorities the tier does not list get no SLA. */
   othersBestEffort: boolean;
   calendar?: Named;
+  calendarOf?: CalendarChoice;
   cells: { priority: Named; cell: SlaCell }[];
   span: Span;
 }
@@ -224,6 +234,11 @@ export interface Policy {
   entitlements: Grant[];
   actions: Grant[];
   tests: PolicyTest[];
+  /**
+   * `file:line:col` of the parts written once and used again through YAML aliases or merge keys
+   * (a block kept under `definitions:`): rules from one such part are one rule to test.
+   */
+  reused?: ReadonlySet<string>;
   span: Span;
 }
 

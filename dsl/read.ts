@@ -1,7 +1,7 @@
 // Builds the policy model from a YAML document that passed the schema: parses every expression,
 // duration, hours and amount in place, keeping the span of each node it reads.
 import type { Expr } from './ast.js';
-import type { Diagnostic, Span } from './diagnostics.js';
+import { type Diagnostic, type Span, formatSpan } from './diagnostics.js';
 import {
   type Locate,
   type ParseResult,
@@ -33,7 +33,7 @@ import type {
   Tiers,
 } from './model.js';
 import { type SourceFile, scalarOffsets } from './source.js';
-import type { YamlNode, YamlPair } from './yaml-tree.js';
+import { type YamlNode, type YamlPair, reusedNodes } from './yaml-tree.js';
 
 export type Path = readonly (string | number)[];
 
@@ -50,6 +50,16 @@ export class NodeFinder {
     root: YamlNode | undefined,
   ) {
     this.walked = { path: [], nodes: [root], keys: [undefined] };
+    this.root = root;
+  }
+
+  private readonly root: YamlNode | undefined;
+
+  /** `file:line:col` of every node written once and used again (through an alias or a merge key). */
+  reusedSources(): Set<string> {
+    const out = new Set<string>();
+    for (const node of reusedNodes(this.root)) out.add(formatSpan(this.file.span(node.start, node.end - node.start)));
+    return out;
   }
 
   /**
@@ -198,6 +208,8 @@ export class PolicyReader {
       span: this.at.span([]),
     };
     if (typeof js.description === 'string') policy.description = js.description;
+    const reused = this.at.reusedSources();
+    if (reused.size > 0) policy.reused = reused;
     if (typeof js.zone === 'string') policy.zone = { name: js.zone, span: this.at.span(['zone']) };
     if (typeof js.zoneFact === 'string') policy.zoneFact = this.named(['zoneFact'], js.zoneFact);
     if (js.tiers !== undefined) policy.tiers = this.tiers(obj(js.tiers));
@@ -408,8 +420,20 @@ export class PolicyReader {
       if (d) targets[kind] = d;
       else targets.invalid = true;
     }
-    if (typeof t.calendar === 'string') targets.calendar = this.named([...path, 'calendar'], t.calendar);
+    if (typeof t.calendar === 'string') Object.assign(targets, this.calendarRef([...path, 'calendar'], t.calendar));
     return targets;
+  }
+
+  /**
+   * `calendar:` names a calendar, or is an expression whose value names one. A declared calendar's
+   * name is that calendar; so is any other plain name that is no fact (to be reported as an
+   * unknown calendar); anything else is an expression.
+   */
+  private calendarRef(path: Path, text: string): Pick<SlaTargets, 'calendar' | 'calendarOf'> {
+    const named = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text);
+    const isFact = Object.hasOwn(obj(this.js.facts), text) || Object.hasOwn(obj(this.js.derived), text);
+    if (Object.hasOwn(obj(this.js.calendars), text) || (named && !isFact)) return { calendar: this.named(path, text) };
+    return { calendarOf: { expr: this.expr(path, text), text, span: this.at.span(path) } };
   }
 
   private slaTier(tier: string, t: unknown): SlaTier {
@@ -423,7 +447,7 @@ export class PolicyReader {
     };
     if (typeof t !== 'object' || t === null) return result;
     const o = t as Obj;
-    if (typeof o.calendar === 'string') result.calendar = this.named([...base, 'calendar'], o.calendar);
+    if (typeof o.calendar === 'string') Object.assign(result, this.calendarRef([...base, 'calendar'], o.calendar));
     for (const [prio, c] of Object.entries(o)) {
       if (prio === 'calendar' || prio === 'note' || prio === 'others') continue;
       const path: Path = [...base, prio];

@@ -26,7 +26,14 @@ const rule = (fields: Record<string, unknown>, required: string[]) => ({
   additionalProperties: false,
 });
 
-const slaCellFields = { response: duration, resolution: duration, calendar: name, note: text };
+/** A calendar's name, or an expression over enum facts whose every value names one (`region`). */
+const calendarRef = {
+  type: 'string',
+  minLength: 1,
+  description: "a calendar's name, or an expression over enum facts that gives one, like 'region'",
+};
+
+const slaCellFields = { response: duration, resolution: duration, calendar: calendarRef, note: text };
 
 /** A target cell: fixed targets, `best-effort`, or an ordered list of rules (first match wins). */
 const slaCell = {
@@ -52,6 +59,11 @@ export const policySchema = {
     version: { type: ['string', 'number'], description: "a version like '2024.1'" },
     effective: date,
     description: text,
+    definitions: {
+      type: 'object',
+      description:
+        'reusable blocks, written once with a YAML anchor (&name) and used elsewhere with an alias (*name) or a merge key (<<: *name); the engine ignores this section',
+    },
     zone: {
       type: 'string',
       description: "the policy's IANA time zone, like 'Europe/Rome': where an instant becomes a date",
@@ -213,7 +225,7 @@ export const policySchema = {
         if: { type: 'string' },
         then: { const: 'best-effort' },
         properties: {
-          calendar: name,
+          calendar: calendarRef,
           note: text,
           others: { const: 'best-effort', description: "'best-effort': no SLA for the priorities the tier does not list" },
         },

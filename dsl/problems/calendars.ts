@@ -137,3 +137,35 @@ export function unknownHolidays(p: UnknownHolidays): Diagnostic {
         : `${p.country} has no regions`),
   );
 }
+
+/** `sla.calendar-choice`: a `calendar:` expression that can give a value naming no declared calendar. */
+export type CalendarChoiceProblem = { span: Span; expr: string } & (
+  | { kind: 'undeclared'; value: string; calendars: string[] }
+  | { kind: 'unbounded'; what: string }
+);
+
+export function calendarChoice(p: CalendarChoiceProblem): Diagnostic {
+  const code = 'sla.calendar-choice';
+  switch (p.kind) {
+    case 'undeclared':
+      return diagnostic(
+        code,
+        p.span,
+        `calendar '${p.expr}' can be '${p.value}', which is not a declared calendar`,
+        p.calendars.length > 0
+          ? `declare calendar '${p.value}' under calendars: (declared: ${p.calendars.join(', ')}), or map the value to one: if ${p.expr} == "${p.value}" then "${p.calendars[0]}" else ${p.expr}`
+          : `declare calendar '${p.value}' under calendars:`,
+      );
+    case 'unbounded':
+      return diagnostic(
+        code,
+        p.span,
+        `calendar '${p.expr}' reads ${p.what}, whose values are not known in advance: no check can say it names a calendar`,
+        'choose the calendar with enum facts, quoted calendar names and if … then … else, like: if federal then "us-federal" else region',
+      );
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
+}
