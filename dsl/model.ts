@@ -34,6 +34,9 @@ export interface Holidays {
   countrySpan: Span;
   region?: string;
   regionSpan?: Span;
+  /** Enum facts whose values are the country and region codes; `country` and `region` apply when they are not given. */
+  countryFact?: Named;
+  regionFact?: Named;
   types: string[];
   span: Span;
 }

@@ -303,6 +303,8 @@ export class PolicyReader {
         calendar.holidays.region = h.region;
         calendar.holidays.regionSpan = this.at.span([...base, 'holidays', 'region']);
       }
+      for (const key of ['countryFact', 'regionFact'] as const)
+        if (typeof h[key] === 'string') calendar.holidays[key] = this.named([...base, 'holidays', key], h[key]);
     }
     return calendar;
   }

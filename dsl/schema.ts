@@ -68,7 +68,10 @@ export const policySchema = {
       type: 'string',
       description: "the policy's IANA time zone, like 'Europe/Rome': where an instant becomes a date",
     },
-    zoneFact: { ...factName, description: "the fact of type timezone that holds the policy's zone" },
+    zoneFact: {
+      ...factName,
+      description: "the fact of type timezone (or a derived fact giving zone names) that holds the policy's zone",
+    },
     facts: {
       type: 'object',
       description: 'the facts a ticket gives, by name',
@@ -139,7 +142,7 @@ export const policySchema = {
         additionalProperties: false,
         properties: {
           timezone: { type: 'string', description: "an IANA time zone like 'Europe/Rome'" },
-          timezoneFact: { ...factName, description: 'the fact that holds the time zone' },
+          timezoneFact: { ...factName, description: 'the fact, declared or derived, that holds the time zone' },
           hours: {
             type: ['string', 'array'],
             items: { type: 'string' },
@@ -152,6 +155,14 @@ export const policySchema = {
             properties: {
               country: { type: 'string', pattern: '^[A-Z]{2}$', description: "a country code like 'IT'" },
               region: { type: 'string', description: "a region code like 'RS'" },
+              countryFact: {
+                ...factName,
+                description: "the enum fact whose value is the customer's country code; `country` applies when it is not given",
+              },
+              regionFact: {
+                ...factName,
+                description: "the enum fact whose value is the customer's region code; `region` applies when it is not given",
+              },
               types: {
                 type: 'array',
                 items: { enum: ['public', 'bank', 'school', 'optional', 'observance'], description: 'a holiday type' },

@@ -355,7 +355,8 @@ function window(
     const pauses = facts.get('pauses');
     const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
     const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
-    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts));
+    // No clock: the calendar's zone, derived from facts not given, is not known.
+    if (clock) c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts));
   }
   return {
     target: t.iso,
@@ -439,6 +440,12 @@ function finishDecision(
           }
         : { response: null, resolution: null };
   if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) (missing ??= new Set<string>()).add('openedAt');
+  // A window with no due date though the ticket's opening is known: its calendar's zone was not.
+  if (sla && str(facts.get('openedAt')) !== null)
+    for (const w of [sla.response, sla.resolution])
+      if (w && w.dueAt === null)
+        for (const f of compiled.calendars.get(w.calendar)?.zoneFacts ?? [])
+          if (facts.slots[index.get(f) ?? -1] === null) (missing ??= new Set<string>()).add(f);
   // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
   // billing stage chose a plan, once the worked time it charges is given; else open.
   const billing = eligible
@@ -503,6 +510,7 @@ export function slaTimelines(
     if (!w) return null;
     const calendar = compiled.calendars.get(w.calendar);
     const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+    if (!clock) return null;
     const from = instant(openedAt);
     const to = w.dueAt ? instant(w.dueAt) : from + 7 * 86_400_000;
     const shown = displayZone(clock, compiled.zone(facts), openedAt);
