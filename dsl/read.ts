@@ -31,11 +31,15 @@ import type {
   SlaTargets,
   SlaTier,
   Tiers,
+  WindowDecl,
 } from './model.js';
 import { type SourceFile, scalarOffsets } from './source.js';
 import { type YamlNode, type YamlPair, reusedNodes } from './yaml-tree.js';
 
 export type Path = readonly (string | number)[];
+
+/** The keys of an SLA cell or rule that are not a declared window's target. */
+const SLA_CELL_KEYS = new Set(['response', 'resolution', 'calendar', 'note', 'when', 'id']);
 
 /** Stands in for an expression that did not parse, so later checks can skip it without a cascade. */
 export const BROKEN: unique symbol = Symbol('broken expression');
@@ -199,6 +203,7 @@ export class PolicyReader {
       })),
       priorities: arr(js.priorities).map((p, i) => this.named(['priorities', i], p)),
       calendars: Object.entries(obj(js.calendars)).map(([name, c]) => this.calendar(name, obj(c))),
+      windows: Object.entries(obj(js.windows)).map(([name, w]) => this.window(name, obj(w))),
       assert: arr(js.assert).map((a, i) => this.assertion(obj(a), ['assert', i])),
       eligibility: arr(js.eligibility).map((r, i) => this.denyRule(obj(r), ['eligibility', i])),
       sla: Object.entries(obj(js.sla)).map(([tier, t]) => this.slaTier(tier, t)),
@@ -259,6 +264,25 @@ export class PolicyReader {
       ...(typeof t.slaOf === 'string' ? { slaOf: this.expr(['tiers', 'slaOf'], t.slaOf) } : {}),
       span: this.at.span(['tiers'], true),
     };
+  }
+
+  private window(name: string, w: Obj): WindowDecl {
+    const base: Path = ['windows', name];
+    const events = (key: string, otherwise: string[]): Named[] =>
+      Array.isArray(w[key])
+        ? w[key].map((e, i) => this.named([...base, key, i], e))
+        : otherwise.map((e) => ({ name: e, span: this.at.span(base, true) }));
+    const decl: WindowDecl = {
+      ...this.keyNamed(base),
+      start: events('start', ['opened']),
+      stop: events('stop', []),
+      pause: events('pause', []),
+      resume: events('resume', []),
+      end: events('end', ['resolved']),
+      repeat: w.repeat === true,
+    };
+    if (typeof w.description === 'string') decl.description = w.description;
+    return decl;
   }
 
   private calendar(name: string, c: Obj): Calendar {
@@ -423,6 +447,13 @@ export class PolicyReader {
       else targets.invalid = true;
     }
     if (typeof t.calendar === 'string') Object.assign(targets, this.calendarRef([...path, 'calendar'], t.calendar));
+    // Any other key is a declared window's target (the checker reports one naming no window).
+    for (const [key, text] of Object.entries(t)) {
+      if (SLA_CELL_KEYS.has(key) || typeof text !== 'string') continue;
+      const d = this.parse([...path, key], text, parseDuration);
+      if (d) (targets.windows ??= []).push({ window: this.keyNamed([...path, key]), duration: d });
+      else targets.invalid = true;
+    }
     return targets;
   }
 

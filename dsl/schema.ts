@@ -35,6 +35,9 @@ const calendarRef = {
 
 const slaCellFields = { response: duration, resolution: duration, calendar: calendarRef, note: text };
 
+/** A target of a window the policy declares (`update: 4 hours`); a key naming none is reported by the checker. */
+const windowTarget = { ...duration, description: "a target of a window declared under windows:, like '4 hours'" };
+
 /** A target cell: fixed targets, `best-effort`, or an ordered list of rules (first match wins). */
 const slaCell = {
   type: ['object', 'array', 'string'],
@@ -42,8 +45,18 @@ const slaCell = {
   if: { type: 'string' },
   then: { const: 'best-effort' },
   properties: slaCellFields,
-  additionalProperties: false,
-  items: rule({ id: name, ...slaCellFields }, []),
+  additionalProperties: windowTarget,
+  items: {
+    type: 'object',
+    properties: { when: condition, id: name, ...slaCellFields },
+    additionalProperties: windowTarget,
+  },
+};
+
+const eventTypes = {
+  type: 'array',
+  items: { type: 'string', minLength: 1, description: "an event type like 'agent-reply'" },
+  description: "ticket event types, like [agent-reply, customer-reply]; built in: opened, responded, resolved",
 };
 
 export const policySchema = {
@@ -83,7 +96,7 @@ export const policySchema = {
         additionalProperties: false,
         properties: {
           type: {
-            enum: ['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'enum', 'timezone', 'intervals'],
+            enum: ['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'enum', 'timezone', 'intervals', 'events'],
             description: 'a fact type',
           },
           values: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'the allowed values' },
@@ -181,6 +194,25 @@ export const policySchema = {
               properties: { date, hours: { type: 'string', description: "hours like '09:00-13:00'" } },
             },
           },
+        },
+      },
+    },
+    windows: {
+      type: 'object',
+      description: 'SLA windows besides response and resolution, by name: the events that start, stop, pause and end each',
+      propertyNames: name,
+      additionalProperties: {
+        type: 'object',
+        required: ['stop'],
+        additionalProperties: false,
+        properties: {
+          start: { ...eventTypes, description: 'the events that start the clock (default: [opened])' },
+          stop: { ...eventTypes, description: 'the events that stop the clock: the target is met if one comes in time' },
+          pause: { ...eventTypes, description: 'the events that pause the clock' },
+          resume: { ...eventTypes, description: 'the events that resume a paused clock' },
+          end: { ...eventTypes, description: 'the events after which the clock never starts again (default: [resolved])' },
+          repeat: { type: 'boolean', description: 'true: the clock starts again at each start event after a stop' },
+          description: text,
         },
       },
     },

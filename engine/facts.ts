@@ -73,6 +73,17 @@ export function factValueSchema(f: FactDecl): Record<string, unknown> {
         },
         ...description,
       };
+    case 'events':
+      return {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['type', 'at'],
+          additionalProperties: false,
+          properties: { type: { type: 'string', minLength: 1 }, at: { type: 'string', format: 'date-time' } },
+        },
+        ...description,
+      };
     default: {
       const never: never = f.type;
       return never;
@@ -278,6 +289,7 @@ const QUICK: Record<FactDecl['type'], Quick> = {
   date: Quick.Date,
   timezone: Quick.TimeZone,
   intervals: Quick.Full,
+  events: Quick.Full,
 };
 
 /** Whether a value is plainly right for its fact's type: each test is one ajv makes, or stricter. */

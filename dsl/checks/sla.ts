@@ -4,7 +4,15 @@ import type { Span } from '../diagnostics.js';
 import { businessDayMinutes, durationMinutes, durationText } from '../durations.js';
 import { valueChoices } from '../choices.js';
 import type { Calendar, CalendarChoice, Named, Policy, SlaCell, SlaTargets } from '../model.js';
-import { calendarChoice, missingTarget, tierSlower, unknownCalendar, unknownPriority } from '../problems/index.js';
+import {
+  calendarChoice,
+  missingTarget,
+  slaWindow,
+  tierSlower,
+  unknownCalendar,
+  unknownPriority,
+  unknownTargetField,
+} from '../problems/index.js';
 import { isBroken } from '../read.js';
 import type { Context } from './context.js';
 import { nearMisses, undeclared } from './names.js';
@@ -32,6 +40,21 @@ export function targetCalendars(
   if (!choice) return { calendars: tier.calendar ? [tier.calendar] : [], chosen: false };
   const c = isBroken(choice.expr) ? undefined : valueChoices(choice.expr, policy);
   return { calendars: c?.ok ? c.values.map((name) => ({ name, span: choice.span })) : [], chosen: true };
+}
+
+/** Declared windows: names apart from the built-in ones, a way to stop; targets only of declared windows. */
+function checkWindows({ policy, report }: Context): void {
+  for (const w of policy.windows) {
+    if (w.name === 'response' || w.name === 'resolution') report(slaWindow({ kind: 'built-in', span: w.span, window: w.name }));
+    else if (w.stop.length === 0 && w.end.length === 0) report(slaWindow({ kind: 'never-stops', span: w.span, window: w.name }));
+  }
+  const declared = policy.windows.map((w) => w.name);
+  const fields = ['response', 'resolution', 'calendar', 'note', ...declared];
+  for (const tier of policy.sla)
+    for (const { cell } of tier.cells)
+      for (const t of cellTargets(cell))
+        for (const { window } of t.windows ?? [])
+          if (!declared.includes(window.name)) report(unknownTargetField({ span: window.span, field: window.name, fields, declared }));
 }
 
 /** Every value of a `calendar:` expression names a declared calendar. */
@@ -62,7 +85,7 @@ export function eachTarget(
   for (const tier of policy.sla) {
     for (const { cell } of tier.cells) {
       for (const t of cellTargets(cell)) {
-        for (const d of [t.response, t.resolution]) {
+        for (const d of [t.response, t.resolution, ...(t.windows ?? []).map((w) => w.duration)]) {
           if (!d) continue;
           const { calendars, chosen } = targetCalendars(d, t, tier, policy);
           if (calendars.length === 0) visit(d, undefined, tier, chosen);
@@ -76,6 +99,7 @@ export function eachTarget(
 export function checkSla(ctx: Context): void {
   const { policy, report, priorities, calendars } = ctx;
   const names = [...calendars.keys()];
+  checkWindows(ctx);
   for (const tier of policy.sla) {
     if (tier.calendarOf) checkChoice(tier.calendarOf, ctx);
     for (const { cell } of tier.cells) for (const t of cellTargets(cell)) if (t.calendarOf) checkChoice(t.calendarOf, ctx);
