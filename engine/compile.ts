@@ -54,7 +54,16 @@ export type Outcome =
   | { kind: 'priority'; priority: string; override?: boolean }
   | { kind: 'channels'; channels: string[] }
   | { kind: 'deny'; code: string; message: string }
-  | { kind: 'sla'; tier: string; priority: string; bestEffort: boolean; response: Target | null; resolution: Target | null }
+  | {
+      kind: 'sla';
+      tier: string;
+      priority: string;
+      bestEffort: boolean;
+      response: Target | null;
+      resolution: Target | null;
+      /** Targets of declared windows (`windows:`), when the rule gives any. */
+      windows?: { window: string; target: Target }[];
+    }
   | { kind: 'billing'; plan: string }
   | { kind: 'notice'; id: string; message: string }
   | { kind: 'derived'; fact: string; value: string | number | boolean | null }
@@ -337,7 +346,13 @@ function outcomeOf(o: Outcome): unknown {
     case 'deny':
       return o.code;
     case 'sla':
-      return o.bestEffort ? 'best-effort' : { response: o.response?.text ?? null, resolution: o.resolution?.text ?? null };
+      return o.bestEffort
+        ? 'best-effort'
+        : {
+            response: o.response?.text ?? null,
+            resolution: o.resolution?.text ?? null,
+            ...(o.windows ? Object.fromEntries(o.windows.map((w) => [w.window, w.target.text])) : {}),
+          };
     case 'billing':
       return o.plan;
     case 'derived':

@@ -67,10 +67,13 @@ function instantText(v: string | null): string | null {
 function intervalsText(v: unknown): string | null {
   if (!Array.isArray(v)) return text(v);
   return canonical(
-    v.map((p: { from?: unknown; to?: unknown }) =>
+    v.map((p: { from?: unknown; to?: unknown; type?: unknown; at?: unknown }) =>
       p !== null && typeof p === 'object' && typeof p.from === 'string' && typeof p.to === 'string'
         ? { from: instantText(p.from), to: instantText(p.to) }
-        : p,
+        : // A ticket event (`events`): its instant in UTC too.
+          p !== null && typeof p === 'object' && typeof p.type === 'string' && typeof p.at === 'string'
+          ? { type: p.type, at: instantText(p.at) }
+          : p,
     ),
   );
 }
@@ -86,7 +89,7 @@ export function slotKindsOf(facts: readonly { type: string; values?: readonly st
   return facts.map((f) =>
     f.type === 'datetime'
       ? 'instant'
-      : f.type === 'intervals'
+      : f.type === 'intervals' || f.type === 'events'
         ? 'intervals'
         : f.type === 'enum' && f.values
           ? new Map(f.values.map((v, i) => [v, i]))

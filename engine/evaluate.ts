@@ -19,6 +19,7 @@ import { type Value, instant, isDateTime } from './values.js';
 import { isCountedInstant } from '../dsl/index.js';
 import { CLOCK_SPAN_MS } from './clock.js';
 import { outsideRangeMessage, pastClockMessage } from './facts.js';
+import { decideWindows } from './windows.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -439,7 +440,27 @@ function finishDecision(
             resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
           }
         : { response: null, resolution: null };
-  if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) (missing ??= new Set<string>()).add('openedAt');
+  // Declared windows, for a policy that declares some (else the decision has no `windows` field).
+  const declared = compiled.policy.windows;
+  const windows =
+    declared.length === 0
+      ? undefined
+      : sla === null
+        ? null
+        : decideWindows({
+            declared,
+            targets: (builder.sla && !builder.sla.bestEffort && builder.sla.windows) || [],
+            calendarOf: (name) => {
+              const calendar = name ? compiled.calendars.get(name) : undefined;
+              return calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+            },
+            facts,
+            policyZone: compiled.zone(facts),
+            now,
+            source: slaRule?.source ?? '',
+          });
+  const timed = (sla && (sla.response || sla.resolution)) || (windows && Object.values(windows).some((w) => w !== null));
+  if (timed && str(facts.get('openedAt')) === null) (missing ??= new Set<string>()).add('openedAt');
   // A window with no due date though the ticket's opening is known: its calendar's zone was not.
   if (sla && str(facts.get('openedAt')) !== null)
     for (const w of [sla.response, sla.resolution])
@@ -479,6 +500,7 @@ function finishDecision(
     tier: d.tier,
     channels: d.channels,
     sla,
+    ...(windows !== undefined ? { windows } : {}),
     billing,
     actions: eligible ? builder.actions : [],
     entitlements: eligible ? builder.entitlements : [],

@@ -82,6 +82,8 @@ export function factValueSchema(f: FactDecl): Record<string, unknown> {
           additionalProperties: false,
           properties: { type: { type: 'string', minLength: 1 }, at: { type: 'string', format: 'date-time' } },
         },
+        // Each event may end a cycle of each window, each cycle one due date: bounded work.
+        maxItems: 1000,
         ...description,
       };
     default: {
@@ -198,7 +200,8 @@ function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
   const after = AFTER_OPENED.map((name) => ({ name, slot: at(name, 'datetime') })).filter((a) => a.slot >= 0 && opened >= 0);
   const instants = policy.facts.flatMap((f, slot) => (f.type === 'datetime' ? [{ name: f.name, slot }] : []));
   const lists = policy.facts.flatMap((f, slot) => (f.type === 'intervals' ? [{ name: f.name, slot }] : []));
-  if (instants.length === 0 && lists.length === 0) return () => [];
+  const eventLists = policy.facts.flatMap((f, slot) => (f.type === 'events' ? [{ name: f.name, slot }] : []));
+  if (instants.length === 0 && lists.length === 0 && eventLists.length === 0) return () => [];
   return (slots) => {
     const problems: FactProblem[] = [];
     for (const { name, slot } of instants) {
@@ -260,6 +263,20 @@ function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
             fact: name,
             message: pastClockMessage(`fact '${name}' (${i}): 'to'`, to, openedAt as string),
           });
+      });
+    }
+    // Ticket events happen on the clock that starts at openedAt, within its reach.
+    for (const { name, slot } of eventLists) {
+      const list = slots[slot];
+      if (!Array.isArray(list)) continue;
+      list.forEach((entry, i) => {
+        const { at } = entry as unknown as { at: string };
+        const pointer = pointerOf(name, `/${i}/at`);
+        if (!isCountedInstant(instant(at))) problems.push({ pointer, fact: name, message: outsideRangeMessage(`fact '${name}' (${i}): 'at'`, at) });
+        else if (instant(at) < start)
+          problems.push({ pointer, fact: name, message: `fact '${name}' (${i}): 'at' (${at}) is before openedAt (${openedAt})` });
+        else if (instant(at) - start > CLOCK_SPAN_MS)
+          problems.push({ pointer, fact: name, message: pastClockMessage(`fact '${name}' (${i}): 'at'`, at, openedAt as string) });
       });
     }
     return problems;

@@ -5,6 +5,10 @@
 import type { WindowDecl } from '../dsl/index.js';
 import type { BusinessCalendar, Interval } from './calendar.js';
 import { clockStart, dueAt, normalizePauses } from './clock.js';
+import type { Target } from './compile.js';
+import type { DeclaredWindow } from './decision.js';
+import { displayZone, formatInstant } from './sla.js';
+import { type Value, instant } from './values.js';
 
 /** A ticket event: its type and when it happened (epoch ms). */
 export interface TicketEvent {
@@ -116,4 +120,88 @@ export function cycleStatus(cycle: Cycle | undefined, paused: boolean, now: numb
 /** Where a cycle's clock starts: its start event, or the next business instant after it. */
 export function cycleStartsAt(calendar: BusinessCalendar, cycle: Cycle, pauses: readonly Interval[]): number | null {
   return clockStart(calendar, cycle.start, pauses);
+}
+
+// ---- a decision's declared windows -------------------------------------------------------------
+
+/** What the decision needs of the compiled policy and the evaluation, passed in (no cycle with evaluate.ts). */
+export interface WindowInputs {
+  declared: readonly WindowDecl[];
+  /** The window targets of the SLA rule that matched. */
+  targets: readonly { window: string; target: Target }[];
+  calendarOf: (name: string | null) => BusinessCalendar | null;
+  facts: { get(name: string): Value };
+  policyZone: string | null;
+  now: string | null;
+  source: string;
+}
+
+const str = (v: Value): string | null => (typeof v === 'string' ? v : null);
+
+/** The ticket's events: `opened`, `responded`, `resolved` from their facts, and the `events` fact's. */
+export function ticketEvents(facts: { get(name: string): Value }): TicketEvent[] {
+  const events: TicketEvent[] = [];
+  for (const [type, fact] of [
+    ['opened', 'openedAt'],
+    ['responded', 'respondedAt'],
+    ['resolved', 'resolvedAt'],
+  ] as const) {
+    const at = str(facts.get(fact));
+    if (at) events.push({ type, at: instant(at) });
+  }
+  const given = facts.get('events');
+  if (Array.isArray(given))
+    for (const e of given as unknown as { type: string; at: string }[]) events.push({ type: e.type, at: instant(e.at) });
+  return events;
+}
+
+/** Each declared window of a decision, by name. */
+export function decideWindows(w: WindowInputs): Record<string, DeclaredWindow | null> {
+  const out: Record<string, DeclaredWindow | null> = {};
+  const openedAt = str(w.facts.get('openedAt'));
+  const events = openedAt ? ticketEvents(w.facts) : [];
+  const pauseFact = w.facts.get('pauses');
+  const given = Array.isArray(pauseFact)
+    ? (pauseFact as unknown as { from: string; to: string }[]).map((p) => [instant(p.from), instant(p.to)] as const)
+    : [];
+  for (const decl of w.declared) {
+    const t = w.targets.find((x) => x.window === decl.name)?.target;
+    if (!t) {
+      out[decl.name] = null;
+      continue;
+    }
+    const window: DeclaredWindow = {
+      target: t.iso,
+      targetText: t.text,
+      calendar: t.calendar ?? '24x7',
+      repeats: decl.repeat,
+      startsAt: null,
+      dueAt: null,
+      status: null,
+      nextDueAt: null,
+      met: 0,
+      breached: 0,
+      source: w.source,
+    };
+    out[decl.name] = window;
+    const calendar = w.calendarOf(t.calendar);
+    if (!openedAt || !calendar) continue;
+    const run = runWindow(calendar, windowRules(decl), t.minutes * 60_000, events, given);
+    const shown = displayZone(calendar, w.policyZone, openedAt);
+    const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, shown.zone, shown.offset));
+    const now = w.now === null ? null : instant(w.now);
+    const current = run.cycles[run.cycles.length - 1];
+    for (const cycle of run.cycles) {
+      const status = cycleStatus(cycle, cycle === current && run.paused, now);
+      if (status === 'met') window.met++;
+      else if (status === 'breached') window.breached++;
+    }
+    window.status = cycleStatus(current, run.paused, now);
+    if (current) {
+      window.startsAt = fmt(cycleStartsAt(calendar, current, run.pauses));
+      window.dueAt = fmt(current.due);
+      if (decl.repeat && current.stop === null) window.nextDueAt = fmt(current.due);
+    }
+  }
+  return out;
 }

@@ -46,9 +46,12 @@ export function compileSla(c: Compiler): void {
         bestEffort: false,
         response: target(t.response, t, tier.calendar, chosen),
         resolution: target(t.resolution, t, tier.calendar, chosen),
+        ...(t.windows
+          ? { windows: t.windows.map((w) => ({ window: w.window.name, target: target(w.duration, t, tier.calendar, chosen)! })) }
+          : {}),
       });
       const choice: CalendarChoice | undefined = t.calendar ? undefined : (t.calendarOf ?? (tier.calendar ? undefined : tier.calendarOf));
-      const counted = [t.response, t.resolution].some((d) => d && !d.calendar);
+      const counted = [t.response, t.resolution, ...(t.windows ?? []).map((w) => w.duration)].some((d) => d && !d.calendar);
       if (!choice || !counted) {
         c.add('sla', name, when, outcome(), span);
         return;
