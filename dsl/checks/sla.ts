@@ -42,11 +42,18 @@ export function targetCalendars(
   return { calendars: c?.ok ? c.values.map((name) => ({ name, span: choice.span })) : [], chosen: true };
 }
 
+/** Events every ticket has from its facts: `openedAt`, `respondedAt`, `resolvedAt`. */
+const BUILT_IN_EVENTS = new Set(['opened', 'responded', 'resolved']);
+
 /** Declared windows: names apart from the built-in ones, a way to stop; targets only of declared windows. */
-function checkWindows({ policy, report }: Context): void {
+function checkWindows({ policy, report, facts }: Context): void {
+  const eventsFact = facts.get('events')?.type === 'events';
   for (const w of policy.windows) {
     if (w.name === 'response' || w.name === 'resolution') report(slaWindow({ kind: 'built-in', span: w.span, window: w.name }));
     else if (w.stop.length === 0 && w.end.length === 0) report(slaWindow({ kind: 'never-stops', span: w.span, window: w.name }));
+    // Events beyond opened, responded and resolved come from the `events` fact: without it, they never happen.
+    const other = [...w.start, ...w.stop, ...w.pause, ...w.resume, ...w.end].find((e) => !BUILT_IN_EVENTS.has(e.name));
+    if (other && !eventsFact) report(slaWindow({ kind: 'no-events-fact', span: other.span, window: w.name, event: other.name }));
   }
   const declared = policy.windows.map((w) => w.name);
   const fields = ['response', 'resolution', 'calendar', 'note', ...declared];

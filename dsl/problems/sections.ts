@@ -116,7 +116,16 @@ export function unknownTargetField(p: { span: Span; field: string; fields: reado
 }
 
 /** `sla.window`: a declared window that cannot work as written. */
-export function slaWindow(p: { span: Span; window: string; kind: 'built-in' | 'never-stops' }): Diagnostic {
+export function slaWindow(
+  p: { span: Span; window: string } & ({ kind: 'built-in' | 'never-stops' } | { kind: 'no-events-fact'; event: string }),
+): Diagnostic {
+  if (p.kind === 'no-events-fact')
+    return diagnostic(
+      'sla.window',
+      p.span,
+      `window '${p.window}' waits for '${p.event}' events, but the policy declares no fact 'events' of type events to carry them`,
+      "declare it under facts: events: { type: events } (a list of { type, at })",
+    );
   return p.kind === 'built-in'
     ? diagnostic(
         'sla.window',
