@@ -81,6 +81,12 @@ describe('calendar chosen by a fact', () => {
     });
     // London: 12:00–18:00 Monday (6 h), then 08:00–10:00 Tuesday.
     expect(decide(c, { openedAt: opened, region: 'emea' }).sla?.resolution?.dueAt).toBe('2026-03-10T10:00:00+00:00');
+    // A federal ticket without a region: the response counts in the federal calendar, but the
+    // customer's zone is not known, so the resolution has no due date and the region is missing.
+    const federal = decide(c, { openedAt: opened, federal: true });
+    expect(federal.sla?.response?.dueAt).toBe('2026-03-09T12:00:00-04:00');
+    expect(federal.sla?.resolution).toMatchObject({ calendar: 'customer', dueAt: null });
+    expect(federal.missingFacts).toEqual(['region']);
   });
 
   it('reports a region without a calendar before any ticket is seen', async () => {
