@@ -180,3 +180,29 @@ tests:
     expect(coverage.total - coverage.covered).toBe(2);
   });
 });
+
+describe('hours that end at midnight', () => {
+  it('join the next day’s hours that start at midnight: a target counts across without a gap', async () => {
+    const c = await compiled(`
+policy: night-shift
+title: Night shift
+version: "1"
+effective: 2026-01-01
+facts:
+  openedAt: { type: datetime }
+priorities: [P1]
+priority: { default: P1 }
+tiers: { levels: [standard], of: '"standard"' }
+calendars:
+  night: { timezone: Europe/London, hours: "sun 15:00-24:00; mon 00:00-08:00" }
+sla:
+  standard:
+    calendar: night
+    P1: { response: 2 hours }
+`);
+    // Sunday 2026-03-08 23:00 in London: one hour on Sunday, one from Monday 00:00.
+    expect(decide(c, { openedAt: '2026-03-08T23:00:00Z' }).sla?.response?.dueAt).toBe('2026-03-09T01:00:00+00:00');
+    // Opened at 22:00, the two hours end at midnight: due at that instant.
+    expect(decide(c, { openedAt: '2026-03-08T22:00:00Z' }).sla?.response?.dueAt).toBe('2026-03-09T00:00:00+00:00');
+  });
+});
