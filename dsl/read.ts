@@ -1,7 +1,7 @@
 // Builds the policy model from a YAML document that passed the schema: parses every expression,
 // duration, hours and amount in place, keeping the span of each node it reads.
 import type { Expr } from './ast.js';
-import { type Diagnostic, type Span, formatSpan } from './diagnostics.js';
+import type { Diagnostic, Span } from './diagnostics.js';
 import {
   type Locate,
   type ParseResult,
@@ -34,7 +34,7 @@ import type {
   WindowDecl,
 } from './model.js';
 import { type SourceFile, scalarOffsets } from './source.js';
-import { type YamlNode, type YamlPair, reusedNodes } from './yaml-tree.js';
+import type { YamlNode, YamlPair } from './yaml-tree.js';
 
 export type Path = readonly (string | number)[];
 
@@ -54,16 +54,6 @@ export class NodeFinder {
     root: YamlNode | undefined,
   ) {
     this.walked = { path: [], nodes: [root], keys: [undefined] };
-    this.root = root;
-  }
-
-  private readonly root: YamlNode | undefined;
-
-  /** `file:line:col` of every node written once and used again (through an alias or a merge key). */
-  reusedSources(): Set<string> {
-    const out = new Set<string>();
-    for (const node of reusedNodes(this.root)) out.add(formatSpan(this.file.span(node.start, node.end - node.start)));
-    return out;
   }
 
   /**
@@ -213,8 +203,6 @@ export class PolicyReader {
       span: this.at.span([]),
     };
     if (typeof js.description === 'string') policy.description = js.description;
-    const reused = this.at.reusedSources();
-    if (reused.size > 0) policy.reused = reused;
     if (typeof js.zone === 'string') policy.zone = { name: js.zone, span: this.at.span(['zone']) };
     if (typeof js.zoneFact === 'string') policy.zoneFact = this.named(['zoneFact'], js.zoneFact);
     if (js.tiers !== undefined) policy.tiers = this.tiers(obj(js.tiers));
