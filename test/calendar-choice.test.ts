@@ -94,6 +94,19 @@ describe('calendar chosen by a fact', () => {
     expect(r.ok).toBe(false);
     expect(r.diagnostics.map((d) => d.code)).toContain('sla.calendar-choice');
   });
+
+  it('accepts a region mapped to another calendar before the rest go by name', async () => {
+    const source = REGIONAL.replace(/ {2}apac: \{ timezone.*\n/, '')
+      .replace('priorities: [S1, S2]', 'priorities: [S1, S2]\npriority: { default: S2 }')
+      .replace('calendar: if federal then "us-federal" else region', 'calendar: if region == "apac" then "emea" else region');
+    const c = await compiled(source);
+    // Singapore's ticket counts in London's hours: Monday 12:00–16:00.
+    expect(decide(c, { openedAt: opened, region: 'apac' }).sla?.response).toMatchObject({
+      calendar: 'emea',
+      dueAt: '2026-03-09T16:00:00+00:00',
+    });
+    expect(decide(c, { openedAt: opened, region: 'americas' }).sla?.response?.calendar).toBe('americas');
+  });
 });
 
 const LOCAL_HOLIDAYS = `

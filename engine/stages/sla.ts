@@ -60,7 +60,8 @@ export function compileSla(c: Compiler): void {
       for (const branch of branches(choice.expr)) {
         const values = valueChoices(branch.result, c.policy);
         if (!values.ok) continue; // the checker reports it; a policy with errors is not compiled
-        for (const calendar of values.values) {
+        // A value the branch's conditions rule out (`else region` after `if region == "apac"`) names no calendar: no rule.
+        for (const calendar of values.values.filter((v) => calendars.has(v))) {
           let ruleName = `${name}@${calendar}`;
           for (let n = 2; made.has(ruleName); n++) ruleName = `${name}@${calendar}.${n}`;
           made.add(ruleName);
