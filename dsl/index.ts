@@ -64,6 +64,7 @@ export {
   type ParseResult,
 } from './expr.js';
 export { absenceRead, absenceTestedFacts, policyExprs } from './knowledge.js';
+export { type Choices, valueChoices } from './choices.js';
 export { policySchema } from './schema.js';
 export { SourceFile } from './source.js';
 export {

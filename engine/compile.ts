@@ -63,6 +63,16 @@ export interface CompiledPolicy {
  * `zoneFact:` in the facts (canonical once validated, its default applying).
  */
 function policyZone(policy: Policy): ZoneOf {
+  const derived = policy.zoneFact && policy.derived.some((d) => d.name === policy.zoneFact!.name);
+  if (policy.zoneFact && derived) {
+    // A derived fact's value is the policy's text, not a validated fact: canonicalized here.
+    const name = policy.zoneFact.name;
+    return (facts) => {
+      const v = facts.get(name);
+      const zone = typeof v === 'string' ? canonicalZone(v) : null;
+      return zone?.ok ? zone.zone : null;
+    };
+  }
   if (policy.zoneFact) {
     const name = policy.zoneFact.name;
     return (facts) => {

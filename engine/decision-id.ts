@@ -64,10 +64,13 @@ function instantText(v: string | null, instants: Instants): string | null {
 function intervalsText(v: unknown, instants: Instants): string | null {
   if (!Array.isArray(v)) return text(v);
   return canonical(
-    v.map((p: { from?: unknown; to?: unknown }) =>
+    v.map((p: { from?: unknown; to?: unknown; type?: unknown; at?: unknown }) =>
       p !== null && typeof p === 'object' && typeof p.from === 'string' && typeof p.to === 'string'
         ? { from: instantText(p.from, instants), to: instantText(p.to, instants) }
-        : p,
+        : // A ticket event (`events`): its instant in UTC too.
+          p !== null && typeof p === 'object' && typeof p.type === 'string' && typeof p.at === 'string'
+          ? { type: p.type, at: instantText(p.at, instants) }
+          : p,
     ),
   );
 }
@@ -90,7 +93,9 @@ const INTERVALS = 2;
 /** The kinds of a policy's facts, for `decisionId`. */
 export function slotKinds(facts: readonly { type: string; values?: readonly string[] }[]): SlotKinds {
   return {
-    kinds: Uint8Array.from(facts, (f) => (f.type === 'datetime' ? INSTANT : f.type === 'intervals' ? INTERVALS : PLAIN)),
+    kinds: Uint8Array.from(facts, (f) =>
+      f.type === 'datetime' ? INSTANT : f.type === 'intervals' || f.type === 'events' ? INTERVALS : PLAIN,
+    ),
     places: facts.map((f) => (f.type === 'enum' && f.values ? new Map(f.values.map((v, i) => [v, i])) : null)),
   };
 }

@@ -25,6 +25,7 @@ import { Instants, type Value, instant } from './values.js';
 import { isCountedInstant } from '../dsl/index.js';
 import { CLOCK_SPAN_MS } from './clock.js';
 import { outsideRangeMessage, pastClockMessage } from './facts.js';
+import { decideWindows } from './windows.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -383,7 +384,8 @@ function window(
     const pauses = facts.get('pauses');
     const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
     const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
-    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts), share, facts.instants);
+    // No clock: the calendar's zone, derived from facts not given, is not known.
+    if (clock) c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts), share, facts.instants);
   }
   return {
     target: t.iso,
@@ -450,8 +452,9 @@ function finishDecision(
   const slaRule = builder.slaRule;
   const now = options.now ?? null;
   let sla: Decision['sla'] = null;
-  if (eligible && !builder.isOpen('sla')) {
-    const o = builder.sla;
+  const open = eligible && !builder.isOpen('sla');
+  const o = open ? builder.sla : null;
+  if (open) {
     if (o && !o.bestEffort) {
       const openedAt = str(facts.get('openedAt'));
       // Made when there is a clock to run: the decision's windows share their start.
@@ -461,9 +464,38 @@ function finishDecision(
         response: window(compiled, facts, o.response, 'response', source, now, openedAt, share),
         resolution: window(compiled, facts, o.resolution, 'resolution', source, now, openedAt, share),
       };
-      if (openedAt === null && (sla.response || sla.resolution)) (missing ??= new Set<string>()).add('openedAt');
+      if (openedAt === null) {
+        if (sla.response || sla.resolution) (missing ??= new Set<string>()).add('openedAt');
+      } else {
+        // A window with no due date though the ticket's opening is known: its calendar's zone was not.
+        for (const w of [sla.response, sla.resolution])
+          if (w && w.dueAt === null)
+            for (const f of compiled.calendars.get(w.calendar)?.zoneFacts ?? [])
+              if (facts.slots[index.get(f) ?? -1] === null) (missing ??= new Set<string>()).add(f);
+      }
     } else sla = { response: null, resolution: null };
   }
+  // Declared windows, for a policy that declares some (else the decision has no `windows` field).
+  const declared = compiled.policy.windows;
+  const windows =
+    declared.length === 0
+      ? undefined
+      : sla === null
+        ? null
+        : decideWindows({
+            declared,
+            targets: (o && !o.bestEffort && o.windows) || [],
+            calendarOf: (name) => {
+              const calendar = name ? compiled.calendars.get(name) : undefined;
+              return calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+            },
+            facts,
+            policyZone: compiled.zone(facts),
+            now,
+            source: slaRule?.source ?? '',
+          });
+  if (windows && Object.values(windows).some((w) => w !== null) && str(facts.get('openedAt')) === null)
+    (missing ??= new Set<string>()).add('openedAt');
   // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
   // billing stage chose a plan, once the worked time it charges is given; else open.
   const billing = eligible
@@ -498,6 +530,7 @@ function finishDecision(
     tier: d.tier,
     channels: d.channels,
     sla,
+    ...(windows !== undefined ? { windows } : {}),
     billing,
     actions: eligible ? builder.actions : [],
     entitlements: eligible ? builder.entitlements : [],
@@ -529,6 +562,7 @@ export function slaTimelines(
     if (!w) return null;
     const calendar = compiled.calendars.get(w.calendar);
     const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+    if (!clock) return null;
     const from = instant(openedAt);
     const to = w.dueAt ? instant(w.dueAt) : from + 7 * 86_400_000;
     const shown = displayZone(clock, compiled.zone(facts), openedAt);

@@ -73,6 +73,19 @@ export function factValueSchema(f: FactDecl): Record<string, unknown> {
         },
         ...description,
       };
+    case 'events':
+      return {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['type', 'at'],
+          additionalProperties: false,
+          properties: { type: { type: 'string', minLength: 1 }, at: { type: 'string', format: 'date-time' } },
+        },
+        // Each event may end a cycle of each window, each cycle one due date: bounded work.
+        maxItems: 1000,
+        ...description,
+      };
     default: {
       const never: never = f.type;
       return never;
@@ -194,7 +207,8 @@ function timeOrder(policy: Policy): (slots: Value[], instants: Instants) => read
   const after = AFTER_OPENED.map((name) => ({ name, slot: at(name, 'datetime') })).filter((a) => a.slot >= 0 && opened >= 0);
   const datetimes = policy.facts.flatMap((f, slot) => (f.type === 'datetime' ? [{ name: f.name, slot }] : []));
   const lists = policy.facts.flatMap((f, slot) => (f.type === 'intervals' ? [{ name: f.name, slot }] : []));
-  if (datetimes.length === 0 && lists.length === 0) return () => NO_PROBLEMS;
+  const eventLists = policy.facts.flatMap((f, slot) => (f.type === 'events' ? [{ name: f.name, slot }] : []));
+  if (datetimes.length === 0 && lists.length === 0 && eventLists.length === 0) return () => NO_PROBLEMS;
   return (slots, instants) => {
     const instant = (v: string) => instants.at(v);
     // Made when there is a problem: most facts have none. Each instant is read once.
@@ -265,6 +279,21 @@ function timeOrder(policy: Policy): (slots: Value[], instants: Instants) => read
           });
       });
     }
+    // Ticket events happen on the clock that starts at openedAt, within its reach.
+    for (const { name, slot } of eventLists) {
+      const list = slots[slot];
+      if (!Array.isArray(list)) continue;
+      list.forEach((entry, i) => {
+        const { at } = entry as unknown as { at: string };
+        const pointer = pointerOf(name, `/${i}/at`);
+        const ms = instant(at);
+        if (!isCountedInstant(ms)) add({ pointer, fact: name, message: outsideRangeMessage(`fact '${name}' (${i}): 'at'`, at) });
+        else if (ms < start)
+          add({ pointer, fact: name, message: `fact '${name}' (${i}): 'at' (${at}) is before openedAt (${openedAt})` });
+        else if (ms - start > CLOCK_SPAN_MS)
+          add({ pointer, fact: name, message: pastClockMessage(`fact '${name}' (${i}): 'at'`, at, openedAt as string) });
+      });
+    }
     return problems ?? NO_PROBLEMS;
   };
 }
@@ -292,6 +321,7 @@ const QUICK: Record<FactDecl['type'], Quick> = {
   date: Quick.Date,
   timezone: Quick.TimeZone,
   intervals: Quick.Full,
+  events: Quick.Full,
 };
 
 /** Whether a value is plainly right for its fact's type: each test is one ajv makes, or stricter. */

@@ -12,7 +12,16 @@ export type Outcome =
   | { kind: 'priority'; priority: string; override?: boolean }
   | { kind: 'channels'; channels: string[] }
   | { kind: 'deny'; code: string; message: string }
-  | { kind: 'sla'; tier: string; priority: string; bestEffort: boolean; response: Target | null; resolution: Target | null }
+  | {
+      kind: 'sla';
+      tier: string;
+      priority: string;
+      bestEffort: boolean;
+      response: Target | null;
+      resolution: Target | null;
+      /** Targets of declared windows (`windows:`), when the rule gives any. */
+      windows?: { window: string; target: Target }[];
+    }
   | { kind: 'billing'; plan: string }
   | { kind: 'notice'; id: string; message: string }
   | { kind: 'derived'; fact: string; value: string | number | boolean | null }

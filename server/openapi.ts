@@ -24,6 +24,28 @@ const window = {
   },
 };
 
+/** A window the policy declares (`windows:`): its current cycle, or its last. */
+const declaredWindow = {
+  type: 'object',
+  required: ['target', 'targetText', 'calendar', 'repeats', 'startsAt', 'dueAt', 'status', 'nextDueAt', 'met', 'breached', 'source'],
+  properties: {
+    target: { type: 'string', pattern: '^PT', description: 'ISO 8601 duration of business time' },
+    targetText: str,
+    calendar: str,
+    repeats: { type: 'boolean', description: 'true: a new cycle starts at each start event after a stop (next reply, periodic update)' },
+    startsAt: nullable({ type: 'string', format: 'date-time' }),
+    dueAt: { ...nullable({ type: 'string', format: 'date-time' }), description: 'when the current (or last) cycle falls due' },
+    status: nullable({ enum: ['waiting', 'running', 'paused', 'met', 'breached'] }),
+    nextDueAt: {
+      ...nullable({ type: 'string', format: 'date-time' }),
+      description: "a repeating window's running cycle's due date: when the next reply or update is due",
+    },
+    met: { type: 'integer', minimum: 0 },
+    breached: { type: 'integer', minimum: 0 },
+    source: str,
+  },
+};
+
 const decision = {
   type: 'object',
   required: [
@@ -62,6 +84,11 @@ const decision = {
       required: ['response', 'resolution'],
       properties: { response: nullable(window), resolution: nullable(window) },
     }),
+    windows: {
+      ...nullable({ type: 'object', additionalProperties: nullable(declaredWindow) }),
+      description:
+        'present when the policy declares windows: each by name, null when the SLA sets it no target; null when sla is null',
+    },
     billing: nullable({
       type: 'object',
       required: ['currency', 'billableMinutes', 'amount', 'tax', 'total', 'balanceAfter', 'notices'],

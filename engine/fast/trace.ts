@@ -20,7 +20,13 @@ export function outcomeOf(o: Outcome): unknown {
     case 'deny':
       return o.code;
     case 'sla':
-      return o.bestEffort ? 'best-effort' : { response: o.response?.text ?? null, resolution: o.resolution?.text ?? null };
+      return o.bestEffort
+        ? 'best-effort'
+        : {
+            response: o.response?.text ?? null,
+            resolution: o.resolution?.text ?? null,
+            ...(o.windows ? Object.fromEntries(o.windows.map((w) => [w.window, w.target.text])) : {}),
+          };
     case 'billing':
       return o.plan;
     case 'derived':
