@@ -16,6 +16,7 @@ Commands:
   compile POLICY      print the policy as json-rules-engine rules
   serve               serve the policies over HTTP (validate, list, read)
   fmt [paths…]        write policy files in the canonical layout (--check for CI)
+  lsp                 run the language server for editors (LSP over stdio)
 
 Options:
   -h, --help          show help (also: spe <command> --help)
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   compile: () => import('./compile.js'),
   serve: () => import('./serve.js'),
   fmt: () => import('./fmt.js'),
+  lsp: () => import('./lsp.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {
