@@ -24,10 +24,6 @@ export const KEYWORDS: readonly LanguageWord[] = [
   { word: 'then', doc: 'The value of `if … then … else …` when the condition holds.' },
   { word: 'else', doc: 'The value of `if … then … else …` when the condition does not hold.' },
   { word: 'per', doc: 'A rate: `75.00 EUR per hour`, `1 logbit per minute`.' },
-  {
-    word: 'business',
-    doc: 'A duration in business time, counted in a calendar’s open hours: `8 business hours`, `3 business days`.',
-  },
 ];
 
 /** The constants of expressions. */
@@ -39,6 +35,10 @@ export const CONSTANT_WORDS: readonly LanguageWord[] = [
 
 /** Words of durations and weekly hours. */
 export const LITERAL_WORDS: readonly LanguageWord[] = [
+  {
+    word: 'business',
+    doc: 'A duration in business time, counted in a calendar’s open hours: `8 business hours`, `3 business days`.',
+  },
   { word: 'minutes', doc: 'A duration unit (also `minute`, `min`, `mins`).' },
   { word: 'hours', doc: 'A duration unit (also `hour`).' },
   { word: 'days', doc: 'A duration unit (also `day`): a calendar day, or with `business` a business day of the calendar.' },
@@ -49,7 +49,7 @@ export const LITERAL_WORDS: readonly LanguageWord[] = [
   },
 ];
 
-export const EXPRESSION_KEYWORDS: string[] = KEYWORDS.filter((k) => !['per', 'business'].includes(k.word)).map((k) => k.word);
+export const EXPRESSION_KEYWORDS: string[] = KEYWORDS.filter((k) => k.word !== 'per').map((k) => k.word);
 export const CONSTANTS: string[] = CONSTANT_WORDS.map((c) => c.word);
 
 /** The language's functions, for completion and hover: from the table the checker and engine use. */

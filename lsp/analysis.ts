@@ -230,7 +230,7 @@ export class PolicyIndex {
     if (key === 'priority' || (key === 'default' && path[0] === 'priority'))
       return this.names('priority').map((n) => named(n, 'priority'));
     if (['response', 'resolution', 'minimum', 'increment'].includes(key)) {
-      return [...LITERAL_WORDS.slice(0, 3), KEYWORDS.find((k) => k.word === 'business')!].map((w) => ({
+      return LITERAL_WORDS.slice(0, 4).map((w) => ({
         label: w.word,
         kind: 'unit' as const,
         detail: 'duration',
@@ -288,7 +288,7 @@ export class PolicyIndex {
         doc: f.doc,
         insertText: `${f.name}(`,
       })),
-      ...KEYWORDS.filter((k) => !['per', 'business'].includes(k.word)).map((k) => ({
+      ...KEYWORDS.filter((k) => k.word !== 'per').map((k) => ({
         label: k.word,
         kind: 'keyword' as const,
         detail: 'keyword',
