@@ -138,4 +138,17 @@ describe('the package as a library', () => {
       tests: true,
     });
   });
+
+  it("runs the README's example as written", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const example = /## Use it as a library[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    expect(example!.trim().split('\n').length).toBeLessThanOrEqual(10);
+    mkdirSync(join(app, 'policies'), { recursive: true });
+    writeFileSync(join(app, 'policies', 'zmanda.yaml'), zmanda);
+    writeFileSync(join(app, 'readme.mjs'), example!);
+    const run = spawnSync(process.execPath, ['readme.mjs'], { cwd: app, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('P2 PT3H\n');
+  });
 });
