@@ -174,15 +174,17 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
     return context.diagnostics.flatMap((d) => {
       const suggestion = (d.data as { suggestion?: unknown } | undefined)?.suggestion;
       const written = doc.getText(d.range);
-      // Only a diagnostic that underlines the misspelt word itself can be fixed by replacing it.
-      if (typeof suggestion !== 'string' || !/^[\w.-]+$/.test(written)) return [];
+      // Only a diagnostic that underlines the misspelt word itself (or the quoted value) can be fixed by replacing it.
+      const word = /^(["']?)([\w.-]+)\1$/.exec(written);
+      if (typeof suggestion !== 'string' || !word) return [];
+      const quote = word[1]!;
       return [
         {
-          title: `Change '${written}' to '${suggestion}'`,
+          title: `Change '${word[2]}' to '${suggestion}'`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [d],
           isPreferred: true,
-          edit: { changes: { [doc.uri]: [{ range: d.range, newText: suggestion }] } },
+          edit: { changes: { [doc.uri]: [{ range: d.range, newText: `${quote}${suggestion}${quote}` }] } },
         },
       ];
     });

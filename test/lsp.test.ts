@@ -109,6 +109,29 @@ describe('spe lsp over stdio', () => {
     expect(actions[0]!.edit?.changes?.[uri]).toEqual([{ range: typoDiagnostic.range, newText: 'urgency' }]);
   });
 
+  it('fixes a misspelt enum value inside its quotes', async () => {
+    const valueUri = pathToFileURL(join(root, 'policies', 'zmanda-value.yaml')).href;
+    await client.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: {
+        uri: valueUri,
+        languageId: 'yaml',
+        version: 1,
+        text: zmanda.replace('tier == "community" and', 'tier == "comunity" and'),
+      },
+    });
+    const { diagnostics } = await nextDiagnostics(valueUri);
+    const d = diagnostics.find((x) => x.code === 'expr.unknown-value')!;
+    const line = lineOf('tier == "community" and');
+    expect(d.range.start).toEqual({ line, character: lines[line]!.indexOf('"community"') });
+    const actions = (await client.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: valueUri },
+      range: d.range,
+      context: { diagnostics: [d] },
+    })) as CodeAction[];
+    expect(actions.map((a) => a.title)).toEqual(["Change 'comunity' to 'community'"]);
+    expect(actions[0]!.edit?.changes?.[valueUri]).toEqual([{ range: d.range, newText: '"community"' }]);
+  });
+
   it('completes the enum values of the fact being compared', async () => {
     const line = lineOf('when: tier == "community"');
     const character = lines[line]!.indexOf('"community"') + 1;
