@@ -70,6 +70,12 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
   async function check(doc: TextDocument): Promise<void> {
     const { uri, version } = doc;
     const text = doc.getText();
+    // Clients that start the server for every YAML file: one without a top-level `policy:` or
+    // `facts:` is some other file, and gets no policy diagnostics.
+    if (!/^(policy|facts):/m.test(text)) {
+      await connection.sendDiagnostics({ uri, version, diagnostics: [] });
+      return;
+    }
     const holidays = await holidaysFor(text);
     const result = loadPolicy(text, fileNameOf(uri), holidays ? { holidays } : {});
     // A newer version is on its way: its own check will publish.

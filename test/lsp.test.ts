@@ -222,6 +222,14 @@ describe('spe lsp over stdio', () => {
     ]);
   });
 
+  it('leaves YAML that is no policy alone', async () => {
+    const otherUri = pathToFileURL(join(root, '.github', 'workflow.yaml')).href;
+    await client.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: otherUri, languageId: 'yaml', version: 1, text: 'on: [push]\njobs: {}\n' },
+    });
+    expect((await nextDiagnostics(otherUri)).diagnostics).toEqual([]);
+  });
+
   it('shuts down and exits 0 when the client says exit', async () => {
     const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
     await client.sendRequest(ShutdownRequest.type);
