@@ -92,6 +92,7 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
 
 type SchemaNode = {
   description?: string;
+  enum?: readonly unknown[];
   properties?: Record<string, SchemaNode>;
   additionalProperties?: boolean | SchemaNode;
   items?: SchemaNode;
@@ -120,6 +121,11 @@ export function keyDoc(path: readonly string[]): string | undefined {
 export function keysAt(path: readonly string[]): LanguageWord[] {
   const props = schemaAt(path)?.properties ?? {};
   return Object.keys(props).map((word) => ({ word, doc: keyDoc([...path, word]) ?? '' }));
+}
+
+/** The values the schema allows at a YAML path, when it lists them (a fact's `type`, a holiday type). */
+export function valuesAt(path: readonly string[]): string[] {
+  return (schemaAt(path)?.enum ?? []).map(String);
 }
 
 /** Keys whose value names a fact. */

@@ -13,6 +13,7 @@ import {
   LITERAL_WORDS,
   keyDoc,
   keysAt,
+  valuesAt,
 } from '../dsl/language.js';
 
 export type DeclarationKind = 'fact' | 'derived fact' | 'calendar' | 'tier' | 'priority' | 'anchor';
@@ -239,7 +240,7 @@ export class PolicyIndex {
       }));
     }
     if (EXPRESSION_KEYS.has(key) || path[0] === 'derived') return this.completeExpression(value);
-    return [];
+    return valuesAt([...path, key]).map((v) => ({ label: v, kind: 'value' as const, detail: key, insertText: v }));
   }
 
   private completeKeys(path: string[]): Completion[] {
@@ -268,6 +269,14 @@ export class PolicyIndex {
     const compared =
       /([A-Za-z_][\w]*)\s*(?:==|!=)\s*("?)[\w-]*$/.exec(value) ??
       /([A-Za-z_][\w]*)\s+(?:not\s+)?in\s*\[(?:[^\]]*,)?\s*("?)[\w-]*$/.exec(value);
+    if (/\bdecision\.\w*$/.test(value)) {
+      return ['tier', 'priority', 'channels'].map((f) => ({
+        label: f,
+        kind: 'fact' as const,
+        detail: 'decided by an earlier stage',
+        insertText: f,
+      }));
+    }
     const values = compared ? this.factValues.get(compared[1]!) : undefined;
     if (compared && values) {
       const quoted = compared[2] === '"';

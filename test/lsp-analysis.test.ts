@@ -66,5 +66,18 @@ describe('PolicyIndex', () => {
     expect(derived).toContain('addMonths');
     expect(derived).toContain('if');
     expect(withCursor(`${TEXT}# a comment `)).toEqual([]);
+    // The schema's fact types, and what earlier stages decided.
+    expect(withCursor('facts:\n  x:\n    type: ')).toEqual([
+      'string',
+      'number',
+      'integer',
+      'boolean',
+      'date',
+      'datetime',
+      'enum',
+      'timezone',
+      'intervals',
+    ]);
+    expect(withCursor('entitlements:\n  - id: a\n    when: decision.')).toEqual(['tier', 'priority', 'channels']);
   });
 });
