@@ -27,6 +27,8 @@ export type FormatResult = { ok: true; text: string; changed: boolean } | { ok: 
 
 /** How the YAML is read: as the loader reads it (dsl/load.ts), so merge keys stay merge keys. */
 const READ = { merge: true, uniqueKeys: true, resolveKnownTags: false, keepSourceTokens: false } as const;
+/** Aliases expanded when the result is compared with the source, at most (as dsl/load.ts allows). */
+const TO_JS = { maxAliasCount: 100 } as const;
 /** How it is written: two spaces, sequences indented under their key, no folding of long text. */
 const WRITE = { indent: 2, indentSeq: true, lineWidth: 0, flowCollectionPadding: true } as const;
 /** A list of plain values is written on one line (`[a, b]`) when that line stays this short. */
@@ -56,7 +58,13 @@ export function formatPolicy(text: string, fileName = 'policy.yaml'): FormatResu
   }
   // What the result must read as: the source with its literals respelt, nothing else changed.
   if (isMap(before.contents)) visit(before.contents, policySchema as SchemaNode, 0, false, { layout: false, reorder: false });
-  const expected = sameData(before.toJS({ maxAliasCount: -1 }));
+  let expected: string;
+  try {
+    expected = sameData(before.toJS(TO_JS));
+  } catch (e) {
+    // Aliases that expand past the loader's bound (a "billion laughs" file): not a policy to lay out.
+    return { ok: false, diagnostics: [diagnostic('yaml.syntax', file.span(0), (e as Error).message)] };
+  }
   // Key order first; if moving keys would put an alias before its anchor, keep the author's order.
   for (const reorder of [true, false]) {
     const doc = parseDocument(text, READ);
@@ -68,7 +76,7 @@ export function formatPolicy(text: string, fileName = 'policy.yaml'): FormatResu
       continue; // an alias moved before its anchor
     }
     const again = parseDocument(out, READ);
-    if (again.errors.length === 0 && sameData(again.toJS({ maxAliasCount: -1 })) === expected) {
+    if (again.errors.length === 0 && sameData(again.toJS(TO_JS)) === expected) {
       return { ok: true, text: out, changed: out !== text };
     }
   }

@@ -98,7 +98,7 @@ export class PolicyIndex {
     for (const pair of map.items) {
       if (!isScalar(pair.key) || !pair.key.range) continue;
       const name = String(pair.key.value);
-      const decl = isMap(pair.value) ? (pair.value.toJSON() as Record<string, unknown>) : {};
+      const decl = isMap(pair.value) ? (plain(pair.value) as Record<string, unknown>) : {};
       const values = Array.isArray(decl.values) ? decl.values.map(String) : [];
       if (values.length) this.factValues.set(name, values);
       const type = typeof decl.type === 'string' ? decl.type : '?';
@@ -117,7 +117,7 @@ export class PolicyIndex {
     for (const pair of map.items) {
       if (!isScalar(pair.key) || !pair.key.range) continue;
       const name = String(pair.key.value);
-      const value = isScalar(pair.value) ? pair.value.value : isMap(pair.value) ? pair.value.toJSON() : undefined;
+      const value = isScalar(pair.value) ? pair.value.value : isMap(pair.value) ? plain(pair.value) : undefined;
       const [start, end] = [pair.key.range[0], pair.key.range[1]];
       this.declarations.push({ name, kind, start, end, doc: `**${name}** — ${kind}\n\n${describe(value)}` });
       const whole = (pair.value as Node | null)?.range?.[2] ?? end;
@@ -312,6 +312,15 @@ export class PolicyIndex {
         insertText: c.word,
       })),
     ];
+  }
+}
+
+/** A map's plain value for a hover; one that holds aliases (which need the whole document) reads as empty. */
+function plain(map: YAMLMap): unknown {
+  try {
+    return map.toJSON();
+  } catch {
+    return {};
   }
 }
 

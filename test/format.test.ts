@@ -133,6 +133,19 @@ describe('spe fmt', () => {
     if (!r.ok) expect(r.diagnostics[0]).toMatchObject({ code: 'yaml.syntax', span: { file: 'bad.yaml' } });
   });
 
+  it('refuses aliases that expand without bound', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
+    const r = formatPolicy(`${levels.join('\n')}\n`, 'bomb.yaml');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0]?.code).toBe('yaml.syntax');
+  });
+
   describe.each(policies)('$file', ({ source }) => {
     it('is formatted (spe fmt --check passes)', () => {
       expect(format(source)).toBe(source);
