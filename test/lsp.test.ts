@@ -11,6 +11,7 @@ import {
   CompletionRequest,
   DefinitionRequest,
   type Diagnostic,
+  DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   type DocumentSymbol,
   DocumentFormattingRequest,
@@ -220,6 +221,18 @@ describe('spe lsp over stdio', () => {
         newText: 'policy: x\ntitle: X\npriorities: [P1, P2]\n',
       },
     ]);
+  });
+
+  it('checks again as the user types: fixing the typo clears its diagnostic', async () => {
+    const line = lineOf('rows: urgency');
+    published.length = 0;
+    await client.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line, character: 10 }, end: { line, character: 16 } }, text: 'urgency' }],
+    });
+    const { version, diagnostics } = await nextDiagnostics(uri);
+    expect(version).toBe(2);
+    expect(diagnostics.filter((d) => d.severity === 1)).toEqual([]);
   });
 
   it('leaves YAML that is no policy alone', async () => {
