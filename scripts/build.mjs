@@ -72,7 +72,9 @@ export function isStale() {
     return true;
   const built = statSync(stamp).mtimeMs;
   return (
-    ['dsl', 'engine', 'cli', 'server', 'lib', 'lsp'].some((d) => existsSync(join(root, d)) && newestSource(join(root, d)) > built) ||
+    ['dsl', 'engine', 'cli', 'server', 'lib', 'lsp'].some(
+      (d) => existsSync(join(root, d)) && newestSource(join(root, d)) > built,
+    ) ||
     (existsSync(join(root, 'version.ts')) && statSync(join(root, 'version.ts')).mtimeMs > built)
   );
 }
