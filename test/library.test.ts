@@ -1,15 +1,16 @@
 // The package as a library, as an application gets it: `npm pack`, the tarball installed into an
 // empty project, a consumer file type-checked against the shipped declarations and run.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
 let app = '';
+let tmp = '';
 
 const CONSUMER = `
 import { compile, evaluate, loadPolicy, runTests, validate, type Decision, type Diagnostic } from 'support-policy-engine';
@@ -61,7 +62,7 @@ describe('the package as a library', () => {
         cwd: root,
       });
     }
-    const tmp = mkdtempSync(join(tmpdir(), 'spe-lib-'));
+    tmp = mkdtempSync(join(tmpdir(), 'spe-lib-'));
     const packed = JSON.parse(
       execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: root, encoding: 'utf8' }),
     ) as { filename: string; files: { path: string }[] }[];
@@ -96,6 +97,11 @@ describe('the package as a library', () => {
       stdio: 'pipe',
     });
   }, 300_000);
+
+  // The installed project holds a copy of every dependency: not left behind.
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('type-checks a consumer against the shipped declarations', () => {
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', '--noEmit'], {
