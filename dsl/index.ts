@@ -7,6 +7,7 @@ export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { CLOCK_EVENT_FACTS, DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
+export { formatPolicy, type FormatResult } from './format.js';
 export { type CheckOptions } from './checks/index.js';
 export {
   type Expected,

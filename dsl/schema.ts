@@ -15,6 +15,7 @@ const condition = { type: ['string', 'boolean'], minLength: 1, description: `a c
 const duration = { type: 'string', minLength: 1, description: "a duration like '15 minutes' or '3 business days'" };
 const percent = { type: 'string', minLength: 1, description: "a percentage like '22%'" };
 const money = { type: 'string', minLength: 1, description: "an amount like '112.00 EUR'" };
+const rate = { type: 'string', description: "a rate like '75.00 EUR per hour'" };
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date like 2024-01-31' };
 const text = { type: 'string', description: 'text' };
 const names = { type: 'array', items: name, minItems: 1, description: 'a list of names' };
@@ -290,7 +291,7 @@ export const policySchema = {
           items: rule(
             {
               id: name,
-              rate: { type: 'string', description: "a rate like '75.00 EUR per hour'" },
+              rate,
               minimum: duration,
               increment: duration,
               tax: percent,
@@ -345,3 +346,6 @@ export const policySchema = {
     },
   },
 } as const;
+
+/** The schemas of the literals `spe fmt` writes in one spelling, found by identity in the schema above. */
+export const literalSchemas = { duration, money, rate } as const;
