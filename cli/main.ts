@@ -15,6 +15,8 @@ Commands:
   eval POLICY         evaluate a ticket's facts into a decision (--facts FILE|-, --batch)
   compile POLICY      print the policy as json-rules-engine rules
   serve               serve the policies over HTTP (validate, list, read)
+  impact POLICY       what a contract change does to a set of tickets (--from A --to B --tickets FILE)
+  sample POLICY       a year of plausible tickets for a policy, as JSON lines
 
 Options:
   -h, --help          show help (also: spe <command> --help)
@@ -29,6 +31,8 @@ const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   eval: () => import('./eval.js'),
   compile: () => import('./compile.js'),
   serve: () => import('./serve.js'),
+  impact: () => import('./impact.js'),
+  sample: () => import('./sample.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

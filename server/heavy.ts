@@ -10,8 +10,11 @@ import { Piscina } from 'piscina';
 import {
   type CompiledPolicy,
   type EvaluationResult,
+  type ImpactPart,
+  type TicketInput,
   compileSource,
   evaluate,
+  impactOf,
   runPolicyTests,
   slaTimelines,
 } from '../engine/index.js';
@@ -25,10 +28,25 @@ export type HeavyTask =
       /** The policies the items name, by revision: a worker compiles each once and keeps it. */
       policies: Record<string, { source: string; file: string }>;
       items: { revision: string; facts: unknown; now?: string; trace: boolean }[];
+    }
+  | {
+      /** A chunk of an impact run: JSON lines from `firstLine` on, or tickets already read. */
+      kind: 'impact';
+      from: PolicyRevision;
+      to: PolicyRevision;
+      now?: string;
+      chunk: { firstLine: number; text: string } | { items: TicketInput[] };
     };
 
+/** A policy as a worker compiles it: its source, the file its spans name, and its revision (the cache key). */
+export interface PolicyRevision {
+  revision: string;
+  source: string;
+  file: string;
+}
+
 /** What a heavy task answers: the body of `/v1/test` and `/v1/try`, a batch's results in order. */
-export type HeavyAnswer = { body: unknown } | { results: EvaluationResult[] };
+export type HeavyAnswer = { body: unknown } | { results: EvaluationResult[] } | { part: ImpactPart };
 
 export interface HeavyWorkOptions {
   /** Most time a heavy request may take, queueing included (default 2 s). */
@@ -87,10 +105,30 @@ export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
       }
       return { results };
     }
+    case 'impact': {
+      const from = await compiledFor(task.from.revision, task.from);
+      const to = await compiledFor(task.to.revision, task.to);
+      const sides = { from, to, ...(task.now !== undefined ? { now: task.now } : {}) };
+      return { part: impactOf(sides, 'text' in task.chunk ? jsonLines(task.chunk.firstLine, task.chunk.text) : task.chunk.items) };
+    }
     default: {
       const never: never = task;
       return never;
     }
+  }
+}
+
+/** The non-blank lines of a chunk of JSON lines, with their line numbers. */
+function* jsonLines(firstLine: number, text: string): Generator<TicketInput> {
+  let line = firstLine;
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    if (end > start && text.slice(start, end).trim() !== '') yield { line, text: text.slice(start, end) };
+    line++;
+    start = nl + 1;
   }
 }
 
@@ -99,7 +137,7 @@ export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
  * chunks. From sources (vitest, the library) workers cannot load TypeScript, so they load that
  * same bundle, built first when the sources are newer, exactly as bin/spe does.
  */
-async function workerFile(): Promise<string> {
+export async function workerFile(): Promise<string> {
   const here = fileURLToPath(import.meta.url);
   if (!here.endsWith('.ts')) {
     for (let dir = dirname(here), i = 0; i < 3; i++, dir = dirname(dir)) {

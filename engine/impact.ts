@@ -1,0 +1,259 @@
+// Impact analysis: the same tickets decided by two revisions of a policy, and what changed in the
+// pinned fields (DESIGN §6). A part is the impact of one chunk of tickets (made where the tickets
+// are decided: a worker thread, or the server); a tally adds parts up into the summary, in order.
+import Big from 'big.js';
+import type { CompiledPolicy } from './compile.js';
+import type { Decision } from './decision.js';
+import { type EvaluateOptions, EvaluationFacts, evaluate } from './evaluate.js';
+import { REAL_TIME, businessCalendar } from './sla.js';
+import { elapsed, normalizePauses } from './clock.js';
+
+/** The fields whose changes are counted, in the order of the summary (pinned). */
+export const IMPACT_FIELDS = [
+  'eligible',
+  'priority',
+  'channels',
+  'sla.response.dueAt',
+  'sla.resolution.dueAt',
+  'billing.total',
+] as const;
+export type ImpactField = (typeof IMPACT_FIELDS)[number];
+
+/** `spe impact --format json` and the body of `POST /v1/policies/:id/impact` (pinned shape). */
+export interface ImpactSummary {
+  /** Tickets read (every non-blank line or record, errors included). */
+  tickets: number;
+  /** Tickets decided on both sides with at least one field changed. */
+  changed: number;
+  byField: Record<ImpactField, number>;
+  /** Per currency, the sum of (to − from) of `billing.total`, as an exact decimal string. */
+  billingDelta: Record<string, string>;
+  /** Tickets that could not be decided on a side: not JSON, or failing the facts check. Never a change. */
+  errors: number;
+}
+
+/** A ticket that could not be decided, by its line in the input. */
+export interface ImpactError {
+  line: number;
+  message: string;
+}
+
+/** One changed ticket: both decisions side by side (trace left out). */
+export interface ChangedTicket {
+  line: number;
+  facts: unknown;
+  fields: ImpactField[];
+  /** Due-date shifts in business hours of the new side's calendar (positive: later). */
+  shiftHours: Partial<Record<'sla.response.dueAt' | 'sla.resolution.dueAt', number>>;
+  /** to − from of `billing.total`, when both sides bill in one currency. */
+  billingDelta: { currency: string; amount: string } | null;
+  from: Decision;
+  to: Decision;
+}
+
+/** Bounds (business hours) of the due-date shift histogram's buckets; a shift falls in the first bucket whose bound exceeds it. */
+export const SHIFT_BOUNDS = [-40, -8, -4, -1, 0, 1, 4, 8, 40] as const;
+export const SHIFT_LABELS = ['≤ −40 h', '−40…−8 h', '−8…−4 h', '−4…−1 h', '−1…0 h', '0…1 h', '1…4 h', '4…8 h', '8…40 h', '≥ 40 h'];
+
+export interface ImpactPart {
+  tickets: number;
+  changed: number;
+  byField: Record<ImpactField, number>;
+  /** Exact decimal sums by currency. */
+  billingDelta: Record<string, string>;
+  errors: ImpactError[];
+  /** Changed tickets, in input order. */
+  changes: ChangedTicket[];
+  /** Shift histogram counts per window, one count per SHIFT_LABELS bucket. */
+  shifts: Record<'sla.response.dueAt' | 'sla.resolution.dueAt', number[]>;
+}
+
+export interface Sides {
+  from: CompiledPolicy;
+  to: CompiledPolicy;
+  now?: string;
+}
+
+const zeroFields = (): Record<ImpactField, number> =>
+  Object.fromEntries(IMPACT_FIELDS.map((f) => [f, 0])) as Record<ImpactField, number>;
+const zeroShifts = () => ({ 'sla.response.dueAt': SHIFT_LABELS.map(() => 0), 'sla.resolution.dueAt': SHIFT_LABELS.map(() => 0) });
+
+export function emptyPart(): ImpactPart {
+  return { tickets: 0, changed: 0, byField: zeroFields(), billingDelta: {}, errors: [], changes: [], shifts: zeroShifts() };
+}
+
+/** Tickets as they come: JSON text of one line each (parsed here), or facts already read (from CSV). */
+export type TicketInput = { line: number; text: string } | { line: number; facts: unknown };
+
+/** Decides each ticket on both sides and records what changed. */
+export function impactOf(sides: Sides, tickets: Iterable<TicketInput>): ImpactPart {
+  const part = emptyPart();
+  const options: EvaluateOptions = { trace: false, ...(sides.now !== undefined ? { now: sides.now } : {}) };
+  const sums = new Map<string, Big>();
+  for (const ticket of tickets) {
+    part.tickets++;
+    let facts: unknown;
+    if ('text' in ticket) {
+      try {
+        facts = JSON.parse(ticket.text);
+      } catch (e) {
+        part.errors.push({ line: ticket.line, message: `not valid JSON: ${(e as Error).message}` });
+        continue;
+      }
+    } else facts = ticket.facts;
+    const a = evaluate(sides.from, facts, options);
+    const b = evaluate(sides.to, facts, options);
+    if (!a.ok || !b.ok) {
+      const problems = (!a.ok ? a.problems : !b.ok ? b.problems : []).map((p) => `${p.pointer || '/'} ${p.message}`);
+      const side = !a.ok && !b.ok ? 'both sides' : !a.ok ? 'the old side' : 'the new side';
+      part.errors.push({ line: ticket.line, message: `facts refused by ${side}: ${problems.slice(0, 3).join('; ')}` });
+      continue;
+    }
+    const fields = changedFields(a.decision, b.decision);
+    if (fields.length === 0) continue;
+    part.changed++;
+    for (const f of fields) part.byField[f]++;
+    const change: ChangedTicket = { line: ticket.line, facts, fields, shiftHours: {}, billingDelta: null, from: a.decision, to: b.decision };
+    if (fields.includes('billing.total')) change.billingDelta = addBillingDelta(sums, a.decision, b.decision);
+    for (const w of ['sla.response.dueAt', 'sla.resolution.dueAt'] as const) {
+      if (!fields.includes(w)) continue;
+      const hours = shiftHours(sides.to, facts, a.decision, b.decision, w === 'sla.response.dueAt' ? 'response' : 'resolution');
+      if (hours === null) continue;
+      change.shiftHours[w] = hours;
+      part.shifts[w][shiftBucket(hours)]!++;
+    }
+    part.changes.push(change);
+  }
+  for (const [currency, sum] of sums) part.billingDelta[currency] = sum.toString();
+  return part;
+}
+
+const instantOf = (dueAt: string | null | undefined) => (dueAt ? Date.parse(dueAt) : null);
+
+/** The pinned fields that differ. A due date is an instant: the same instant in another offset is no change. */
+export function changedFields(a: Decision, b: Decision): ImpactField[] {
+  const out: ImpactField[] = [];
+  if (a.eligible !== b.eligible) out.push('eligible');
+  if (a.priority !== b.priority) out.push('priority');
+  if (JSON.stringify(a.channels) !== JSON.stringify(b.channels)) out.push('channels');
+  if (instantOf(a.sla?.response?.dueAt) !== instantOf(b.sla?.response?.dueAt)) out.push('sla.response.dueAt');
+  if (instantOf(a.sla?.resolution?.dueAt) !== instantOf(b.sla?.resolution?.dueAt)) out.push('sla.resolution.dueAt');
+  const ta = a.billing ? `${a.billing.total} ${a.billing.currency}` : null;
+  const tb = b.billing ? `${b.billing.total} ${b.billing.currency}` : null;
+  if (ta !== tb) out.push('billing.total');
+  return out;
+}
+
+/** Adds to − from to the sums by currency (a side with no bill counts as zero). */
+function addBillingDelta(sums: Map<string, Big>, a: Decision, b: Decision): ChangedTicket['billingDelta'] {
+  const add = (currency: string, amount: Big) => sums.set(currency, (sums.get(currency) ?? new Big(0)).plus(amount));
+  if (a.billing) add(a.billing.currency, new Big(a.billing.total).neg());
+  if (b.billing) add(b.billing.currency, new Big(b.billing.total));
+  if (a.billing && b.billing && a.billing.currency !== b.billing.currency) return null;
+  const currency = (b.billing ?? a.billing)!.currency;
+  const amount = new Big(b.billing?.total ?? 0).minus(a.billing?.total ?? 0);
+  return { currency, amount: fixed(amount, b.billing?.total ?? a.billing!.total) };
+}
+
+/** An amount with as many decimals as an example amount of its currency has. */
+function fixed(amount: Big, example: string): string {
+  const dot = example.indexOf('.');
+  return amount.toFixed(dot < 0 ? 0 : example.length - dot - 1);
+}
+
+/**
+ * How far a due date moved, in business hours of the calendar of the new side's window (real
+ * hours when it is 24x7, or when the window is gone on one side: then null).
+ */
+function shiftHours(to: CompiledPolicy, facts: unknown, a: Decision, b: Decision, window: 'response' | 'resolution'): number | null {
+  const was = instantOf(a.sla?.[window]?.dueAt);
+  const now = instantOf(b.sla?.[window]?.dueAt);
+  if (was === null || now === null) return null;
+  const validated = to.validateFacts(facts);
+  if (!validated.ok) return null;
+  const calendar = to.calendars.get(b.sla![window]!.calendar);
+  const clock = calendar ? businessCalendar(calendar, new EvaluationFacts(to, validated.slots)) : REAL_TIME;
+  // Paused time does not count, as it does not on the clock that set the due dates.
+  const given = (facts as { pauses?: unknown }).pauses;
+  const pauses = normalizePauses(
+    (Array.isArray(given) ? (given as { from: string; to: string }[]) : []).map((p) => [Date.parse(p.from), Date.parse(p.to)] as const),
+  );
+  const ms = now > was ? elapsed(clock, was, now, pauses) : -elapsed(clock, now, was, pauses);
+  return Math.round((ms / 3_600_000) * 100) / 100;
+}
+
+export function shiftBucket(hours: number): number {
+  const i = SHIFT_BOUNDS.findIndex((bound) => (bound <= 0 ? hours <= bound : hours < bound));
+  return i < 0 ? SHIFT_BOUNDS.length : i;
+}
+
+/** How much a change moved a ticket, to pick the most changed: fields first, then money, then time. */
+export function changeWeight(c: ChangedTicket): number {
+  const money = c.billingDelta ? Math.abs(Number(c.billingDelta.amount)) : 0;
+  const hours = Math.max(0, ...Object.values(c.shiftHours).map((h) => Math.abs(h ?? 0)));
+  return c.fields.length * 1e9 + Math.min(money, 1e6) * 100 + Math.min(hours, 1e5);
+}
+
+/** Errors and most-changed tickets kept for a report, however long the run. */
+export const REPORT_KEEP = { errors: 100, top: 20 } as const;
+
+/** What a report shows besides the summary. */
+export interface ImpactDetails {
+  shifts: ImpactPart['shifts'];
+  /** The most changed tickets, most changed first. */
+  top: ChangedTicket[];
+  /** The first errors, by line. */
+  errors: ImpactError[];
+}
+
+/** Adds parts up in input order; keeps only what a report needs, so memory stays flat. */
+export class ImpactTally {
+  private readonly total = emptyPart();
+  private readonly sums = new Map<string, Big>();
+  private readonly digits = new Map<string, number>();
+  private errorCount = 0;
+  private top: ChangedTicket[] = [];
+
+  add(part: ImpactPart): void {
+    this.total.tickets += part.tickets;
+    this.total.changed += part.changed;
+    for (const f of IMPACT_FIELDS) this.total.byField[f] += part.byField[f];
+    for (const [currency, sum] of Object.entries(part.billingDelta)) {
+      this.sums.set(currency, (this.sums.get(currency) ?? new Big(0)).plus(sum));
+    }
+    for (const c of part.changes) {
+      for (const d of [c.from.billing, c.to.billing]) {
+        if (!d) continue;
+        const dot = d.total.indexOf('.');
+        this.digits.set(d.currency, Math.max(this.digits.get(d.currency) ?? 0, dot < 0 ? 0 : d.total.length - dot - 1));
+      }
+    }
+    for (const w of ['sla.response.dueAt', 'sla.resolution.dueAt'] as const)
+      part.shifts[w].forEach((n, i) => (this.total.shifts[w][i]! += n));
+    this.errorCount += part.errors.length;
+    for (const e of part.errors) if (this.total.errors.length < REPORT_KEEP.errors) this.total.errors.push(e);
+    if (part.changes.length > 0) {
+      this.top = [...this.top, ...part.changes]
+        .sort((x, y) => changeWeight(y) - changeWeight(x) || x.line - y.line)
+        .slice(0, REPORT_KEEP.top);
+    }
+  }
+
+  summary(): ImpactSummary {
+    const billingDelta: Record<string, string> = {};
+    for (const currency of [...this.sums.keys()].sort()) {
+      billingDelta[currency] = this.sums.get(currency)!.toFixed(this.digits.get(currency) ?? 2);
+    }
+    return {
+      tickets: this.total.tickets,
+      changed: this.total.changed,
+      byField: { ...this.total.byField },
+      billingDelta,
+      errors: this.errorCount,
+    };
+  }
+
+  details(): ImpactDetails {
+    return { shifts: this.total.shifts, top: this.top, errors: this.total.errors };
+  }
+}
