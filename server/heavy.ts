@@ -15,6 +15,7 @@ import {
   compileSource,
   evaluate,
   impactOf,
+  sampleTickets,
   runPolicyTests,
   slaTimelines,
 } from '../engine/index.js';
@@ -35,7 +36,7 @@ export type HeavyTask =
       from: PolicyRevision;
       to: PolicyRevision;
       now?: string;
-      chunk: { firstLine: number; text: string } | { items: TicketInput[] };
+      chunk: { firstLine: number; text: string } | { items: TicketInput[] } | { sample: { count: number; year: number; seed: number } };
     };
 
 /** A policy as a worker compiles it: its source, the file its spans name, and its revision (the cache key). */
@@ -106,16 +107,34 @@ export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
       return { results };
     }
     case 'impact': {
+      // A draft with errors answers its diagnostics (the saved side always compiles).
+      for (const side of [task.from, task.to]) {
+        if (compiledByRevision.has(side.revision)) continue;
+        const result = await compileSource(side.source, side.file);
+        if (!result.ok) return { body: { ok: false, diagnostics: result.diagnostics } };
+      }
       const from = await compiledFor(task.from.revision, task.from);
       const to = await compiledFor(task.to.revision, task.to);
       const sides = { from, to, ...(task.now !== undefined ? { now: task.now } : {}) };
-      return { part: impactOf(sides, 'text' in task.chunk ? jsonLines(task.chunk.firstLine, task.chunk.text) : task.chunk.items) };
+      const chunk = task.chunk;
+      const tickets =
+        'text' in chunk
+          ? jsonLines(chunk.firstLine, chunk.text)
+          : 'items' in chunk
+            ? chunk.items
+            : sampleInputs(sampleTickets(from, chunk.sample.count, chunk.sample));
+      return { part: impactOf(sides, tickets) };
     }
     default: {
       const never: never = task;
       return never;
     }
   }
+}
+
+function* sampleInputs(tickets: Iterable<unknown>): Generator<TicketInput> {
+  let line = 1;
+  for (const facts of tickets) yield { line: line++, facts };
 }
 
 /** The non-blank lines of a chunk of JSON lines, with their line numbers. */
@@ -169,10 +188,10 @@ export class HeavyWork {
   }
 
   /** Runs a task in a worker; 503 too-much-work past the time limit or when the queue is full. */
-  async run(task: HeavyTask): Promise<HeavyAnswer> {
+  async run(task: HeavyTask, timeLimitMs = this.timeLimitMs): Promise<HeavyAnswer> {
     if (this.closed) throw tooMuchWork('the server is closing');
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.timeLimitMs);
+    const timer = setTimeout(() => abort.abort(), timeLimitMs);
     try {
       this.pool ??= workerFile().then(
         (filename) =>
@@ -189,7 +208,7 @@ export class HeavyWork {
       return (await pool.run(task, { signal: abort.signal })) as HeavyAnswer;
     } catch (e) {
       if (abort.signal.aborted)
-        throw tooMuchWork(`the request needed more than ${this.timeLimitMs} ms of work; send a smaller batch or fewer tests`);
+        throw tooMuchWork(`the request needed more than ${timeLimitMs} ms of work; send a smaller batch or fewer tests`);
       if (e instanceof Error && /queue is at limit/i.test(e.message))
         throw tooMuchWork('too many heavy requests are waiting; try again shortly');
       throw e;
