@@ -7,7 +7,7 @@ import {
   type ImpactDetails,
   type ImpactSummary,
   SHIFT_LABELS,
-} from './impact.js';
+} from './impact-fields.js';
 import type { Decision } from './decision.js';
 
 export interface ImpactTitle {
