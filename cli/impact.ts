@@ -68,13 +68,18 @@ export async function run(args: string[]): Promise<number> {
     },
   });
   if (positionals.length !== 1) throw new UsageError('name one policy');
-  if (values.tickets === undefined) throw new UsageError('give the tickets with --tickets FILE (JSON lines or CSV), or - for standard input');
-  if (values.from === undefined && values.to === undefined) throw new UsageError('give --from or --to (or both): the revisions to compare');
+  if (values.tickets === undefined)
+    throw new UsageError('give the tickets with --tickets FILE (JSON lines or CSV), or - for standard input');
+  if (values.from === undefined && values.to === undefined)
+    throw new UsageError('give --from or --to (or both): the revisions to compare');
   const format = values.format;
-  if (format !== 'json' && format !== 'md' && format !== 'html') throw new UsageError(`--format '${format}': use json, md or html`);
-  if (values.now !== undefined && Number.isNaN(Date.parse(values.now))) throw new UsageError(`--now '${values.now}' is not a date and time`);
+  if (format !== 'json' && format !== 'md' && format !== 'html')
+    throw new UsageError(`--format '${format}': use json, md or html`);
+  if (values.now !== undefined && Number.isNaN(Date.parse(values.now)))
+    throw new UsageError(`--now '${values.now}' is not a date and time`);
   const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError(`--threads '${values.threads}' is not a number from 1 to 64`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+    throw new UsageError(`--threads '${values.threads}' is not a number from 1 to 64`);
 
   const policyFile = resolvePolicy(positionals[0]!, values.policies);
   const current = await loadCompiled(policyFile);
@@ -86,7 +91,12 @@ export async function run(args: string[]): Promise<number> {
   const source = await openTickets(values.tickets, map);
   const out = values.out ? createWriteStream(values.out) : null;
 
-  const pool = new Piscina({ filename: pathToFileURL(await workerFile()).href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  const pool = new Piscina({
+    filename: pathToFileURL(await workerFile()).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 1000,
+  });
   const tally = new ImpactTally();
   const progress = new Progress(source.size, source.bytesRead);
   try {
@@ -96,13 +106,21 @@ export async function run(args: string[]): Promise<number> {
       const part = await inFlight.shift()!;
       tally.add(part);
       if (out && part.changes.length > 0) {
-        const text = part.changes.map((c) => `${JSON.stringify({ line: c.line, fields: c.fields, facts: c.facts, from: c.from, to: c.to })}\n`).join('');
+        const text = part.changes
+          .map((c) => `${JSON.stringify({ line: c.line, fields: c.fields, facts: c.facts, from: c.from, to: c.to })}\n`)
+          .join('');
         if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       }
       progress.show(tally.summary().tickets);
     };
     for await (const chunk of source.chunks) {
-      const task: HeavyTask = { kind: 'impact', from: from.policy, to: to.policy, chunk, ...(values.now ? { now: values.now } : {}) };
+      const task: HeavyTask = {
+        kind: 'impact',
+        from: from.policy,
+        to: to.policy,
+        chunk,
+        ...(values.now ? { now: values.now } : {}),
+      };
       inFlight.push((pool.run(task) as Promise<HeavyAnswer>).then((a) => (a as { part: ImpactPart }).part));
       if (inFlight.length >= threads * 2) await settle();
     }
@@ -152,7 +170,9 @@ async function side(arg: string | undefined, policyFile: string, id: string): Pr
     const found = names.filter((n) => /^[0-9a-f]{64}\.yaml$/.test(n) && n.startsWith(prefix));
     if (prefix.length < 6 || found.length !== 1)
       throw new UsageError(
-        found.length > 1 ? `'${arg}' names ${found.length} revisions of '${id}': give more of it` : `no revision '${arg}' of '${id}' in ${dir}`,
+        found.length > 1
+          ? `'${arg}' names ${found.length} revisions of '${id}': give more of it`
+          : `no revision '${arg}' of '${id}' in ${dir}`,
       );
     file = join(dir, found[0]!);
   } else if (arg !== undefined) file = resolvePolicy(arg, dirname(policyFile));
@@ -184,7 +204,10 @@ class Progress {
     this.shown = true;
     const width = 30;
     const share = this.size ? Math.min(1, this.bytesRead() / this.size) : null;
-    const bar = share === null ? '' : `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${(share * 100).toFixed(0).padStart(3)}% `;
+    const bar =
+      share === null
+        ? ''
+        : `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${(share * 100).toFixed(0).padStart(3)}% `;
     process.stderr.write(`\r${bar}${tickets.toLocaleString('en')} tickets`);
   }
 

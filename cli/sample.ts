@@ -50,7 +50,8 @@ export async function run(args: string[]): Promise<number> {
     if (lines.length >= 1000) await flush();
   }
   await flush();
-  if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  if (out !== process.stdout)
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   return EXIT.ok;
 }
 

@@ -35,7 +35,9 @@ export async function openTickets(path: string, map: TicketMap | null): Promise<
   const size = path === '-' ? null : statSync(path).size;
   const bytesRead = () => (input as { bytesRead?: number }).bytesRead ?? 0;
   if (map || path.toLowerCase().endsWith('.csv')) {
-    const records = input.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, delimiter: map?.delimiter ?? ',' }));
+    const records = input.pipe(
+      parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, delimiter: map?.delimiter ?? ',' }),
+    );
     const iterator = (records as AsyncIterable<{ record: string[]; info: { lines: number } }>)[Symbol.asyncIterator]();
     const first = await iterator.next().catch((e: Error) => {
       throw new UsageError(`${path} is not readable as CSV: ${e.message}`);
@@ -130,7 +132,8 @@ export function readTicketMap(file: string, facts: readonly FactDecl[]): TicketM
   }
   const bad = (message: string) => new UsageError(`map ${file}: ${message}`);
   if (!isObject(doc) || !isObject(doc.facts)) throw bad("expected a mapping with 'facts:' (fact: column)");
-  for (const key of Object.keys(doc)) if (!MAP_KEYS.has(key)) throw bad(`unknown key '${key}' (known: ${[...MAP_KEYS].join(', ')})`);
+  for (const key of Object.keys(doc))
+    if (!MAP_KEYS.has(key)) throw bad(`unknown key '${key}' (known: ${[...MAP_KEYS].join(', ')})`);
   const zone = doc.zone === undefined ? undefined : checkZone(String(doc.zone), bad);
   const defaultFormat = doc.dateFormat === undefined ? undefined : dateFormat(String(doc.dateFormat), bad);
   const delimiter = doc.delimiter === undefined ? ',' : String(doc.delimiter);
@@ -142,7 +145,8 @@ export function readTicketMap(file: string, facts: readonly FactDecl[]): TicketM
     const entry: FactColumn = { fact, type: decl.type };
     if (typeof spec === 'string') entry.column = spec;
     else if (isObject(spec)) {
-      for (const key of Object.keys(spec)) if (!FACT_KEYS.has(key)) throw bad(`fact '${fact}': unknown key '${key}' (known: ${[...FACT_KEYS].join(', ')})`);
+      for (const key of Object.keys(spec))
+        if (!FACT_KEYS.has(key)) throw bad(`fact '${fact}': unknown key '${key}' (known: ${[...FACT_KEYS].join(', ')})`);
       if ('value' in spec) entry.value = spec.value;
       else if (typeof spec.column === 'string') entry.column = spec.column;
       else throw bad(`fact '${fact}': give its column (column: NAME) or a value for every ticket (value: …)`);
@@ -165,7 +169,8 @@ export function readTicketMap(file: string, facts: readonly FactDecl[]): TicketM
       const places = columns.map((c) => {
         if (c.column === undefined) return -1;
         const i = header.findIndex((h) => h === c.column);
-        if (i < 0) throw bad(`column '${c.column}' (for fact '${c.fact}') is not in the header of ${path}${suggest(c.column, header)}`);
+        if (i < 0)
+          throw bad(`column '${c.column}' (for fact '${c.fact}') is not in the header of ${path}${suggest(c.column, header)}`);
         return i;
       });
       return (row) => {
@@ -223,7 +228,9 @@ function cellValue(c: FactColumn, raw: string): unknown {
       if (local && c.zone) return local.toZonedDateTime(c.zone).toString({ timeZoneName: 'never', smallestUnit: 'second' });
       // ISO text without an offset is read in the map's zone.
       if (!c.format && c.zone && /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?$/.test(cell))
-        return Temporal.PlainDateTime.from(cell.replace(' ', 'T')).toZonedDateTime(c.zone).toString({ timeZoneName: 'never', smallestUnit: 'second' });
+        return Temporal.PlainDateTime.from(cell.replace(' ', 'T'))
+          .toZonedDateTime(c.zone)
+          .toString({ timeZoneName: 'never', smallestUnit: 'second' });
       return cell;
     }
     case 'intervals':
@@ -263,7 +270,7 @@ const TOKENS: Record<string, { re: string; part: 'year' | 'month' | 'day' | 'hou
 function dateFormat(format: string, bad: (m: string) => Error): DateFormat {
   const parts: (typeof TOKENS)[string]['part'][] = [];
   let re = '';
-  for (let i = 0; i < format.length; ) {
+  for (let i = 0; i < format.length;) {
     const token = ['yyyy', 'MM', 'dd', 'HH', 'mm', 'ss', 'M', 'd', 'H'].find((t) => format.startsWith(t, i));
     if (token) {
       re += TOKENS[token]!.re;

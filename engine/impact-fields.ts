@@ -47,7 +47,18 @@ export interface ChangedTicket {
 
 /** Bounds (business hours) of the due-date shift histogram's buckets; a shift falls in the first bucket whose bound exceeds it. */
 export const SHIFT_BOUNDS = [-40, -8, -4, -1, 0, 1, 4, 8, 40] as const;
-export const SHIFT_LABELS = ['≤ −40 h', '−40…−8 h', '−8…−4 h', '−4…−1 h', '−1…0 h', '0…1 h', '1…4 h', '4…8 h', '8…40 h', '≥ 40 h'];
+export const SHIFT_LABELS = [
+  '≤ −40 h',
+  '−40…−8 h',
+  '−8…−4 h',
+  '−4…−1 h',
+  '−1…0 h',
+  '0…1 h',
+  '1…4 h',
+  '4…8 h',
+  '8…40 h',
+  '≥ 40 h',
+];
 
 /** Shift histogram counts per window, one count per SHIFT_LABELS bucket. */
 export type ShiftCounts = Record<'sla.response.dueAt' | 'sla.resolution.dueAt', number[]>;

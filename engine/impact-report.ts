@@ -1,13 +1,7 @@
 // The impact report for people: Markdown for a pull request comment, and a standalone HTML page
 // whose charts are inline SVG (no script, no external asset). Pure string building, no Node
 // modules: the editor draws the same charts with `impactCharts`.
-import {
-  type ChangedTicket,
-  IMPACT_FIELDS,
-  type ImpactDetails,
-  type ImpactSummary,
-  SHIFT_LABELS,
-} from './impact-fields.js';
+import { type ChangedTicket, IMPACT_FIELDS, type ImpactDetails, type ImpactSummary, SHIFT_LABELS } from './impact-fields.js';
 import type { Decision } from './decision.js';
 
 export interface ImpactTitle {
@@ -42,7 +36,7 @@ export function impactMarkdown(s: ImpactSummary, d: ImpactDetails, t: ImpactTitl
   const lines = [
     `### Impact on ${t.policy}: ${s.changed} of ${s.tickets} tickets decided differently (${pct(s.changed, decided)})`,
     '',
-    `From \`${t.from}\` to \`${t.to}\`.${s.errors > 0 ? ` ${s.errors} tickets could not be decided and are not counted as changes.` : ''}`,
+    `From \`${t.from}\` to \`${t.to}\`.${s.errors > 0 ? ` ${s.errors} could not be decided and are not counted as changes.` : ''}`,
     '',
     '| field | tickets changed | share |',
     '|---|---:|---:|',
@@ -51,7 +45,12 @@ export function impactMarkdown(s: ImpactSummary, d: ImpactDetails, t: ImpactTitl
   ];
   const currencies = Object.entries(s.billingDelta);
   if (currencies.length > 0) {
-    lines.push('| currency | billing delta |', '|---|---:|', ...currencies.map(([c, v]) => `| ${c} | ${v.startsWith('-') ? v : `+${v}`} |`), '');
+    lines.push(
+      '| currency | billing delta |',
+      '|---|---:|',
+      ...currencies.map(([c, v]) => `| ${c} | ${v.startsWith('-') ? v : `+${v}`} |`),
+      '',
+    );
   }
   for (const w of ['sla.response.dueAt', 'sla.resolution.dueAt'] as const) {
     const counts = d.shifts[w];
@@ -61,7 +60,12 @@ export function impactMarkdown(s: ImpactSummary, d: ImpactDetails, t: ImpactTitl
     lines.push('');
   }
   if (d.top.length > 0) {
-    lines.push(`<details><summary>The ${d.top.length} most changed tickets</summary>`, '', '| line | changed | before | after |', '|---:|---|---|---|');
+    lines.push(
+      `<details><summary>The ${d.top.length} most changed tickets</summary>`,
+      '',
+      '| line | changed | before | after |',
+      '|---:|---|---|---|',
+    );
     for (const c of d.top)
       lines.push(
         `| ${c.line} | ${c.fields.join(', ')}${shiftText(c) ? ` (${shiftText(c)})` : ''} | ${decisionLine(c.from).replace(/\|/g, '\\|')} | ${decisionLine(c.to).replace(/\|/g, '\\|')} |`,
@@ -105,7 +109,11 @@ export function impactCharts(s: ImpactSummary, d: ImpactDetails): { fields: stri
     .map((w) =>
       bars(
         `Shift of ${w} (business hours)`,
-        SHIFT_LABELS.map((label, i) => ({ label: `${i < 5 ? 'earlier ' : 'later '}${label}`, value: d.shifts[w][i]!, color: i < 5 ? '#2e8b57' : '#c0504d' })),
+        SHIFT_LABELS.map((label, i) => ({
+          label: `${i < 5 ? 'earlier ' : 'later '}${label}`,
+          value: d.shifts[w][i]!,
+          color: i < 5 ? '#2e8b57' : '#c0504d',
+        })),
       ),
     );
   const currencies = Object.entries(s.billingDelta);
@@ -114,7 +122,12 @@ export function impactCharts(s: ImpactSummary, d: ImpactDetails): { fields: stri
       ? null
       : bars(
           'Billing delta, per currency',
-          currencies.map(([c, v]) => ({ label: c, value: Number(v), text: `${v.startsWith('-') ? '' : '+'}${v} ${c}`, color: v.startsWith('-') ? '#2e8b57' : '#c0504d' })),
+          currencies.map(([c, v]) => ({
+            label: c,
+            value: Number(v),
+            text: `${v.startsWith('-') ? '' : '+'}${v} ${c}`,
+            color: v.startsWith('-') ? '#2e8b57' : '#c0504d',
+          })),
         );
   return { fields, shifts, billing };
 }

@@ -22,7 +22,6 @@ import {
 
 export * from './impact-fields.js';
 
-
 export interface ImpactPart {
   tickets: number;
   changed: number;
@@ -81,7 +80,15 @@ export function impactOf(sides: Sides, tickets: Iterable<TicketInput>): ImpactPa
     if (fields.length === 0) continue;
     part.changed++;
     for (const f of fields) part.byField[f]++;
-    const change: ChangedTicket = { line: ticket.line, facts, fields, shiftHours: {}, billingDelta: null, from: a.decision, to: b.decision };
+    const change: ChangedTicket = {
+      line: ticket.line,
+      facts,
+      fields,
+      shiftHours: {},
+      billingDelta: null,
+      from: a.decision,
+      to: b.decision,
+    };
     if (fields.includes('billing.total')) change.billingDelta = addBillingDelta(sums, a.decision, b.decision);
     for (const w of ['sla.response.dueAt', 'sla.resolution.dueAt'] as const) {
       if (!fields.includes(w)) continue;
@@ -133,7 +140,13 @@ function fixed(amount: Big, example: string): string {
  * How far a due date moved, in business hours of the calendar of the new side's window (real
  * hours when it is 24x7, or when the window is gone on one side: then null).
  */
-function shiftHours(to: CompiledPolicy, facts: unknown, a: Decision, b: Decision, window: 'response' | 'resolution'): number | null {
+function shiftHours(
+  to: CompiledPolicy,
+  facts: unknown,
+  a: Decision,
+  b: Decision,
+  window: 'response' | 'resolution',
+): number | null {
   const was = instantOf(a.sla?.[window]?.dueAt);
   const now = instantOf(b.sla?.[window]?.dueAt);
   if (was === null || now === null) return null;
@@ -144,7 +157,9 @@ function shiftHours(to: CompiledPolicy, facts: unknown, a: Decision, b: Decision
   // Paused time does not count, as it does not on the clock that set the due dates.
   const given = (facts as { pauses?: unknown }).pauses;
   const pauses = normalizePauses(
-    (Array.isArray(given) ? (given as { from: string; to: string }[]) : []).map((p) => [Date.parse(p.from), Date.parse(p.to)] as const),
+    (Array.isArray(given) ? (given as { from: string; to: string }[]) : []).map(
+      (p) => [Date.parse(p.from), Date.parse(p.to)] as const,
+    ),
   );
   const ms = now > was ? elapsed(clock, was, now, pauses) : -elapsed(clock, now, was, pauses);
   return Math.round((ms / 3_600_000) * 100) / 100;
@@ -161,7 +176,6 @@ export function changeWeight(c: ChangedTicket): number {
   const hours = Math.max(0, ...Object.values(c.shiftHours).map((h) => Math.abs(h ?? 0)));
   return c.fields.length * 1e9 + Math.min(money, 1e6) * 100 + Math.min(hours, 1e5);
 }
-
 
 /** Adds parts up in input order; keeps only what a report needs, so memory stays flat. */
 export class ImpactTally {

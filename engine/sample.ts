@@ -38,7 +38,11 @@ const HOUR_TOTAL = HOUR_WEIGHTS.reduce((a, b) => a + b, 0);
  * facts are always given; an optional fact is left out now and then, as helpdesks do; every
  * ticket passes the policy's facts check (a draw that does not is drawn again).
  */
-export function* sampleTickets(compiled: CompiledPolicy, count: number, options: SampleOptions): Generator<Record<string, unknown>> {
+export function* sampleTickets(
+  compiled: CompiledPolicy,
+  count: number,
+  options: SampleOptions,
+): Generator<Record<string, unknown>> {
   const random = seededRandom(options.seed ?? 1);
   const zone = options.zone ?? compiled.policy.zone?.name ?? 'Europe/Rome';
   const facts = compiled.policy.facts;
@@ -120,7 +124,8 @@ function drawValue(fact: FactDecl, random: () => number, opened: Temporal.ZonedD
     }
     case 'datetime': {
       if (name === 'openedAt') return show(opened);
-      if (/changedAt$/i.test(name)) return random() < 0.2 ? show(opened.add({ minutes: 5 + Math.floor(random() * 120) })) : undefined;
+      if (/changedAt$/i.test(name))
+        return random() < 0.2 ? show(opened.add({ minutes: 5 + Math.floor(random() * 120) })) : undefined;
       if (/^responded|^resolved|^closed/i.test(name)) {
         const minutes = /^responded/i.test(name) ? 5 + Math.floor(random() * 600) : 60 + Math.floor(random() * 6000);
         return show(opened.add({ minutes }));
@@ -129,7 +134,7 @@ function drawValue(fact: FactDecl, random: () => number, opened: Temporal.ZonedD
       return show(opened.subtract({ hours: 1 + Math.floor(random() * 24 * 200) }));
     }
     case 'timezone':
-      return random() < 0.6 ? (fact.default as string | undefined) ?? ZONES[0] : pick(random, ZONES);
+      return random() < 0.6 ? ((fact.default as string | undefined) ?? ZONES[0]) : pick(random, ZONES);
     case 'intervals': {
       if (random() < 0.8) return undefined;
       const from = opened.add({ minutes: 10 + Math.floor(random() * 240) });

@@ -36,7 +36,10 @@ export type HeavyTask =
       from: PolicyRevision;
       to: PolicyRevision;
       now?: string;
-      chunk: { firstLine: number; text: string } | { items: TicketInput[] } | { sample: { count: number; year: number; seed: number } };
+      chunk:
+        | { firstLine: number; text: string }
+        | { items: TicketInput[] }
+        | { sample: { count: number; year: number; seed: number } };
     };
 
 /** A policy as a worker compiles it: its source, the file its spans name, and its revision (the cache key). */

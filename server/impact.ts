@@ -28,7 +28,8 @@ export function impactRoute(app: Express, deps: { store: PolicyStore; heavy: Hea
     const saved: PolicyRevision = { revision: entry.serving.revision, source: entry.serving.source, file };
     const from: PolicyRevision =
       typeof body.from === 'string' ? { revision: body.from, source: await store.revisionSource(id, body.from), file } : saved;
-    const to: PolicyRevision = typeof body.source === 'string' ? { revision: revisionOf(body.source), source: body.source, file } : saved;
+    const to: PolicyRevision =
+      typeof body.source === 'string' ? { revision: revisionOf(body.source), source: body.source, file } : saved;
     const now = typeof body.now === 'string' ? body.now : undefined;
     const tickets = body.tickets as unknown[] | undefined;
     const year = new Date(now ?? Date.now()).getUTCFullYear();
@@ -43,7 +44,9 @@ export function impactRoute(app: Express, deps: { store: PolicyStore; heavy: Hea
     };
     const answer = await heavy.run(task, heavy.timeLimitMs * IMPACT_TIME_FACTOR);
     if ('body' in answer) {
-      const diagnostics = ((answer.body as { diagnostics?: Diagnostic[] }).diagnostics ?? []).filter((d) => d.severity === 'error');
+      const diagnostics = ((answer.body as { diagnostics?: Diagnostic[] }).diagnostics ?? []).filter(
+        (d) => d.severity === 'error',
+      );
       throw new HttpError(422, 'invalid-policy', 'the draft has errors; fix them to see its impact', diagnostics);
     }
     const tally = new ImpactTally();

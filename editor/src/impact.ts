@@ -19,7 +19,11 @@ export interface ImpactPanel {
 }
 
 export function createImpactPanel(ws: Workspace): ImpactPanel {
-  const tab = h('button', { type: 'button', role: 'tab', id: 'tab-impact', 'aria-controls': 'panel-impact', 'aria-selected': 'false', tabindex: '-1' }, 'Impact');
+  const tab = h(
+    'button',
+    { type: 'button', role: 'tab', id: 'tab-impact', 'aria-controls': 'panel-impact', 'aria-selected': 'false', tabindex: '-1' },
+    'Impact',
+  );
   byId('tab-history').after(tab);
   const fileInput = h('input', { type: 'file', id: 'impact-file', accept: '.jsonl,.ndjson,.json,application/json' });
   const fileName = h('span', { id: 'impact-source', class: 'muted' }, 'the policy’s sample tickets');
@@ -33,7 +37,12 @@ export function createImpactPanel(ws: Workspace): ImpactPanel {
     h('p', { class: 'muted' }, 'Drop a JSON-lines file of tickets’ facts here, or choose one: ', fileInput, ' ', clearFile),
     runButton,
   );
-  const panel = h('section', { id: 'panel-impact', class: 'panel', role: 'tabpanel', 'aria-labelledby': 'tab-impact', hidden: true }, drop, result);
+  const panel = h(
+    'section',
+    { id: 'panel-impact', class: 'panel', role: 'tabpanel', 'aria-labelledby': 'tab-impact', hidden: true },
+    drop,
+    result,
+  );
   byId('panel-history').after(panel);
 
   let tickets: unknown[] | null = null;
@@ -52,12 +61,20 @@ export function createImpactPanel(ws: Workspace): ImpactPanel {
       }
     }
     if (parsed.length > MAX_TICKETS) {
-      result.replaceChildren(h('div', { class: 'notice bad' }, `${file.name} holds ${parsed.length} tickets; at most ${MAX_TICKETS} here (spe impact takes any number).`));
+      result.replaceChildren(
+        h(
+          'div',
+          { class: 'notice bad' },
+          `${file.name} holds ${parsed.length} tickets; at most ${MAX_TICKETS} here (spe impact takes any number).`,
+        ),
+      );
       return;
     }
     tickets = parsed;
     fileName.textContent = `${file.name} (${parsed.length} tickets${
-      unreadable.length > 0 ? `; left out, not JSON: line${unreadable.length > 1 ? 's' : ''} ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? '…' : ''}` : ''
+      unreadable.length > 0
+        ? `; left out, not JSON: line${unreadable.length > 1 ? 's' : ''} ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? '…' : ''}`
+        : ''
     })`;
     clearFile.hidden = false;
   };
@@ -93,10 +110,15 @@ export function createImpactPanel(ws: Workspace): ImpactPanel {
       const res = await fetch(`/v1/policies/${encodeURIComponent(d.id)}/impact`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ source: d.model.getValue(), ...(d.revision ? { from: d.revision } : {}), ...(tickets ? { tickets } : {}) }),
+        body: JSON.stringify({
+          source: d.model.getValue(),
+          ...(d.revision ? { from: d.revision } : {}),
+          ...(tickets ? { tickets } : {}),
+        }),
       });
       const body = (await res.json().catch(() => null)) as (ImpactAnswer & { error?: { code: string; message: string } }) | null;
-      if (!res.ok || !body) throw new ApiError(res.status, body?.error?.code ?? `http-${res.status}`, body?.error?.message ?? 'request failed');
+      if (!res.ok || !body)
+        throw new ApiError(res.status, body?.error?.code ?? `http-${res.status}`, body?.error?.message ?? 'request failed');
       if (ws.current === d) result.replaceChildren(...render(body));
     } catch (e) {
       const message =
@@ -139,7 +161,16 @@ function render(r: ImpactAnswer): HTMLElement[] {
   const errors =
     r.details.errors.length === 0
       ? null
-      : h('details', {}, h('summary', {}, `Tickets that could not be decided (${r.errors})`), h('ul', {}, r.details.errors.slice(0, 20).map((e) => h('li', {}, `line ${e.line}: ${e.message}`))));
+      : h(
+          'details',
+          {},
+          h('summary', {}, `Tickets that could not be decided (${r.errors})`),
+          h(
+            'ul',
+            {},
+            r.details.errors.slice(0, 20).map((e) => h('li', {}, `line ${e.line}: ${e.message}`)),
+          ),
+        );
   return [
     headline,
     figure(charts.fields),
