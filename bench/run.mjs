@@ -33,7 +33,7 @@ try {
 }
 const figures = join(tmpdir(), `spe-bench-${process.pid}.json`);
 rmSync(figures, { force: true });
-const benches = ['validate', 'evaluate', 'clock', 'decision', 'system'];
+const benches = ['validate', 'evaluate', 'clock', 'decision', 'system', 'impact'];
 for (const name of benches) {
   const outfile = join(root, 'dist', 'bench', `${name}.mjs`);
   await esbuild.build({
