@@ -110,13 +110,21 @@ export function changedFields(a: Decision, b: Decision): ImpactField[] {
   const out: ImpactField[] = [];
   if (a.eligible !== b.eligible) out.push('eligible');
   if (a.priority !== b.priority) out.push('priority');
-  if (JSON.stringify(a.channels) !== JSON.stringify(b.channels)) out.push('channels');
-  if (instantOf(a.sla?.response?.dueAt) !== instantOf(b.sla?.response?.dueAt)) out.push('sla.response.dueAt');
-  if (instantOf(a.sla?.resolution?.dueAt) !== instantOf(b.sla?.resolution?.dueAt)) out.push('sla.resolution.dueAt');
-  const ta = a.billing ? `${a.billing.total} ${a.billing.currency}` : null;
-  const tb = b.billing ? `${b.billing.total} ${b.billing.currency}` : null;
-  if (ta !== tb) out.push('billing.total');
+  if (!sameList(a.channels, b.channels)) out.push('channels');
+  if (!sameInstant(a.sla?.response?.dueAt, b.sla?.response?.dueAt)) out.push('sla.response.dueAt');
+  if (!sameInstant(a.sla?.resolution?.dueAt, b.sla?.resolution?.dueAt)) out.push('sla.resolution.dueAt');
+  if (a.billing?.total !== b.billing?.total || a.billing?.currency !== b.billing?.currency) out.push('billing.total');
   return out;
+}
+
+// Both run for every ticket twice over: the text compared first, parsed only when it differs.
+const sameInstant = (x: string | null | undefined, y: string | null | undefined) => x === y || instantOf(x) === instantOf(y);
+
+function sameList(x: readonly string[] | null, y: readonly string[] | null): boolean {
+  if (x === y) return true;
+  if (x === null || y === null || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /** Adds to − from to the sums by currency (a side with no bill counts as zero). */
