@@ -26,8 +26,11 @@ export function impactRoute(app: Express, deps: { store: PolicyStore; heavy: Hea
     if (!entry.serving) throw new HttpError(404, 'unknown-policy', `policy '${id}' has no revision that compiles`);
     const file = `policies/${id}.yaml`;
     const saved: PolicyRevision = { revision: entry.serving.revision, source: entry.serving.source, file };
+    // The revision serving needs no history: a file found on disk has none until its first save.
     const from: PolicyRevision =
-      typeof body.from === 'string' ? { revision: body.from, source: await store.revisionSource(id, body.from), file } : saved;
+      typeof body.from === 'string' && body.from !== saved.revision
+        ? { revision: body.from, source: await store.revisionSource(id, body.from), file }
+        : saved;
     const to: PolicyRevision =
       typeof body.source === 'string' ? { revision: revisionOf(body.source), source: body.source, file } : saved;
     const now = typeof body.now === 'string' ? body.now : undefined;
