@@ -36,7 +36,15 @@ export async function openTickets(path: string, map: TicketMap | null): Promise<
   const bytesRead = () => (input as { bytesRead?: number }).bytesRead ?? 0;
   if (map || path.toLowerCase().endsWith('.csv')) {
     const records = input.pipe(
-      parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, delimiter: map?.delimiter ?? ',' }),
+      parseCsv({
+        bom: true,
+        relax_column_count: true,
+        // Helpdesks write a quote inside an unquoted field ("5" screen) as it is.
+        relax_quotes: true,
+        skip_empty_lines: true,
+        info: true,
+        delimiter: map?.delimiter ?? ',',
+      }),
     );
     const iterator = (records as AsyncIterable<{ record: string[]; info: { lines: number } }>)[Symbol.asyncIterator]();
     const first = await iterator.next().catch((e: Error) => {
@@ -78,7 +86,12 @@ async function* csvChunks(
   toFacts: (row: string[]) => Record<string, unknown>,
 ): AsyncGenerator<TicketChunk> {
   let items: TicketInput[] = [];
-  for (let r = await records.next(); !r.done; r = await records.next()) {
+  const next = () =>
+    records.next().catch((e: Error & { lines?: number }) => {
+      // A broken quote leaves the rest of the file unreadable: say where, as a usage error.
+      throw new UsageError(`the CSV cannot be read past line ${e.lines ?? '?'}: ${e.message}`);
+    });
+  for (let r = await next(); !r.done; r = await next()) {
     items.push({ line: r.value.info.lines, facts: toFacts(r.value.record) });
     if (items.length >= CHUNK_RECORDS) {
       yield { items };

@@ -26,10 +26,14 @@ export function decisionLine(d: Decision): string {
   return parts.join(' · ');
 }
 
+/** How far a changed ticket moved: its due dates in business hours, its bill in its currency. */
 const shiftText = (c: ChangedTicket) =>
-  Object.entries(c.shiftHours)
-    .map(([w, h]) => `${w.split('.')[1]} ${h! > 0 ? '+' : ''}${h} h`)
-    .join(', ');
+  [
+    ...Object.entries(c.shiftHours).map(([w, h]) => `${w.split('.')[1]} ${h! > 0 ? '+' : ''}${h} h`),
+    ...(c.billingDelta
+      ? [`${c.billingDelta.amount.startsWith('-') ? '' : '+'}${c.billingDelta.amount} ${c.billingDelta.currency}`]
+      : []),
+  ].join(', ');
 
 export function impactMarkdown(s: ImpactSummary, d: ImpactDetails, t: ImpactTitle): string {
   const decided = s.tickets - s.errors;

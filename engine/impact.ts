@@ -55,7 +55,9 @@ export type TicketInput = { line: number; text: string } | { line: number; facts
 /** Decides each ticket on both sides and records what changed. */
 export function impactOf(sides: Sides, tickets: Iterable<TicketInput>): ImpactPart {
   const part = emptyPart();
-  const options: EvaluateOptions = { trace: false, ...(sides.now !== undefined ? { now: sides.now } : {}) };
+  // Outcomes are compared without their decisionIds; a changed ticket's decisions are made again, identified.
+  const options: EvaluateOptions = { trace: false, identify: false, ...(sides.now !== undefined ? { now: sides.now } : {}) };
+  const identified: EvaluateOptions = { ...options, identify: true };
   const sums = new Map<string, Big>();
   for (const ticket of tickets) {
     part.tickets++;
@@ -80,14 +82,16 @@ export function impactOf(sides: Sides, tickets: Iterable<TicketInput>): ImpactPa
     if (fields.length === 0) continue;
     part.changed++;
     for (const f of fields) part.byField[f]++;
+    const from = evaluate(sides.from, facts, identified);
+    const to = evaluate(sides.to, facts, identified);
     const change: ChangedTicket = {
       line: ticket.line,
       facts,
       fields,
       shiftHours: {},
       billingDelta: null,
-      from: a.decision,
-      to: b.decision,
+      from: from.ok ? from.decision : a.decision,
+      to: to.ok ? to.decision : b.decision,
     };
     if (fields.includes('billing.total')) change.billingDelta = addBillingDelta(sums, a.decision, b.decision);
     for (const w of ['sla.response.dueAt', 'sla.resolution.dueAt'] as const) {

@@ -70,6 +70,11 @@ describe('spe impact on the example Zendesk export', () => {
       .map((l) => JSON.parse(l));
     // Header is line 1: ticket 1001 is line 2, 1002 line 3, 1010 line 11.
     expect(changed.map((c) => c.line)).toEqual([2, 3, 11]);
+    // Both decisions whole, identified as `spe eval` identifies them.
+    const facts = join(tmp, 'first-changed.json');
+    writeFileSync(facts, JSON.stringify(changed[0].facts));
+    expect(changed[0].from.decisionId).toBe(JSON.parse(spe('eval', 'zmanda', '--facts', facts).stdout).decisionId);
+    expect(changed[0].to.decisionId).toMatch(/^dec_[0-9a-f]{32}$/);
     // 1001 opened Mon 9 Mar 10:00 Rome: due 13:00, now 14:00. 1002 opened at 16:00: one hour that
     // day, then from 08:00 on Tuesday: due 10:00, now 11:00. 1010 opened 09:00 Rome = 04:00 in New
     // York, the clock starts at 08:00 there: due 11:00, now 12:00 (-04:00).
