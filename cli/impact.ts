@@ -86,7 +86,7 @@ export async function run(args: string[]): Promise<number> {
   const from = await side(values.from, policyFile, current.id);
   const to = await side(values.to, policyFile, current.id);
   const [fromCompiled, toCompiled] = [await loadCompiled(from.file, from.source), await loadCompiled(to.file, to.source)];
-  const facts = [...toCompiled.policy.facts, ...fromCompiled.policy.facts.filter((f) => !toCompiled.factIndex.has(f.name))];
+  const facts = [...toCompiled.policy.facts, ...fromCompiled.policy.facts.filter((f) => !toCompiled.factNames.includes(f.name))];
   const map: TicketMap | null = values.map ? readTicketMap(values.map, facts) : null;
   const source = await openTickets(values.tickets, map);
   const out = values.out ? createWriteStream(values.out) : null;

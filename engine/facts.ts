@@ -124,7 +124,7 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
   /** Values that each fit their fact may still not fit together (a pause that ends before it starts). */
   const related = (slots: Value[]): ReturnType<FactsValidator> => {
     const problems = inOrder(slots);
-    return problems.length === 0 ? { ok: true, slots } : { ok: false, problems };
+    return problems.length === 0 ? { ok: true, slots } : { ok: false, problems: [...problems] };
   };
 
   return (input) => {
@@ -181,33 +181,40 @@ export const pastClockMessage = (what: string, value: string, openedAt: string) 
  * clock's 5 years of it. Each problem points at the value (`/pauses/0/to`, `/respondedAt`).
  * Both the quick path and the full one end here, so neither accepts what the other refuses.
  */
-function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
+/** No problems: shared, never added to. */
+const NO_PROBLEMS: readonly FactProblem[] = Object.freeze([]);
+
+function timeOrder(policy: Policy): (slots: Value[]) => readonly FactProblem[] {
   const at = (name: string, type: FactDecl['type']) => policy.facts.findIndex((f) => f.name === name && f.type === type);
   const opened = at('openedAt', 'datetime');
   const after = AFTER_OPENED.map((name) => ({ name, slot: at(name, 'datetime') })).filter((a) => a.slot >= 0 && opened >= 0);
   const instants = policy.facts.flatMap((f, slot) => (f.type === 'datetime' ? [{ name: f.name, slot }] : []));
   const lists = policy.facts.flatMap((f, slot) => (f.type === 'intervals' ? [{ name: f.name, slot }] : []));
-  if (instants.length === 0 && lists.length === 0) return () => [];
+  if (instants.length === 0 && lists.length === 0) return () => NO_PROBLEMS;
   return (slots) => {
-    const problems: FactProblem[] = [];
+    // Made when there is a problem: most facts have none. Each instant is read once.
+    let problems: FactProblem[] | null = null;
+    const add = (p: FactProblem) => (problems ??= []).push(p);
     for (const { name, slot } of instants) {
       const v = slots[slot];
       if (typeof v === 'string' && !isCountedInstant(instant(v)))
-        problems.push({ pointer: pointerOf(name), fact: name, message: outsideRangeMessage(`fact '${name}'`, v) });
+        add({ pointer: pointerOf(name), fact: name, message: outsideRangeMessage(`fact '${name}'`, v) });
     }
     const openedAt = opened >= 0 ? slots[opened] : null;
-    const start = typeof openedAt === 'string' && isCountedInstant(instant(openedAt)) ? instant(openedAt) : Number.NaN;
+    const openedMs = typeof openedAt === 'string' ? instant(openedAt) : Number.NaN;
+    const start = isCountedInstant(openedMs) ? openedMs : Number.NaN;
     for (const { name, slot } of after) {
       const v = slots[slot];
       if (typeof v !== 'string') continue;
-      if (instant(v) < start)
-        problems.push({
+      const ms = instant(v);
+      if (ms < start)
+        add({
           pointer: pointerOf(name),
           fact: name,
           message: `fact '${name}' (${v}) is before openedAt (${openedAt})`,
         });
-      else if (instant(v) - start > CLOCK_SPAN_MS && isCountedInstant(instant(v)))
-        problems.push({
+      else if (ms - start > CLOCK_SPAN_MS && isCountedInstant(ms))
+        add({
           pointer: pointerOf(name),
           fact: name,
           message: pastClockMessage(`fact '${name}'`, v, openedAt as string),
@@ -218,40 +225,42 @@ function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
       if (!Array.isArray(list)) continue;
       list.forEach((entry, i) => {
         const { from, to } = entry as unknown as { from: string; to: string };
+        const fromMs = instant(from);
+        const toMs = instant(to);
         const ends = [
-          ['from', from],
-          ['to', to],
+          ['from', from, fromMs],
+          ['to', to, toMs],
         ] as const;
-        const outside = ends.filter(([, v]) => !isCountedInstant(instant(v)));
+        const outside = ends.filter(([, , ms]) => !isCountedInstant(ms));
         for (const [end, v] of outside)
-          problems.push({
+          add({
             pointer: pointerOf(name, `/${i}/${end}`),
             fact: name,
             message: outsideRangeMessage(`fact '${name}' (${i}): '${end}'`, v),
           });
         if (outside.length > 0) return;
-        if (instant(from) >= instant(to))
-          problems.push({
+        if (fromMs >= toMs)
+          add({
             pointer: pointerOf(name, `/${i}/to`),
             fact: name,
             message: `fact '${name}' (${i}): 'to' (${to}) should be after 'from' (${from})`,
           });
         // Pauses stop the clock that starts at openedAt: one before it stops nothing real.
-        if (name === 'pauses' && instant(from) < start)
-          problems.push({
+        if (name === 'pauses' && fromMs < start)
+          add({
             pointer: pointerOf(name, `/${i}/from`),
             fact: name,
             message: `fact '${name}' (${i}): 'from' (${from}) is before openedAt (${openedAt})`,
           });
-        else if (name === 'pauses' && instant(to) - start > CLOCK_SPAN_MS)
-          problems.push({
+        else if (name === 'pauses' && toMs - start > CLOCK_SPAN_MS)
+          add({
             pointer: pointerOf(name, `/${i}/to`),
             fact: name,
             message: pastClockMessage(`fact '${name}' (${i}): 'to'`, to, openedAt as string),
           });
       });
     }
-    return problems;
+    return problems ?? NO_PROBLEMS;
   };
 }
 
