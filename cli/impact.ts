@@ -85,7 +85,10 @@ export async function run(args: string[]): Promise<number> {
   const current = await loadCompiled(policyFile);
   const from = await side(values.from, policyFile, current.id);
   const to = await side(values.to, policyFile, current.id);
-  const [fromCompiled, toCompiled] = [await loadCompiled(from.file, from.source), await loadCompiled(to.file, to.source)];
+  // Each side is checked here, so a side with errors is a usage error before any work; the side
+  // that is the current file is not compiled twice.
+  const compiledSide = (side: Side) => (side.file === policyFile ? current : loadCompiled(side.file, side.source));
+  const [fromCompiled, toCompiled] = [await compiledSide(from), await compiledSide(to)];
   const facts = [...toCompiled.policy.facts, ...fromCompiled.policy.facts.filter((f) => !toCompiled.factNames.includes(f.name))];
   const map: TicketMap | null = values.map ? readTicketMap(values.map, facts) : null;
   const source = await openTickets(values.tickets, map);
