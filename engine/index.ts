@@ -34,3 +34,20 @@ export {
   runPolicyTests,
   valueAt,
 } from './policy-tests.js';
+export { type SampleOptions, sampleTickets, seededRandom } from './sample.js';
+export {
+  type ChangedTicket,
+  type ImpactDetails,
+  type ImpactError,
+  type ImpactField,
+  type ImpactPart,
+  type ImpactSummary,
+  type Sides,
+  type TicketInput,
+  IMPACT_FIELDS,
+  ImpactTally,
+  REPORT_KEEP,
+  SHIFT_LABELS,
+  changedFields,
+  impactOf,
+} from './impact.js';
