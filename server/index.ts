@@ -133,7 +133,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   for (const w of options.warnings ?? []) logger.warn(w);
   const editorDir = options.editorDir ?? defaultEditorDir();
   const heavy = new HeavyWork(options.heavyWork);
-  const { app, lane } = createService({
+  const { app, lane, events } = createService({
     store,
     heavy,
     token: options.token,
@@ -176,6 +176,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: () =>
       new Promise<void>((resolve) => {
         store.close();
+        events.close();
         server.close(() => {
           logger.flush();
           void heavy.close().then(resolve, resolve);

@@ -52,8 +52,12 @@ export interface StoreEvents {
   cleaned?: (files: string[]) => void;
 }
 
+/** A policy's text changed in this process: saved here, or reloaded from its file (a save elsewhere, a checkout). */
+export type ChangeListener = (change: { id: string; revision: string }) => void;
+
 export class PolicyStore {
   private readonly entries = new Map<string, PolicyEntry>();
+  private readonly changeListeners = new Set<ChangeListener>();
   /** The last reload or save of each policy in progress (see inTurn). */
   private readonly turns = new Map<string, Promise<void>>();
   /** Policy files that are not served as they are on disk, and why. */
@@ -109,6 +113,22 @@ export class PolicyStore {
 
   close(): void {
     this.folder.close();
+  }
+
+  /** Calls `listener` on every change of a policy's text; returns the function that stops it. */
+  onChange(listener: ChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(id: string, revision: string): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener({ id, revision });
+      } catch {
+        /* a listener's failure is its own (a closed connection); the change stands */
+      }
+    }
   }
 
   /**
@@ -182,6 +202,7 @@ export class PolicyStore {
     };
     this.entries.set(id, entry);
     this.events.reloaded?.(id, result.ok);
+    if (before?.revision !== entry.revision) this.changed(id, entry.revision);
   }
 
   list(): PolicyEntry[] {
@@ -334,6 +355,7 @@ export class PolicyStore {
         };
         this.entries.set(id, entry);
         this.problems.delete(id);
+        this.changed(id, revision);
         await this.archive.prune(id);
         return { ...entry, unchanged: false };
       }),
