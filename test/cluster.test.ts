@@ -68,7 +68,9 @@ const allListening = (server: ServeProcess, n: number) =>
   until(
     `${n} workers listening`,
     async () =>
-      Number(/spe_worker_starts_total\{result="listening"\} (\d+)/.exec((await send(server.url, 'GET', '/metrics')).body)?.[1] ?? 0) >= n,
+      Number(
+        /spe_worker_starts_total\{result="listening"\} (\d+)/.exec((await send(server.url, 'GET', '/metrics')).body)?.[1] ?? 0,
+      ) >= n,
     20_000,
   );
 

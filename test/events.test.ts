@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { TEST_TOKEN, serverForTest } from './with-server.js';
 
 /** Listens to an event stream; `events` fills as they come. */
-function listen(url: string): Promise<{ events: { event: string; data: unknown }[]; status: number; type: string; close(): void }> {
+function listen(
+  url: string,
+): Promise<{ events: { event: string; data: unknown }[]; status: number; type: string; close(): void }> {
   return new Promise((resolve, reject) => {
     const events: { event: string; data: unknown }[] = [];
     const req = request(url, { agent: false }, (res) => {

@@ -8,6 +8,8 @@ import { createDiffDialog } from './diff-dialog';
 import { byId } from './dom';
 import { watchHeader } from './header';
 import { createHistoryPanel } from './history';
+import { watchSaves } from './live';
+import { type MergeFlow, createMergeFlow } from './merge-bar';
 import { bindKeys } from './keys';
 import { createPolicyEditor } from './policy-editor';
 import { createPolicyList } from './policy-list';
@@ -34,14 +36,23 @@ async function start(): Promise<void> {
   const tokens = createTokenDialog(ws);
   const diff = createDiffDialog(() => ws.current && editor.focus());
   const history = createHistoryPanel(ws, { diff, tokens, reloadPolicies: policies.load });
-  const { save } = createSaveFlow(ws, { diff, tokens, reloadPolicies: policies.load, reloadHistory: history.load });
+  // The save flow merges a revision saved meanwhile; the merge flow saves after an overwrite.
+  let merge: MergeFlow | null = null;
+  const { save } = createSaveFlow(ws, {
+    tokens,
+    merge: () => merge!,
+    reloadPolicies: policies.load,
+    reloadHistory: history.load,
+  });
+  merge = createMergeFlow(ws, editor, { save: () => save() });
+  watchSaves(ws, { merge, reloadPolicies: policies.load });
 
   byId('btn-save').addEventListener('click', () => void save());
   byId('btn-tests').addEventListener('click', () => void tests.run());
   bindKeys({
     save: () => void save(),
     runTests: () => void tests.run(),
-    dialogOpen: () => diff.open || tokens.open,
+    dialogOpen: () => diff.open || tokens.open || document.querySelector('dialog[open]') !== null,
     focusTryFacts: () => {
       selectTab('try');
       tryPanel.focus();
