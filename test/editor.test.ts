@@ -261,6 +261,22 @@ describe('the web policy editor', () => {
     expect(await verdict.textContent()).toContain('Undetermined — give severity to decide');
   });
 
+  it('never leaves a stale decision on screen, and asks for the offset of `now` in the policy zone', async () => {
+    // Oto is in São Paulo (zone: America/Sao_Paulo): the example `now` is in its offset, -03:00 all year.
+    expect(await page.locator('#try-now').getAttribute('placeholder')).toMatch(/^\d{4}-\d{2}-\d{2}T10:00:00-03:00$/);
+    await expect.poll(() => page.locator('#try-eligible').count()).toBe(1);
+    await page.locator('#try-now').fill('2026-03-09T10:00:00');
+    await expect.poll(() => page.locator('#try-facts-error').textContent()).toContain('needs its offset');
+    expect(await page.locator('#try-eligible').count()).toBe(0);
+    expect(await page.locator('#try-now').getAttribute('aria-invalid')).toBe('true');
+    await page.locator('#try-now').fill('2026-03-09T10:00:00-03:00');
+    await expect.poll(() => page.locator('#try-eligible').count()).toBe(1);
+    await page.locator('#try-facts').fill('{ "severity": ');
+    await expect.poll(() => page.locator('#try-facts-error').textContent()).toContain('not valid JSON');
+    expect(await page.locator('#try-eligible').count()).toBe(0);
+    expect(await page.locator('#try-none').count()).toBe(1);
+  });
+
   it('shows refused facts with their pointers in the try-it panel, never a stale decision', async () => {
     await page.locator('#policy-list button[data-id="logbot"]').click();
     await expect.poll(() => page.locator('#doc-title').textContent()).toContain('Logbot');

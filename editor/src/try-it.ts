@@ -42,9 +42,14 @@ export function createTryPanel(ws: Workspace, editor: PolicyEditor): TryPanel {
     refreshSamples(d);
     facts.value = d.try.facts;
     now.value = d.try.now;
+    now.placeholder = nowExample(d);
     run();
   });
-  ws.on('outline', (d) => d === ws.current && refreshSamples(d));
+  ws.on('outline', (d) => {
+    if (d !== ws.current) return;
+    refreshSamples(d);
+    now.placeholder = nowExample(d);
+  });
   ws.on('edited', (d) => d === ws.current && runSoon());
 
   select.addEventListener('change', () => {
@@ -68,6 +73,39 @@ export function createTryPanel(ws: Workspace, editor: PolicyEditor): TryPanel {
     runSoon();
   });
   return { focus: () => facts.focus() };
+}
+
+/** The end of an RFC 3339 date-time: Z or ±hh:mm. */
+const OFFSET = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** The policy's zone: `zone:`, or the default of its `zoneFact`; UTC when it names none. */
+function policyZone(d: OpenPolicy): string {
+  const text = d.model.getValue();
+  const zone = /^zone:\s*["']?([A-Za-z_+\-/0-9]+)/m.exec(text)?.[1];
+  if (zone) return zone;
+  const fact = /^zoneFact:\s*["']?(\w+)/m.exec(text)?.[1];
+  const fallback = fact ? d.outline.facts.get(fact)?.default : undefined;
+  return typeof fallback === 'string' ? fallback : 'UTC';
+}
+
+/** An example `now` for the placeholder: today 10:00 in the policy's zone, with that zone's offset. */
+export function nowExample(d: OpenPolicy): string {
+  const zone = policyZone(d);
+  const at = new Date();
+  try {
+    const parts = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      timeZoneName: 'longOffset',
+    }).formatToParts(at);
+    const part = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+    const offset = part('timeZoneName').replace(/^GMT$/, 'GMT+00:00').replace('GMT', '');
+    return `${part('year')}-${part('month')}-${part('day')}T10:00:00${offset === '+00:00' ? 'Z' : offset}`;
+  } catch {
+    return `${at.toISOString().slice(0, 10)}T10:00:00Z`;
+  }
 }
 
 /** One refused fact: its pointer inside the facts, the message, and the assertion's code when one failed. */
@@ -100,21 +138,32 @@ async function runTry(
   if (!d?.try) return;
   const out = byId('try-result');
   const err = byId('try-facts-error');
+  const nowInput = byId<HTMLInputElement>('try-now');
+  /** The input cannot be tried: say why in place of any earlier decision, which no longer holds. */
+  const refuse = (field: HTMLElement, message: string) => {
+    running.request?.abort();
+    out.classList.remove('busy');
+    err.textContent = message;
+    field.setAttribute('aria-invalid', 'true');
+    out.replaceChildren(h('p', { class: 'muted', id: 'try-none' }, 'No decision: fix the input above to try the policy.'));
+  };
+  input.removeAttribute('aria-invalid');
+  nowInput.removeAttribute('aria-invalid');
   let facts: unknown;
   try {
     facts = JSON.parse(d.try.facts);
   } catch (e) {
-    err.textContent = `The facts are not valid JSON: ${(e as Error).message}`;
-    input.setAttribute('aria-invalid', 'true');
-    return;
+    return refuse(input, `The facts are not valid JSON: ${(e as Error).message}`);
   }
-  if (!facts || typeof facts !== 'object' || Array.isArray(facts)) {
-    err.textContent = 'The facts must be a JSON object, like { "tier": "standard" }.';
-    input.setAttribute('aria-invalid', 'true');
-    return;
-  }
+  if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+    return refuse(input, 'The facts must be a JSON object, like { "tier": "standard" }.');
+  // A time without its offset would be read in some zone silently: the admin says which.
+  if (d.try.now && !OFFSET.test(d.try.now))
+    return refuse(
+      nowInput,
+      `"now" needs its offset from UTC (Z, or like ${nowExample(d).slice(19)}): without one the time is ambiguous.`,
+    );
   err.textContent = '';
-  input.removeAttribute('aria-invalid');
   running.request?.abort();
   const ctrl = (running.request = new AbortController());
   out.classList.add('busy');
