@@ -65,7 +65,9 @@ const bar = (p: EditorPage) => p.page.locator('#merge-bar');
 describe('the web editor with colleagues', () => {
   beforeAll(async () => {
     ensureEditorBuilt();
-    running = await startTestServer({ dir, token: TOKEN, editorDir: editorDist });
+    // Two editors try every edit in worker threads: on a busy machine that may take longer than
+    // the service's 2 s limit, which is not what this test is about.
+    running = await startTestServer({ dir, token: TOKEN, editorDir: editorDist, heavyWork: { timeLimitMs: 30_000 } });
     browser = await launchChromium();
     // Ann's save that loses the race is refused (412) once: Chromium logs that response.
     ann = await openEditor(browser, running.url, { token: TOKEN, author: 'Ann', expected: /status of 412/ });
@@ -225,6 +227,35 @@ describe('the web editor with colleagues', () => {
     await ann.page.keyboard.press('Control+z');
     await expect.poll(() => visibleText(ann.page)).toContain('title: Zmanda (not saved yet)');
     expect(await state(ann)).toBe('unsaved changes');
+  });
+
+  it('diagnoses an indentation mistake at the mistaken line', async () => {
+    const p1 = whereIs('P1: { response: 1 hour }');
+    const calendar = whereIs('calendar: office');
+    const problem = bob.page.locator('#problems button.problem[data-code="yaml.syntax"]');
+    // P1 one level too deep under `calendar: office`: the mark is on P1, not on 'office'.
+    await goToLine(bob.page, p1.line, p1.column);
+    await bob.page.keyboard.type('  ');
+    await problem.waitFor();
+    expect([await problem.getAttribute('data-line'), await problem.getAttribute('data-column')]).toEqual([
+      String(p1.line),
+      String(p1.column + 2),
+    ]);
+    expect(await problem.textContent()).toContain("'P1' is indented deeper than 'calendar'");
+    await bob.page.keyboard.press('Control+z');
+    await expect.poll(() => problem.count()).toBe(0);
+    // `calendar` dedented out of `standard:`: the mark is on calendar.
+    await goToLine(bob.page, calendar.line, 1);
+    await bob.page.keyboard.press('Delete');
+    await bob.page.keyboard.press('Delete');
+    await problem.waitFor();
+    expect([await problem.getAttribute('data-line'), await problem.getAttribute('data-column')]).toEqual([
+      String(calendar.line),
+      String(calendar.column - 2),
+    ]);
+    expect(await problem.textContent()).toContain("'calendar' is indented like 'standard:' above");
+    await bob.page.keyboard.press('Control+z');
+    await expect.poll(() => problem.count()).toBe(0);
   });
 
   it('marks a typo soon after the keystroke (the median is printed)', async () => {
