@@ -11,6 +11,7 @@ import { createHistoryPanel } from './history';
 import { watchSaves } from './live';
 import { type MergeFlow, createMergeFlow } from './merge-bar';
 import { bindKeys } from './keys';
+import { createLayout } from './layout';
 import { createPolicyEditor } from './policy-editor';
 import { createPolicyList } from './policy-list';
 import { watchProblems } from './problems';
@@ -24,6 +25,7 @@ import { Workspace } from './workspace';
 
 async function start(): Promise<void> {
   const ws = new Workspace(sessionStorage);
+  const layout = createLayout(localStorage);
   // The editor first: on opening a policy it shows the draft before the panels read it, and it
   // draws the markers before the problems pane lists them.
   const editor = createPolicyEditor(ws, byId('editor'));
@@ -59,6 +61,8 @@ async function start(): Promise<void> {
     },
     focusEditor: editor.focus,
     showHistory: () => selectTab('history', true),
+    toggleList: layout.toggleList,
+    toggleSide: layout.toggleSide,
   });
   window.addEventListener('beforeunload', (e) => {
     if (ws.hasUnsavedDrafts()) e.preventDefault();
