@@ -271,7 +271,22 @@ describe('the web policy editor', () => {
     expect(await page.locator('#try-now').getAttribute('aria-invalid')).toBe('true');
     await page.locator('#try-now').fill('2026-03-09T10:00:00-03:00');
     await expect.poll(() => page.locator('#try-eligible').count()).toBe(1);
-    await page.locator('#try-facts').fill('{ "severity": ');
+    // The facts are a JSON editor that knows the policy's facts: it completes their names…
+    await page.locator('#try-facts .view-lines').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.insertText('{ "');
+    await page.keyboard.type('sever');
+    const widget = page.locator('.suggest-widget.visible');
+    await widget.waitFor();
+    await expect.poll(() => widget.locator('.monaco-list-row.focused').textContent()).toContain('severity');
+    await page.keyboard.press('Escape');
+    // …and marks a value that is none of a fact's values.
+    await page.keyboard.press('Control+a');
+    await page.keyboard.insertText('{ "severity": "huge" }');
+    await expect.poll(() => page.locator('#try-facts .squiggly-error').count()).toBeGreaterThan(0);
+    // Text that is not JSON leaves no decision on screen.
+    await page.keyboard.press('Control+a');
+    await page.keyboard.insertText('{ "severity": ');
     await expect.poll(() => page.locator('#try-facts-error').textContent()).toContain('not valid JSON');
     expect(await page.locator('#try-eligible').count()).toBe(0);
     expect(await page.locator('#try-none').count()).toBe(1);

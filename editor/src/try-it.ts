@@ -3,6 +3,7 @@
 import { ApiError, api, isAbort, type FactProblem, type TryResult } from './api';
 import { renderDecision } from './decision';
 import { byId, debounce, h } from './dom';
+import { createFactsEditor } from './facts-editor';
 import type { PolicyEditor } from './policy-editor';
 import { explain } from './toast';
 import type { OpenPolicy, Workspace } from './workspace';
@@ -13,12 +14,12 @@ export interface TryPanel {
 }
 
 export function createTryPanel(ws: Workspace, editor: PolicyEditor): TryPanel {
-  const facts = byId<HTMLTextAreaElement>('try-facts');
+  const facts = createFactsEditor(byId('try-facts'));
   const now = byId<HTMLInputElement>('try-now');
   const select = byId<HTMLSelectElement>('try-test');
   // Only the newest try counts: a newer one aborts the one under way.
   const running: { request: AbortController | null } = { request: null };
-  const run = () => void runTry(ws, editor, facts, running);
+  const run = () => void runTry(ws, editor, byId('try-facts'), running);
   const runSoon = debounce(350, run);
 
   /** The sample selector lists the policy's tests as they are in the text now. */
@@ -40,7 +41,8 @@ export function createTryPanel(ws: Workspace, editor: PolicyEditor): TryPanel {
         : { facts: '{\n  \n}', now: '', sample: 'custom' };
     }
     refreshSamples(d);
-    facts.value = d.try.facts;
+    facts.setSchema(d.outline);
+    facts.setValue(d.try.facts);
     now.value = d.try.now;
     now.placeholder = nowExample(d);
     run();
@@ -48,6 +50,7 @@ export function createTryPanel(ws: Workspace, editor: PolicyEditor): TryPanel {
   ws.on('outline', (d) => {
     if (d !== ws.current) return;
     refreshSamples(d);
+    facts.setSchema(d.outline);
     now.placeholder = nowExample(d);
   });
   ws.on('edited', (d) => d === ws.current && runSoon());
@@ -57,13 +60,17 @@ export function createTryPanel(ws: Workspace, editor: PolicyEditor): TryPanel {
     if (!d?.try) return;
     ws.setTry(d, { sample: select.value });
     const t = d.outline.tests[Number(select.value)];
-    if (t) ws.setTry(d, { facts: (facts.value = JSON.stringify(t.facts, null, 2)), now: (now.value = t.now ?? '') });
+    if (t) {
+      const text = JSON.stringify(t.facts, null, 2);
+      facts.setValue(text);
+      ws.setTry(d, { facts: text, now: (now.value = t.now ?? '') });
+    }
     run();
   });
-  facts.addEventListener('input', () => {
+  facts.onEdit((text) => {
     const d = ws.current;
     if (!d?.try) return;
-    ws.setTry(d, { facts: facts.value, sample: (select.value = 'custom') });
+    ws.setTry(d, { facts: text, sample: (select.value = 'custom') });
     runSoon();
   });
   now.addEventListener('input', () => {
@@ -131,7 +138,7 @@ const refusedFacts = (problems: FactProblem[]) =>
 async function runTry(
   ws: Workspace,
   editor: PolicyEditor,
-  input: HTMLTextAreaElement,
+  input: HTMLElement,
   running: { request: AbortController | null },
 ): Promise<void> {
   const d = ws.current;
