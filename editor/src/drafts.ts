@@ -4,6 +4,7 @@ import { monaco } from './monaco';
 import { api, isAbort, type PolicyDetail } from './api';
 import { debounce } from './dom';
 import { LANGUAGE_ID } from './language';
+import { conflictsIn } from './merge';
 import { readOutline } from './outline';
 import { explain } from './toast';
 import type { OpenPolicy, Workspace } from './workspace';
@@ -51,6 +52,25 @@ export function openDraft(ws: Workspace, detail: PolicyDetail): OpenPolicy {
     const ctrl = (checking = new AbortController());
     const version = model.getVersionId();
     ws.checkStarted(doc);
+    // A text with merge conflicts is not YAML yet: the conflicts are its problems, not its syntax.
+    const conflicts = conflictsIn(model.getLinesContent());
+    if (conflicts.length) {
+      ws.checked(
+        doc,
+        conflicts.map((c) => ({
+          code: 'yaml.syntax',
+          severity: 'error',
+          message: 'merge conflict: your lines and theirs both changed here',
+          hint: 'take theirs, yours or both in the bar above the editor (F7: the next conflict)',
+          file: doc.file,
+          line: c.start,
+          column: 1,
+          endLine: c.start,
+          endColumn: model.getLineMaxColumn(c.start),
+        })),
+      );
+      return;
+    }
     try {
       const r = await api.validate(model.getValue(), doc.file, ctrl.signal);
       if (model.getVersionId() === version) ws.checked(doc, r.diagnostics);
