@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server/index.js';
 import {
   type EditorPage,
@@ -74,6 +74,18 @@ describe('the web editor with colleagues', () => {
     bob = await openEditor(browser, running.url, { token: TOKEN, author: 'Bob' });
     await openPolicy(ann.page, 'zmanda');
     await openPolicy(bob.page, 'zmanda');
+  });
+
+  // A failing step leaves a screenshot of each admin's page behind, named after the test.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    for (const [who, p] of [
+      ['ann', ann],
+      ['bob', bob],
+    ] as const) {
+      const file = join(tmpdir(), `spe-collab-failure-${who}-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}.png`);
+      await p?.page.screenshot({ path: file }).catch(() => undefined);
+    }
   });
 
   afterAll(async () => {
@@ -256,6 +268,40 @@ describe('the web editor with colleagues', () => {
     expect(await problem.textContent()).toContain("'calendar' is indented like 'standard:' above");
     await bob.page.keyboard.press('Control+z');
     await expect.poll(() => problem.count()).toBe(0);
+  });
+
+  it('paints the rules no test exercises in the gutter, and lists them first', async () => {
+    const message = whereIs('message: Zmanda gives no phone support for Community products.');
+    // On the empty line after the rule, line by line (Enter keeps the indentation of the line before).
+    await goToLine(bob.page, message.line + 1, 1);
+    for (const [i, text] of [
+      '  - deny: trial-account-manager',
+      '  when: trial and channel == "account-manager" and urgency == "low"',
+      'message: No account manager for trials.',
+    ].entries()) {
+      if (i) await bob.page.keyboard.press('Enter');
+      await bob.page.keyboard.insertText(text);
+      await bob.page.keyboard.press('Escape');
+    }
+    await expect.poll(() => bob.page.locator('#validate-state').textContent()).toContain('no problems');
+    await bob.page.keyboard.press('Alt+Shift+T');
+    const summary = bob.page.locator('#test-summary');
+    await summary.waitFor();
+    expect(await summary.textContent()).toMatch(/rules covered (\d+)\/(?!\1)\d+/);
+    // Listed before the tests, and marked at the rule's line.
+    const uncovered = bob.page.locator('#test-result > section.block');
+    expect(await uncovered.textContent()).toContain('trial-account-manager');
+    expect(
+      await bob.page
+        .locator('#test-result > *')
+        .nth(1)
+        .evaluate((e) => e.tagName),
+    ).toBe('SECTION');
+    await goToLine(bob.page, message.line + 1);
+    await expect.poll(() => bob.page.locator('#editor .gutter-uncovered').count()).toBe(1);
+    for (let i = 0; i < 20 && (await visibleText(bob.page)).includes('trial-account-manager'); i++)
+      await bob.page.keyboard.press('Control+z');
+    await expect.poll(() => visibleText(bob.page)).not.toContain('trial-account-manager');
   });
 
   it('marks a typo soon after the keystroke (the median is printed)', async () => {
