@@ -304,6 +304,35 @@ describe('the web editor with colleagues', () => {
     await expect.poll(() => visibleText(bob.page)).not.toContain('trial-account-manager');
   });
 
+  it('draws the day ticks at local midnight across a change to summer time, and marks the response', async () => {
+    await bob.page.locator('#tab-try').click();
+    await bob.page.locator('#try-facts .view-lines').click();
+    await bob.page.keyboard.press('Control+a');
+    await bob.page.keyboard.press('Delete');
+    // Standard P3 (8 business hours, Mon–Fri 08:00–17:00 Rome) from Friday 27 March 2026, 16:30:
+    // Rome moves to +02:00 on Sunday 29 March. Answered on Monday at 10:00.
+    await bob.page.keyboard.insertText(
+      JSON.stringify({
+        tier: 'standard',
+        impact: 'medium',
+        urgency: 'medium',
+        channel: 'web',
+        openedAt: '2026-03-27T16:30:00+01:00',
+        respondedAt: '2026-03-30T10:00:00+02:00',
+      }),
+    );
+    const due = bob.page.locator('[data-window="response"] time.sla-due');
+    await expect.poll(() => due.getAttribute('datetime')).toBe('2026-03-30T15:30:00+02:00');
+    const ticks = bob.page.locator('[data-window="response"] svg.timeline line.tl-day');
+    // Midnights of Saturday and Sunday in +01:00, of Monday in +02:00.
+    expect(await ticks.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-at')))).toEqual([
+      '2026-03-27T23:00:00.000Z',
+      '2026-03-28T23:00:00.000Z',
+      '2026-03-29T22:00:00.000Z',
+    ]);
+    expect(await bob.page.locator('[data-window="response"] .tl-stopped-marker[data-stopped="responded"]').count()).toBe(1);
+  });
+
   it('marks a typo soon after the keystroke (the median is printed)', async () => {
     const at = whereIs('rows: urgency');
     const times: number[] = [];

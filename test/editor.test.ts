@@ -274,6 +274,7 @@ describe('the web policy editor', () => {
     // The facts are a JSON editor that knows the policy's facts: it completes their names…
     await page.locator('#try-facts .view-lines').click();
     await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
     await page.keyboard.insertText('{ "');
     await page.keyboard.type('sever');
     const widget = page.locator('.suggest-widget.visible');
@@ -282,10 +283,12 @@ describe('the web policy editor', () => {
     await page.keyboard.press('Escape');
     // …and marks a value that is none of a fact's values.
     await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
     await page.keyboard.insertText('{ "severity": "huge" }');
     await expect.poll(() => page.locator('#try-facts .squiggly-error').count()).toBeGreaterThan(0);
     // Text that is not JSON leaves no decision on screen.
     await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
     await page.keyboard.insertText('{ "severity": ');
     await expect.poll(() => page.locator('#try-facts-error').textContent()).toContain('not valid JSON');
     expect(await page.locator('#try-eligible').count()).toBe(0);

@@ -80,6 +80,9 @@ export function createFactsEditor(host: HTMLElement): FactsEditor {
     fixedOverflowWidgets: true,
     ariaLabel: 'Facts (JSON)',
     quickSuggestions: { other: true, strings: true, comments: false },
+    // Facts are often pasted whole: no closing brackets or quotes added to them.
+    autoClosingBrackets: 'never',
+    autoClosingQuotes: 'never',
   });
   let setting = false;
   const listeners: ((text: string) => void)[] = [];

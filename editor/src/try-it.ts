@@ -189,7 +189,14 @@ async function runTry(
         ),
       );
     } else {
-      out.replaceChildren(renderDecision(r.decision, r.timeline, d.try.now || undefined, editor.goTo));
+      const given = facts as Record<string, unknown>;
+      const instant = (k: string) => (typeof given[k] === 'string' ? (given[k] as string) : undefined);
+      out.replaceChildren(
+        renderDecision(r.decision, r.timeline, d.try.now || undefined, editor.goTo, {
+          response: instant('respondedAt'),
+          resolution: instant('resolvedAt'),
+        }),
+      );
     }
   } catch (e) {
     if (isAbort(e)) return;
