@@ -30,9 +30,7 @@ export function serveEditor(app: Express, dir: string): void {
     },
   });
   // Express 5 matches '/editor' for '/editor/' too: redirect only the slashless form.
-  app.get('/editor', (req, res, next) =>
-    req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, '/editor/'),
-  );
+  app.get('/editor', (req, res, next) => (req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, '/editor/')));
   app.use(
     '/editor',
     editorCsp,
