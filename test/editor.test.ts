@@ -59,7 +59,9 @@ describe('the web policy editor', () => {
     }
     if (!existsSync(CHROMIUM))
       throw new Error(`${CHROMIUM} is missing: test/chromium-setup.ts installs it (apt-get install chromium)`);
-    running = await startTestServer({ dir, token: TOKEN, editorDir: editorDist });
+    // The workbench tries every edit in worker threads: on a busy machine that may take longer than
+    // the service's 2 s limit, which is not what this test is about.
+    running = await startTestServer({ dir, token: TOKEN, editorDir: editorDist, heavyWork: { timeLimitMs: 30_000 } });
     const page0 = await fetch(`${running.url}/editor/`, { redirect: 'manual' });
     if (page0.status !== 200 || !(await page0.text()).includes('<div id="editor"')) {
       throw new Error(
