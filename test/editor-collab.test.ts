@@ -354,6 +354,22 @@ describe('the web editor with colleagues', () => {
     expect(await state(bob)).toBe('saved');
   });
 
+  it('explains a key of the policy on hover, not only facts', async () => {
+    const p1 = whereIs('P1: { response: 1 hour }');
+    await goToLine(bob.page, p1.line, p1.column);
+    await bob.page.keyboard.press('Control+k');
+    await bob.page.keyboard.press('Control+i');
+    const hover = bob.page.locator('.monaco-hover:not(.hidden)');
+    await expect.poll(() => hover.textContent()).toContain('P1 — priority');
+    await bob.page.keyboard.press('Escape');
+    const zoneFact = whereIs('zoneFact: timezone');
+    await goToLine(bob.page, zoneFact.line, zoneFact.column);
+    await bob.page.keyboard.press('Control+k');
+    await bob.page.keyboard.press('Control+i');
+    await expect.poll(() => hover.textContent()).toMatch(/^zoneFact — \S/);
+    await bob.page.keyboard.press('Escape');
+  });
+
   it('marks a typo soon after the keystroke (the median is printed)', async () => {
     const at = whereIs('rows: urgency');
     const times: number[] = [];

@@ -263,6 +263,14 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
         return { range, contents: [{ value: `\`${fn.signature}\`\n\n${fn.doc}` }] };
       if (o.calendars.includes(word.word) && /calendar|\bin\s*$/.test(before))
         return { range, contents: [{ value: `**${word.word}** — calendar` }] };
+      // A key of the policy format: what the schema says of it.
+      if (/^\s*(?:-\s+)*$/.test(before) && /^\s*:/.test(line.slice(word.endColumn - 1))) {
+        const c = cursorContext(model.getLinesContent(), position.lineNumber - 1, word.startColumn - 1);
+        const dyn = c.kind === 'key' ? dynamicKeys(o, c.path) : null;
+        if (dyn?.names.includes(word.word)) return { range, contents: [{ value: `**${word.word}** — ${dyn.what}` }] };
+        const field = c.kind === 'key' ? schemaAt(ctx.schema(), c.path)?.properties?.[word.word] : undefined;
+        if (field?.description) return { range, contents: [{ value: `**${word.word}** — ${field.description}` }] };
+      }
       return null;
     },
   });
