@@ -370,6 +370,19 @@ describe('the web editor with colleagues', () => {
     await bob.page.keyboard.press('Escape');
   });
 
+  it('fixes a misspelt fact with the quick fix its diagnostic names', async () => {
+    const at = whereIs('rows: urgency');
+    await retype(bob.page, at.line, at.column + 'rows: '.length, 'urgncy');
+    await bob.page.locator('#problems button.problem[data-code="expr.unknown-fact"]').waitFor();
+    await goToLine(bob.page, at.line, at.column + 'rows: '.length + 2);
+    await bob.page.keyboard.press('Control+.');
+    const fix = bob.page.getByText("Change to 'urgency'").first();
+    await fix.waitFor();
+    await bob.page.keyboard.press('Enter');
+    await expect.poll(() => bob.page.locator('#problems button.problem').count()).toBe(0);
+    await expect.poll(() => state(bob)).toBe('saved');
+  });
+
   it('marks a typo soon after the keystroke (the median is printed)', async () => {
     const at = whereIs('rows: urgency');
     const times: number[] = [];
