@@ -164,8 +164,7 @@ describe('a heavy request over its time limit', () => {
     // A small request first, so the 300 ms are the work's and not the pool's start (on a loaded
     // machine the first may itself need more than 300 ms to start a thread: it is tried again).
     let warm = 0;
-    for (let i = 0; i < 5 && warm !== 200; i++)
-      warm = (await post(`${server.url}/v1/test`, { source: zmandaWithTests(1) })).status;
+    for (let i = 0; i < 5 && warm !== 200; i++) warm = (await post(`${server.url}/v1/test`, { source: zmandaWithTests(1) })).status;
     expect(warm).toBe(200);
     const start = performance.now();
     const r = await post(`${server.url}/v1/test`, { source: zmandaWithTests(LONG ? 2_000 : 1_000, 10_000) });
@@ -186,8 +185,7 @@ describe('a heavy request over its time limit', () => {
     expect(health.status).toBe(200);
     // The ended thread is replaced: as at the start, its first request may wait for it to load.
     let after: { status: number; body: unknown } = { status: 0, body: null };
-    for (let i = 0; i < 5 && after.status !== 200; i++)
-      after = await post(`${server.url}/v1/test`, { source: zmandaWithTests(1) });
+    for (let i = 0; i < 5 && after.status !== 200; i++) after = await post(`${server.url}/v1/test`, { source: zmandaWithTests(1) });
     expect(after.body).toMatchObject({ ok: true });
     expect((await post(`${server.url}/v1/evaluate`, { policy: 'zmanda', facts: ticket(1) })).status).toBe(200);
   }, 120_000);

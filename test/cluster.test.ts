@@ -68,9 +68,7 @@ const allListening = (server: ServeProcess, n: number) =>
   until(
     `${n} workers listening`,
     async () =>
-      Number(
-        /spe_worker_starts_total\{result="listening"\} (\d+)/.exec((await send(server.url, 'GET', '/metrics')).body)?.[1] ?? 0,
-      ) >= n,
+      Number(/spe_worker_starts_total\{result="listening"\} (\d+)/.exec((await send(server.url, 'GET', '/metrics')).body)?.[1] ?? 0) >= n,
     20_000,
   );
 

@@ -267,12 +267,14 @@ describe('the compiled rules', () => {
     ]);
     // slaTier is a rule for trial tickets and one per tier for the rest.
     const rules = json.stages[0]!.rules.filter((r) => r.event.type !== 'false');
-    expect(rules.map((r) => [r.name, (r.event.params as { outcome: { value: unknown } }).outcome.value])).toEqual([
-      ['derived.slaTier.1', 'premium'],
-      ['derived.slaTier.2.community', 'community'],
-      ['derived.slaTier.2.standard', 'standard'],
-      ['derived.slaTier.2.premium', 'premium'],
-    ]);
+    expect(rules.map((r) => [r.name, (r.event.params as { outcome: { value: unknown } }).outcome.value])).toEqual(
+      [
+        ['derived.slaTier.1', 'premium'],
+        ['derived.slaTier.2.community', 'community'],
+        ['derived.slaTier.2.standard', 'standard'],
+        ['derived.slaTier.2.premium', 'premium'],
+      ],
+    );
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });

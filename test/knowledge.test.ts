@@ -14,9 +14,7 @@ import { runs } from './reliability.js';
 const root = join(import.meta.dirname, '..');
 const compiled: CompiledPolicy[] = [];
 beforeAll(async () => {
-  for (const f of readdirSync(join(root, 'policies'))
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()) {
+  for (const f of readdirSync(join(root, 'policies')).filter((f) => f.endsWith('.yaml')).sort()) {
     const result = await compileSource(readFileSync(join(root, 'policies', f), 'utf8'), `policies/${f}`);
     if (!result.ok) throw new Error(`policies/${f} does not compile`);
     compiled.push(result.compiled);
@@ -33,8 +31,7 @@ function sameDecidedLeaves(a: unknown, b: unknown, at: string): void {
     return;
   }
   expect(b, at).not.toBeNull();
-  for (const [k, v] of Object.entries(a as Record<string, unknown>))
-    sameDecidedLeaves(v, (b as Record<string, unknown>)[k], `${at}.${k}`);
+  for (const [k, v] of Object.entries(a as Record<string, unknown>)) sameDecidedLeaves(v, (b as Record<string, unknown>)[k], `${at}.${k}`);
 }
 
 /** What `before` decided, `after` (the same facts and one more) decides alike. */

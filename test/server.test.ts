@@ -227,12 +227,7 @@ describe("the editor's workbench", () => {
     expect(bad).toMatchObject({ ok: false, diagnostics: [{ code: 'expr.unknown-fact' }] });
     const res = await post('/v1/try', { source: zmanda, facts: { tier: 'x' } });
     expect(res.status).toBe(200);
-    expect((await json(res)).problems.map((p: { pointer: string }) => p.pointer).sort()).toEqual([
-      '/facts/channel',
-      '/facts/impact',
-      '/facts/tier',
-      '/facts/urgency',
-    ]);
+    expect((await json(res)).problems.map((p: { pointer: string }) => p.pointer).sort()).toEqual(['/facts/channel', '/facts/impact', '/facts/tier', '/facts/urgency']);
   });
 
   it("runs an unsaved source's tests with coverage", async () => {

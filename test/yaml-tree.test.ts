@@ -29,8 +29,7 @@ function check(text: string): Verdict {
   const seen = new Set<YamlNode>();
   const walk = (node: YamlNode | undefined, value: unknown, path: string, outer: [number, number]): void => {
     if (!node) return;
-    if (node.start < 0 || node.end > text.length || node.start > node.end)
-      problems.push(`${path}: range ${node.start}-${node.end}`);
+    if (node.start < 0 || node.end > text.length || node.start > node.end) problems.push(`${path}: range ${node.start}-${node.end}`);
     const own = text.slice(node.start, node.end);
     // An alias shares its anchor's node, which lies elsewhere in the file.
     const aliased = seen.has(node);
@@ -39,10 +38,8 @@ function check(text: string): Verdict {
     seen.add(node);
     if (node.kind === 'scalar') {
       const quote = QUOTES[node.style ?? ''];
-      if (quote && (own[0] !== quote || own.at(-1) !== quote || own.length < 2))
-        problems.push(`${path}: ${JSON.stringify(own)} is not quoted`);
-      if (node.style === 'PLAIN' && !own.includes('\n') && own !== node.text)
-        problems.push(`${path}: ${JSON.stringify(own)} / ${JSON.stringify(node.text)}`);
+      if (quote && (own[0] !== quote || own.at(-1) !== quote || own.length < 2)) problems.push(`${path}: ${JSON.stringify(own)} is not quoted`);
+      if (node.style === 'PLAIN' && !own.includes('\n') && own !== node.text) problems.push(`${path}: ${JSON.stringify(own)} / ${JSON.stringify(node.text)}`);
       if (value !== null && typeof value === 'object') problems.push(`${path}: a scalar for a collection`);
       return;
     }
@@ -67,8 +64,7 @@ function check(text: string): Verdict {
       else if (k !== '<<') walk(v, (value as Record<string, unknown>)[k], `${path}.${k}`, [node.start, node.end]);
     }
     // Every key of the value is in the tree, written in the mapping or brought in by a merge.
-    const has = (m: YamlNode, k: string): boolean =>
-      m.pairs!.has(k) || (m.merges ?? []).some((s) => s.kind === 'map' && has(s, k));
+    const has = (m: YamlNode, k: string): boolean => m.pairs!.has(k) || (m.merges ?? []).some((s) => s.kind === 'map' && has(s, k));
     for (const k of Object.keys(value)) if (!nullKey(k) && !has(node, k)) problems.push(`${path}.${k}: missing from the tree`);
   };
   walk(treeOfDocument(doc), js, '$', [0, text.length]);
