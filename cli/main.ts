@@ -15,6 +15,7 @@ Commands:
   eval POLICY         evaluate a ticket's facts into a decision (--facts FILE|-, --batch)
   compile POLICY      print the policy as json-rules-engine rules
   serve               serve the policies over HTTP (validate, list, read)
+  store export|import move policies with their history between PostgreSQL and a folder
 
 Options:
   -h, --help          show help (also: spe <command> --help)
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   eval: () => import('./eval.js'),
   compile: () => import('./compile.js'),
   serve: () => import('./serve.js'),
+  store: () => import('./store.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,7 @@ import {
   wallClockText,
 } from './calendar.js';
 import { clockStart, dueAt, elapsed, normalizePauses } from './clock.js';
-import { type Value, instant } from './values.js';
+import { Instants, type Value, instant } from './values.js';
 
 const MIN = 60_000;
 
@@ -158,16 +158,30 @@ export interface ClockResult {
 
 const NO_PAUSES: readonly Interval[] = [];
 
-/** What the last window worked out that the next one may share (see windowClock). */
-const last = {
-  calendar: null as BusinessCalendar | null,
+/**
+ * What a decision's windows share: its two windows usually have the same calendar, opening and
+ * pauses, so the start and the time spent so far are worked out once (see windowClock). One per
+ * decision, made by `windowShare`.
+ */
+export interface WindowShare {
+  calendar: BusinessCalendar | null;
+  opened: number;
+  paused: readonly Interval[];
+  offset: string;
+  startsAt: string | null;
+  at: number;
+  spent: number;
+}
+
+export const windowShare = (): WindowShare => ({
+  calendar: null,
   opened: Number.NaN,
   paused: NO_PAUSES,
   offset: '',
-  startsAt: null as string | null,
+  startsAt: null,
   at: Number.NaN,
   spent: 0,
-};
+});
 
 /**
  * The zone a window's instants are written in, and the offset when there is none: the calendar's
@@ -196,15 +210,17 @@ export function windowClock(
   stoppedAt: string | null,
   now: string | null,
   policyZone: string | null = null,
+  last: WindowShare = windowShare(),
+  instants: Instants = new Instants(),
 ): ClockResult {
+  const instant = (v: string) => instants.at(v);
   const opened = instant(openedAt);
   const paused = pauses.length === 0 ? NO_PAUSES : normalizePauses(pauses.map((p) => [instant(p.from), instant(p.to)] as const));
   const shown = displayZone(calendar, policyZone, openedAt);
   const offset = shown.zone ?? shown.offset;
   const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, shown.zone, shown.offset));
   const due = dueAt(calendar, opened, target, paused);
-  // A decision's two windows usually share their calendar, opening and pauses: the start and
-  // the time spent so far are the same for both.
+  // What the decision's other window worked out, when it had the same calendar, opening and pauses.
   const same = last.calendar === calendar && last.opened === opened && last.paused === paused && last.offset === offset;
   if (!same) {
     last.calendar = calendar;

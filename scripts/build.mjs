@@ -126,7 +126,8 @@ export async function build() {
     chunkNames: 'chunks/[name]-[hash]',
     plugins: [useGeneratedValidator, ...bundlePlugins],
     // piscina starts its threads from its own worker file beside it: it stays in node_modules.
-    external: ['piscina'],
+    // So does pg, whose optional native binding (pg-native) is required only when asked for.
+    external: ['piscina', 'pg'],
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });

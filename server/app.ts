@@ -16,7 +16,8 @@ import { openapi } from './openapi.js';
 import { HttpError, answerFor, asHttp } from './errors.js';
 import { evaluationLane } from './lane.js';
 import { problems, validateBatch, validateEvaluate } from './requests.js';
-import { HISTORY_PAGE, type PolicyStore } from './store.js';
+import { HISTORY_PAGE } from './store.js';
+import type { Store } from './stores.js';
 import { detail, publicDiagnostic, saved, summary } from './views.js';
 import { serveEditor } from './editor-static.js';
 import { type EventStreams, eventStreams } from './events.js';
@@ -24,7 +25,7 @@ import { type EventStreams, eventStreams } from './events.js';
 type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean };
 
 export interface AppOptions {
-  store: PolicyStore;
+  store: Store;
   /** The admin bearer token writes need (a function: read at every request, so it can be rotated). */
   token: TokenSource;
   /** Failed admin-token attempts allowed per client address (default: 10 a minute). */
@@ -210,6 +211,7 @@ export function createService(options: AppOptions): {
     res.json({
       status: health.ok ? 'ok' : 'degraded',
       policies: store.list().length,
+      ...(health.store ? { store: { kind: store.kind, ...health.store } } : {}),
       ...(health.ok
         ? {}
         : { degraded: health.degraded.map((d) => ({ ...d, diagnostics: d.diagnostics.map(publicDiagnostic) })) }),

@@ -4,7 +4,8 @@
 // `spe serve --workers`, the primary makes every other worker reload a saved policy before the
 // save is acknowledged (server/cluster.ts), so a client of any worker hears of a save on any other.
 import type { Request, Response } from 'express';
-import { POLICY_ID, type PolicyStore } from './store.js';
+import { POLICY_ID } from './store-error.js';
+import type { Store } from './stores.js';
 
 /** A comment line now and then keeps proxies and the idle timeout from closing a quiet stream. */
 export const HEARTBEAT_MS = 20_000;
@@ -18,7 +19,7 @@ export interface EventStreams {
   readonly open: number;
 }
 
-export function eventStreams(store: PolicyStore, heartbeatMs = HEARTBEAT_MS): EventStreams {
+export function eventStreams(store: Pick<Store, 'onChange'>, heartbeatMs = HEARTBEAT_MS): EventStreams {
   const clients = new Set<Response>();
 
   const handle = (req: Request, res: Response) => {

@@ -106,7 +106,7 @@ const error = {
         code: {
           type: 'string',
           description:
-            'stable: bad-request, invalid-request, invalid-json, invalid-facts, invalid-id, too-deep (400); unauthorized (401); forbidden (403); not-found, unknown-policy, unknown-revision (404); method-not-allowed (405, with Allow); request-timeout (408); stale-revision (412); payload-too-large, batch-too-large (413); unsupported-media-type (415); invalid-policy (422); precondition-required (428); too-many-attempts (429); headers-too-large (431); busy (503); storage-full, storage-denied, storage-failed (507); internal (500)',
+            'stable: bad-request, invalid-request, invalid-json, invalid-facts, invalid-id, too-deep (400); unauthorized (401); forbidden (403); not-found, unknown-policy, unknown-revision (404); method-not-allowed (405, with Allow); request-timeout (408); stale-revision (412); payload-too-large, batch-too-large (413); unsupported-media-type (415); invalid-policy (422); precondition-required (428); too-many-attempts (429); headers-too-large (431); busy, store-unavailable (503); storage-full, storage-denied, storage-failed (507); internal (500)',
         },
         message: str,
         details: {},
@@ -147,7 +147,7 @@ const STATUS: Record<number, string> = {
   428: 'If-Match is required to change an existing policy',
   431: 'the request line and headers are too large (headers-too-large); the connection is closed',
   429: 'too many failed admin-token attempts from this address; wait the seconds in Retry-After',
-  503: 'another save of this policy is in progress; the service has no admin token (admin-token-unset); or, with workers, saved but not yet served by every worker (save-not-served)',
+  503: 'another save of this policy is in progress; the service has no admin token (admin-token-unset); or, with workers, saved but not yet served by every worker (save-not-served); or the policy database cannot be reached (store-unavailable, with Retry-After)',
   507: 'the policies folder could not be written (disk full, permission denied, I/O error): nothing was saved, the previous revision still serves',
 };
 /** What any request can get before a route reads it: Node's HTTP parser and the timeouts refuse it. */

@@ -73,13 +73,13 @@ describe('fixed trace steps', () => {
   /** The policy with every rule's trace step made from what it reads, as for any other rule. */
   const unfixed = (c: CompiledPolicy): CompiledPolicy => ({
     ...c,
-    stages: c.stages.map((s) => ({ ...s, rules: s.rules.map((r) => ({ ...r, fixedStep: null })) })),
+    fast: { ...c.fast, stages: c.fast.stages.map((s) => ({ ...s, rules: s.rules.map((r) => ({ ...r, fixedStep: null })) })) },
   });
 
   it('are what the rule read when it matched, on generated facts for every policy', () => {
     let fixed = 0;
     for (const { name, compiled: c } of compiled) {
-      fixed += c.stages.flatMap((s) => s.rules).filter((r) => r.fixedStep).length;
+      fixed += c.fast.stages.flatMap((s) => s.rules).filter((r) => r.fixedStep).length;
       const reading = unfixed(c);
       fc.assert(
         fc.property(factsOf(c.policy), (facts) => {

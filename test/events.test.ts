@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { PolicyStore } from '../server/store.js';
 import { TEST_TOKEN, serverForTest } from './with-server.js';
 
 /** Listens to an event stream; `events` fills as they come. */
@@ -64,7 +65,9 @@ describe('GET /v1/events', () => {
     // A file changed on disk (a checkout) is told as well, once reloaded.
     const oto = readFileSync(join(running.dir, 'oto.yaml'), 'utf8');
     writeFileSync(join(running.dir, 'oto.yaml'), oto.replace(/^title: .*$/m, 'title: Oto (from a checkout)'));
-    await running.store.rescan();
+    const folder = running.store;
+    if (!(folder instanceof PolicyStore)) throw new Error('the test server is on the policy folder');
+    await folder.rescan();
     await until(() => otoOnly.events.length === 1);
     expect(otoOnly.events[0]).toMatchObject({ event: 'changed', data: { id: 'oto' } });
     expect(zmandaOnly.events).toHaveLength(1);
