@@ -10,6 +10,7 @@ import { isRealDate } from './datetime.js';
 import { NodeFinder, type Path, PolicyReader } from './read.js';
 import { compileSchemaValidator } from './schema-validator.js';
 import { SourceFile } from './source.js';
+import { indentMistake } from './yaml-indent.js';
 import { type YamlNode, cstDeeperThan, deeperThan, reusedNodes, treeOfDocument } from './yaml-tree.js';
 
 export type LoadResult =
@@ -91,6 +92,9 @@ function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode
     const message =
       (key && key.length <= 60 ? `'${key}' appears twice in the same mapping` : yamlMessage(e.code)) ??
       e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    const indent =
+      e.code === 'BLOCK_AS_IMPLICIT_KEY' || e.code === 'MULTILINE_IMPLICIT_KEY' ? indentMistake(text, e.pos[0]) : undefined;
+    if (indent) return diagnostic('yaml.syntax', file.span(indent.start, indent.length), indent.message, indent.hint);
     return diagnostic(code, file.span(e.pos[0], e.pos[1] - e.pos[0]), message, yamlHint(e.code));
   });
   if (problems.length > 0) return { problems };

@@ -20,6 +20,8 @@ import { problems, validateBatch, validateEvaluate } from './requests.js';
 import { HISTORY_PAGE } from './store.js';
 import type { Store } from './stores.js';
 import { detail, publicDiagnostic, saved, summary } from './views.js';
+import { serveEditor } from './editor-static.js';
+import { type EventStreams, eventStreams } from './events.js';
 
 type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean };
 
@@ -96,8 +98,11 @@ const revisionFrom = (header: string | undefined) =>
 export function createService(options: AppOptions): {
   app: express.Express;
   lane: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The open `/v1/events` streams, ended when the server closes. */
+  events: EventStreams;
 } {
   const { store, metrics, logger } = options;
+  const events = eventStreams(store);
   const maxBatch = options.maxBatch ?? 1000;
   const heavy = options.heavy ?? new HeavyWork();
   const app = express();
@@ -335,6 +340,9 @@ export function createService(options: AppOptions): {
     res.json({ policies: store.list().map(summary) });
   });
 
+  // Server-sent events: `changed` with { id, revision } whenever a policy's text changes.
+  app.get('/v1/events', events.handle);
+
   app.get('/v1/policies/:id', (req, res) => {
     const entry = store.get(idOf(req));
     res.setHeader('ETag', `"${entry.revision}"`);
@@ -505,30 +513,7 @@ export function createService(options: AppOptions): {
 
   impactRoute(app, { store, heavy, json });
 
-  if (options.editorDir) {
-    // Monaco needs inline styles, workers from this origin and data: images; nothing else is loosened.
-    const editorCsp = helmet.contentSecurityPolicy({
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        workerSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        frameAncestors: ["'self'"],
-        // The editor may be opened over plain http on a host name: do not force https.
-        upgradeInsecureRequests: null,
-      },
-    });
-    // Express 5 matches '/editor' for '/editor/' too: redirect only the slashless form.
-    app.get('/editor', (req, res, next) =>
-      req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, '/editor/'),
-    );
-    app.use('/editor', editorCsp, express.static(options.editorDir, { index: 'index.html', fallthrough: true }));
-  }
+  if (options.editorDir) serveEditor(app, options.editorDir);
 
   // A known path asked with a method it does not take: 405 with the methods it takes, read from
   // the routes themselves, so the answer cannot drift from them. Any other path is 404.
@@ -558,7 +543,7 @@ export function createService(options: AppOptions): {
   };
   const onError: ErrorRequestHandler = (caught: unknown, _req, res, _next) => sendError(res, answer(caught));
   app.use(onError);
-  return { app, lane: evaluationLane({ limit: bytes.parse(limit) ?? 0, evaluate: evaluateRequest, answer, metrics }) };
+  return { app, events, lane: evaluationLane({ limit: bytes.parse(limit) ?? 0, evaluate: evaluateRequest, answer, metrics }) };
 }
 
 /** A layer of express's router: a route's (`app.get(…)`…) has the methods it takes. */

@@ -143,7 +143,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   for (const w of options.warnings ?? []) logger.warn(w);
   const editorDir = options.editorDir ?? defaultEditorDir();
   const heavy = new HeavyWork(options.heavyWork);
-  const { app, lane } = createService({
+  const { app, lane, events } = createService({
     store,
     heavy,
     token: options.token,
@@ -185,6 +185,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${address}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        events.close();
         if (store instanceof PolicyStore) void store.close();
         server.close(() => {
           logger.flush();

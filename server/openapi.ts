@@ -464,6 +464,14 @@ export const openapi = {
         },
       },
     },
+    '/v1/events': {
+      get: {
+        summary:
+          "Server-sent events: 'changed' with { id, revision } whenever a policy's text changes (a save on any worker, a file changed on disk)",
+        parameters: [{ name: 'policy', in: 'query', description: 'only the changes of this policy', schema: { type: 'string' } }],
+        responses: { 200: { description: 'an event stream', content: { 'text/event-stream': { schema: str } } } },
+      },
+    },
     '/v1/schema': {
       get: {
         summary: 'The JSON Schema of policy files',

@@ -10,7 +10,16 @@ import { type CompiledPolicy, compileSource, revisionOf } from '../engine/index.
 import { HISTORY_PAGE, type HistoryPage, type Revision } from './history.js';
 import { CHANNEL, migrate } from './pg-schema.js';
 import { POLICY_ID, StoreError } from './store-error.js';
-import type { DegradedPolicy, PolicyEntry, SaveOptions, Saved, Store, StoreHealth } from './stores.js';
+import {
+  type ChangeListener,
+  ChangeListeners,
+  type DegradedPolicy,
+  type PolicyEntry,
+  type SaveOptions,
+  type Saved,
+  type Store,
+  type StoreHealth,
+} from './stores.js';
 
 export interface PgStoreEvents {
   /** Migrations applied at start. */
@@ -86,6 +95,7 @@ export class PgStore implements Store {
   private readonly entries = new Map<string, PolicyEntry>();
   /** The save sequence number of each policy's entry: a row is applied only when newer. */
   private readonly seqs = new Map<string, number>();
+  private readonly changes = new ChangeListeners();
   private listener: pg.Client | undefined;
   /** Listening connections already given up (each reported lost once). */
   private readonly dropped = new WeakSet<pg.Client>();
@@ -261,6 +271,12 @@ export class PgStore implements Store {
     });
     this.seqs.set(row.id, seq);
     this.options.events?.reloaded?.(row.id, ok);
+    if (before?.revision !== row.revision) this.changes.emit(row.id, row.revision);
+  }
+
+  /** Calls `listener` whenever a policy's served text changes on this replica (its saves, and others' as notified). */
+  onChange(listener: ChangeListener): () => void {
+    return this.changes.add(listener);
   }
 
   list(): PolicyEntry[] {
@@ -339,8 +355,10 @@ export class PgStore implements Store {
       };
       // Served by this replica from the next request on; the others follow the notification.
       if ((this.seqs.get(id) ?? 0) < outcome.seq) {
+        const before = this.entries.get(id);
         this.entries.set(id, entry);
         this.seqs.set(id, outcome.seq);
+        if (before?.revision !== revision) this.changes.emit(id, revision);
       }
       return { ...entry, unchanged: false };
     }

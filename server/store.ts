@@ -12,14 +12,23 @@ import { type CompiledPolicy, compileSource, revisionOf } from '../engine/index.
 import { type StoreFiles, cleanStale, locked, storageError, writeAtomically } from './files.js';
 import { PolicyHistory, type HistoryPage } from './history.js';
 import { POLICY_ID, StoreError } from './store-error.js';
-import type { DegradedPolicy, PolicyEntry, Saved, SaveOptions, Store, StoreHealth } from './stores.js';
+import {
+  type ChangeListener,
+  ChangeListeners,
+  type DegradedPolicy,
+  type PolicyEntry,
+  type Saved,
+  type SaveOptions,
+  type Store,
+  type StoreHealth,
+} from './stores.js';
 import { FolderWatch, type WatchOptions } from './watch.js';
 
 export { type StoreFiles, writeAtomically } from './files.js';
 export { HISTORY_PAGE, type HistoryPage, type Revision } from './history.js';
 export { POLICY_ID, StoreError, type StoreErrorKind } from './store-error.js';
 export { POLL_MS, type WatchOptions } from './watch.js';
-export type { DegradedPolicy, PolicyEntry, Saved, SaveOptions, Store, StoreHealth } from './stores.js';
+export type { ChangeListener, DegradedPolicy, PolicyEntry, Saved, SaveOptions, Store, StoreHealth } from './stores.js';
 
 /** Why a policy file on disk is not served as it is, besides errors in it. */
 export type FileProblem = { kind: 'unreadable'; errno: string } | { kind: 'missing' } | { kind: 'misnamed'; says: string };
@@ -46,6 +55,7 @@ export interface StoreEvents {
 export class PolicyStore implements Store {
   readonly kind = 'folder' as const;
   private readonly entries = new Map<string, PolicyEntry>();
+  private readonly changeListeners = new ChangeListeners();
   /** The last reload or save of each policy in progress (see inTurn). */
   private readonly turns = new Map<string, Promise<void>>();
   /** Policy files that are not served as they are on disk, and why. */
@@ -105,6 +115,15 @@ export class PolicyStore implements Store {
 
   async close(): Promise<void> {
     this.folder.close();
+  }
+
+  /** Calls `listener` on every change of a policy's text; returns the function that stops it. */
+  onChange(listener: ChangeListener): () => void {
+    return this.changeListeners.add(listener);
+  }
+
+  private changed(id: string, revision: string): void {
+    this.changeListeners.emit(id, revision);
   }
 
   /**
@@ -178,6 +197,7 @@ export class PolicyStore implements Store {
     };
     this.entries.set(id, entry);
     this.events.reloaded?.(id, result.ok);
+    if (before?.revision !== entry.revision) this.changed(id, entry.revision);
   }
 
   list(): PolicyEntry[] {
@@ -315,6 +335,7 @@ export class PolicyStore implements Store {
         };
         this.entries.set(id, entry);
         this.problems.delete(id);
+        this.changed(id, revision);
         await this.archive.prune(id);
         return { ...entry, unchanged: false };
       }),

@@ -44,6 +44,29 @@ export interface SaveOptions {
 
 export type Saved = PolicyEntry & { unchanged: boolean };
 
+/** A policy's text changed as this process serves it: saved here, or reloaded (a save elsewhere, a checkout). */
+export type ChangeListener = (change: { id: string; revision: string }) => void;
+
+/** The listeners of a store's changes; a listener's failure (a closed connection) is its own. */
+export class ChangeListeners {
+  private readonly listeners = new Set<ChangeListener>();
+
+  add(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(id: string, revision: string): void {
+    for (const listener of this.listeners) {
+      try {
+        listener({ id, revision });
+      } catch {
+        /* the change stands */
+      }
+    }
+  }
+}
+
 export interface Store {
   /** `folder` or `postgres`, for the log and /healthz. */
   readonly kind: 'folder' | 'postgres';
@@ -69,4 +92,6 @@ export interface Store {
   history(id: string, page?: { limit?: number; before?: string }): Promise<HistoryPage>;
   revisionSource(id: string, revision: string): Promise<string>;
   rollback(id: string, revision: string, opts: { ifMatch: string | undefined; author: string }): Promise<Saved>;
+  /** Calls `listener` whenever a policy's served text changes here; returns the function that stops it. */
+  onChange(listener: ChangeListener): () => void;
 }

@@ -221,4 +221,40 @@ describe('reads after a save, across workers', () => {
       await server.stop();
     }
   });
+
+  it('tells the event streams of every worker of a save made on any one of them', async () => {
+    const server = await serve(['--policies', folder(), '--workers', '2'], { SPE_ADMIN_TOKEN: TOKEN });
+    const streams: { text: string; close: () => void }[] = [];
+    try {
+      await allListening(server, 2);
+      // Each stream on a connection of its own: the primary hands them out in turn, so both workers hold some.
+      for (let i = 0; i < 4; i++) {
+        streams.push(
+          await new Promise((resolve, reject) => {
+            const req = request(`${server.url}/v1/events?policy=zmanda`, { agent: false }, (res) => {
+              const s = { text: '', close: () => req.destroy() };
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => (s.text += c));
+              resolve(s);
+            });
+            req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+            req.end();
+          }),
+        );
+      }
+      const revision = JSON.parse((await send(server.url, 'GET', '/v1/policies/zmanda')).body).revision as string;
+      const saved = await send(server.url, 'PUT', '/v1/policies/zmanda', {
+        headers: { 'content-type': 'application/yaml', authorization: `Bearer ${TOKEN}`, 'if-match': revision },
+        body: retitled(1),
+      });
+      expect(saved.status).toBe(200);
+      const now = JSON.parse(saved.body).revision as string;
+      await until('every stream told of the save', () =>
+        streams.every((s) => s.text.includes(`data: {"id":"zmanda","revision":"${now}"}`)),
+      );
+    } finally {
+      for (const s of streams) s.close();
+      await server.stop();
+    }
+  });
 });

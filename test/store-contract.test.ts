@@ -5,6 +5,7 @@
 // computed here with node:crypto.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +173,27 @@ describe.each(STORES)('the $name store', ({ fresh }) => {
     server = await startTestServer({ ...where, token: TOKEN });
     expect((await server.get('/v1/policies/zmanda')).headers.get('etag')).toBe(`"${sha(titled('one'))}"`);
     expect((await history()).revisions).toHaveLength(4);
+  });
+
+  it('tells /v1/events listeners of a save as it happens, with its revision', async () => {
+    const stream = { text: '' };
+    const req = request(`${server.url}/v1/events?policy=zmanda`, { agent: false }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (stream.text += c));
+    });
+    req.on('error', () => undefined);
+    req.end();
+    try {
+      await expect.poll(() => stream.text).toContain('retry:');
+      const current = ((await (await server.get('/v1/policies/zmanda')).json()) as { revision: string }).revision;
+      const res = await put('zmanda', titled('told'), { 'if-match': current });
+      expect(res.status).toBe(200);
+      await expect
+        .poll(() => stream.text)
+        .toContain(`event: changed\ndata: ${JSON.stringify({ id: 'zmanda', revision: sha(titled('told')) })}\n\n`);
+    } finally {
+      req.destroy();
+    }
   });
 });
 

@@ -35,6 +35,25 @@ export function schemaAt(root: Schema | null, path: string[]): Schema | null {
   return s;
 }
 
+/** The keys of the block mapping holding line `at` (0-based), other than that line's own. */
+function siblingKeys(lines: readonly string[], at: number): Set<string> {
+  const indent = /^ */.exec(lines[at] ?? '')![0].length;
+  const keys = new Set<string>();
+  const scan = (from: number, step: 1 | -1) => {
+    for (let i = from; i >= 0 && i < lines.length; i += step) {
+      const l = lines[i]!;
+      if (!l.trim() || l.trim().startsWith('#')) continue;
+      const n = /^ */.exec(l)![0].length;
+      if (n < indent || (n === indent && /^\s*-\s/.test(l))) break;
+      const key = n === indent ? /^\s*([^:#\s][^:#]*?):(?:\s|$)/.exec(l)?.[1] : undefined;
+      if (key) keys.add(key);
+    }
+  };
+  scan(at - 1, -1);
+  scan(at + 1, 1);
+  return keys;
+}
+
 /** Keys a map takes that the schema cannot list: the policy's own tiers, priorities, matrix values. */
 function dynamicKeys(o: Outline, path: string[]): { names: string[]; what: string } | null {
   const p = path.join('.');
@@ -111,8 +130,11 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
         }
         const schema = schemaAt(ctx.schema(), c.path);
         const dyn = dynamicKeys(o, c.path);
-        if (dyn) for (const n of dyn.names) add(n, Kind.EnumMember, dyn.what, { insertText: `${n}: ` });
+        // A key the mapping already has is not offered again.
+        const present = siblingKeys(model.getLinesContent(), position.lineNumber - 1);
+        if (dyn) for (const n of dyn.names) if (!present.has(n)) add(n, Kind.EnumMember, dyn.what, { insertText: `${n}: ` });
         for (const [k, s] of Object.entries(schema?.properties ?? {})) {
+          if (present.has(k)) continue;
           add(k, Kind.Property, s.description ?? '', {
             insertText: `${k}: `,
             sortText: `${schema?.required?.includes(k) ? '0' : '1'}${k}`,
@@ -184,7 +206,11 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
         const units = afterNumber[1] ? ['hours', 'days'] : ['minutes', 'hours', 'days', 'business hours', 'business days'];
         const fitting = units.filter((u) => u.startsWith(afterNumber[2]!));
         for (const u of fitting) add(u, Kind.Unit, 'duration unit', { sortText: `!${u}` });
-        if (afterNumber[1] && fitting.length) return { suggestions };
+        // After a number only a unit, or an operator keyword, can follow: no facts or functions.
+        if (fitting.length) {
+          for (const k of EXPRESSION_KEYWORDS) add(k, Kind.Keyword, 'keyword', { sortText: `2${k}` });
+          return { suggestions };
+        }
       }
       if (/business\s+(?:hours|days)\s+in\s+\w*$/.test(prefix)) {
         for (const cal of o.calendars) add(cal, Kind.Module, 'calendar');
@@ -237,6 +263,14 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
         return { range, contents: [{ value: `\`${fn.signature}\`\n\n${fn.doc}` }] };
       if (o.calendars.includes(word.word) && /calendar|\bin\s*$/.test(before))
         return { range, contents: [{ value: `**${word.word}** — calendar` }] };
+      // A key of the policy format: what the schema says of it.
+      if (/^\s*(?:-\s+)*$/.test(before) && /^\s*:/.test(line.slice(word.endColumn - 1))) {
+        const c = cursorContext(model.getLinesContent(), position.lineNumber - 1, word.startColumn - 1);
+        const dyn = c.kind === 'key' ? dynamicKeys(o, c.path) : null;
+        if (dyn?.names.includes(word.word)) return { range, contents: [{ value: `**${word.word}** — ${dyn.what}` }] };
+        const field = c.kind === 'key' ? schemaAt(ctx.schema(), c.path)?.properties?.[word.word] : undefined;
+        if (field?.description) return { range, contents: [{ value: `**${word.word}** — ${field.description}` }] };
+      }
       return null;
     },
   });

@@ -35,6 +35,8 @@ export function renderDecision(
   timeline: { response: Timeline | null; resolution: Timeline | null },
   now: string | undefined,
   goTo: GoTo,
+  /** When the response and the resolution happened, from the facts (respondedAt, resolvedAt). */
+  stopped: { response?: string | undefined; resolution?: string | undefined } = {},
 ): HTMLElement {
   const rows: HTMLElement[] = [];
   rows.push(
@@ -147,7 +149,14 @@ export function renderDecision(
       }
       box.append(facts);
       const t = timeline[kind];
-      if (t) box.append(renderTimeline(t, w, { label: `${kind} window`, now }));
+      if (t)
+        box.append(
+          renderTimeline(t, w, {
+            label: `${kind} window`,
+            now,
+            stopped: stopped[kind] ? { at: stopped[kind], label: kind === 'response' ? 'responded' : 'resolved' } : undefined,
+          }),
+        );
       else box.append(h('p', { class: 'muted small' }, 'Give openedAt in the facts to see the SLA clock.'));
       sla.append(box);
     }

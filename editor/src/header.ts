@@ -1,6 +1,7 @@
 // The top bar: the current policy's title, revision and state (errors, unsaved, saved), and whether
 // it can be saved or tested now.
 import { byId, shortRevision } from './dom';
+import { conflictsIn } from './merge';
 import { hasUnsavedChanges, type Workspace } from './workspace';
 
 export function watchHeader(ws: Workspace): void {
@@ -33,14 +34,24 @@ function renderHeader(ws: Workspace): void {
   byId('doc-rev').textContent = `${d.id} @ ${shortRevision(d.revision)}`;
   byId('doc-rev').setAttribute('data-revision', d.revision);
   const dirty = hasUnsavedChanges(d);
+  const conflicts = conflictsIn(d.model.getLinesContent()).length;
   document.title = `${dirty ? '● ' : ''}${d.id} · spe policy editor`;
-  state.textContent = d.errors ? `${d.errors} error${d.errors === 1 ? '' : 's'}` : dirty ? 'unsaved changes' : 'saved';
+  state.textContent = conflicts
+    ? `${conflicts} conflict${conflicts === 1 ? '' : 's'}`
+    : d.errors
+      ? `${d.errors} error${d.errors === 1 ? '' : 's'}`
+      : dirty
+        ? 'unsaved changes'
+        : 'saved';
   state.className = `doc-state ${d.errors ? 'bad' : dirty ? 'dirty' : 'ok'}`;
   tests.disabled = ws.testing;
   message.disabled = false;
-  save.disabled = ws.saving || d.errors > 0;
-  save.title =
-    d.errors > 0
+  save.disabled = ws.saving || d.errors > 0 || conflicts > 0 || !dirty;
+  save.title = conflicts
+    ? `Resolve the ${conflicts} merge conflict${conflicts === 1 ? '' : 's'} first`
+    : d.errors > 0
       ? `Fix the ${d.errors} error${d.errors === 1 ? '' : 's'} first: an invalid policy cannot be saved`
-      : 'Save (Ctrl+S / ⌘S)';
+      : dirty
+        ? 'Save (Ctrl+S / ⌘S)'
+        : 'Nothing to save: the text is the saved revision';
 }

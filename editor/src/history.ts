@@ -1,7 +1,9 @@
 // The history panel: every saved revision of the current policy with author, time and message;
 // `View / restore…` shows one against the draft and can restore it.
 import { ApiError, api, isRefusedToken, type Revision } from './api';
+import { ask } from './ask';
 import type { DiffDialog } from './diff-dialog';
+import { replaceText } from './drafts';
 import { byId, h, shortRevision } from './dom';
 import { explain, toast } from './toast';
 import type { TokenDialog } from './token';
@@ -21,6 +23,17 @@ export async function historyPage(ws: Workspace, id: string): Promise<{ revision
     if (!(t && isRefusedToken(e))) throw e;
     ws.forgetToken();
     return api.history(id);
+  }
+}
+
+/** Who saved `revision` and when, as words (' by Ann, 06/12/2026 10:02'), or '' when not known. */
+export async function savedBy(ws: Workspace, id: string, revision: string): Promise<string> {
+  try {
+    const { revisions } = await historyPage(ws, id);
+    const r = revisions.find((x) => x.revision === revision);
+    return r ? `${r.author ? ` by ${r.author}` : ''}, ${new Date(r.savedAt).toLocaleString()}` : '';
+  } catch {
+    return ''; // the author is a nicety
   }
 }
 
@@ -64,12 +77,21 @@ export function createHistoryPanel(
   }
 
   async function restore(d: OpenPolicy, r: Revision): Promise<boolean> {
+    if (hasUnsavedChanges(d)) {
+      const sure = await ask({
+        title: 'Restore over your unsaved edits?',
+        text: `Restoring revision ${shortRevision(r.revision)} saves it as the newest revision and puts its text in the editor in place of your unsaved edits. Ctrl+Z in the editor brings them back afterwards.`,
+        keep: 'Keep my edits',
+        lose: 'Restore, replacing my edits',
+      });
+      if (!sure) return false;
+    }
     const t = await deps.tokens.token();
     if (!t) return false;
     try {
       // If-Match is the revision being edited: a save by someone else since then is not overwritten.
       const restored = await api.rollback(d.id, r.revision, d.revision, t, ws.author);
-      d.model.pushEditOperations([], [{ range: d.model.getFullModelRange(), text: restored.source }], () => null);
+      replaceText(d.model, restored.source);
       ws.markSaved(d, restored.revision, restored.source);
       toast(`Restored ${shortRevision(r.revision)} as revision ${shortRevision(restored.revision)}.`, 'ok');
       void deps.reloadPolicies();

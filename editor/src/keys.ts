@@ -10,6 +10,8 @@ export interface KeyActions {
   focusTryFacts(): void;
   focusEditor(): void;
   showHistory(): void;
+  toggleList(): void;
+  toggleSide(): void;
 }
 
 export function bindKeys(on: KeyActions): void {
@@ -19,6 +21,8 @@ export function bindKeys(on: KeyActions): void {
     KeyE: on.focusEditor,
     KeyP: () => (document.querySelector<HTMLButtonElement>('#problems button') ?? byId('problems-heading')).focus(),
     KeyH: on.showHistory,
+    BracketLeft: on.toggleList,
+    BracketRight: on.toggleSide,
     KeyL: () =>
       (
         document.querySelector<HTMLButtonElement>('#policy-list button.active') ??

@@ -9,7 +9,10 @@ import { byId } from './dom';
 import { watchHeader } from './header';
 import { createHistoryPanel } from './history';
 import { createImpactPanel } from './impact';
+import { watchSaves } from './live';
+import { type MergeFlow, createMergeFlow } from './merge-bar';
 import { bindKeys } from './keys';
+import { createLayout } from './layout';
 import { createPolicyEditor } from './policy-editor';
 import { createPolicyList } from './policy-list';
 import { watchProblems } from './problems';
@@ -23,6 +26,7 @@ import { Workspace } from './workspace';
 
 async function start(): Promise<void> {
   const ws = new Workspace(sessionStorage);
+  const layout = createLayout(localStorage);
   // The editor first: on opening a policy it shows the draft before the panels read it, and it
   // draws the markers before the problems pane lists them.
   const editor = createPolicyEditor(ws, byId('editor'));
@@ -37,20 +41,31 @@ async function start(): Promise<void> {
   const tokens = createTokenDialog(ws);
   const diff = createDiffDialog(() => ws.current && editor.focus());
   const history = createHistoryPanel(ws, { diff, tokens, reloadPolicies: policies.load });
-  const { save } = createSaveFlow(ws, { diff, tokens, reloadPolicies: policies.load, reloadHistory: history.load });
+  // The save flow merges a revision saved meanwhile; the merge flow saves after an overwrite.
+  let merge: MergeFlow | null = null;
+  const { save } = createSaveFlow(ws, {
+    tokens,
+    merge: () => merge!,
+    reloadPolicies: policies.load,
+    reloadHistory: history.load,
+  });
+  merge = createMergeFlow(ws, editor, { save: () => save() });
+  watchSaves(ws, { merge, reloadPolicies: policies.load });
 
   byId('btn-save').addEventListener('click', () => void save());
   byId('btn-tests').addEventListener('click', () => void tests.run());
   bindKeys({
     save: () => void save(),
     runTests: () => void tests.run(),
-    dialogOpen: () => diff.open || tokens.open,
+    dialogOpen: () => diff.open || tokens.open || document.querySelector('dialog[open]') !== null,
     focusTryFacts: () => {
       selectTab('try');
       tryPanel.focus();
     },
     focusEditor: editor.focus,
     showHistory: () => selectTab('history', true),
+    toggleList: layout.toggleList,
+    toggleSide: layout.toggleSide,
   });
   window.addEventListener('beforeunload', (e) => {
     if (ws.hasUnsavedDrafts()) e.preventDefault();

@@ -4,6 +4,7 @@ import { monaco } from './monaco';
 import { registerProviders } from './completion';
 import { byId, parseSource } from './dom';
 import { THEME, registerLanguage } from './language';
+import { registerQuickFixes } from './quick-fixes';
 import type { OpenPolicy, Workspace } from './workspace';
 
 /** The owner of the markers drawn from the service's diagnostics. */
@@ -24,6 +25,7 @@ export function createPolicyEditor(ws: Workspace, host: HTMLElement): PolicyEdit
     outline: (model) => ws.draftOf(model)?.outline ?? null,
     schema: () => ws.schema,
   });
+  registerQuickFixes('spe');
 
   const view = monaco.editor.create(host, {
     model: null,

@@ -1,13 +1,13 @@
-// Saving the current draft (`Ctrl+S`): only a valid text, with If-Match the revision it started
-// from; a save that lost a race (412) shows the newer revision against the draft, to reload, merge
-// or overwrite.
+// Saving the current draft (`Ctrl+S`): only a valid text without merge conflicts, with If-Match the
+// revision it started from; a save that lost a race (412) merges the newer revision into the draft
+// (three-way, against that revision), and the admin saves again once it is merged.
 import { ApiError, api, type Diagnostic } from './api';
-import type { DiffDialog } from './diff-dialog';
 import { byId, shortRevision } from './dom';
-import { historyPage } from './history';
+import { savedBy } from './history';
+import type { MergeFlow } from './merge-bar';
 import { explain, toast } from './toast';
 import type { TokenDialog } from './token';
-import type { OpenPolicy, Workspace } from './workspace';
+import { hasUnsavedChanges, type OpenPolicy, type Workspace } from './workspace';
 
 export interface SaveFlow {
   /** Saves the current draft, on `ifMatch` or the revision it started from; true when it was saved. */
@@ -16,7 +16,13 @@ export interface SaveFlow {
 
 export function createSaveFlow(
   ws: Workspace,
-  deps: { diff: DiffDialog; tokens: TokenDialog; reloadPolicies: () => Promise<void>; reloadHistory: () => Promise<void> },
+  deps: {
+    tokens: TokenDialog;
+    /** The merge flow (made after this one: it saves through it). */
+    merge: () => MergeFlow;
+    reloadPolicies: () => Promise<void>;
+    reloadHistory: () => Promise<void>;
+  },
 ): SaveFlow {
   const messageInput = byId<HTMLInputElement>('save-message');
 
@@ -24,6 +30,16 @@ export function createSaveFlow(
     const d = ws.current;
     if (!d || ws.saving) return false;
     // Saved right after typing: check the text first, so an invalid policy is not even sent.
+    if (!hasUnsavedChanges(d)) {
+      toast(`Nothing to save: the text is revision ${shortRevision(d.revision)}.`);
+      return false;
+    }
+    const conflicts = deps.merge().conflicts(d).length;
+    if (conflicts) {
+      toast(`Resolve the ${conflicts} merge conflict${conflicts === 1 ? '' : 's'} first: take theirs, yours or both.`, 'error');
+      deps.merge().goToConflict(1);
+      return false;
+    }
     if (d.checking) await d.flush();
     if (d.errors > 0) {
       toast(`Fix the ${d.errors} error${d.errors === 1 ? '' : 's'} first: an invalid policy cannot be saved.`, 'error');
@@ -65,7 +81,7 @@ export function createSaveFlow(
     }
   }
 
-  /** A save found a newer revision: show the user's text against it, to reload, overwrite or merge. */
+  /** A save found a newer revision: merge it into the draft (the save waits for any conflict). */
   async function showConflict(d: OpenPolicy): Promise<void> {
     let theirs;
     try {
@@ -74,37 +90,15 @@ export function createSaveFlow(
       toast(`Someone saved a newer revision, and it could not be read: ${explain(e)}`, 'error');
       return;
     }
-    let by = '';
-    try {
-      const { revisions: revs } = await historyPage(ws, d.id);
-      const r = revs.find((x) => x.revision === theirs.revision);
-      if (r) by = `${r.author ? ` by ${r.author}` : ''}, ${new Date(r.savedAt).toLocaleString()}`;
-    } catch {
-      /* the author is a nicety */
-    }
-    deps.diff.show({
-      title: 'Someone saved this policy while you were editing',
-      text: `Revision ${shortRevision(theirs.revision)} was saved${by} after the revision ${shortRevision(d.revision)} you started from. Left: theirs. Right: yours — you can edit it here to merge, then overwrite.`,
-      left: `theirs · ${shortRevision(theirs.revision)}`,
-      right: 'yours (unsaved)',
-      original: theirs.source,
-      modified: d.model,
-      readOnly: false,
-      actions: [
-        { label: 'Keep editing', run: () => true },
-        {
-          label: 'Reload theirs (discard mine)',
-          kind: 'danger',
-          run: () => {
-            d.model.pushEditOperations([], [{ range: d.model.getFullModelRange(), text: theirs.source }], () => null);
-            ws.markSaved(d, theirs.revision, theirs.source);
-            toast(`Reloaded revision ${shortRevision(theirs.revision)}.`);
-            return true;
-          },
-        },
-        { label: 'Overwrite with mine', kind: 'primary', run: () => save(theirs.revision) },
-      ],
-    });
+    const by = await savedBy(ws, d.id, theirs.revision);
+    if (ws.current !== d) return;
+    deps.merge().mergeIn(d, { detail: theirs, by });
+    const left = deps.merge().conflicts(d).length;
+    if (left)
+      toast(
+        `Not saved: revision ${shortRevision(theirs.revision)} was saved${by} meanwhile. ${left} conflict${left === 1 ? '' : 's'} to resolve, then save.`,
+        'error',
+      );
   }
 
   return { save };

@@ -68,6 +68,8 @@ const STEPS = [15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m *
 export interface TimelineOptions {
   label: string;
   now?: string | undefined;
+  /** The response or resolution, when the facts give it: marked on the bar (at its end when later). */
+  stopped?: { at: string; label: string } | undefined;
 }
 
 /** The SVG (with its legend) of one window's timeline. */
@@ -111,20 +113,49 @@ export function renderTimeline(t: Timeline, w: SlaWindow, opts: TimelineOptions)
   for (const [a, b] of t.business) band(a, b, 'tl-business', 'Business time');
   for (const [a, b] of t.paused) band(a, b, 'tl-paused', 'Paused', `url(#${id})`);
 
+  // The offset in force at an instant: the one the latest segment boundary before it was written with.
+  const changes = [...t.business, ...t.closed, ...t.paused]
+    .flatMap(([a, b]) => [a, b])
+    .map((iso) => [Date.parse(iso), offsetOf(iso)] as const)
+    .sort((p, q) => p[0] - q[0]);
+  const offsetAt = (ms: number) => {
+    let found = offset;
+    for (const [at, off] of changes) {
+      if (at > ms) break;
+      found = off;
+    }
+    return found;
+  };
   // Ticks along the bottom: hours for a short window; for a long one, days, each named under it.
   const shift = offset * 60_000;
   if (span > 36 * 3_600_000) {
-    const day = 86_400_000;
+    // Each local midnight in the offset in force then: after a change of daylight saving time the
+    // segments the service sent carry the new offset, and so do the day ticks.
     const bounds = [from];
-    for (let m = Math.ceil((from + shift) / day) * day - shift; m < to; m += day) if (m > from) bounds.push(m);
+    const start = wall(from, offset);
+    for (let n = 1; ; n++) {
+      const local = Date.UTC(start.year, MONTHS.indexOf(start.month), start.day + n);
+      const m = local - offsetAt(local - offset * 60_000) * 60_000;
+      if (m >= to) break;
+      if (m > from) bounds.push(m);
+    }
     bounds.push(to);
     for (let i = 0; i < bounds.length - 1; i++) {
       const a = bounds[i]!;
       const b = bounds[i + 1]!;
       if (i > 0)
-        svg.append(el('line', { x1: x(a), x2: x(a), y1: TRACK_Y - 3, y2: TRACK_Y + TRACK_H + 5, class: 'tl-tick tl-day' }));
+        svg.append(
+          el('line', {
+            x1: x(a),
+            x2: x(a),
+            y1: TRACK_Y - 3,
+            y2: TRACK_Y + TRACK_H + 5,
+            class: 'tl-tick tl-day',
+            'data-at': new Date(a).toISOString(),
+          }),
+        );
       if (x(b) - x(a) >= 34) {
-        const parts = wall(a, offset);
+        const parts = wall(a, offsetAt(a));
         svg.append(
           el(
             'text',
@@ -175,6 +206,16 @@ export function renderTimeline(t: Timeline, w: SlaWindow, opts: TimelineOptions)
       svg.append(line);
     }
   }
+  if (opts.stopped) {
+    const sx = Math.min(Math.max(x(opts.stopped.at), PAD), W - PAD);
+    const mark = el('g', { class: 'tl-stopped-marker', 'data-stopped': opts.stopped.label });
+    mark.append(
+      el('line', { x1: sx, x2: sx, y1: TRACK_Y - 2, y2: TRACK_Y + TRACK_H + 2, class: 'tl-stopped' }),
+      el('circle', { cx: sx, cy: TRACK_Y + TRACK_H / 2, r: 4, class: 'tl-stopped-dot' }),
+      el('title', {}, `${opts.stopped.label} ${formatInstant(opts.stopped.at, true)}`),
+    );
+    svg.append(mark);
+  }
   if (w.dueAt) {
     const dx = x(w.dueAt);
     const due = el('g', { class: 'tl-due-marker' });
@@ -215,6 +256,7 @@ export function renderTimeline(t: Timeline, w: SlaWindow, opts: TimelineOptions)
     item('sw-due', 'due'),
   );
   if (opts.now) legend.append(item('sw-now', 'now'));
+  if (opts.stopped) legend.append(item('sw-stopped', opts.stopped.label));
   figure.append(legend);
   return figure;
 }
