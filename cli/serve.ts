@@ -1,6 +1,7 @@
 // `spe serve`: the HTTP service on the policies folder, in one process or several.
 import cluster from 'node:cluster';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -23,7 +24,7 @@ export const TRUST_PROXY_VARIABLE = 'SPE_TRUST_PROXY';
 export const STORE_VARIABLE = 'SPE_STORE';
 
 export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR | --store URL] [--workers N] [--trust-proxy WHO]
-                 [--history-keep N] [--poll-ms N] [--poll-only] [--time-limit MS]
+                 [--history-keep N] [--poll-ms N] [--poll-only] [--time-limit MS] [--decision-log FILE|-]
 
 Serves the policies in DIR (default: policies/) over HTTP; see GET /openapi.json.
   POST /v1/evaluate             { "policy": "zmanda", "facts": {…} } → the decision
@@ -54,6 +55,10 @@ Options:
   --poll-only       no file system events, only the rescans (network and overlay file systems)
   --time-limit <ms> most time for a heavy request (/v1/test, /v1/try, a batch of more than
                     20 items), run on worker threads: past it, 503 too-much-work (default: 2000)
+  --decision-log <file|->  one JSON line per decision served (time, policy, revision, decisionId,
+                    the facts with those marked personal: true masked, the decision's fields),
+                    appended to FILE (every worker appends whole lines) or written to standard
+                    output (-); replay it through a draft with spe impact --tickets FILE
 
 Writes need the admin token from ${TOKEN_VARIABLE}, or from the file named by
 ${TOKEN_FILE_VARIABLE} (its trailing line break dropped; read again on SIGHUP: write the new
@@ -92,6 +97,7 @@ interface Settings {
   historyKeep: number;
   watchOptions: { pollMs: number; events: boolean };
   timeLimitMs: number;
+  decisionLog: string | undefined;
 }
 
 function settings(args: string[]): Settings {
@@ -109,6 +115,7 @@ function settings(args: string[]): Settings {
       'poll-ms': { type: 'string', default: process.env.SPE_POLL_MS ?? '2000' },
       'poll-only': { type: 'boolean', default: false },
       'time-limit': { type: 'string', default: '2000' },
+      'decision-log': { type: 'string' },
     },
   });
   const historyKeep = Number(values['history-keep']);
@@ -132,6 +139,12 @@ function settings(args: string[]): Settings {
     throw new UsageError(`--policies and --store name two stores: give one`);
   if (store === undefined && (!existsSync(values.policies) || !statSync(values.policies).isDirectory()))
     throw new UsageError(`'${values.policies}' is not a folder`);
+  const decisionLog = values['decision-log'];
+  if (decisionLog !== undefined && decisionLog !== '-') {
+    if (decisionLog === '' || (existsSync(decisionLog) && statSync(decisionLog).isDirectory()))
+      throw new UsageError(`--decision-log takes a file to append to, or - for standard output`);
+    if (!existsSync(dirname(decisionLog))) throw new UsageError(`--decision-log: no folder '${dirname(decisionLog)}'`);
+  }
   const trust = values['trust-proxy'] ?? process.env[TRUST_PROXY_VARIABLE];
   let trustProxy: TrustProxy | undefined;
   if (trust !== undefined && trust !== '') {
@@ -151,6 +164,7 @@ function settings(args: string[]): Settings {
     historyKeep,
     watchOptions: { pollMs, events: !values['poll-only'] },
     timeLimitMs,
+    decisionLog,
   };
 }
 
@@ -229,6 +243,7 @@ export async function run(args: string[]): Promise<number> {
       historyKeep: s.historyKeep,
       watchOptions: s.watchOptions,
       heavyWork: { timeLimitMs: s.timeLimitMs },
+      ...(s.decisionLog ? { decisionLog: s.decisionLog } : {}),
     });
   } catch (e) {
     say(`cannot start on ${s.host}:${s.port}: ${(e as Error).message}`);
@@ -273,6 +288,7 @@ async function runWorker(args: string[]): Promise<number> {
       historyKeep: s.historyKeep,
       watchOptions: s.watchOptions,
       heavyWork: { timeLimitMs: s.timeLimitMs },
+      ...(s.decisionLog ? { decisionLog: s.decisionLog } : {}),
     });
   } catch (e) {
     await link.failed((e as Error).message);

@@ -18,6 +18,8 @@ export interface FactDecl extends Named {
   default?: unknown;
   defaultSpan?: Span;
   required: boolean;
+  /** Personal data (a name, an email address): decision logs write it masked, never its value. */
+  personal?: boolean;
   description?: string;
   /** The least and greatest value a number or integer fact may take (inclusive). */
   min?: number;

@@ -226,6 +226,7 @@ export class PolicyReader {
         fact.default = decl.default;
         fact.defaultSpan = this.at.span(['facts', name, 'default']);
       }
+      if (decl.personal === true) fact.personal = true;
       if (typeof decl.description === 'string') fact.description = decl.description;
       if (typeof decl.min === 'number') {
         fact.min = decl.min;

@@ -103,6 +103,10 @@ export const policySchema = {
           values: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'the allowed values' },
           default: { description: 'the value used when the fact is not given' },
           required: { type: 'boolean', description: 'true or false' },
+          personal: {
+            type: 'boolean',
+            description: 'true when the value is personal data: decision logs mask it',
+          },
           min: { type: 'number', description: 'the least value of a number or integer fact' },
           max: { type: 'number', description: 'the greatest value of a number or integer fact' },
           description: text,

@@ -7,6 +7,7 @@ import type { Decision } from './decision.js';
 import { type EvaluateOptions, EvaluationFacts, evaluate } from './evaluate.js';
 import { REAL_TIME, businessCalendar } from './sla.js';
 import { elapsed, normalizePauses } from './clock.js';
+import { isDecisionLogLine, unreplayable } from './decision-log.js';
 import {
   type ChangedTicket,
   IMPACT_FIELDS,
@@ -33,6 +34,13 @@ export interface ImpactPart {
   changes: ChangedTicket[];
   /** Shift histogram counts per window, one count per SHIFT_LABELS bucket. */
   shifts: ShiftCounts;
+  /** Decision log lines not replayed (not counted as tickets): another policy's, or with personal facts masked. */
+  skipped: ReplaySkips;
+}
+
+export interface ReplaySkips {
+  'other-policy': number;
+  masked: number;
 }
 
 export interface Sides {
@@ -46,7 +54,16 @@ const zeroFields = (): Record<ImpactField, number> =>
 const zeroShifts = () => ({ 'sla.response.dueAt': SHIFT_LABELS.map(() => 0), 'sla.resolution.dueAt': SHIFT_LABELS.map(() => 0) });
 
 export function emptyPart(): ImpactPart {
-  return { tickets: 0, changed: 0, byField: zeroFields(), billingDelta: {}, errors: [], changes: [], shifts: zeroShifts() };
+  return {
+    tickets: 0,
+    changed: 0,
+    byField: zeroFields(),
+    billingDelta: {},
+    errors: [],
+    changes: [],
+    shifts: zeroShifts(),
+    skipped: { 'other-policy': 0, masked: 0 },
+  };
 }
 
 /** Tickets as they come: JSON text of one line each (parsed here), or facts already read (from CSV). */
@@ -57,21 +74,33 @@ export function impactOf(sides: Sides, tickets: Iterable<TicketInput>): ImpactPa
   const part = emptyPart();
   // Outcomes are compared without their decisionIds; a changed ticket's decisions are made again, identified.
   const options: EvaluateOptions = { trace: false, identify: false, ...(sides.now !== undefined ? { now: sides.now } : {}) };
-  const identified: EvaluateOptions = { ...options, identify: true };
   const sums = new Map<string, Big>();
   for (const ticket of tickets) {
-    part.tickets++;
     let facts: unknown;
+    let logged: string | undefined;
     if ('text' in ticket) {
       try {
         facts = JSON.parse(ticket.text);
       } catch (e) {
+        part.tickets++;
         part.errors.push({ line: ticket.line, message: `not valid JSON: ${(e as Error).message}` });
         continue;
       }
+      // A line of `spe serve --decision-log`: its facts are the ticket, decided at its `now` when it gave one.
+      if (isDecisionLogLine(facts)) {
+        const why = unreplayable(facts, sides.to.id);
+        if (why !== null) {
+          part.skipped[why]++;
+          continue;
+        }
+        logged = typeof facts.now === 'string' ? facts.now : undefined;
+        facts = facts.facts;
+      }
     } else facts = ticket.facts;
-    const a = evaluate(sides.from, facts, options);
-    const b = evaluate(sides.to, facts, options);
+    part.tickets++;
+    const at = sides.now === undefined && logged !== undefined ? { ...options, now: logged } : options;
+    const a = evaluate(sides.from, facts, at);
+    const b = evaluate(sides.to, facts, at);
     if (!a.ok || !b.ok) {
       const problems = (!a.ok ? a.problems : !b.ok ? b.problems : []).map((p) => `${p.pointer || '/'} ${p.message}`);
       const side = !a.ok && !b.ok ? 'both sides' : !a.ok ? 'the old side' : 'the new side';
@@ -82,8 +111,8 @@ export function impactOf(sides: Sides, tickets: Iterable<TicketInput>): ImpactPa
     if (fields.length === 0) continue;
     part.changed++;
     for (const f of fields) part.byField[f]++;
-    const from = evaluate(sides.from, facts, identified);
-    const to = evaluate(sides.to, facts, identified);
+    const from = evaluate(sides.from, facts, { ...at, identify: true });
+    const to = evaluate(sides.to, facts, { ...at, identify: true });
     const change: ChangedTicket = {
       line: ticket.line,
       facts,
@@ -216,6 +245,8 @@ export class ImpactTally {
     for (const w of ['sla.response.dueAt', 'sla.resolution.dueAt'] as const)
       part.shifts[w].forEach((n, i) => (this.total.shifts[w][i]! += n));
     this.errorCount += part.errors.length;
+    this.total.skipped['other-policy'] += part.skipped['other-policy'];
+    this.total.skipped.masked += part.skipped.masked;
     for (const e of part.errors) if (this.total.errors.length < REPORT_KEEP.errors) this.total.errors.push(e);
     if (part.changes.length > 0) {
       this.top = [...this.top, ...part.changes]
@@ -236,6 +267,11 @@ export class ImpactTally {
       billingDelta,
       errors: this.errorCount,
     };
+  }
+
+  /** Decision log lines not replayed, by why. */
+  skipped(): ReplaySkips {
+    return { ...this.total.skipped };
   }
 
   details(): ImpactDetails {

@@ -35,12 +35,14 @@ export {
   valueAt,
 } from './policy-tests.js';
 export { type SampleOptions, sampleTickets, seededRandom } from './sample.js';
+export { type DecisionLogLine, MASKED, decisionLogLine, isDecisionLogLine, personalFacts } from './decision-log.js';
 export {
   type ChangedTicket,
   type ImpactDetails,
   type ImpactError,
   type ImpactField,
   type ImpactPart,
+  type ReplaySkips,
   type ImpactSummary,
   type Sides,
   type TicketInput,

@@ -22,6 +22,7 @@ import type { Store } from './stores.js';
 import { detail, publicDiagnostic, saved, summary } from './views.js';
 import { serveEditor } from './editor-static.js';
 import { type EventStreams, eventStreams } from './events.js';
+import type { DecisionLog } from './decision-log.js';
 
 type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean };
 
@@ -45,6 +46,8 @@ export interface AppOptions {
   cluster?: Pick<WorkerLink, 'metrics' | 'published'>;
   /** The worker threads of heavy requests (`/v1/test`, `/v1/try`, big batches); default: a pool of its own. */
   heavy?: HeavyWork;
+  /** Where every decision served is logged with its facts (`--decision-log`); default: nowhere. */
+  decisionLog?: DecisionLog;
 }
 
 /** express's `trust proxy`: a number of hops, or addresses and subnets (`loopback`, `10.0.0.0/8`, …). */
@@ -177,9 +180,10 @@ export function createService(options: AppOptions): {
     );
 
   /** A decision made (here or in a worker): counted, logged and returned; refused facts thrown as 400. */
-  function decided(compiled: CompiledPolicy, result: EvaluationResult, ms: number): Decision {
+  function decided(compiled: CompiledPolicy, result: EvaluationResult, ms: number, facts: unknown, now?: string): Decision {
     if (!result.ok) throw invalidFacts(result);
     const d = result.decision;
+    options.decisionLog?.write(compiled, facts, d, now);
     metrics.decisions.inc({ policy: compiled.id, eligible: String(d.eligible), priority: d.priority ?? 'none' });
     logger.info(
       {
@@ -204,7 +208,7 @@ export function createService(options: AppOptions): {
     const start = performance.now();
     const at = body.now ?? now;
     const result: EvaluationResult = evaluate(compiled, body.facts, { ...(at ? { now: at } : {}), trace: body.trace !== false });
-    return decided(compiled, result, performance.now() - start);
+    return decided(compiled, result, performance.now() - start, body.facts, at);
   }
 
   app.get('/healthz', (_req, res) => {
@@ -326,9 +330,9 @@ export function createService(options: AppOptions): {
     const answer = await heavy.run(task);
     const evaluated = 'results' in answer ? answer.results : [];
     const ms = (performance.now() - start) / Math.max(1, rest.length);
-    rest.forEach(({ i, compiled }, k) => {
+    rest.forEach(({ i, compiled, item }, k) => {
       try {
-        results[i] = decided(compiled, evaluated[k]!, ms);
+        results[i] = decided(compiled, evaluated[k]!, ms, item.facts, item.now ?? batchNow);
       } catch (e) {
         results[i] = itemError(e, i);
       }

@@ -11,6 +11,7 @@ import { createService } from './app.js';
 import { answerClientError } from './http.js';
 import { HeavyWork, type HeavyWorkOptions } from './heavy.js';
 import { createMetrics } from './metrics.js';
+import { openDecisionLog } from './decision-log.js';
 import type { FailedAuthLimit, TokenSource } from './auth.js';
 import type { WorkerLink } from './cluster.js';
 import type { TrustProxy } from './app.js';
@@ -33,6 +34,7 @@ export {
   type TokenSource,
 } from './auth.js';
 export { openapi } from './openapi.js';
+export { type DecisionLog, openDecisionLog } from './decision-log.js';
 export { PolicyStore, POLICY_ID, POLL_MS, StoreError, type StoreFiles, type WatchOptions } from './store.js';
 export type { PolicyEntry, Saved, Store, StoreHealth } from './stores.js';
 export { PgStore, isPostgresUrl, redactedUrl } from './pg-store.js';
@@ -87,6 +89,8 @@ export interface ServeOptions {
   link?: WorkerLink;
   /** Worker threads and time limit of heavy requests (`/v1/test`, `/v1/try`, big batches). */
   heavyWork?: HeavyWorkOptions;
+  /** Log every decision served, with its facts (personal ones masked), as JSON lines: a file appended to, or `-` for standard output. */
+  decisionLog?: string;
 }
 
 export interface RunningServer {
@@ -143,6 +147,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   for (const w of options.warnings ?? []) logger.warn(w);
   const editorDir = options.editorDir ?? defaultEditorDir();
   const heavy = new HeavyWork(options.heavyWork);
+  const decisionLog = options.decisionLog === undefined ? undefined : openDecisionLog(options.decisionLog);
   const { app, lane, events } = createService({
     store,
     heavy,
@@ -154,6 +159,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(editorDir ? { editorDir } : {}),
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.link ? { cluster: options.link } : {}),
+    ...(decisionLog ? { decisionLog } : {}),
   });
   const timeouts = { ...TIMEOUTS, ...options.timeouts };
   // Node checks the header and request timeouts every connectionsCheckingInterval (30 s unless
@@ -189,7 +195,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (store instanceof PolicyStore) void store.close();
         server.close(() => {
           logger.flush();
-          void Promise.all([heavy.close(), store.close()]).then(() => resolve(), resolve);
+          void Promise.all([heavy.close(), store.close(), decisionLog?.close()]).then(() => resolve(), resolve);
         });
         server.closeIdleConnections();
       }),
