@@ -45,6 +45,11 @@ Options:
   --threads <n>       worker threads (default: one per core)
   --policies <dir>    where policy ids and their history are looked up (default: policies/)
 
+FILE may also be the decision log of spe serve --decision-log: each line's facts are replayed
+(at the line's now, when the request gave one); lines of other policies are left out, and lines
+whose personal facts are masked cannot be replayed: both are counted on standard error, and
+neither counts as a ticket.
+
 A ticket that is not valid JSON or fails the facts check on either side is counted in
 'errors' (the first are listed on standard error with their line numbers); it is never a change.
 
@@ -140,6 +145,13 @@ export async function run(args: string[]): Promise<number> {
   if (format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else if (format === 'md') process.stdout.write(impactMarkdown(summary, details, title));
   else process.stdout.write(impactHtml(summary, details, title));
+  const skipped = tally.skipped();
+  if (skipped.masked > 0)
+    process.stderr.write(
+      `spe impact: ${skipped.masked} decision log lines not replayed: facts marked personal are masked in them\n`,
+    );
+  if (skipped['other-policy'] > 0)
+    process.stderr.write(`spe impact: ${skipped['other-policy']} decision log lines of other policies left out\n`);
   if (summary.errors > 0) {
     const shown = details.errors.slice(0, 10);
     process.stderr.write(

@@ -86,17 +86,17 @@ export function impactOf(sides: Sides, tickets: Iterable<TicketInput>): ImpactPa
         part.errors.push({ line: ticket.line, message: `not valid JSON: ${(e as Error).message}` });
         continue;
       }
-      // A line of `spe serve --decision-log`: its facts are the ticket, decided at its `now` when it gave one.
-      if (isDecisionLogLine(facts)) {
-        const why = unreplayable(facts, sides.to.id);
-        if (why !== null) {
-          part.skipped[why]++;
-          continue;
-        }
-        logged = typeof facts.now === 'string' ? facts.now : undefined;
-        facts = facts.facts;
-      }
     } else facts = ticket.facts;
+    // A line of `spe serve --decision-log`: its facts are the ticket, decided at its `now` when it gave one.
+    if (isDecisionLogLine(facts)) {
+      const why = unreplayable(facts, sides.to.id);
+      if (why !== null) {
+        part.skipped[why]++;
+        continue;
+      }
+      logged = typeof facts.now === 'string' ? facts.now : undefined;
+      facts = facts.facts;
+    }
     part.tickets++;
     const at = sides.now === undefined && logged !== undefined ? { ...options, now: logged } : options;
     const a = evaluate(sides.from, facts, at);

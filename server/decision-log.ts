@@ -7,6 +7,8 @@ import { type CompiledPolicy, type Decision, decisionLogLine } from '../engine/i
 export const PIPE_BUF = 4096;
 
 export interface DecisionLog {
+  /** The file, or `-` for standard output. */
+  readonly target: string;
   /** Logs one decision: `facts` as the request gave them, `now` when the request gave one. */
   write(compiled: CompiledPolicy, facts: unknown, decision: Decision, now?: string): void;
   /** Writes what is buffered and closes the file. */
@@ -46,6 +48,7 @@ export function openDecisionLog(target: string): DecisionLog {
     process.stderr.write(`spe serve: the decision log cannot be written: ${e.message}\n`);
   });
   return {
+    target,
     write(compiled, facts, decision, now) {
       if (failed) return;
       stream.write(`${JSON.stringify(decisionLogLine(compiled, facts, decision, new Date(), now))}\n`);
