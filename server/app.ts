@@ -183,8 +183,10 @@ export function createService(options: AppOptions): {
   function decided(compiled: CompiledPolicy, result: EvaluationResult, ms: number, facts: unknown, now?: string): Decision {
     if (!result.ok) throw invalidFacts(result);
     const d = result.decision;
-    options.decisionLog?.write(compiled, facts, d, now);
     metrics.decisions.inc({ policy: compiled.id, eligible: String(d.eligible), priority: d.priority ?? 'none' });
+    options.decisionLog?.write(compiled, facts, d, now);
+    // On standard output, the decision log's line says it all: one line per decision.
+    if (options.decisionLog?.target === '-') return d;
     logger.info(
       {
         decisionId: d.decisionId,
