@@ -6,6 +6,9 @@ import { type CompiledPolicy, type Decision, decisionLogLine } from '../engine/i
 /** POSIX's least PIPE_BUF: a write to a pipe of at most this many bytes is never interleaved with another's. */
 export const PIPE_BUF = 4096;
 
+/** The longest a decision's line waits in the buffer. */
+export const FLUSH_MS = 200;
+
 export interface DecisionLog {
   /** The file, or `-` for standard output. */
   readonly target: string;
@@ -31,9 +34,11 @@ export function openDecisionLog(target: string): DecisionLog {
     append: true,
     sync: false,
     mkdir: false,
-    // Write at once when idle; lines arriving while a write is under way are gathered into the next.
-    minLength: 0,
+    // Lines are gathered into writes of up to PIPE_BUF bytes; a quiet server's lines are written
+    // within FLUSH_MS.
+    minLength: PIPE_BUF / 2,
     maxWrite: PIPE_BUF,
+    periodicFlush: FLUSH_MS,
   }) as DestinationStream & {
     flushSync(): void;
     end(): void;

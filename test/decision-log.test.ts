@@ -230,6 +230,36 @@ describe('spe serve --decision-log', () => {
   });
 });
 
+describe('spe serve --decision-log -', () => {
+  it('writes the decision lines on standard output, one per decision', async () => {
+    const dir = policiesFolder();
+    const server = await serve(['--policies', dir, '--decision-log', '-'], {
+      SPE_ADMIN_TOKEN: 'decision-log-test-token-0123456789abcdef',
+    });
+    let id: string;
+    try {
+      const r = await fetch(`${server.url}/v1/evaluate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ policy: 'zmanda', facts: { ...standardP2, customerEmail: EMAIL } }),
+      });
+      id = ((await r.json()) as { decisionId: string }).decisionId;
+    } finally {
+      await server.stop();
+    }
+    const { stdout } = server.output();
+    expect(stdout).not.toContain(EMAIL);
+    const decisions = stdout
+      .split('\n')
+      .filter((l) => l.includes(id))
+      .map((l) => JSON.parse(l) as LogLine);
+    // The decision log's line only: the service's own info line for the decision is left out.
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]!.facts.customerEmail).toBe('***');
+    expect(decisions[0]!.decision.priority).toBe('P2');
+  });
+});
+
 describe('spe serve --workers 2 --decision-log', () => {
   it('appends whole lines from both workers, one per decision', async () => {
     const dir = policiesFolder();
