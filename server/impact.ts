@@ -59,6 +59,8 @@ export function impactRoute(app: Express, deps: { store: Store; heavy: HeavyWork
       from: from.revision,
       to: to.revision,
       sample: tickets === undefined,
+      // Decision log lines given as tickets and not replayed: another policy's, or masked.
+      skipped: tally.skipped(),
       details: tally.details(),
     });
   });

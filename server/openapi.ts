@@ -27,12 +27,27 @@ const window = {
 /** A window the policy declares (`windows:`): its current cycle, or its last. */
 const declaredWindow = {
   type: 'object',
-  required: ['target', 'targetText', 'calendar', 'repeats', 'startsAt', 'dueAt', 'status', 'nextDueAt', 'met', 'breached', 'source'],
+  required: [
+    'target',
+    'targetText',
+    'calendar',
+    'repeats',
+    'startsAt',
+    'dueAt',
+    'status',
+    'nextDueAt',
+    'met',
+    'breached',
+    'source',
+  ],
   properties: {
     target: { type: 'string', pattern: '^PT', description: 'ISO 8601 duration of business time' },
     targetText: str,
     calendar: str,
-    repeats: { type: 'boolean', description: 'true: a new cycle starts at each start event after a stop (next reply, periodic update)' },
+    repeats: {
+      type: 'boolean',
+      description: 'true: a new cycle starts at each start event after a stop (next reply, periodic update)',
+    },
     startsAt: nullable({ type: 'string', format: 'date-time' }),
     dueAt: { ...nullable({ type: 'string', format: 'date-time' }), description: 'when the current (or last) cycle falls due' },
     status: nullable({ enum: ['waiting', 'running', 'paused', 'met', 'breached'] }),
@@ -417,6 +432,12 @@ export const openapi = {
                 from: str,
                 to: str,
                 sample: { type: 'boolean' },
+                skipped: {
+                  type: 'object',
+                  description:
+                    'decision log lines given as tickets and not replayed: of another policy, or with personal facts masked',
+                  properties: { 'other-policy': { type: 'integer' }, masked: { type: 'integer' } },
+                },
                 details: { type: 'object' },
               },
             }),

@@ -135,6 +135,18 @@ describe('spe serve --decision-log', () => {
     }));
     const big = await server.post('/v1/evaluate/batch', { requests: many.map((facts) => ({ policy: 'zmanda', facts })) });
     expect(big.status).toBe(200);
+    // Before closing: the log so far is what a file dropped on the editor's Impact tab holds.
+    const flushed = async () => {
+      for (let i = 0; i < 50 && readLog(log).length < 27; i++) await new Promise((r) => setTimeout(r, 50));
+      return readLog(log);
+    };
+    const fourHours = readFileSync(join(dir, 'zmanda.yaml'), 'utf8').replace(
+      '    P2: { response: 3 hours }',
+      '    P2: { response: 4 hours }',
+    );
+    const overHttp = await server.post('/v1/policies/zmanda/impact', { source: fourHours, tickets: await flushed() });
+    expect(overHttp.status).toBe(200);
+    expect(await overHttp.json()).toMatchObject({ tickets: 24, changed: 23, skipped: { 'other-policy': 1, masked: 2 } });
     await server.close();
 
     const lines = readLog(log);
