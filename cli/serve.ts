@@ -1,6 +1,6 @@
 // `spe serve`: the HTTP service on the policies folder, in one process or several.
 import cluster from 'node:cluster';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -144,6 +144,11 @@ function settings(args: string[]): Settings {
     if (decisionLog === '' || (existsSync(decisionLog) && statSync(decisionLog).isDirectory()))
       throw new UsageError(`--decision-log takes a file to append to, or - for standard output`);
     if (!existsSync(dirname(decisionLog))) throw new UsageError(`--decision-log: no folder '${dirname(decisionLog)}'`);
+    try {
+      closeSync(openSync(decisionLog, 'a'));
+    } catch (e) {
+      throw new UsageError(`--decision-log: cannot append to ${decisionLog} (${(e as NodeJS.ErrnoException).code})`);
+    }
   }
   const trust = values['trust-proxy'] ?? process.env[TRUST_PROXY_VARIABLE];
   let trustProxy: TrustProxy | undefined;
