@@ -22,20 +22,26 @@ function judged(ctx: Context, e: Expr | undefined): e is Expr {
   return factsRead(e).every((r) => ctx.scope.types.has(r.path.join('.')) && ctx.scope.types.get(r.path.join('.'))!.t !== 'unknown');
 }
 
-/** The slip behind a condition that cannot decide, when it is a well-known one. */
+/**
+ * The slip behind a condition that cannot decide, when it is a well-known one: one fact equal
+ * to two values joined by `and`, or different from two values joined by `or`.
+ */
 function slipHint(e: Expr, truth: 'always' | 'never'): string | undefined {
   if (e.kind !== 'logical') return undefined;
-  const cmp = e.operands.filter((o) => o.kind === 'compare' && o.left.kind === 'fact' && o.right.kind === 'literal');
-  if (cmp.length !== e.operands.length) return undefined;
-  const facts = new Set(cmp.map((c) => (c.kind === 'compare' && c.left.kind === 'fact' ? c.left.path.join('.') : '')));
-  if (facts.size !== 1) return undefined;
-  const [fact] = facts;
-  const values = cmp.map((c) => (c.kind === 'compare' ? printExpr(c.right) : '')).join(', ');
-  if (truth === 'always' && e.op === 'or' && cmp.every((c) => c.kind === 'compare' && c.op === '!='))
-    return `'${fact}' always differs from one of two values; for neither of them write '${fact} not in [${values}]'`;
-  if (truth === 'never' && e.op === 'and' && cmp.every((c) => c.kind === 'compare' && c.op === '=='))
-    return `'${fact}' holds one value at a time; for either of them write '${fact} in [${values}]'`;
-  return undefined;
+  const op = truth === 'never' && e.op === 'and' ? '==' : truth === 'always' && e.op === 'or' ? '!=' : undefined;
+  if (!op) return undefined;
+  const byFact = new Map<string, string[]>();
+  for (const o of e.operands)
+    if (o.kind === 'compare' && o.op === op && o.left.kind === 'fact' && o.right.kind === 'literal') {
+      const name = o.left.path.join('.');
+      byFact.set(name, [...(byFact.get(name) ?? []), printExpr(o.right)]);
+    }
+  const found = [...byFact].find(([, values]) => new Set(values).size > 1);
+  if (!found) return undefined;
+  const [fact, values] = found;
+  return op === '=='
+    ? `'${fact}' holds one value at a time; to match either, write '${fact} in [${values.join(', ')}]'`
+    : `'${fact}' always differs from one of two values; to match neither, write '${fact} not in [${values.join(', ')}]'`;
 }
 
 export function checkConditionTruth(ctx: Context): void {
