@@ -210,3 +210,19 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** A diagnostic's quick fixes as JSON output shows them (1-based line and column, the offset and length of the text replaced). */
+export function fixesView(d: Diagnostic) {
+  return d.fixes?.map((f) => ({
+    title: f.title,
+    text: f.text,
+    range: {
+      line: f.range.line,
+      column: f.range.column,
+      endLine: f.range.endLine,
+      endColumn: f.range.endColumn,
+      offset: f.range.offset,
+      length: f.range.length,
+    },
+  }));
+}

@@ -34,3 +34,5 @@ export {
   runPolicyTests,
   valueAt,
 } from './policy-tests.js';
+export { validatePolicy } from './validate.js';
+export { checkTierOrderOnClock } from './tier-order.js';

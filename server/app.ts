@@ -7,7 +7,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { type Diagnostic, holidaysFor, isDateTime, loadPolicy, policySchema } from '../dsl/index.js';
-import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson } from '../engine/index.js';
+import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson, validatePolicy } from '../engine/index.js';
 import { BATCH_ON_MAIN_THREAD, type HeavyTask, HeavyWork, MAIN_THREAD_BUDGET_MS } from './heavy.js';
 import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from './auth.js';
 import type { WorkerLink } from './cluster.js';
@@ -157,7 +157,7 @@ export function createService(options: AppOptions): {
 
   async function check(source: string, file: string) {
     const holidays = await holidaysFor(source);
-    return loadPolicy(source, file, holidays ? { holidays } : {});
+    return validatePolicy(source, file, holidays ? { holidays } : {});
   }
 
   /** A refusal of facts, its pointers inside the request (`now` is the request's own field). */

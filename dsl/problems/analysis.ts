@@ -156,3 +156,24 @@ export function unusedFact(p: { span: Span; name: string }): Diagnostic {
     'use it in a condition or a section, or remove it',
   );
 }
+
+/** `sla.tier-slower` judged on the clock: a ticket opened at `opened` is due later on the better tier. */
+export function tierSlowerOnClock(p: {
+  span: Span;
+  better: string;
+  lower: string;
+  priority: string;
+  target: 'response' | 'resolution';
+  betterText: string;
+  lowerText: string;
+  opened: string;
+  betterDue: string;
+  lowerDue: string;
+}): Diagnostic {
+  return diagnostic(
+    'sla.tier-slower',
+    p.span,
+    `tier '${p.better}' is above '${p.lower}' but its ${p.priority} ${p.target} can be due later: a ticket opened ${p.opened} is due ${p.betterDue} on '${p.better}' (${p.betterText}) and ${p.lowerDue} on '${p.lower}' (${p.lowerText})`,
+    'a better tier should never be slower; check the targets, their calendars, or the order of tiers.levels (lowest first)',
+  );
+}
