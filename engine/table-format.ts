@@ -46,7 +46,8 @@ export function proofText(t: DecisionTable): string {
       (open ? ` In ${open} rows an outcome waits on a fact not given, named in 'depends on'.` : '')
     );
   }
-  return `Not complete: ${t.gaps.length} rows (below) get no priority or no SLA, and no deny reason.`;
+  const n = t.gaps.length;
+  return `Not complete: ${n} ${n === 1 ? 'row (below) gets' : 'rows (below) get'} no priority or no SLA, and no deny reason.`;
 }
 
 export function formatTable(t: DecisionTable, format: TableFormat): string {
