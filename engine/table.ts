@@ -145,7 +145,7 @@ function rowOf(
   asIfEligible: CompiledPolicy,
   deciding: Set<string>,
 ): TableRow {
-  const result = evaluate(full, given);
+  const result = evaluate(full, given, { trace: false });
   if (!result.ok) {
     // Facts the policy refuses (an assertion on them): no ticket of this row passes the facts check.
     return { when, eligible: false, reasons: result.problems.map((p) => p.code ?? 'invalid-facts'), tier: null, priority: null, channels: null, response: null, resolution: null, dependsOn: [], gap: false };
@@ -153,7 +153,7 @@ function rowOf(
   let d = result.decision;
   const missing = new Set(d.missingFacts);
   if (d.eligible === null) {
-    const open = evaluate(asIfEligible, given);
+    const open = evaluate(asIfEligible, given, { trace: false });
     if (open.ok) {
       d = { ...open.decision, eligible: null, reasons: [] };
       for (const n of open.decision.missingFacts) missing.add(n);
@@ -194,20 +194,29 @@ const outcomeKey = (r: TableRow) =>
  */
 export function mergeRows(rows: TableRow[], facts: { name: string; values: Cell[] }[]): TableRow[] {
   let current = rows;
+  // Each row's outcome as a key, made once: merged rows keep their group's outcome.
+  const keys = new WeakMap<TableRow, string>();
+  const keyOf = (r: TableRow) => {
+    let k = keys.get(r);
+    if (k === undefined) keys.set(r, (k = outcomeKey(r)));
+    return k;
+  };
   for (let changed = true; changed; ) {
     changed = false;
     for (const f of [...facts].reverse()) {
       const groups = new Map<string, TableRow[]>();
       for (const r of current) {
         const rest = facts.filter((x) => x.name !== f.name).map((x) => r.when[x.name]);
-        const key = JSON.stringify([rest, outcomeKey(r)]);
+        const key = `${JSON.stringify(rest)}|${keyOf(r)}`;
         groups.set(key, [...(groups.get(key) ?? []), r]);
       }
       const next: TableRow[] = [];
       for (const group of groups.values()) {
         const values = new Set(group.map((r) => JSON.stringify(r.when[f.name])));
         if (group.length > 1 && f.values.every((v) => values.has(JSON.stringify(v)))) {
-          next.push({ ...group[0]!, when: { ...group[0]!.when, [f.name]: ANY } });
+          const merged = { ...group[0]!, when: { ...group[0]!.when, [f.name]: ANY } };
+          keys.set(merged, keyOf(group[0]!));
+          next.push(merged);
           changed = true;
         } else next.push(...group);
       }

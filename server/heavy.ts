@@ -11,15 +11,20 @@ import {
   type CompiledPolicy,
   type EvaluationResult,
   compileSource,
+  decisionTable,
   evaluate,
+  proofText,
   runPolicyTests,
   slaTimelines,
 } from '../engine/index.js';
+import { holidaysFor } from '../dsl/index.js';
 import { HttpError } from './errors.js';
 
 export type HeavyTask =
   | { kind: 'test'; source: string; file: string }
   | { kind: 'try'; source: string; file: string; facts: unknown; now?: string }
+  /** The decision table of a revision serving now (`GET /v1/policies/:id/table`). */
+  | { kind: 'table'; revision: string; source: string; file: string }
   | {
       kind: 'batch';
       /** The policies the items name, by revision: a worker compiles each once and keeps it. */
@@ -38,6 +43,11 @@ export interface HeavyWorkOptions {
 }
 
 export const DEFAULT_TIME_LIMIT_MS = 2_000;
+/**
+ * A decision table's time limit: the table of a saved policy, whose work is bounded by the
+ * combinations it enumerates (engine/table.ts MAX_COMBINATIONS), not by what a request sends.
+ */
+export const TABLE_TIME_LIMIT_MS = 20_000;
 /** Batches of more items than this run in a worker: 20 far-dated Zmanda items stay within about 50 ms. */
 export const BATCH_ON_MAIN_THREAD = 20;
 /** The time a small batch may take on the main thread before its remaining items go to a worker. */
@@ -78,6 +88,11 @@ export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
       return {
         body: { ok: true, decision: evaluated.decision, timeline: slaTimelines(result.compiled, task.facts, evaluated.decision) },
       };
+    }
+    case 'table': {
+      const compiled = await compiledFor(task.revision, task);
+      const table = decisionTable(compiled, task.source, await holidaysFor(task.source));
+      return { body: { ...table, proof: proofText(table) } };
     }
     case 'batch': {
       const results: EvaluationResult[] = [];
@@ -130,11 +145,11 @@ export class HeavyWork {
     this.threads = options.threads ?? Math.min(4, Math.max(1, availableParallelism() - 1));
   }
 
-  /** Runs a task in a worker; 503 too-much-work past the time limit or when the queue is full. */
-  async run(task: HeavyTask): Promise<HeavyAnswer> {
+  /** Runs a task in a worker; 503 too-much-work past the time limit (`limitMs`, default the pool's) or when the queue is full. */
+  async run(task: HeavyTask, limitMs = this.timeLimitMs): Promise<HeavyAnswer> {
     if (this.closed) throw tooMuchWork('the server is closing');
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.timeLimitMs);
+    const timer = setTimeout(() => abort.abort(), limitMs);
     try {
       this.pool ??= workerFile().then(
         (filename) =>
@@ -151,7 +166,7 @@ export class HeavyWork {
       return (await pool.run(task, { signal: abort.signal })) as HeavyAnswer;
     } catch (e) {
       if (abort.signal.aborted)
-        throw tooMuchWork(`the request needed more than ${this.timeLimitMs} ms of work; send a smaller batch or fewer tests`);
+        throw tooMuchWork(`the request needed more than ${limitMs} ms of work; send a smaller batch or fewer tests`);
       if (e instanceof Error && /queue is at limit/i.test(e.message))
         throw tooMuchWork('too many heavy requests are waiting; try again shortly');
       throw e;
