@@ -13,6 +13,7 @@ import { createPolicyEditor } from './policy-editor';
 import { createPolicyList } from './policy-list';
 import { watchProblems } from './problems';
 import { createSaveFlow } from './save';
+import { createTablePanel } from './table';
 import { createTabs } from './tabs';
 import { createTestsPanel } from './tests-panel';
 import { toast } from './toast';
@@ -30,6 +31,7 @@ async function start(): Promise<void> {
   watchProblems(ws, editor);
   const tryPanel = createTryPanel(ws, editor);
   const selectTab = createTabs(ws);
+  createTablePanel(ws);
   const tests = createTestsPanel(ws, editor, () => selectTab('tests'));
   const tokens = createTokenDialog(ws);
   const diff = createDiffDialog(() => ws.current && editor.focus());
