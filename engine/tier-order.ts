@@ -1,8 +1,12 @@
 // A better tier is never slower than a lower one, judged on the real business clock: targets on
 // different calendars (90 minutes 24x7 against 1 business hour) and tiers whose SLA is a list of
 // ordered rules are compared by the due dates they give. The reference period is a year of
-// openings, one an hour from the policy's effective date; for each opening a tier's due date is
-// the latest its targets for that priority can give (any of its SLA rules may apply). The dsl
+// hourly openings from the policy's effective date; for each opening a tier's due date is the
+// latest its targets for that priority can give (any of its SLA rules may apply). The weeks of a
+// year repeat but for holidays, extra dates and changes of offset: the openings compared are every
+// hour of the first two weeks and of the two weeks up to each date that differs from its weekday,
+// which gives the same answer as all 8760 at a fraction of the work (validation runs as a policy
+// is edited). The dsl
 // check (dsl/checks/sla.ts) compares single targets on one clock by their length alone; this
 // check takes the rest, and lives in the engine because it needs the clock.
 import {
@@ -17,14 +21,17 @@ import {
   durationText,
   tierSlowerOnClock,
 } from '../dsl/index.js';
+import { offsetAt } from '../dsl/index.js';
 import { dueAt } from './clock.js';
 import { type CompiledCalendar, REAL_TIME, businessCalendar, compileCalendars, formatInstant } from './sla.js';
 import type { BusinessCalendar } from './calendar.js';
 import type { Value } from './values.js';
 
 const HOUR = 3_600_000;
-/** Openings compared: one an hour for a year. */
-const OPENINGS = 365 * 24;
+const DAY = 24 * HOUR;
+/** Days of the reference year, and the days before a date unlike its weekday that are compared too. */
+const YEAR_DAYS = 365;
+const LEAD_DAYS = 14;
 
 interface Target {
   d: Duration;
@@ -72,16 +79,19 @@ export function checkTierOrderOnClock(policy: Policy, holidays?: HolidayCatalog)
 
   const start = Date.parse(`${policy.effective}T00:00:00Z`);
   if (!Number.isFinite(start)) return [];
+  let hours: number[] | undefined;
   const latest = new Map<string, (number | null)[]>();
   const latestDue = (key: string, targets: Target[]) => {
     let dues = latest.get(key);
+    hours ??= openingHours(start, [...compiled.values()].map((c) => businessCalendar(c, facts)));
     if (!dues) {
       dues = [];
-      for (let i = 0; i < OPENINGS; i++) {
-        const opened = start + i * HOUR;
+      for (const h of hours) {
+        const opened = start + h * HOUR;
         let worst: number | null = -Infinity;
         for (const t of targets) {
-          const due = dueAt(t.clock, opened, t.ms);
+          // Real time needs no walk through the calendar.
+          const due = t.clock.realTime ? opened + t.ms : dueAt(t.clock, opened, t.ms);
           worst = due === null || worst === null ? null : Math.max(worst, due);
         }
         dues.push(worst);
@@ -105,7 +115,7 @@ export function checkTierOrderOnClock(policy: Policy, holidays?: HolidayCatalog)
           const db = latestDue(`${lower.tier.name}|${p.name}|${kind}`, b);
           const i = da.findIndex((x, j) => x !== null && db[j] !== null && x > db[j]!);
           if (i < 0) continue;
-          const opened = start + i * HOUR;
+          const opened = start + hours![i]! * HOUR;
           const zone = a[0]!.clock.zone ?? b[0]!.clock.zone ?? policy.zone?.name ?? null;
           const at = (ms: number) => formatInstant(ms, zone, '+00:00');
           out.push(
@@ -129,3 +139,29 @@ export function checkTierOrderOnClock(policy: Policy, holidays?: HolidayCatalog)
 
 const clockKey = (t: Target) => (t.clock.realTime ? '24x7' : (t.calendar ?? ''));
 const targetText = (t: Target) => `${durationText(t.d)}${t.calendar ? ` in ${t.calendar}` : ''}`;
+
+/**
+ * The hours (from `start`) compared: all of the first two weeks, and all of the two weeks up to
+ * each date of the year whose business hours differ from its weekday's or whose offset changes.
+ */
+function openingHours(start: number, calendars: BusinessCalendar[]): number[] {
+  const days = new Set<number>();
+  for (let d = 0; d < LEAD_DAYS; d++) days.add(d);
+  for (let d = 0; d < YEAR_DAYS; d++) {
+    const at = start + d * DAY;
+    const date = new Date(at).toISOString().slice(0, 10);
+    const weekday = (new Date(at).getUTCDay() + 6) % 7;
+    const unlike = calendars.some(
+      (c) =>
+        !c.realTime &&
+        (!sameRanges(c.hoursOf(date), c.rules.always ? ALL_DAY : c.rules.weekly[weekday]!) ||
+          offsetAt(c.zone!, at) !== offsetAt(c.zone!, at + DAY)),
+    );
+    if (unlike) for (let k = Math.max(0, d - LEAD_DAYS); k <= Math.min(YEAR_DAYS - 1, d + 1); k++) days.add(k);
+  }
+  return [...days].sort((a, b) => a - b).flatMap((d) => Array.from({ length: 24 }, (_, h) => d * 24 + h));
+}
+
+const ALL_DAY: readonly (readonly [number, number])[] = [[0, 1440]];
+const sameRanges = (a: readonly (readonly [number, number])[], b: readonly (readonly [number, number])[]) =>
+  a === b || (a.length === b.length && a.every((r, i) => r[0] === b[i]![0] && r[1] === b[i]![1]));

@@ -27,6 +27,11 @@ export type Verdict = 'always' | 'never' | 'depends';
 const MAX_COMBINATIONS = 4096;
 /** Most evaluations (combinations × atom choices) spent on one expression. */
 const MAX_EVALUATIONS = 20_000;
+/**
+ * Most evaluations spent on one policy: validation stays bounded whatever a policy holds (a
+ * hostile one with hundreds of wide conditions); past it, verdicts come from the operands'.
+ */
+const MAX_POLICY_EVALUATIONS = 200_000;
 
 class NeedAtom {
   constructor(readonly key: string) {}
@@ -42,6 +47,7 @@ export class Analyzer {
   private readonly derived: Map<string, Expr>;
   private readonly domains: Map<string, Domain>;
   private readonly possible = new Map<string, AbstractValue[] | undefined>();
+  private spent = 0;
 
   constructor(readonly policy: Policy) {
     this.derived = new Map(policy.derived.map((d) => [d.name, d.expr]));
@@ -126,7 +132,7 @@ export class Analyzer {
       // Each unset atom met splits the run in two: tried true, then false.
       const pending: Map<string, boolean>[] = [new Map()];
       while (pending.length > 0) {
-        if (--budget < 0) return undefined;
+        if (--budget < 0 || ++this.spent > MAX_POLICY_EVALUATIONS) return undefined;
         const atoms = pending.pop()!;
         try {
           seen.add(this.evaluate(e, { facts, atoms, derived: new Map() }));
