@@ -1,6 +1,8 @@
 // The analyzer on one-mistake copies of the four contracts: each mistake reported at its own
 // line and column, with the words a newcomer needs (and the quick fix, where there is one).
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Diagnostic, type HolidayCatalog, loadHolidayCatalog } from '../dsl/index.js';
@@ -194,5 +196,19 @@ describe('one-mistake copies of the contracts', () => {
     const a = problems(alias.source, 'oto').find((x) => x.code === 'yaml.syntax')!;
     // `*tickt` at column 18: the name after the star, 5 characters from column 19.
     expect(a.fixes?.map((f) => [f.text, f.range.line, f.range.column, f.range.length])).toEqual([['ticket', alias.line, 19, 5]]);
+  });
+
+  it('prints the quick fixes in spe validate --format json', () => {
+    const { source, line } = mutated('zmanda', 'when: decision.tier == "standard"', 'when: slaTier == "standart"');
+    const file = join(mkdtempSync(join(tmpdir(), 'spe-fixes-')), 'zmanda.yaml');
+    writeFileSync(file, source);
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'spe'), 'validate', '--format', 'json', file], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout) as { files: { diagnostics: { code: string; fixes?: unknown }[] }[] };
+    const d = out.files[0]!.diagnostics.find((x) => x.code === 'expr.impossible-value')!;
+    expect(d.fixes).toEqual([
+      { title: "Change to 'standard'", text: 'standard', range: { line, column: 23, endLine: line, endColumn: 31, offset: expect.any(Number), length: 8 } },
+    ]);
+    expect(source.slice((d.fixes as { range: { offset: number } }[])[0]!.range.offset).startsWith('standart"')).toBe(true);
   });
 });
