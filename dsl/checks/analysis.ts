@@ -9,7 +9,7 @@ import {
   type ConditionPlace,
   conditionTruth,
   impossibleValue,
-  unreachableTier,
+  unreachableOutcome,
   unreachableTogether,
 } from '../problems/index.js';
 import { isBroken } from '../read.js';
@@ -131,10 +131,35 @@ export function checkReachableTiers(ctx: Context): void {
   const values = ctx.analyzer().valuesOf(name, tiers.of);
   if (!values || values.some((v) => typeof v !== 'string' && v !== null)) return;
   const gives = values.filter((v): v is string => typeof v === 'string');
-  for (const level of tiers.levels) if (!gives.includes(level.name)) report(level.span, level.name);
-  function report(span: Span, tier: string) {
-    ctx.report(unreachableTier({ span, tier, gives }));
-  }
+  for (const level of tiers.levels)
+    if (!gives.includes(level.name)) ctx.report(unreachableOutcome({ span: level.span, kind: 'tier', name: level.name, gives }));
+}
+
+/** Priority levels that nothing in the priority section can give. */
+export function checkReachablePriorities(ctx: Context): void {
+  const { policy, facts } = ctx;
+  const p = policy.priority;
+  // On a policy with errors a misspelt level is reported as such, not also as one never given.
+  if (!p || ctx.hasErrorIn()) return;
+  const given = new Set<string>();
+  let any = false;
+  const fromFact = (name: string | undefined) => {
+    if (!name) return;
+    const f = facts.get(name);
+    if (f?.type === 'enum') for (const v of f.values ?? []) given.add(v);
+    else any = true; // a fact of another type may hold any level
+  };
+  fromFact(p.override?.name);
+  fromFact(p.from?.name);
+  for (const row of p.lookup?.table ?? []) given.add(row.priority.name);
+  for (const cell of p.matrix?.cells ?? []) given.add(cell.priority.name);
+  if (p.default) given.add(p.default.name);
+  const analyzer = ctx.analyzer();
+  for (const r of p.rules) if (!judged(ctx, r.when) || analyzer.verdict(r.when) !== 'never') given.add(r.priority.name);
+  if (any) return;
+  const levels = policy.priorities.filter((l, i, all) => all.findIndex((x) => x.name === l.name) === i);
+  for (const level of levels)
+    if (!given.has(level.name)) ctx.report(unreachableOutcome({ span: level.span, kind: 'priority', name: level.name, gives: [...given] }));
 }
 
 /** `when and not earlier1 and not earlier2 …`: true exactly where the rule is reached and applies. */

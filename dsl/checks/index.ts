@@ -3,7 +3,13 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { Policy } from '../model.js';
 import { Analyzer } from '../analyze/analyzer.js';
-import { checkConditionTruth, checkImpossibleValues, checkReachableTiers, checkShadowing } from './analysis.js';
+import {
+  checkConditionTruth,
+  checkImpossibleValues,
+  checkReachablePriorities,
+  checkReachableTiers,
+  checkShadowing,
+} from './analysis.js';
 import { checkBilling } from './billing.js';
 import { checkCalendars } from './calendars.js';
 import { checkChannels } from './channels.js';
@@ -45,6 +51,7 @@ const CHECKS: [string, (ctx: Context) => void][] = [
   ['impossible values', checkImpossibleValues],
   ['shadowing through derived facts', checkShadowing],
   ['reachable tiers', checkReachableTiers],
+  ['reachable priorities', checkReachablePriorities],
   ['calendars', checkCalendars],
   ['billing', checkBilling],
   ['amounts and tax rates', checkAmounts],

@@ -73,14 +73,22 @@ export function impossibleValue(p: { span: Span; fact: string; value: string; va
   return fix ? { ...d, fixes: [fix] } : d;
 }
 
-/** `policy.unreachable-outcome` (a warning): a tier `tiers.of` never gives. */
-export function unreachableTier(p: { span: Span; tier: string; gives: readonly string[] }): Diagnostic {
-  return warning(
-    'policy.unreachable-outcome',
-    p.span,
-    `no ticket is ever in tier '${p.tier}': 'tiers.of' gives only ${p.gives.map((g) => `'${g}'`).join(', ')}`,
-    'make tiers.of give it, or remove the tier',
-  );
+/** `policy.unreachable-outcome` (a warning): a tier `tiers.of` never gives, a priority level nothing gives. */
+export function unreachableOutcome(p: { span: Span; kind: 'tier' | 'priority'; name: string; gives: readonly string[] }): Diagnostic {
+  const list = p.gives.map((g) => `'${g}'`).join(', ') || 'none';
+  return p.kind === 'tier'
+    ? warning(
+        'policy.unreachable-outcome',
+        p.span,
+        `no ticket is ever in tier '${p.name}': 'tiers.of' gives only ${list}`,
+        'make tiers.of give it, or remove the tier',
+      )
+    : warning(
+        'policy.unreachable-outcome',
+        p.span,
+        `no ticket ever gets priority '${p.name}': the priority section gives only ${list}`,
+        'give it in a rule, the lookup or the matrix, or remove the level',
+      );
 }
 
 /** `rule.unreachable` found by the analyzer: earlier rules together cover the rule. */
