@@ -119,6 +119,7 @@ export function checkShadowing(ctx: Context): void {
     });
   };
   ordered(policy.priority?.rules ?? [], 'priority rule');
+  ordered(policy.channels?.rules ?? [], 'channel rule');
   ordered(policy.billing?.plans ?? [], 'billing plan');
   for (const t of policy.sla) for (const { cell } of t.cells) if (cell.kind === 'rules') ordered(cell.rules, 'SLA rule');
 }
