@@ -32,6 +32,11 @@ const DAY = 24 * HOUR;
 /** Days of the reference year, and the days before a date unlike its weekday that are compared too. */
 const YEAR_DAYS = 365;
 const LEAD_DAYS = 14;
+/**
+ * Most due dates computed for one policy: validation runs on the service's main thread as a policy
+ * is edited, so a policy of very many tiers and priorities is compared only as far as this goes.
+ */
+const MAX_DUE_DATES = 200_000;
 
 interface Target {
   d: Duration;
@@ -81,10 +86,13 @@ export function checkTierOrderOnClock(policy: Policy, holidays?: HolidayCatalog)
   if (!Number.isFinite(start)) return [];
   let hours: number[] | undefined;
   const latest = new Map<string, (number | null)[]>();
-  const latestDue = (key: string, targets: Target[]) => {
+  let spent = 0;
+  const latestDue = (key: string, targets: Target[]): (number | null)[] | undefined => {
     let dues = latest.get(key);
     hours ??= openingHours(start, [...compiled.values()].map((c) => businessCalendar(c, facts)));
     if (!dues) {
+      spent += hours.length * targets.length;
+      if (spent > MAX_DUE_DATES) return undefined;
       dues = [];
       for (const h of hours) {
         const opened = start + h * HOUR;
@@ -113,6 +121,7 @@ export function checkTierOrderOnClock(policy: Policy, holidays?: HolidayCatalog)
           if (!a || !b || sameClockSingles(a, b)) continue;
           const da = latestDue(`${better.tier.name}|${p.name}|${kind}`, a);
           const db = latestDue(`${lower.tier.name}|${p.name}|${kind}`, b);
+          if (!da || !db) return out;
           const i = da.findIndex((x, j) => x !== null && db[j] !== null && x > db[j]!);
           if (i < 0) continue;
           const opened = start + hours![i]! * HOUR;
