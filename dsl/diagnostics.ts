@@ -78,12 +78,12 @@ export const DIAGNOSTIC_CODES = {
   'condition.always-true': 'a condition that every ticket makes true: a deny that refuses everyone, a rule that always applies',
   'condition.never-true': 'a condition that no ticket can make true: its rule never applies',
   'expr.impossible-value': 'a comparison with a value that a derived fact can never take',
-  'policy.unreachable-outcome': 'a tier that no ticket can be given',
+  'policy.unreachable-outcome': 'a tier or a priority level that no ticket can be given',
   'duration.not-positive': 'a duration of zero or less where time must pass (a target, a minimum, an increment)',
   'money.too-many-digits': 'an amount with more decimal digits than its currency has',
   'billing.tax-out-of-range': 'a tax rate below 0% or above 100%',
   'sla.response-after-resolution': 'a response target later than the resolution target of the same tier and priority',
-  'fact.unused': 'a declared fact that no rule, calendar, test or section reads',
+  'fact.unused': 'a declared fact that no condition, section or calendar reads (tests giving it do not count)',
   'diagnostics.capped': 'more problems were found than are shown',
 } as const;
 
