@@ -13,8 +13,12 @@ import { fmtMinutes } from './sla.js';
 const READ_BY_NAME = new Set<string>(['openedAt', 'priorityChangedAt', ...CLOCK_EVENT_FACTS]);
 
 export function checkDurations({ policy, report }: Context): void {
+  // Tiers that share their targets through a YAML alias share the targets' spans: one report each.
+  const reported = new Set<number>();
   const positive = (d: Duration | undefined, what: string) => {
-    if (d && !(d.amount > 0)) report(notPositive({ span: d.span, what, text: durationText(d) }));
+    if (!d || d.amount > 0 || reported.has(d.span.offset)) return;
+    reported.add(d.span.offset);
+    report(notPositive({ span: d.span, what, text: durationText(d) }));
   };
   for (const t of policy.sla)
     for (const { priority, cell } of t.cells) {
@@ -78,6 +82,7 @@ export function checkAmounts({ policy, report }: Context): void {
 
 /** A response promised later than the resolution, on the same clock. */
 export function checkResponseBeforeResolution({ policy, report, calendars }: Context): void {
+  const reported = new Set<number>(); // targets shared through a YAML alias: reported once
   for (const t of policy.sla)
     for (const { priority, cell } of t.cells) {
       const targets = cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
@@ -92,7 +97,8 @@ export function checkResponseBeforeResolution({ policy, report, calendars }: Con
         const day = calendar ? businessDayMinutes(calendar) : undefined;
         const a = durationMinutes(response, day);
         const b = durationMinutes(resolution, day);
-        if (a === undefined || b === undefined || a <= b) continue;
+        if (a === undefined || b === undefined || a <= b || reported.has(response.span.offset)) continue;
+        reported.add(response.span.offset);
         report(
           responseAfterResolution({
             span: response.span,
