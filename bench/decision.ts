@@ -153,7 +153,7 @@ function jre(compiled: CompiledPolicy) {
         const { events } = await engine.run(input);
         const found = stageMatchOf(stage, events);
         if (stage.name === 'derived')
-          for (const x of found.matched) if (x.outcome.kind === 'derived') facts.derivedByRules.set(x.outcome.fact, x.outcome.value);
+          for (const x of found.matched) if (x.outcome.kind === 'derived') facts.giveDerived(x.outcome.fact, x.outcome.value);
         return found;
       },
       { trace: false },

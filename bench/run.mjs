@@ -19,21 +19,25 @@ const docs = process.argv.includes('--docs');
 const log = (s) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
 
 if (!(await build())) process.exit(1);
+// `--only=NAME` runs one of them (e.g. `npm run bench -- --only=store`), and draws no plot.
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 // zen-engine (a native module) is installed for benchmarks only, on first use: its lock file
 // entries exist for one platform at a time, which would break `npm ci` elsewhere.
-try {
-  await import('@gorules/zen-engine');
-} catch {
-  log('installing @gorules/zen-engine for the comparison (npm install --no-save)…');
-  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '@gorules/zen-engine@0.54'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (r.status !== 0) log('could not install zen-engine: its column will be empty');
+if (!only || only === 'decision') {
+  try {
+    await import('@gorules/zen-engine');
+  } catch {
+    log('installing @gorules/zen-engine for the comparison (npm install --no-save)…');
+    const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '@gorules/zen-engine@0.54'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (r.status !== 0) log('could not install zen-engine: its column will be empty');
+  }
 }
 const figures = join(tmpdir(), `spe-bench-${process.pid}.json`);
 rmSync(figures, { force: true });
-const benches = ['validate', 'evaluate', 'clock', 'decision', 'system'];
+const benches = ['validate', 'evaluate', 'clock', 'decision', 'system', 'store'].filter((b) => !only || b === only);
 for (const name of benches) {
   const outfile = join(root, 'dist', 'bench', `${name}.mjs`);
   await esbuild.build({
@@ -45,7 +49,7 @@ for (const name of benches) {
     target: 'node20',
     logLevel: 'error',
     // Native and dynamic packages load from node_modules; everything else is bundled.
-    external: ['@gorules/zen-engine', 'autocannon'],
+    external: ['@gorules/zen-engine', 'autocannon', 'pg'],
     // Timed as the CLI and server run it.
     plugins: bundlePlugins,
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
@@ -63,7 +67,7 @@ for (const name of benches) {
 const all = existsSync(figures) ? JSON.parse(readFileSync(figures, 'utf8')) : {};
 rmSync(figures, { force: true });
 if (json) process.stdout.write(`${JSON.stringify(all)}\n`);
-if (!quick) {
+if (!quick && !only) {
   writeFileSync(join(root, 'bench', 'throughput.svg'), plot(all));
   log('\nwrote bench/throughput.svg');
 }
@@ -132,6 +136,13 @@ function table(f) {
       `${x(h.spe2workers, h.spe)} one process; the cores were ${Math.round((h.coresBusy?.spe ?? 0) * 100)}% busy with one process and autocannon, ${Math.round((h.coresBusy?.spe2workers ?? 0) * 100)}% with two`,
       '≥ 1.6×',
       met(h.spe2workers >= 1.6 * h.spe),
+    ],
+    [
+      'same, `--store postgres`',
+      `${n(f.store?.postgres)}/s`,
+      `${f.store?.ratio ?? '–'}× the folder store (${n(f.store?.folder)}/s), taking turns`,
+      '≥ 0.95×',
+      met(f.store?.ratio >= 0.95),
     ],
     [
       'validate a 300-line policy, warm',

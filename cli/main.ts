@@ -16,6 +16,9 @@ Commands:
   compile POLICY      print the policy as json-rules-engine rules
   table POLICY        print the contract's decision table and prove it complete (--format md|csv|json|html)
   serve               serve the policies over HTTP (validate, list, read)
+  store export|import move policies with their history between PostgreSQL and a folder
+  fmt [paths…]        write policy files in the canonical layout (--check for CI)
+  lsp                 run the language server for editors (LSP over stdio)
 
 Options:
   -h, --help          show help (also: spe <command> --help)
@@ -31,6 +34,9 @@ const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   compile: () => import('./compile.js'),
   table: () => import('./table.js'),
   serve: () => import('./serve.js'),
+  store: () => import('./store.js'),
+  fmt: () => import('./fmt.js'),
+  lsp: () => import('./lsp.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -10,6 +10,8 @@ import {
   type TrustProxy,
   WorkerLink,
   generateToken,
+  isPostgresUrl,
+  redactedUrl,
   startServer,
   tokenFromFile,
   tokenProblem,
@@ -18,8 +20,9 @@ import {
 import { EXIT, UsageError } from './common.js';
 
 export const TRUST_PROXY_VARIABLE = 'SPE_TRUST_PROXY';
+export const STORE_VARIABLE = 'SPE_STORE';
 
-export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR] [--workers N] [--trust-proxy WHO]
+export const HELP = `Usage: spe serve [--port 8080] [--host 127.0.0.1] [--policies DIR | --store URL] [--workers N] [--trust-proxy WHO]
                  [--history-keep N] [--poll-ms N] [--poll-only] [--time-limit MS]
 
 Serves the policies in DIR (default: policies/) over HTTP; see GET /openapi.json.
@@ -35,6 +38,11 @@ Options:
   --port <n>        port to listen on (default: 8080, or PORT; 0 picks a free one)
   --host <addr>     address to listen on (default: 127.0.0.1)
   --policies <dir>  the policies folder (default: policies/); its files are the source of truth
+  --store <url>     the policies in PostgreSQL instead (postgres://user:password@host:5432/db,
+                    ?sslmode=require for TLS; or ${STORE_VARIABLE}), shared by every replica: the
+                    tables are created or migrated at start, a save on one replica is served by
+                    all within a second; while the database is away the last revisions keep
+                    serving, /healthz says degraded and saves answer 503
   --workers <n>     processes sharing the port (default: 1; 0 = one per core)
   --trust-proxy <who>  the proxies whose X-Forwarded-For names the client, for the failed-token
                     limit: addresses or subnets (loopback, 10.0.0.0/8, …) or a number of hops
@@ -77,6 +85,8 @@ interface Settings {
   host: string;
   port: number;
   policies: string;
+  /** A PostgreSQL URL, or undefined for the folder. */
+  store: string | undefined;
   workers: number;
   trustProxy: TrustProxy | undefined;
   historyKeep: number;
@@ -92,6 +102,7 @@ function settings(args: string[]): Settings {
       port: { type: 'string', default: process.env.PORT ?? '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       policies: { type: 'string', default: 'policies/' },
+      store: { type: 'string' },
       workers: { type: 'string', default: '1' },
       'trust-proxy': { type: 'string' },
       'history-keep': { type: 'string', default: process.env.SPE_HISTORY_KEEP ?? '0' },
@@ -114,7 +125,12 @@ function settings(args: string[]): Settings {
   const timeLimitMs = Number(values['time-limit']);
   if (!Number.isInteger(timeLimitMs) || timeLimitMs < 10 || timeLimitMs > 600_000)
     throw new UsageError(`--time-limit takes 10 to 600000 milliseconds`);
-  if (!existsSync(values.policies) || !statSync(values.policies).isDirectory())
+  const store = values.store ?? (process.env[STORE_VARIABLE] || undefined);
+  if (store !== undefined && !isPostgresUrl(store))
+    throw new UsageError(`--store takes a PostgreSQL URL (postgres://user@host:5432/db); the folder is --policies`);
+  if (store !== undefined && args.some((a) => a === '--policies' || a.startsWith('--policies=')))
+    throw new UsageError(`--policies and --store name two stores: give one`);
+  if (store === undefined && (!existsSync(values.policies) || !statSync(values.policies).isDirectory()))
     throw new UsageError(`'${values.policies}' is not a folder`);
   const trust = values['trust-proxy'] ?? process.env[TRUST_PROXY_VARIABLE];
   let trustProxy: TrustProxy | undefined;
@@ -129,6 +145,7 @@ function settings(args: string[]): Settings {
     host: values.host,
     port,
     policies: values.policies,
+    store,
     workers,
     trustProxy,
     historyKeep,
@@ -205,6 +222,7 @@ export async function run(args: string[]): Promise<number> {
       host: s.host,
       port: s.port,
       policiesDir: s.policies,
+      ...(s.store ? { store: s.store } : {}),
       token: () => token,
       warnings: warnings(token),
       ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
@@ -217,7 +235,9 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.failed;
   }
   reportDegraded(running.store.health().degraded);
-  say(`${running.store.list().length} policies from ${s.policies} at ${running.url}/ (Ctrl-C stops)`);
+  say(
+    `${running.store.list().length} policies from ${s.store ? redactedUrl(s.store) : s.policies} at ${running.url}/ (Ctrl-C stops)`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => void running.close().then(resolve);
     process.once('SIGINT', stop);
@@ -245,6 +265,7 @@ async function runWorker(args: string[]): Promise<number> {
       host: s.host,
       port: s.port,
       policiesDir: s.policies,
+      ...(s.store ? { store: s.store } : {}),
       token: () => link.token(),
       warnings: warnings(link.token()),
       link,

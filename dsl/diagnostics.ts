@@ -65,6 +65,8 @@ export const DIAGNOSTIC_CODES = {
   'policy.unknown-currency': 'a currency that is neither ISO 4217 nor declared in `billing.currencies`',
   'derived.cycle': 'derived facts that depend on each other in a circle, or a rule that reads what it decides',
   'table.incomplete': 'a matrix or lookup table lacks a row or cell for a declared value',
+  'sla.calendar-choice': 'a calendar chosen by an expression that can give a value naming no declared calendar',
+  'sla.window': 'a declared SLA window that cannot work as written (a built-in name, nothing that stops it)',
   'sla.missing-target': 'a tier that promises an SLA lacks a target for some priority',
   'sla.tier-slower': 'a better tier is slower than a lower tier for the same priority',
   'rule.unreachable': 'an ordered rule can never be chosen because an earlier rule always matches first',

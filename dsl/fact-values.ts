@@ -18,6 +18,7 @@ const EXPECTED: Record<Exclude<FactType, 'enum'> | 'array' | 'object', string> =
   datetime: 'a date and time with its offset, like 2024-01-31T09:30:00+01:00',
   timezone: 'an IANA time zone like Europe/Rome',
   intervals: 'a list of {from, to} dates and times',
+  events: "a list of {type, at} ticket events, like { type: 'agent-reply', at: 2024-01-31T09:30:00+01:00 }",
   array: 'a list',
   object: 'an object',
 };
@@ -113,6 +114,17 @@ export function factValueProblem(f: FactDecl, value: unknown): FactValueProblem 
         )
         ? undefined
         : wrong('intervals');
+    case 'events':
+      return Array.isArray(value) &&
+        value.every(
+          (v) =>
+            v !== null &&
+            typeof v === 'object' &&
+            typeof (v as { type?: unknown }).type === 'string' &&
+            isDateTime((v as { at?: unknown }).at),
+        )
+        ? undefined
+        : wrong('events');
     case 'enum':
       return typeof value === 'string' && f.values?.includes(value)
         ? undefined

@@ -70,9 +70,12 @@ export function loadHolidayCatalog(): Promise<HolidayCatalog> {
   return catalog;
 }
 
-/** Whether a source mentions holidays at all, so callers can skip loading the data when it does not. */
+/**
+ * Whether a source mentions holidays at all, so callers can skip loading the data when it does not
+ * (block style `holidays:` or flow style `{ …, holidays: { … } }`; a mention in a comment only loads it).
+ */
 export function mentionsHolidays(text: string): boolean {
-  return /^\s*holidays\s*:/m.test(text);
+  return /(^|[\s{,])holidays\s*:/m.test(text);
 }
 
 /** The holiday data a source needs: loaded (once) when it names holidays, else none. */

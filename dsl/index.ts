@@ -7,6 +7,7 @@ export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { CLOCK_EVENT_FACTS, DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
+export { formatPolicy, type FormatResult } from './format.js';
 export { type CheckOptions } from './checks/index.js';
 export {
   type Expected,
@@ -67,6 +68,7 @@ export { absenceRead, absenceTestedFacts, policyExprs } from './knowledge.js';
 export { tierSlowerOnClock } from './problems/analysis.js';
 export { Analyzer, type Verdict } from './analyze/analyzer.js';
 export { type AbstractValue, OPAQUE } from './analyze/domains.js';
+export { type Choices, valueChoices } from './choices.js';
 export { policySchema } from './schema.js';
 export { SourceFile } from './source.js';
 export {

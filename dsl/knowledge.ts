@@ -67,7 +67,14 @@ export function policyExprs(policy: Policy): Expr[] {
   policy.eligibility.forEach((r) => add(r.when));
   policy.channels?.rules.forEach((r) => add(r.when));
   policy.priority?.rules.forEach((r) => add(r.when));
-  for (const t of policy.sla) for (const { cell } of t.cells) if (cell.kind === 'rules') cell.rules.forEach((r) => add(r.when));
+  for (const t of policy.sla) {
+    // A calendar chosen by an expression: the tier's, a cell's or an ordered rule's.
+    add(t.calendarOf?.expr);
+    for (const { cell } of t.cells) {
+      if (cell.kind === 'targets') add(cell.targets.calendarOf?.expr);
+      if (cell.kind === 'rules') cell.rules.forEach((r) => (add(r.when), add(r.calendarOf?.expr)));
+    }
+  }
   policy.billing?.plans.forEach((p) => add(p.when));
   policy.billing?.notices.forEach((n) => add(n.when));
   policy.entitlements.forEach((g) => add(g.when));

@@ -4,13 +4,13 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Composer, type Document, Parser, YAMLParseError, isAlias, isNode, visit } from 'yaml';
 import type { CST } from 'yaml';
 import { type CheckOptions, checkPolicy } from './checks/index.js';
-import { type Diagnostic, MAX_NESTING, diagnostic, didYouMean, finishDiagnostics, hasErrors, tooDeep } from './diagnostics.js';
+import { type Diagnostic, MAX_NESTING, diagnostic, didYouMean, finishDiagnostics, formatSpan, hasErrors, tooDeep } from './diagnostics.js';
 import type { Policy } from './model.js';
 import { isRealDate } from './datetime.js';
 import { NodeFinder, type Path, PolicyReader } from './read.js';
 import { compileSchemaValidator } from './schema-validator.js';
 import { SourceFile } from './source.js';
-import { type YamlNode, cstDeeperThan, deeperThan, treeOfDocument } from './yaml-tree.js';
+import { type YamlNode, cstDeeperThan, deeperThan, reusedNodes, treeOfDocument } from './yaml-tree.js';
 
 export type LoadResult =
   { ok: true; policy: Policy; diagnostics: Diagnostic[] } | { ok: false; policy?: Policy; diagnostics: Diagnostic[] };
@@ -55,6 +55,9 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
       diagnostic('schema.bad-value', at.span(['effective']), `'effective' is ${effective}, which is not a date on the calendar`),
     );
   const policy = new PolicyReader(at, js as Record<string, unknown>, diagnostics).read();
+  // Parts written once and used again through aliases or merge keys: one rule to test (coverage).
+  const reused = new Set([...reusedNodes(tree)].map((n) => formatSpan(file.span(n.start, n.end - n.start))));
+  if (reused.size > 0) policy.reused = reused;
   diagnostics.push(...checkPolicy(policy, options, diagnostics));
   const finished = finishDiagnostics(diagnostics);
   return hasErrors(finished) ? { ok: false, policy, diagnostics: finished } : { ok: true, policy, diagnostics: finished };

@@ -3,7 +3,8 @@
 import type { Duration, Expr, MoneyLiteral, PercentLiteral, RateLiteral, TimeRange, WeeklyHours } from './ast.js';
 import type { Span } from './diagnostics.js';
 
-export type FactType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime' | 'enum' | 'timezone' | 'intervals';
+export type FactType =
+  'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime' | 'enum' | 'timezone' | 'intervals' | 'events';
 
 /** A name as written, with where it was written. */
 export interface Named {
@@ -34,6 +35,9 @@ export interface Holidays {
   countrySpan: Span;
   region?: string;
   regionSpan?: Span;
+  /** Enum facts whose values are the country and region codes; `country` and `region` apply when they are not given. */
+  countryFact?: Named;
+  regionFact?: Named;
   types: string[];
   span: Span;
 }
@@ -118,10 +122,43 @@ export interface Tiers {
   span: Span;
 }
 
+/**
+ * A window the policy declares besides `response` and `resolution` (`windows:`): which ticket
+ * events start, stop, pause and resume its clock, which end it for good, and whether it starts
+ * again after each stop (next reply, periodic update). `opened`, `responded` and `resolved` are
+ * the events of `openedAt`, `respondedAt` and `resolvedAt`; `pauses` pause every window.
+ */
+export interface WindowDecl extends Named {
+  start: Named[];
+  stop: Named[];
+  pause: Named[];
+  resume: Named[];
+  end: Named[];
+  repeat: boolean;
+  description?: string;
+}
+
+/** A target of a declared window, written in an SLA cell beside `response` and `resolution`. */
+export interface WindowTarget {
+  window: Named;
+  duration: Duration;
+}
+
+/** `calendar:` as an expression (`region`, `if federal then "us-federal" else region`): its value names the calendar. */
+export interface CalendarChoice {
+  expr: Expr;
+  text: string;
+  span: Span;
+}
+
 export interface SlaTargets {
   response?: Duration;
   resolution?: Duration;
   calendar?: Named;
+  /** Or the calendar chosen by the ticket's facts. */
+  calendarOf?: CalendarChoice;
+  /** Targets of declared windows (`update: 4 hours`), in the order written. */
+  windows?: WindowTarget[];
   /** Set when a target was written but did not parse (already reported). */
   invalid?: true;
 }
@@ -137,6 +174,7 @@ export interface SlaTier {
   /** `others: best-effort`: the priorities the tier does not list get no SLA. */
   othersBestEffort: boolean;
   calendar?: Named;
+  calendarOf?: CalendarChoice;
   cells: { priority: Named; cell: SlaCell }[];
   span: Span;
 }
@@ -216,6 +254,8 @@ export interface Policy {
   priorities: Named[];
   tiers?: Tiers;
   calendars: Calendar[];
+  /** Declared SLA windows besides response and resolution. */
+  windows: WindowDecl[];
   eligibility: DenyRule[];
   channels?: Channels;
   priority?: PrioritySection;
@@ -224,6 +264,11 @@ export interface Policy {
   entitlements: Grant[];
   actions: Grant[];
   tests: PolicyTest[];
+  /**
+   * `file:line:col` of the parts written once and used again through YAML aliases or merge keys
+   * (a block kept under `definitions:`): rules from one such part are one rule to test.
+   */
+  reused?: ReadonlySet<string>;
   span: Span;
 }
 
@@ -234,4 +279,4 @@ export const DECISION_FACTS = ['decision.tier', 'decision.priority'] as const;
  * Facts the SLA clock reads by name, when a policy declares them. Not given, each says that
  * its event has not happened (yet): no response, no resolution, no pause.
  */
-export const CLOCK_EVENT_FACTS = ['respondedAt', 'resolvedAt', 'pauses'] as const;
+export const CLOCK_EVENT_FACTS = ['respondedAt', 'resolvedAt', 'pauses', 'events'] as const;

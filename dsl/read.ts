@@ -31,11 +31,15 @@ import type {
   SlaTargets,
   SlaTier,
   Tiers,
+  WindowDecl,
 } from './model.js';
 import { type SourceFile, scalarOffsets } from './source.js';
 import type { YamlNode, YamlPair } from './yaml-tree.js';
 
 export type Path = readonly (string | number)[];
+
+/** The keys of an SLA cell or rule that are not a declared window's target. */
+const SLA_CELL_KEYS = new Set(['response', 'resolution', 'calendar', 'note', 'when', 'id']);
 
 /** Stands in for an expression that did not parse, so later checks can skip it without a cascade. */
 export const BROKEN: unique symbol = Symbol('broken expression');
@@ -189,6 +193,7 @@ export class PolicyReader {
       })),
       priorities: arr(js.priorities).map((p, i) => this.named(['priorities', i], p)),
       calendars: Object.entries(obj(js.calendars)).map(([name, c]) => this.calendar(name, obj(c))),
+      windows: Object.entries(obj(js.windows)).map(([name, w]) => this.window(name, obj(w))),
       assert: arr(js.assert).map((a, i) => this.assertion(obj(a), ['assert', i])),
       eligibility: arr(js.eligibility).map((r, i) => this.denyRule(obj(r), ['eligibility', i])),
       sla: Object.entries(obj(js.sla)).map(([tier, t]) => this.slaTier(tier, t)),
@@ -249,6 +254,25 @@ export class PolicyReader {
     };
   }
 
+  private window(name: string, w: Obj): WindowDecl {
+    const base: Path = ['windows', name];
+    const events = (key: string, otherwise: string[]): Named[] =>
+      Array.isArray(w[key])
+        ? w[key].map((e, i) => this.named([...base, key, i], e))
+        : otherwise.map((e) => ({ name: e, span: this.at.span(base, true) }));
+    const decl: WindowDecl = {
+      ...this.keyNamed(base),
+      start: events('start', ['opened']),
+      stop: events('stop', []),
+      pause: events('pause', []),
+      resume: events('resume', []),
+      end: events('end', ['resolved']),
+      repeat: w.repeat === true,
+    };
+    if (typeof w.description === 'string') decl.description = w.description;
+    return decl;
+  }
+
   private calendar(name: string, c: Obj): Calendar {
     const base: Path = ['calendars', name];
     // A list of hours lines is parsed line by line so each error keeps its own position.
@@ -291,6 +315,8 @@ export class PolicyReader {
         calendar.holidays.region = h.region;
         calendar.holidays.regionSpan = this.at.span([...base, 'holidays', 'region']);
       }
+      for (const key of ['countryFact', 'regionFact'] as const)
+        if (typeof h[key] === 'string') calendar.holidays[key] = this.named([...base, 'holidays', key], h[key]);
     }
     return calendar;
   }
@@ -408,8 +434,27 @@ export class PolicyReader {
       if (d) targets[kind] = d;
       else targets.invalid = true;
     }
-    if (typeof t.calendar === 'string') targets.calendar = this.named([...path, 'calendar'], t.calendar);
+    if (typeof t.calendar === 'string') Object.assign(targets, this.calendarRef([...path, 'calendar'], t.calendar));
+    // Any other key is a declared window's target (the checker reports one naming no window).
+    for (const [key, text] of Object.entries(t)) {
+      if (SLA_CELL_KEYS.has(key) || typeof text !== 'string') continue;
+      const d = this.parse([...path, key], text, parseDuration);
+      if (d) (targets.windows ??= []).push({ window: this.keyNamed([...path, key]), duration: d });
+      else targets.invalid = true;
+    }
     return targets;
+  }
+
+  /**
+   * `calendar:` names a calendar, or is an expression whose value names one. A declared calendar's
+   * name is that calendar; so is any other plain name that is no fact (to be reported as an
+   * unknown calendar); anything else is an expression.
+   */
+  private calendarRef(path: Path, text: string): Pick<SlaTargets, 'calendar' | 'calendarOf'> {
+    const named = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text);
+    const isFact = Object.hasOwn(obj(this.js.facts), text) || Object.hasOwn(obj(this.js.derived), text);
+    if (Object.hasOwn(obj(this.js.calendars), text) || (named && !isFact)) return { calendar: this.named(path, text) };
+    return { calendarOf: { expr: this.expr(path, text), text, span: this.at.span(path) } };
   }
 
   private slaTier(tier: string, t: unknown): SlaTier {
@@ -423,7 +468,7 @@ export class PolicyReader {
     };
     if (typeof t !== 'object' || t === null) return result;
     const o = t as Obj;
-    if (typeof o.calendar === 'string') result.calendar = this.named([...base, 'calendar'], o.calendar);
+    if (typeof o.calendar === 'string') Object.assign(result, this.calendarRef([...base, 'calendar'], o.calendar));
     for (const [prio, c] of Object.entries(o)) {
       if (prio === 'calendar' || prio === 'note' || prio === 'others') continue;
       const path: Path = [...base, prio];

@@ -15,6 +15,7 @@ const condition = { type: ['string', 'boolean'], minLength: 1, description: `a c
 const duration = { type: 'string', minLength: 1, description: "a duration like '15 minutes' or '3 business days'" };
 const percent = { type: 'string', minLength: 1, description: "a percentage like '22%'" };
 const money = { type: 'string', minLength: 1, description: "an amount like '112.00 EUR'" };
+const rate = { type: 'string', description: "a rate like '75.00 EUR per hour'" };
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date like 2024-01-31' };
 const text = { type: 'string', description: 'text' };
 const names = { type: 'array', items: name, minItems: 1, description: 'a list of names' };
@@ -26,7 +27,17 @@ const rule = (fields: Record<string, unknown>, required: string[]) => ({
   additionalProperties: false,
 });
 
-const slaCellFields = { response: duration, resolution: duration, calendar: name, note: text };
+/** A calendar's name, or an expression over enum facts whose every value names one (`region`). */
+const calendarRef = {
+  type: 'string',
+  minLength: 1,
+  description: "a calendar's name, or an expression over enum facts that gives one, like 'region'",
+};
+
+const slaCellFields = { response: duration, resolution: duration, calendar: calendarRef, note: text };
+
+/** A target of a window the policy declares (`update: 4 hours`); a key naming none is reported by the checker. */
+const windowTarget = { ...duration, description: "a target of a window declared under windows:, like '4 hours'" };
 
 /** A target cell: fixed targets, `best-effort`, or an ordered list of rules (first match wins). */
 const slaCell = {
@@ -35,8 +46,18 @@ const slaCell = {
   if: { type: 'string' },
   then: { const: 'best-effort' },
   properties: slaCellFields,
-  additionalProperties: false,
-  items: rule({ id: name, ...slaCellFields }, []),
+  additionalProperties: windowTarget,
+  items: {
+    type: 'object',
+    properties: { when: condition, id: name, ...slaCellFields },
+    additionalProperties: windowTarget,
+  },
+};
+
+const eventTypes = {
+  type: 'array',
+  items: { type: 'string', minLength: 1, description: "an event type like 'agent-reply'" },
+  description: "ticket event types, like [agent-reply, customer-reply]; built in: opened, responded, resolved",
 };
 
 export const policySchema = {
@@ -52,11 +73,19 @@ export const policySchema = {
     version: { type: ['string', 'number'], description: "a version like '2024.1'" },
     effective: date,
     description: text,
+    definitions: {
+      type: 'object',
+      description:
+        'reusable blocks, written once with a YAML anchor (&name) and used elsewhere with an alias (*name) or a merge key (<<: *name); the engine ignores this section',
+    },
     zone: {
       type: 'string',
       description: "the policy's IANA time zone, like 'Europe/Rome': where an instant becomes a date",
     },
-    zoneFact: { ...factName, description: "the fact of type timezone that holds the policy's zone" },
+    zoneFact: {
+      ...factName,
+      description: "the fact of type timezone (or a derived fact giving zone names) that holds the policy's zone",
+    },
     facts: {
       type: 'object',
       description: 'the facts a ticket gives, by name',
@@ -68,7 +97,7 @@ export const policySchema = {
         additionalProperties: false,
         properties: {
           type: {
-            enum: ['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'enum', 'timezone', 'intervals'],
+            enum: ['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'enum', 'timezone', 'intervals', 'events'],
             description: 'a fact type',
           },
           values: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'the allowed values' },
@@ -127,7 +156,7 @@ export const policySchema = {
         additionalProperties: false,
         properties: {
           timezone: { type: 'string', description: "an IANA time zone like 'Europe/Rome'" },
-          timezoneFact: { ...factName, description: 'the fact that holds the time zone' },
+          timezoneFact: { ...factName, description: 'the fact, declared or derived, that holds the time zone' },
           hours: {
             type: ['string', 'array'],
             items: { type: 'string' },
@@ -140,6 +169,14 @@ export const policySchema = {
             properties: {
               country: { type: 'string', pattern: '^[A-Z]{2}$', description: "a country code like 'IT'" },
               region: { type: 'string', description: "a region code like 'RS'" },
+              countryFact: {
+                ...factName,
+                description: "the enum fact whose value is the customer's country code; `country` applies when it is not given",
+              },
+              regionFact: {
+                ...factName,
+                description: "the enum fact whose value is the customer's region code; `region` applies when it is not given",
+              },
               types: {
                 type: 'array',
                 items: { enum: ['public', 'bank', 'school', 'optional', 'observance'], description: 'a holiday type' },
@@ -158,6 +195,25 @@ export const policySchema = {
               properties: { date, hours: { type: 'string', description: "hours like '09:00-13:00'" } },
             },
           },
+        },
+      },
+    },
+    windows: {
+      type: 'object',
+      description: 'SLA windows besides response and resolution, by name: the events that start, stop, pause and end each',
+      propertyNames: name,
+      additionalProperties: {
+        type: 'object',
+        required: ['stop'],
+        additionalProperties: false,
+        properties: {
+          start: { ...eventTypes, description: 'the events that start the clock (default: [opened])' },
+          stop: { ...eventTypes, description: 'the events that stop the clock: the target is met if one comes in time' },
+          pause: { ...eventTypes, description: 'the events that pause the clock' },
+          resume: { ...eventTypes, description: 'the events that resume a paused clock' },
+          end: { ...eventTypes, description: 'the events after which the clock never starts again (default: [resolved])' },
+          repeat: { type: 'boolean', description: 'true: the clock starts again at each start event after a stop' },
+          description: text,
         },
       },
     },
@@ -213,7 +269,7 @@ export const policySchema = {
         if: { type: 'string' },
         then: { const: 'best-effort' },
         properties: {
-          calendar: name,
+          calendar: calendarRef,
           note: text,
           others: { const: 'best-effort', description: "'best-effort': no SLA for the priorities the tier does not list" },
         },
@@ -235,7 +291,7 @@ export const policySchema = {
           items: rule(
             {
               id: name,
-              rate: { type: 'string', description: "a rate like '75.00 EUR per hour'" },
+              rate,
               minimum: duration,
               increment: duration,
               tax: percent,
@@ -290,3 +346,6 @@ export const policySchema = {
     },
   },
 } as const;
+
+/** The schemas of the literals `spe fmt` writes in one spelling, found by identity in the schema above. */
+export const literalSchemas = { duration, money, rate } as const;

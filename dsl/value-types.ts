@@ -3,7 +3,7 @@
 
 /** The type of a value in a condition; `enum` carries its allowed values. */
 export type ValueType =
-  | { t: 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timezone' | 'intervals' | 'null' | 'unknown' }
+  | { t: 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timezone' | 'intervals' | 'events' | 'null' | 'unknown' }
   | { t: 'enum'; values: string[]; kind: 'value' | 'tier' | 'priority' }
   | { t: 'list'; item: ValueType };
 
@@ -23,6 +23,8 @@ export function typeWords(v: ValueType): string {
       return 'a time zone';
     case 'intervals':
       return 'a list of intervals';
+    case 'events':
+      return 'a list of ticket events';
     case 'string':
       return 'text';
     case 'boolean':

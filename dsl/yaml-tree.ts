@@ -127,3 +127,41 @@ export function treeOfDocument(doc: Document): YamlNode | undefined {
   };
   return convert(doc.contents);
 }
+
+/**
+ * The nodes the value reaches by more than one path: an anchored node and all inside it, once it
+ * is used again through an alias (`*name`) or a merge key (`<<: *name`). One walk with its own
+ * stack; each node's children are walked once however many keys hold them.
+ */
+export function reusedNodes(root: YamlNode | undefined): Set<YamlNode> {
+  const seen = new Set<YamlNode>();
+  const reused = new Set<YamlNode>();
+  // A `<<` key's value is walked as what it merges (the same nodes), once.
+  const children = (node: YamlNode): YamlNode[] => {
+    const out: YamlNode[] = [];
+    for (const item of node.items ?? []) if (item) out.push(item);
+    for (const [key, { value }] of node.pairs ?? []) if (value && !(key === '<<' && node.merges)) out.push(value);
+    out.push(...(node.merges ?? []));
+    return out;
+  };
+  const markAll = (from: YamlNode) => {
+    const stack = [from];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (reused.has(node)) continue;
+      reused.add(node);
+      stack.push(...children(node));
+    }
+  };
+  const stack: YamlNode[] = root ? [root] : [];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (seen.has(node)) {
+      markAll(node);
+      continue;
+    }
+    seen.add(node);
+    stack.push(...children(node));
+  }
+  return reused;
+}

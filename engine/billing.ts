@@ -39,10 +39,13 @@ interface Charge {
  * few hundred distinct durations, and working one out exactly (big.js) and writing it is most of
  * what billing costs.
  */
-const charges = new WeakMap<BillingPlan, Map<number, Charge>>();
+export type ChargeTable = Map<BillingPlan, Map<number, Charge>>;
 const MAX_CHARGES = 4096;
 
-function planCharge(plan: BillingPlan, digits: number, billable: number): Charge {
+/** A table of charges, for the decisions of one revision to share (see `planCharge`). */
+export const chargeTable = (): ChargeTable => new Map();
+
+function planCharge(charges: ChargeTable, plan: BillingPlan, digits: number, billable: number): Charge {
   let byMinutes = charges.get(plan);
   if (!byMinutes) charges.set(plan, (byMinutes = new Map()));
   let c = byMinutes.get(billable);
@@ -67,6 +70,7 @@ export function ticketBill(
   facts: Facts,
   notices: BillingNotice[],
   zone: string | null = null,
+  charges: ChargeTable = chargeTable(),
 ): Billing | null {
   const billing = policy.billing!;
   const worked = billing.worked ? facts.get(billing.worked.name) : null;
@@ -76,7 +80,7 @@ export function ticketBill(
   const minimum = minutesOf(plan.minimum) ?? 0;
   const increment = minutesOf(plan.increment) ?? 1;
   const billable = billableMinutes(worked, minimum, increment);
-  const { total, amountText, taxText, totalText } = planCharge(plan, digits, billable);
+  const { total, amountText, taxText, totalText } = planCharge(charges, plan, digits, billable);
   const lines: BillingLine[] = [
     { label: 'worked', quantity: worked, unit: 'minute' },
     {
@@ -175,6 +179,7 @@ export function decideBilling(
   facts: Facts,
   notices: BillingNotice[],
   zone: string | null = null,
+  charges: ChargeTable = chargeTable(),
 ): Billing | null {
   const billing = policy.billing;
   if (!billing) return null;
@@ -188,5 +193,5 @@ export function decideBilling(
     return purchaseQuote(policy, entry, typeof q === 'number' ? q : 1, []);
   }
   const plan = billing.plans.find((p) => p.id === planId);
-  return plan ? ticketBill(policy, plan, facts, notices, zone) : null;
+  return plan ? ticketBill(policy, plan, facts, notices, zone, charges) : null;
 }

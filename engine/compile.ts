@@ -16,24 +16,9 @@ import {
   holidaysFor,
   loadPolicy,
 } from '../dsl/index.js';
-import {
-  type CompiledCondition,
-  type ComputedFact,
-  type Condition,
-  DECISION_FACT,
-  compileCondition,
-  firstMatcher,
-  nameReader,
-  readsWhenMatched,
-  type Reader,
-  type RuleFacts,
-  conditionReads,
-  toCondition,
-  truthConditions,
-  unknownTest,
-} from './conditions.js';
-import { type SlotKind, slotKindsOf } from './decision-id.js';
-import type { TraceStep } from './decision.js';
+import { type ComputedFact, DECISION_FACT, conditionReads, toCondition, truthConditions } from './conditions.js';
+import { type FastPlan, buildPlan } from './fast/plan.js';
+import { type CompiledRule, ONLY_WHEN_ELIGIBLE, type Outcome, type Stage, type StageName } from './rules.js';
 import { type Compiled, type CompileExprOptions, type ZoneOf, compileExpr } from './expr.js';
 import { type FactsValidator, createFactsValidator, factsSchema } from './facts.js';
 import { type CompiledCalendar, compileCalendars } from './sla.js';
@@ -45,74 +30,8 @@ import { compilePriority } from './stages/priority.js';
 import { compileSla } from './stages/sla.js';
 import { compileTier } from './stages/tier.js';
 
-export type StageName =
-  'derived' | 'tier' | 'priority' | 'channels' | 'eligibility' | 'sla' | 'billing' | 'notices' | 'entitlements' | 'actions';
-
-/** What a rule decides when it matches. */
-export type Outcome =
-  | { kind: 'tier'; tier: string }
-  | { kind: 'priority'; priority: string; override?: boolean }
-  | { kind: 'channels'; channels: string[] }
-  | { kind: 'deny'; code: string; message: string }
-  | { kind: 'sla'; tier: string; priority: string; bestEffort: boolean; response: Target | null; resolution: Target | null }
-  | { kind: 'billing'; plan: string }
-  | { kind: 'notice'; id: string; message: string }
-  | { kind: 'derived'; fact: string; value: string | number | boolean | null }
-  | { kind: 'grant'; id: string; message?: string };
-
-export interface Target {
-  minutes: number;
-  /** `minutes` as an ISO 8601 duration, as decisions show it. */
-  iso: string;
-  text: string;
-  calendar: string | null;
-}
-
-export interface CompiledRule {
-  name: string;
-  stage: StageName;
-  /** json-rules-engine priority: within a stage, higher runs and wins first. */
-  priority: number;
-  /** When the rule holds (json-rules-engine JSON). */
-  conditions: Condition;
-  /** When it does not hold; when neither does, the rule is unknown (a fact it needs is missing). */
-  whenFalse: Condition;
-  outcome: Outcome;
-  source: string;
-  /** The fast path's evaluation of `conditions`. */
-  test: CompiledCondition;
-  /** The fast path's evaluation of `whenFalse`. */
-  testFalse: CompiledCondition;
-  /**
-   * Whether a value that can make the rule unknown is missing (null when none can be): a rule
-   * that does not hold is false, without asking `testFalse`, unless this says yes.
-   */
-  mayBeUnknown: CompiledCondition | null;
-  /** What the conditions read: fact ids, and `decision.*` names. */
-  reads: string[];
-  /** The fast path's readers of `reads`, for the trace. */
-  readers: Reader[];
-  /** The trace's picture of `outcome` (the same for every decision, so made once, and frozen). */
-  traceOutcome: unknown;
-  /**
-   * The rule's whole trace step, when it is the same for every decision: a rule whose condition
-   * only compares what it reads with literals read exactly those literals when it matched.
-   */
-  fixedStep: TraceStep | null;
-  /** Declared facts the rule depends on, through derived and computed facts. */
-  dependsOn: string[];
-}
-
-export interface Stage {
-  name: StageName;
-  /** first-match: the highest-priority matching rule decides; all-match: every matching rule counts. */
-  mode: 'first-match' | 'all-match';
-  rules: CompiledRule[];
-  /** Skipped for a ticket that is not eligible. */
-  eligibleOnly: boolean;
-  /** A first-match stage's matcher: the index of the rule that decides, or -1. */
-  first?: (facts: RuleFacts) => number;
-}
+export type { CompiledRule, Outcome, Stage, StageName, Target } from './rules.js';
+export { ONLY_WHEN_ELIGIBLE } from './rules.js';
 
 export interface CompiledPolicy {
   policy: Policy;
@@ -123,29 +42,20 @@ export interface CompiledPolicy {
   validateFacts: FactsValidator;
   /** The declared facts' names, in declaration order (the order of a decision's identity). */
   factNames: string[];
-  /** Each declared fact's place in `factNames` (and in a validated evaluation's values). */
-  factIndex: Map<string, number>;
   factsSchema: Record<string, unknown>;
   /** Derived facts in an order where each comes after those it reads. */
   derived: { name: string; compute: Compiled; source: string; expr: Expr; byRules: boolean }[];
-  derivedByName: Map<string, { name: string; compute: Compiled }>;
   computed: Map<string, { compute: Compiled; expr: Expr }>;
-  /**
-   * The derived and computed facts whose value can change as an evaluation goes on, to be worked
-   * out again: after any stage, those that read the decision so far; after the `derived` stage,
-   * also those that read a derived fact its rules give (themselves or through others).
-   */
-  volatile: { decision: Set<string>; derivedRules: Set<string> };
   /** The policy's `assert:` conditions, checked once the facts fit their declarations. */
   assertions: CompiledAssertion[];
   stages: Stage[];
   calendars: Map<string, CompiledCalendar>;
   /** Declared facts whose absence the policy reads as information (`absenceTestedFacts`): never "missing". */
   informative: ReadonlySet<string>;
-  /** How decisionId hashes each declared fact: instants by their UTC milliseconds. */
-  slotKinds: SlotKind[];
   /** The policy's zone in an evaluation (`zone:`, or its `zoneFact:`'s value); null when it declares none. */
   zone: ZoneOf;
+  /** The fast path's plan, built from the above (engine/fast/). */
+  fast: FastPlan;
 }
 
 /**
@@ -153,6 +63,16 @@ export interface CompiledPolicy {
  * `zoneFact:` in the facts (canonical once validated, its default applying).
  */
 function policyZone(policy: Policy): ZoneOf {
+  const derived = policy.zoneFact && policy.derived.some((d) => d.name === policy.zoneFact!.name);
+  if (policy.zoneFact && derived) {
+    // A derived fact's value is the policy's text, not a validated fact: canonicalized here.
+    const name = policy.zoneFact.name;
+    return (facts) => {
+      const v = facts.get(name);
+      const zone = typeof v === 'string' ? canonicalZone(v) : null;
+      return zone?.ok ? zone.zone : null;
+    };
+  }
   if (policy.zoneFact) {
     const name = policy.zoneFact.name;
     return (facts) => {
@@ -290,7 +210,6 @@ export class Compiler {
       unknownReads,
     } = truthConditions(parts.length === 1 ? parts[0]! : { all: parts }, (fact, path) => this.mayBeMissing(fact, path, given));
     const reads = [...conditionReads(conditions)];
-    const traceOutcome = deepFreeze(outcomeOf(outcome));
     this.rules.push({
       name,
       stage,
@@ -299,13 +218,8 @@ export class Compiler {
       whenFalse,
       outcome,
       source: this.source(span),
-      test: compileCondition(conditions, this.declared),
-      testFalse: compileCondition(whenFalse, this.declared),
-      mayBeUnknown: unknownTest(unknownReads, this.declared),
+      unknownReads,
       reads,
-      readers: reads.map((r) => nameReader(r, this.declared)),
-      traceOutcome,
-      fixedStep: fixedStep(name, this.source(span), outcome, traceOutcome, reads, conditions),
       dependsOn: [...new Set(reads.flatMap((r) => this.baseFacts(r)))],
     });
   }
@@ -315,93 +229,8 @@ export class Compiler {
   }
 }
 
-/** What a rule decided, as the trace shows it. */
-function outcomeOf(o: Outcome): unknown {
-  switch (o.kind) {
-    case 'tier':
-      return o.tier;
-    case 'priority':
-      return o.priority;
-    case 'channels':
-      return o.channels;
-    case 'deny':
-      return o.code;
-    case 'sla':
-      return o.bestEffort ? 'best-effort' : { response: o.response?.text ?? null, resolution: o.resolution?.text ?? null };
-    case 'billing':
-      return o.plan;
-    case 'derived':
-      return { [o.fact]: o.value };
-    case 'notice':
-    case 'grant':
-      return o.id;
-    default: {
-      const never: never = o;
-      return never;
-    }
-  }
-}
-
-/** Said in the trace when a requested priority decided. */
-export const OVERRIDE_NOTE = "the customer's requested priority overrides the policy's rules";
-
-function fixedStep(
-  rule: string,
-  source: string,
-  outcome: Outcome,
-  traceOutcome: unknown,
-  reads: string[],
-  conditions: Condition,
-): TraceStep | null {
-  const literals = readsWhenMatched(conditions);
-  if (!literals || literals.size !== reads.length) return null;
-  const facts = Object.fromEntries(reads.map((r) => [r, literals.get(r) ?? null]));
-  const note = outcome.kind === 'priority' && outcome.override ? { note: OVERRIDE_NOTE } : {};
-  return deepFreeze({ rule, source, outcome: traceOutcome, facts, ...note });
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
-}
-
-/** See `CompiledPolicy.volatile`. */
-function volatileFacts(c: Compiler): CompiledPolicy['volatile'] {
-  const exprOf = (name: string) => c.policy.derived.find((d) => d.name === name)?.expr ?? c.computed.get(name)?.expr;
-  const names = [...c.policy.derived.map((d) => d.name), ...c.computed.keys()];
-  /** The names that read, themselves or through the facts they read, a name `source` says yes to. */
-  const reading = (source: (path: readonly string[]) => boolean): Set<string> => {
-    const known = new Map<string, boolean>();
-    const reads = (name: string): boolean => {
-      const done = known.get(name);
-      if (done !== undefined) return done;
-      known.set(name, false); // derived facts have no cycles; this only ends a walk early
-      const e = exprOf(name);
-      const yes = e !== undefined && factsRead(e).some((r) => source(r.path) || reads(r.path.join('.')));
-      known.set(name, yes);
-      return yes;
-    };
-    return new Set(names.filter(reads));
-  };
-  return {
-    decision: reading((path) => path[0] === DECISION_FACT),
-    derivedRules: reading((path) => c.ruleComputed.has(path.join('.'))),
-  };
-}
-
 // ---- the stages, in order ----------------------------------------------------------------------
 
-/** Stages that are skipped for a ticket that is not eligible. */
-export const ONLY_WHEN_ELIGIBLE: ReadonlySet<StageName> = new Set<StageName>([
-  'sla',
-  'billing',
-  'notices',
-  'entitlements',
-  'actions',
-]);
 
 /**
  * The stages in the order they run; each reads only what the ones before it decided. Each
@@ -462,8 +291,7 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     const rules = c.stage(name);
     // Declared order is precedence: the first rule gets the highest json-rules-engine priority.
     rules.forEach((r, i) => (r.priority = rules.length - i));
-    const first = mode === 'first-match' ? firstMatcher(rules, c.declared) : undefined;
-    return { name, mode, rules, eligibleOnly: ONLY_WHEN_ELIGIBLE.has(name), ...(first ? { first } : {}) };
+    return { name, mode, rules, eligibleOnly: ONLY_WHEN_ELIGIBLE.has(name) };
   });
   const zone = policyZone(policy);
   const inZone: CompileExprOptions = { zone, zoneKnown: policyZoneKnown(policy) };
@@ -474,25 +302,30 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     expr: d.expr,
     byRules: c.ruleComputed.has(d.name),
   }));
+  const computed = new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr, inZone), expr: f.expr }]));
+  const revision = revisionOf(source);
   return {
     policy,
     id: policy.id,
     version: policy.version,
-    revision: revisionOf(source),
+    revision,
     validateFacts: createFactsValidator(policy),
     factNames: policy.facts.map((f) => f.name),
-    factIndex: new Map(policy.facts.map((f, i) => [f.name, i])),
     factsSchema: factsSchema(policy),
     derived,
-    derivedByName: new Map(derived.map((d) => [d.name, d])),
-    computed: new Map([...c.computed.values()].map((f) => [f.id, { compute: compileExpr(f.expr, inZone), expr: f.expr }])),
-    volatile: volatileFacts(c),
+    computed,
     assertions: compileAssertions(policy, inZone),
     stages,
     calendars: compileCalendars(policy, options.holidays),
     informative: absenceTestedFacts(policy),
     zone,
-    slotKinds: slotKindsOf(policy.facts),
+    fast: buildPlan({
+      revision,
+      facts: policy.facts,
+      stages,
+      derived,
+      computed: [...computed].map(([name, v]) => ({ name, ...v })),
+    }),
   };
 }
 

@@ -5,7 +5,7 @@
 // different inputs feed the same sequence; a fact's type is fixed by its declaration, so a
 // scalar's text alone tells its value. Instants are hashed as their UTC milliseconds, so the
 // same ticket written in two offsets has the same id (zones are canonical once validated).
-import { plainInstant } from './values.js';
+import { Instants } from './values.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 // Number#toString(16) costs a quarter of a microsecond: a table of byte pairs does not.
@@ -30,11 +30,8 @@ function text(v: unknown): string | null {
   return canonical(v);
 }
 
-/** The lanes after feeding the revision: the same for every decision of a revision, so fed once. */
-let lastRevision = '';
-let revisionLanes = [0, 0, 0, 0];
-
-function lanesOf(revision: string): number[] {
+/** The lanes after feeding the revision: the same for every decision of a revision, so fed once per revision. */
+export function revisionLanes(revision: string): number[] {
   let a = 0xdeadbeef | 0;
   let b = 0x41c6ce57 | 0;
   let c = 0x9e3779b9 | 0;
@@ -57,20 +54,23 @@ function lanesOf(revision: string): number[] {
 }
 
 /** An instant's canonical text: its milliseconds since the epoch (the text as is, if it is none). */
-function instantText(v: string | null): string | null {
+function instantText(v: string | null, instants: Instants): string | null {
   if (v === null) return null;
-  const ms = plainInstant(v);
+  const ms = instants.plain(v);
   return Number.isNaN(ms) ? v : `@${ms}`;
 }
 
 /** Pauses with their instants canonical. */
-function intervalsText(v: unknown): string | null {
+function intervalsText(v: unknown, instants: Instants): string | null {
   if (!Array.isArray(v)) return text(v);
   return canonical(
-    v.map((p: { from?: unknown; to?: unknown }) =>
+    v.map((p: { from?: unknown; to?: unknown; type?: unknown; at?: unknown }) =>
       p !== null && typeof p === 'object' && typeof p.from === 'string' && typeof p.to === 'string'
-        ? { from: instantText(p.from), to: instantText(p.to) }
-        : p,
+        ? { from: instantText(p.from, instants), to: instantText(p.to, instants) }
+        : // A ticket event (`events`): its instant in UTC too.
+          p !== null && typeof p === 'object' && typeof p.type === 'string' && typeof p.at === 'string'
+          ? { type: p.type, at: instantText(p.at, instants) }
+          : p,
     ),
   );
 }
@@ -79,46 +79,53 @@ function intervalsText(v: unknown): string | null {
  * How each declared fact is hashed: instants and lists of intervals canonically, an enum value
  * by its place among the fact's values (one word instead of its text), the rest as they are.
  */
-export type SlotKind = 'instant' | 'intervals' | 'plain' | ReadonlyMap<string, number>;
-
-/** The kind of each of a policy's facts, for `decisionId`. */
-export function slotKindsOf(facts: readonly { type: string; values?: readonly string[] }[]): SlotKind[] {
-  return facts.map((f) =>
-    f.type === 'datetime'
-      ? 'instant'
-      : f.type === 'intervals'
-        ? 'intervals'
-        : f.type === 'enum' && f.values
-          ? new Map(f.values.map((v, i) => [v, i]))
-          : 'plain',
-  );
+export interface SlotKinds {
+  /** Per slot: PLAIN, INSTANT or INTERVALS. */
+  readonly kinds: Uint8Array;
+  /** Per slot: an enum fact's values by place, else null. */
+  readonly places: readonly (ReadonlyMap<string, number> | null)[];
 }
 
+const PLAIN = 0;
+const INSTANT = 1;
+const INTERVALS = 2;
+
+/** The kinds of a policy's facts, for `decisionId`. */
+export function slotKinds(facts: readonly { type: string; values?: readonly string[] }[]): SlotKinds {
+  return {
+    kinds: Uint8Array.from(facts, (f) =>
+      f.type === 'datetime' ? INSTANT : f.type === 'intervals' || f.type === 'events' ? INTERVALS : PLAIN,
+    ),
+    places: facts.map((f) => (f.type === 'enum' && f.values ? new Map(f.values.map((v, i) => [v, i])) : null)),
+  };
+}
+
+/** Every slot plain: for callers that hash values as they are. */
+const ALL_PLAIN: SlotKinds = { kinds: new Uint8Array(0), places: [] };
+
 /**
- * The id of the decision of `revision` on these validated facts (in declaration order) at `now`;
- * `kinds` says which slots hold instants (missing: all plain).
+ * The id of the decision of a revision (its `revisionLanes`) on these validated facts (in
+ * declaration order) at `now`; `slots` says how each fact is hashed (missing: as it is).
  */
 export function decisionId(
-  revision: string,
+  lanes: readonly number[],
   slots: readonly unknown[],
   now: string | null,
-  kinds: readonly SlotKind[] = [],
+  { kinds, places }: SlotKinds = ALL_PLAIN,
+  instants: Instants = new Instants(),
 ): string {
-  if (revision !== lastRevision) {
-    revisionLanes = lanesOf(revision);
-    lastRevision = revision;
-  }
   // The lanes are locals, so they stay 32-bit integers in registers (fields would be boxed).
-  let a = revisionLanes[0]!;
-  let b = revisionLanes[1]!;
-  let c = revisionLanes[2]!;
-  let d = revisionLanes[3]!;
+  let a = lanes[0]!;
+  let b = lanes[1]!;
+  let c = lanes[2]!;
+  let d = lanes[3]!;
   for (let i = 0; i <= slots.length; i++) {
-    const kind = kinds[i];
+    const kind = i < kinds.length ? kinds[i]! : PLAIN;
     const v = slots[i];
     // A value told by one number fed as its "length": an enum value's place (-16 and below), a
     // boolean (-2, -3); a text's length is 0 or more, null's -1, so no two feed alike.
-    const place = typeof kind === 'object' && typeof v === 'string' ? kind.get(v) : undefined;
+    const enumPlaces = i < places.length ? places[i]! : null;
+    const place = enumPlaces !== null && typeof v === 'string' ? enumPlaces.get(v) : undefined;
     if (place !== undefined || typeof v === 'boolean') {
       const n = place !== undefined ? -16 - place : v ? -2 : -3;
       a = Math.imul(a ^ n, 2654435761);
@@ -129,11 +136,11 @@ export function decisionId(
     }
     const s =
       i === slots.length
-        ? instantText(now)
-        : kind === 'instant' && typeof v === 'string'
-          ? instantText(v)
-          : kind === 'intervals'
-            ? intervalsText(v)
+        ? instantText(now, instants)
+        : kind === INSTANT && typeof v === 'string'
+          ? instantText(v, instants)
+          : kind === INTERVALS
+            ? intervalsText(v, instants)
             : text(v);
     const n = s === null ? -1 : s.length;
     a = Math.imul(a ^ n, 2654435761);

@@ -27,6 +27,33 @@ export interface SlaWindow {
   source: string;
 }
 
+/**
+ * A window the policy declares (`windows:`), for one ticket: its current cycle, or its last when
+ * none runs. A repeating window (next reply, periodic update) runs a cycle after each start event.
+ */
+export interface DeclaredWindow {
+  /** ISO 8601 duration of the target, in the calendar's time. */
+  target: string;
+  targetText: string;
+  calendar: string;
+  repeats: boolean;
+  /** Where the current (or last) cycle's clock started: its start event, or the next business instant. */
+  startsAt: string | null;
+  /** When the current (or last) cycle falls (or fell) due; null when paused before it, or not started. */
+  dueAt: string | null;
+  /**
+   * `waiting`: no cycle has started; `running` (given `now`, before its due date), `paused`; a stopped
+   * cycle `met` or `breached`; null when running and no `now` was given, or `openedAt` is not given.
+   */
+  status: 'waiting' | 'running' | 'paused' | 'met' | 'breached' | null;
+  /** A repeating window's running cycle's due date: when the next reply or update is due; else null. */
+  nextDueAt: string | null;
+  /** Cycles that stopped in time, and those that did not (a running cycle past its due date counts as breached). */
+  met: number;
+  breached: number;
+  source: string;
+}
+
 /** A line of the intervention report (rapportino): what was worked, billed, charged and left. */
 export interface BillingLine {
   label: string;
@@ -83,6 +110,11 @@ export interface Decision {
   channels: string[] | null;
   /** Null when not eligible or undetermined; `{ response: null, resolution: null }` for best effort. */
   sla: { response: SlaWindow | null; resolution: SlaWindow | null } | null;
+  /**
+   * Present when the policy declares windows (an addition to the pinned fields): each declared
+   * window by name, null when the ticket's SLA sets it no target; null like `sla`.
+   */
+  windows?: Record<string, DeclaredWindow | null> | null;
   billing: Billing | null;
   actions: string[];
   entitlements: string[];

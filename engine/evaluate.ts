@@ -1,24 +1,31 @@
 // Evaluates ticket facts against a compiled policy into a Decision. Pure and deterministic: the
 // same revision, facts and `now` give the same decision, decisionId included.
-import {
-  type CompiledPolicy,
-  type CompiledRule,
-  ONLY_WHEN_ELIGIBLE,
-  OVERRIDE_NOTE,
-  type Stage,
-  type StageName,
-  type Target,
-} from './compile.js';
-import { type RuleFacts, unknownRule } from './conditions.js';
+import type { CompiledPolicy } from './compile.js';
+import type { RuleFacts } from './fast/condition.js';
+import { unknownRule } from './fast/first-match.js';
+import type { FastPlan, FastRule, FastStage } from './fast/plan.js';
+import { traceStep } from './fast/trace.js';
+import { ONLY_WHEN_ELIGIBLE, type StageName, type Target } from './rules.js';
 import { decideBilling } from './billing.js';
 import { decisionId } from './decision-id.js';
 import type { BillingNotice, Decision, EvaluationResult, FactProblem, SlaWindow, TraceStep } from './decision.js';
 import type { FactReader } from './expr.js';
-import { type ClockResult, REAL_TIME, type Timeline, businessCalendar, displayZone, windowClock, windowTimeline } from './sla.js';
-import { type Value, instant, isDateTime } from './values.js';
+import {
+  type ClockResult,
+  REAL_TIME,
+  type Timeline,
+  type WindowShare,
+  businessCalendar,
+  displayZone,
+  windowClock,
+  windowShare,
+  windowTimeline,
+} from './sla.js';
+import { Instants, type Value, instant } from './values.js';
 import { isCountedInstant } from '../dsl/index.js';
 import { CLOCK_SPAN_MS } from './clock.js';
 import { outsideRangeMessage, pastClockMessage } from './facts.js';
+import { decideWindows } from './windows.js';
 
 export interface EvaluateOptions {
   /** The time of evaluation (ISO 8601), for SLA status; part of the decision's identity. */
@@ -36,56 +43,73 @@ export interface DecisionSoFar {
 }
 
 /** What a stage's rules made of the facts: those that hold, and those that are unknown. */
-export interface StageMatch {
+export interface StageMatch<R = FastRule> {
   /** A first-match stage: at most one, and none when a rule is unknown before any holds. */
-  matched: CompiledRule[];
+  matched: R[];
   /** A first-match stage: the first rule that is unknown before any holds; all-match: every unknown rule. */
-  unknown: CompiledRule[];
+  unknown: R[];
 }
 
 /** No problems: shared, never added to. */
 const NO_PROBLEMS: readonly FactProblem[] = [];
 
 /** No stages: shared, never added to. */
-const NO_STAGES: Stage[] = [];
+const NO_STAGES: FastStage[] = [];
 
 /** No rules: shared, never added to (a list is made when there is one). */
-const NO_RULES: CompiledRule[] = [];
+const NO_RULES: FastRule[] = [];
 
 /** One evaluation's view of the facts: given (with defaults), derived and computed, each computed once. */
 export class EvaluationFacts implements FactReader, RuleFacts {
   /** Computed values, made on first use: most evaluations compute none. */
   private cache: Map<string, Value> | null = null;
-  /** Derived facts given by the `derived` stage's rules. */
-  readonly derivedByRules = new Map<string, Value>();
+  /** Derived facts given by the `derived` stage's rules (made when one is: most policies have none). */
+  private byRules: Map<string, Value> | null = null;
   readonly decision: DecisionSoFar = { tier: null, priority: null, channels: [] };
+  private readonly plan: FastPlan;
   constructor(
     readonly compiled: CompiledPolicy,
     /** The declared facts' values in declaration order (defaults applied, null when not given). */
     readonly slots: Value[],
-  ) {}
+    /** The datetimes this evaluation has read. */
+    readonly instants: Instants = new Instants(),
+  ) {
+    this.plan = compiled.fast;
+  }
 
   get(name: string): Value {
-    const slot = this.compiled.factIndex.get(name);
+    const slot = this.plan.factIndex.get(name);
     if (slot !== undefined) return this.slots[slot]!;
-    const byRules = this.derivedByRules.get(name);
-    if (byRules !== undefined) return byRules;
+    if (this.byRules !== null) {
+      const byRules = this.byRules.get(name);
+      if (byRules !== undefined) return byRules;
+    }
     if (name === 'decision') return this.decision as unknown as Value;
     if (name.startsWith('decision.')) return (this.decision as unknown as Record<string, Value>)[name.slice(9)] ?? null;
     const cached = this.cache?.get(name);
     if (cached !== undefined) return cached;
-    const compute = this.compiled.derivedByName.get(name)?.compute ?? this.compiled.computed.get(name)?.compute;
+    const compute = this.plan.computeOf.get(name);
     if (!compute) return null;
     const value = compute(this);
     (this.cache ??= new Map()).set(name, value);
     return value;
   }
 
-  /** After a stage, forget the values that may have changed with it (`CompiledPolicy.volatile`). */
-  forgetComputed(stage: Stage): void {
+  /** Gives a derived fact the value one of the `derived` stage's rules decided. */
+  giveDerived(name: string, value: Value): void {
+    (this.byRules ??= new Map()).set(name, value);
+  }
+
+  /** Whether a rule of the `derived` stage gave the fact its value. */
+  hasDerived(name: string): boolean {
+    return this.byRules !== null && this.byRules.has(name);
+  }
+
+  /** After a stage, forget the values that may have changed with it (`FastPlan.volatile`). */
+  forgetComputed(stage: FastStage): void {
     const cache = this.cache;
     if (cache === null || cache.size === 0) return;
-    const { decision, derivedRules } = this.compiled.volatile;
+    const { decision, derivedRules } = this.plan.volatile;
     const rules = stage.name === 'derived' && derivedRules.size > 0;
     if (decision.size === 0 && !rules) return;
     for (const name of cache.keys()) if (decision.has(name) || (rules && derivedRules.has(name))) cache.delete(name);
@@ -97,18 +121,18 @@ export class DecisionBuilder {
   /** false once a deny rule holds; null after the eligibility stage when one is unknown and none holds. */
   eligible: boolean | null = true;
   readonly reasons: Decision['reasons'] = [];
-  sla: Extract<CompiledRule['outcome'], { kind: 'sla' }> | null = null;
+  sla: Extract<FastRule['outcome'], { kind: 'sla' }> | null = null;
   /** The rule that gave `sla`. */
-  slaRule: CompiledRule | null = null;
+  slaRule: FastRule | null = null;
   billingPlan: string | null = null;
   readonly notices: BillingNotice[] = [];
   readonly entitlements: string[] = [];
   readonly actions: string[] = [];
   readonly trace: TraceStep[] = [];
   /** First-match stages where no rule held and none was unknown. */
-  undecided: Stage[] = NO_STAGES;
+  undecided: FastStage[] = NO_STAGES;
   /** Rules that were unknown, and so left their outcome open (first-match) or unapplied (all-match). */
-  unknown: CompiledRule[] = NO_RULES;
+  unknown: FastRule[] = NO_RULES;
   /** Stages whose outcome is open because a rule was unknown (made when one is: most decisions have none). */
   private openStages: StageName[] | null = null;
 
@@ -122,7 +146,7 @@ export class DecisionBuilder {
     private readonly withTrace = true,
   ) {}
 
-  apply(stage: Stage, matched: readonly CompiledRule[], unknown: readonly CompiledRule[]): void {
+  apply(stage: FastStage, matched: readonly FastRule[], unknown: readonly FastRule[]): void {
     // The trace records what each rule read when it was evaluated, before the decision moves on.
     if (this.withTrace) for (const rule of matched) this.trace.push(traceStep(rule, this.facts));
     if (stage.mode === 'first-match') {
@@ -138,7 +162,7 @@ export class DecisionBuilder {
   }
 
   /** `apply` for a first-match stage's matcher's answer: the rule that decides, or none, or the rule that is unknown. */
-  applyFirst(stage: Stage, rule: CompiledRule | null, unknown: CompiledRule | null): void {
+  applyFirst(stage: FastStage, rule: FastRule | null, unknown: FastRule | null): void {
     if (unknown !== null) this.leaveOpen(stage, unknown);
     else if (rule === null) this.noteUndecided(stage);
     else {
@@ -148,23 +172,23 @@ export class DecisionBuilder {
     this.facts.forgetComputed(stage);
   }
 
-  private noteUndecided(stage: Stage): void {
+  private noteUndecided(stage: FastStage): void {
     (this.undecided === NO_STAGES ? (this.undecided = []) : this.undecided).push(stage);
   }
 
-  private noteUnknown(rule: CompiledRule): void {
+  private noteUnknown(rule: FastRule): void {
     (this.unknown === NO_RULES ? (this.unknown = []) : this.unknown).push(rule);
     if (this.withTrace) this.trace.push(unknownStep(rule, this.facts));
   }
 
   /** A first-match stage reached an unknown rule before any that holds: its outcome stays null. */
-  private leaveOpen(stage: Stage, rule: CompiledRule): void {
+  private leaveOpen(stage: FastStage, rule: FastRule): void {
     this.noteUnknown(rule);
     (this.openStages ??= []).push(stage.name);
     if (stage.name === 'channels') this.facts.decision.channels = null;
   }
 
-  private decide(rule: CompiledRule): void {
+  private decide(rule: FastRule): void {
     const d = this.facts.decision;
     const o = rule.outcome;
     switch (o.kind) {
@@ -192,7 +216,7 @@ export class DecisionBuilder {
         this.notices.push({ code: o.id, message: o.message });
         break;
       case 'derived':
-        this.facts.derivedByRules.set(o.fact, o.value);
+        this.facts.giveDerived(o.fact, o.value);
         break;
       case 'grant':
         (rule.stage === 'actions' ? this.actions : this.entitlements).push(o.id);
@@ -206,16 +230,16 @@ export class DecisionBuilder {
 }
 
 /** The fast path's matching of an all-match stage: the rules' conditions as plain functions, no cloning, synchronous. */
-export function matchStage(stage: Stage, facts: EvaluationFacts): StageMatch {
-  const matched: CompiledRule[] = [];
-  let unknown: CompiledRule[] = NO_RULES;
+export function matchStage(stage: FastStage, facts: EvaluationFacts): StageMatch {
+  const matched: FastRule[] = [];
+  let unknown: FastRule[] = NO_RULES;
   if (stage.name === 'derived') {
     // In dependency order: a derived fact's rules read the values the rules before gave. A
     // derived fact none of whose rules holds is computed from its expression when read
     // (unknown there too), so its unknown rules are not reported twice.
     for (const rule of stage.rules) {
-      if (rule.outcome.kind !== 'derived' || facts.derivedByRules.has(rule.outcome.fact) || !rule.test(facts)) continue;
-      facts.derivedByRules.set(rule.outcome.fact, rule.outcome.value);
+      if (rule.outcome.kind !== 'derived' || facts.hasDerived(rule.outcome.fact) || !rule.test(facts)) continue;
+      facts.giveDerived(rule.outcome.fact, rule.outcome.value);
       matched.push(rule);
     }
     return { matched, unknown };
@@ -242,17 +266,19 @@ class Evaluation {
     readonly compiled: CompiledPolicy,
     slots: Value[],
     readonly options: EvaluateOptions,
+    instants: Instants,
   ) {
-    this.facts = new EvaluationFacts(compiled, slots);
+    this.facts = new EvaluationFacts(compiled, slots, instants);
     this.builder = new DecisionBuilder(this.facts, options.trace !== false);
   }
 
-  next(): Stage | undefined {
-    for (; this.index < this.compiled.stages.length; this.index++) {
-      const stage = this.compiled.stages[this.index]!;
+  next(): FastStage | undefined {
+    const stages = this.compiled.fast.stages;
+    for (; this.index < stages.length; this.index++) {
+      const stage = stages[this.index]!;
       // A stage without rules decides nothing and leaves nothing undecided.
       if (stage.rules.length > 0 && (!stage.eligibleOnly || this.builder.eligible === true))
-        return this.compiled.stages[this.index++];
+        return stages[this.index++];
     }
     return undefined;
   }
@@ -269,19 +295,21 @@ function begin(
 ): Evaluation | Extract<EvaluationResult, { ok: false }> {
   // The time of evaluation comes from the caller, not the facts; one the clock cannot read is
   // a problem to report, never a crash deep in the SLA windows.
-  if (options.now !== undefined && !isDateTime(options.now))
-    return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${options.now}' is not a date and time` }] };
-  if (options.now !== undefined && !isCountedInstant(instant(options.now)))
-    return { ok: false, problems: [{ pointer: '', fact: 'now', message: outsideRangeMessage('now', options.now) }] };
-  const validated = compiled.validateFacts(input);
+  const instants = new Instants();
+  const now = options.now;
+  if (now !== undefined && Number.isNaN(instants.plain(now)))
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: `now '${now}' is not a date and time` }] };
+  if (now !== undefined && !isCountedInstant(instants.at(now)))
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: outsideRangeMessage('now', now) }] };
+  const validated = compiled.validateFacts(input, instants);
   if (!validated.ok) return validated;
   // The clock counts 5 years from openedAt: a `now` further on would ask it for more.
-  const openedSlot = compiled.factIndex.get('openedAt');
+  const openedSlot = compiled.fast.factIndex.get('openedAt');
   const openedAt = openedSlot === undefined ? null : validated.slots[openedSlot];
-  if (options.now !== undefined && typeof openedAt === 'string' && instant(options.now) - instant(openedAt) > CLOCK_SPAN_MS)
-    return { ok: false, problems: [{ pointer: '', fact: 'now', message: pastClockMessage('now', options.now, openedAt) }] };
+  if (now !== undefined && typeof openedAt === 'string' && instants.at(now) - instants.at(openedAt) > CLOCK_SPAN_MS)
+    return { ok: false, problems: [{ pointer: '', fact: 'now', message: pastClockMessage('now', now, openedAt) }] };
   const problems = failedAssertions(compiled, validated.slots);
-  return problems.length === 0 ? new Evaluation(compiled, validated.slots, options) : { ok: false, problems: [...problems] };
+  return problems.length === 0 ? new Evaluation(compiled, validated.slots, options, instants) : { ok: false, problems: [...problems] };
 }
 
 /**
@@ -323,7 +351,7 @@ export function evaluate(compiled: CompiledPolicy, input: unknown, options: Eval
 export async function evaluateWith(
   compiled: CompiledPolicy,
   input: unknown,
-  match: (stage: Stage, facts: EvaluationFacts) => Promise<StageMatch>,
+  match: (stage: FastStage, facts: EvaluationFacts) => Promise<StageMatch>,
   options: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
   const run = begin(compiled, input, options);
@@ -345,17 +373,19 @@ function window(
   kind: 'response' | 'resolution',
   source: string,
   now: string | null,
+  openedAt: string | null,
+  share: WindowShare | null,
 ): SlaWindow | null {
   if (!t) return null;
-  const openedAt = str(facts.get('openedAt'));
   let c: ClockResult | null = null;
-  if (openedAt) {
+  if (openedAt && share) {
     const calendar = t.calendar ? compiled.calendars.get(t.calendar) : undefined;
     const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
     const pauses = facts.get('pauses');
     const stopped = str(facts.get(kind === 'response' ? 'respondedAt' : 'resolvedAt'));
     const pauseList = Array.isArray(pauses) ? (pauses as unknown as { from: string; to: string }[]) : [];
-    c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts));
+    // No clock: the calendar's zone, derived from facts not given, is not known.
+    if (clock) c = windowClock(clock, openedAt, t.minutes * 60_000, pauseList, stopped, now, compiled.zone(facts), share, facts.instants);
   }
   return {
     target: t.iso,
@@ -372,7 +402,7 @@ function window(
 }
 
 /** The trace step of a rule that was unknown: what it read, and which facts it needed. */
-function unknownStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
+function unknownStep(rule: FastRule, facts: EvaluationFacts): TraceStep {
   const step = traceStep({ ...rule, fixedStep: null }, facts);
   const needed = missingOf(rule, facts);
   // Else what it read is open itself: a decision field an earlier stage could not decide.
@@ -388,22 +418,13 @@ function unknownStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
 }
 
 /** The declared facts a rule depends on that were not given (and whose absence is not itself information). */
-function missingOf(rule: CompiledRule, facts: EvaluationFacts): string[] {
-  const index = facts.compiled.factIndex;
+function missingOf(rule: FastRule, facts: EvaluationFacts): string[] {
+  const index = facts.compiled.fast.factIndex;
   const missing = rule.dependsOn.filter((f) => facts.slots[index.get(f) ?? -1] === null && !facts.compiled.informative.has(f));
   // Else the rule waited for the policy's zone, to give an instant its date: its fact.
   const zoneFact = facts.compiled.policy.zoneFact?.name;
   if (missing.length === 0 && zoneFact !== undefined && facts.slots[index.get(zoneFact) ?? -1] === null) return [zoneFact];
   return missing;
-}
-
-function traceStep(rule: CompiledRule, facts: EvaluationFacts): TraceStep {
-  if (rule.fixedStep !== null) return rule.fixedStep;
-  const read: Record<string, unknown> = {};
-  for (let i = 0; i < rule.reads.length; i++) read[rule.reads[i]!] = rule.readers[i]!(facts) ?? null;
-  const step: TraceStep = { rule: rule.name, source: rule.source, outcome: rule.traceOutcome, facts: read };
-  if (rule.outcome.kind === 'priority' && rule.outcome.override) step.note = OVERRIDE_NOTE;
-  return step;
 }
 
 function finishDecision(
@@ -413,7 +434,8 @@ function finishDecision(
   options: EvaluateOptions,
 ): Decision {
   const d = facts.decision;
-  const index = compiled.factIndex;
+  const plan = compiled.fast;
+  const index = plan.factIndex;
   // Made when a fact is missing: most decisions miss none.
   let missing: Set<string> | null = null;
   const eligible = builder.eligible === true;
@@ -429,16 +451,51 @@ function finishDecision(
   }
   const slaRule = builder.slaRule;
   const now = options.now ?? null;
-  const sla =
-    !eligible || builder.isOpen('sla')
-      ? null
-      : builder.sla && !builder.sla.bestEffort
-        ? {
-            response: window(compiled, facts, builder.sla.response, 'response', slaRule?.source ?? '', now),
-            resolution: window(compiled, facts, builder.sla.resolution, 'resolution', slaRule?.source ?? '', now),
-          }
-        : { response: null, resolution: null };
-  if (sla && (sla.response || sla.resolution) && str(facts.get('openedAt')) === null) (missing ??= new Set<string>()).add('openedAt');
+  let sla: Decision['sla'] = null;
+  const open = eligible && !builder.isOpen('sla');
+  const o = open ? builder.sla : null;
+  if (open) {
+    if (o && !o.bestEffort) {
+      const openedAt = str(facts.get('openedAt'));
+      // Made when there is a clock to run: the decision's windows share their start.
+      const share = openedAt === null ? null : windowShare();
+      const source = slaRule?.source ?? '';
+      sla = {
+        response: window(compiled, facts, o.response, 'response', source, now, openedAt, share),
+        resolution: window(compiled, facts, o.resolution, 'resolution', source, now, openedAt, share),
+      };
+      if (openedAt === null) {
+        if (sla.response || sla.resolution) (missing ??= new Set<string>()).add('openedAt');
+      } else {
+        // A window with no due date though the ticket's opening is known: its calendar's zone was not.
+        for (const w of [sla.response, sla.resolution])
+          if (w && w.dueAt === null)
+            for (const f of compiled.calendars.get(w.calendar)?.zoneFacts ?? [])
+              if (facts.slots[index.get(f) ?? -1] === null) (missing ??= new Set<string>()).add(f);
+      }
+    } else sla = { response: null, resolution: null };
+  }
+  // Declared windows, for a policy that declares some (else the decision has no `windows` field).
+  const declared = compiled.policy.windows;
+  const windows =
+    declared.length === 0
+      ? undefined
+      : sla === null
+        ? null
+        : decideWindows({
+            declared,
+            targets: (o && !o.bestEffort && o.windows) || [],
+            calendarOf: (name) => {
+              const calendar = name ? compiled.calendars.get(name) : undefined;
+              return calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+            },
+            facts,
+            policyZone: compiled.zone(facts),
+            now,
+            source: slaRule?.source ?? '',
+          });
+  if (windows && Object.values(windows).some((w) => w !== null) && str(facts.get('openedAt')) === null)
+    (missing ??= new Set<string>()).add('openedAt');
   // The bill: a quote when a purchase is named (it needs no plan); a ticket's charge when the
   // billing stage chose a plan, once the worked time it charges is given; else open.
   const billing = eligible
@@ -448,6 +505,7 @@ function finishDecision(
         facts,
         builder.notices,
         compiled.policy.billing ? compiled.zone(facts) : null,
+        plan.charges,
       )
     : null;
   const worked = compiled.policy.billing?.worked?.name;
@@ -464,7 +522,7 @@ function finishDecision(
     });
   }
   return {
-    decisionId: decisionId(compiled.revision, facts.slots, now, compiled.slotKinds),
+    decisionId: decisionId(plan.revisionLanes, facts.slots, now, plan.slotKinds, facts.instants),
     policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
     eligible: builder.eligible,
     reasons: builder.reasons,
@@ -472,6 +530,7 @@ function finishDecision(
     tier: d.tier,
     channels: d.channels,
     sla,
+    ...(windows !== undefined ? { windows } : {}),
     billing,
     actions: eligible ? builder.actions : [],
     entitlements: eligible ? builder.entitlements : [],
@@ -503,6 +562,7 @@ export function slaTimelines(
     if (!w) return null;
     const calendar = compiled.calendars.get(w.calendar);
     const clock = calendar ? businessCalendar(calendar, facts) : REAL_TIME;
+    if (!clock) return null;
     const from = instant(openedAt);
     const to = w.dueAt ? instant(w.dueAt) : from + 7 * 86_400_000;
     const shown = displayZone(clock, compiled.zone(facts), openedAt);

@@ -17,7 +17,7 @@ import {
 } from '../dsl/index.js';
 import { CLOCK_SPAN_MS, CLOCK_YEARS } from './clock.js';
 import type { FactProblem } from './decision.js';
-import { type Value, instant, plainInstant } from './values.js';
+import { Instants, type Value, plainInstant } from './values.js';
 
 /** A datetime as facts take it: RFC 3339 with its offset, a real date, a time in range (dsl/datetime.ts). */
 export function isRealDateTime(v: string): boolean {
@@ -73,6 +73,19 @@ export function factValueSchema(f: FactDecl): Record<string, unknown> {
         },
         ...description,
       };
+    case 'events':
+      return {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['type', 'at'],
+          additionalProperties: false,
+          properties: { type: { type: 'string', minLength: 1 }, at: { type: 'string', format: 'date-time' } },
+        },
+        // Each event may end a cycle of each window, each cycle one due date: bounded work.
+        maxItems: 1000,
+        ...description,
+      };
     default: {
       const never: never = f.type;
       return never;
@@ -101,7 +114,11 @@ export function factsSchema(policy: Policy): Record<string, unknown> {
  */
 const NO_PROTOTYPE = Object.freeze(Object.create(null));
 
-export type FactsValidator = (input: unknown) => { ok: true; slots: Value[] } | { ok: false; problems: FactProblem[] };
+/** `instants`: the evaluation's datetimes read so far (see `Instants`). */
+export type FactsValidator = (
+  input: unknown,
+  instants?: Instants,
+) => { ok: true; slots: Value[] } | { ok: false; problems: FactProblem[] };
 
 /** Compiles the validator of a policy's facts (`quick: false` leaves out the path without ajv, for tests). */
 export function createFactsValidator(policy: Policy, { quick = true } = {}): FactsValidator {
@@ -122,14 +139,14 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
   const accept = quick ? quickAccept(policy) : () => null;
   const inOrder = timeOrder(policy);
   /** Values that each fit their fact may still not fit together (a pause that ends before it starts). */
-  const related = (slots: Value[]): ReturnType<FactsValidator> => {
-    const problems = inOrder(slots);
-    return problems.length === 0 ? { ok: true, slots } : { ok: false, problems };
+  const related = (slots: Value[], instants: Instants): ReturnType<FactsValidator> => {
+    const problems = inOrder(slots, instants);
+    return problems.length === 0 ? { ok: true, slots } : { ok: false, problems: [...problems] };
   };
 
-  return (input) => {
-    const accepted = accept(input);
-    if (accepted !== null) return inOrder(accepted.slots).length === 0 ? accepted : related(accepted.slots);
+  return (input, instants = new Instants()) => {
+    const accepted = accept(input, instants);
+    if (accepted !== null) return inOrder(accepted.slots, instants).length === 0 ? accepted : related(accepted.slots, instants);
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       return {
         ok: false,
@@ -160,7 +177,7 @@ export function createFactsValidator(policy: Policy, { quick = true } = {}): Fac
       const v = Object.hasOwn(given, f.name) ? given[f.name] : f.default;
       slots[i] = v === undefined ? null : canonicalValue(f, v as Value);
     }
-    return related(slots);
+    return related(slots, instants);
   };
 }
 
@@ -181,33 +198,42 @@ export const pastClockMessage = (what: string, value: string, openedAt: string) 
  * clock's 5 years of it. Each problem points at the value (`/pauses/0/to`, `/respondedAt`).
  * Both the quick path and the full one end here, so neither accepts what the other refuses.
  */
-function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
+/** No problems: shared, never added to. */
+const NO_PROBLEMS: readonly FactProblem[] = Object.freeze([]);
+
+function timeOrder(policy: Policy): (slots: Value[], instants: Instants) => readonly FactProblem[] {
   const at = (name: string, type: FactDecl['type']) => policy.facts.findIndex((f) => f.name === name && f.type === type);
   const opened = at('openedAt', 'datetime');
   const after = AFTER_OPENED.map((name) => ({ name, slot: at(name, 'datetime') })).filter((a) => a.slot >= 0 && opened >= 0);
-  const instants = policy.facts.flatMap((f, slot) => (f.type === 'datetime' ? [{ name: f.name, slot }] : []));
+  const datetimes = policy.facts.flatMap((f, slot) => (f.type === 'datetime' ? [{ name: f.name, slot }] : []));
   const lists = policy.facts.flatMap((f, slot) => (f.type === 'intervals' ? [{ name: f.name, slot }] : []));
-  if (instants.length === 0 && lists.length === 0) return () => [];
-  return (slots) => {
-    const problems: FactProblem[] = [];
-    for (const { name, slot } of instants) {
+  const eventLists = policy.facts.flatMap((f, slot) => (f.type === 'events' ? [{ name: f.name, slot }] : []));
+  if (datetimes.length === 0 && lists.length === 0 && eventLists.length === 0) return () => NO_PROBLEMS;
+  return (slots, instants) => {
+    const instant = (v: string) => instants.at(v);
+    // Made when there is a problem: most facts have none. Each instant is read once.
+    let problems: FactProblem[] | null = null;
+    const add = (p: FactProblem) => (problems ??= []).push(p);
+    for (const { name, slot } of datetimes) {
       const v = slots[slot];
       if (typeof v === 'string' && !isCountedInstant(instant(v)))
-        problems.push({ pointer: pointerOf(name), fact: name, message: outsideRangeMessage(`fact '${name}'`, v) });
+        add({ pointer: pointerOf(name), fact: name, message: outsideRangeMessage(`fact '${name}'`, v) });
     }
     const openedAt = opened >= 0 ? slots[opened] : null;
-    const start = typeof openedAt === 'string' && isCountedInstant(instant(openedAt)) ? instant(openedAt) : Number.NaN;
+    const openedMs = typeof openedAt === 'string' ? instant(openedAt) : Number.NaN;
+    const start = isCountedInstant(openedMs) ? openedMs : Number.NaN;
     for (const { name, slot } of after) {
       const v = slots[slot];
       if (typeof v !== 'string') continue;
-      if (instant(v) < start)
-        problems.push({
+      const ms = instant(v);
+      if (ms < start)
+        add({
           pointer: pointerOf(name),
           fact: name,
           message: `fact '${name}' (${v}) is before openedAt (${openedAt})`,
         });
-      else if (instant(v) - start > CLOCK_SPAN_MS && isCountedInstant(instant(v)))
-        problems.push({
+      else if (ms - start > CLOCK_SPAN_MS && isCountedInstant(ms))
+        add({
           pointer: pointerOf(name),
           fact: name,
           message: pastClockMessage(`fact '${name}'`, v, openedAt as string),
@@ -218,40 +244,57 @@ function timeOrder(policy: Policy): (slots: Value[]) => FactProblem[] {
       if (!Array.isArray(list)) continue;
       list.forEach((entry, i) => {
         const { from, to } = entry as unknown as { from: string; to: string };
+        const fromMs = instant(from);
+        const toMs = instant(to);
         const ends = [
-          ['from', from],
-          ['to', to],
+          ['from', from, fromMs],
+          ['to', to, toMs],
         ] as const;
-        const outside = ends.filter(([, v]) => !isCountedInstant(instant(v)));
+        const outside = ends.filter(([, , ms]) => !isCountedInstant(ms));
         for (const [end, v] of outside)
-          problems.push({
+          add({
             pointer: pointerOf(name, `/${i}/${end}`),
             fact: name,
             message: outsideRangeMessage(`fact '${name}' (${i}): '${end}'`, v),
           });
         if (outside.length > 0) return;
-        if (instant(from) >= instant(to))
-          problems.push({
+        if (fromMs >= toMs)
+          add({
             pointer: pointerOf(name, `/${i}/to`),
             fact: name,
             message: `fact '${name}' (${i}): 'to' (${to}) should be after 'from' (${from})`,
           });
         // Pauses stop the clock that starts at openedAt: one before it stops nothing real.
-        if (name === 'pauses' && instant(from) < start)
-          problems.push({
+        if (name === 'pauses' && fromMs < start)
+          add({
             pointer: pointerOf(name, `/${i}/from`),
             fact: name,
             message: `fact '${name}' (${i}): 'from' (${from}) is before openedAt (${openedAt})`,
           });
-        else if (name === 'pauses' && instant(to) - start > CLOCK_SPAN_MS)
-          problems.push({
+        else if (name === 'pauses' && toMs - start > CLOCK_SPAN_MS)
+          add({
             pointer: pointerOf(name, `/${i}/to`),
             fact: name,
             message: pastClockMessage(`fact '${name}' (${i}): 'to'`, to, openedAt as string),
           });
       });
     }
-    return problems;
+    // Ticket events happen on the clock that starts at openedAt, within its reach.
+    for (const { name, slot } of eventLists) {
+      const list = slots[slot];
+      if (!Array.isArray(list)) continue;
+      list.forEach((entry, i) => {
+        const { at } = entry as unknown as { at: string };
+        const pointer = pointerOf(name, `/${i}/at`);
+        const ms = instant(at);
+        if (!isCountedInstant(ms)) add({ pointer, fact: name, message: outsideRangeMessage(`fact '${name}' (${i}): 'at'`, at) });
+        else if (ms < start)
+          add({ pointer, fact: name, message: `fact '${name}' (${i}): 'at' (${at}) is before openedAt (${openedAt})` });
+        else if (ms - start > CLOCK_SPAN_MS)
+          add({ pointer, fact: name, message: pastClockMessage(`fact '${name}' (${i}): 'at'`, at, openedAt as string) });
+      });
+    }
+    return problems ?? NO_PROBLEMS;
   };
 }
 
@@ -278,10 +321,11 @@ const QUICK: Record<FactDecl['type'], Quick> = {
   date: Quick.Date,
   timezone: Quick.TimeZone,
   intervals: Quick.Full,
+  events: Quick.Full,
 };
 
 /** Whether a value is plainly right for its fact's type: each test is one ajv makes, or stricter. */
-function plainlyValid(kind: Quick, values: ReadonlySet<string> | null, v: unknown): boolean {
+function plainlyValid(kind: Quick, values: ReadonlySet<string> | null, v: unknown, instants: Instants): boolean {
   switch (kind) {
     case Quick.String:
       return typeof v === 'string';
@@ -294,7 +338,7 @@ function plainlyValid(kind: Quick, values: ReadonlySet<string> | null, v: unknow
     case Quick.Integer:
       return Number.isSafeInteger(v);
     case Quick.DateTime:
-      return typeof v === 'string' && isRealDateTime(v);
+      return typeof v === 'string' && !Number.isNaN(instants.plain(v));
     case Quick.Date:
       return typeof v === 'string' && isRealDate(v);
     case Quick.TimeZone:
@@ -310,7 +354,7 @@ function plainlyValid(kind: Quick, values: ReadonlySet<string> | null, v: unknow
  * exactly what the full path gives; anything else (`null`) goes the full way, which finds and
  * words the problems. Checking twice cost a fifth of a whole evaluation.
  */
-function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Value[] } | null {
+function quickAccept(policy: Policy): (input: unknown, instants: Instants) => { ok: true; slots: Value[] } | null {
   const facts = policy.facts;
   const n = facts.length;
   const names = facts.map((f) => f.name);
@@ -322,7 +366,7 @@ function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Val
   const mins = facts.map((f) => f.min ?? -Infinity);
   const maxs = facts.map((f) => f.max ?? Infinity);
   const isEnumerable = Object.prototype.propertyIsEnumerable;
-  return (input) => {
+  return (input, instants) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return null;
     const slots: Value[] = new Array(n);
     let given = 0;
@@ -338,7 +382,7 @@ function quickAccept(policy: Policy): (input: unknown) => { ok: true; slots: Val
       if (v === undefined || v === null) {
         if (required[i]) return null;
         v = defaults[i];
-      } else if (!plainlyValid(kinds[i]!, enums[i]!, v)) return null;
+      } else if (!plainlyValid(kinds[i]!, enums[i]!, v, instants)) return null;
       else if (kinds[i] === Quick.TimeZone) v = canonicalValue(facts[i]!, v as Value);
       else if (typeof v === 'number' && (v < mins[i]! || v > maxs[i]!)) return null;
       slots[i] = v as Value;

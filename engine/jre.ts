@@ -2,10 +2,14 @@
 // the facts the fast path computes (derived and computed facts are inputs to the rules). Used by
 // the differential test and by `spe eval --reference`.
 import type { Engine as JreEngine, RuleProperties } from 'json-rules-engine';
-import type { CompiledPolicy, CompiledRule, Stage } from './compile.js';
+import type { CompiledPolicy } from './compile.js';
+import type { CompiledRule, Stage } from './rules.js';
 import { conditionFacts } from './conditions.js';
 import { type EvaluateOptions, type EvaluationFacts, type StageMatch, evaluateWith } from './evaluate.js';
 import type { EvaluationResult } from './decision.js';
+
+/** A stage whose rules may carry more (the fast path's functions): matches give back the same objects. */
+type StageOf<R extends CompiledRule> = Omit<Stage, 'rules'> & { rules: R[] };
 
 /** json-rules-engine, loaded on first use: the fast path never needs it, and a cold `spe eval` should not load it. */
 let jre: Promise<typeof JreEngine> | undefined;
@@ -44,18 +48,21 @@ function stageFacts(stage: Stage, facts: EvaluationFacts): Record<string, unknow
   return out;
 }
 
-export async function matchWithJre(stage: Stage, facts: EvaluationFacts): Promise<StageMatch> {
+export async function matchWithJre<R extends CompiledRule>(
+  stage: StageOf<R>,
+  facts: EvaluationFacts,
+): Promise<StageMatch<R>> {
   if (stage.rules.length === 0) return { matched: [], unknown: [] };
   if (stage.name === 'derived') {
     // One engine per derived fact, in dependency order, each seeing the values given before.
     // A derived fact none of whose rules holds is computed from its expression when read.
-    const matched: CompiledRule[] = [];
-    const byFact = new Map<string, CompiledRule[]>();
+    const matched: R[] = [];
+    const byFact = new Map<string, R[]>();
     for (const r of stage.rules)
       if (r.outcome.kind === 'derived') byFact.set(r.outcome.fact, [...(byFact.get(r.outcome.fact) ?? []), r]);
     for (const rules of byFact.values()) {
       const found = await matchWithJre({ ...stage, name: 'tier', mode: 'first-match', rules }, facts);
-      for (const r of found.matched) if (r.outcome.kind === 'derived') facts.derivedByRules.set(r.outcome.fact, r.outcome.value);
+      for (const r of found.matched) if (r.outcome.kind === 'derived') facts.giveDerived(r.outcome.fact, r.outcome.value);
       matched.push(...found.matched);
     }
     return { matched, unknown: [] };
@@ -70,7 +77,10 @@ export async function matchWithJre(stage: Stage, facts: EvaluationFacts): Promis
 }
 
 /** What the events of a run of `stageRules(stage)` say of each rule: holds, false, or (neither) unknown. */
-export function stageMatchOf(stage: Stage, events: readonly { type: string; params?: Record<string, unknown> }[]): StageMatch {
+export function stageMatchOf<R extends CompiledRule>(
+  stage: StageOf<R>,
+  events: readonly { type: string; params?: Record<string, unknown> }[],
+): StageMatch<R> {
   const held = new Set<string>();
   const failed = new Set<string>();
   for (const e of events) (e.type === FALSE_EVENT ? failed : held).add(String(e.params?.rule));

@@ -119,7 +119,23 @@ export function runPolicyTest(compiled: CompiledPolicy, test: PolicyTest): TestR
 export function runPolicyTests(compiled: CompiledPolicy): { results: TestResult[]; coverage: Coverage } {
   const results = compiled.policy.tests.map((t) => runPolicyTest(compiled, t));
   const fired = new Set(results.flatMap((r) => r.fired));
-  const rules: CompiledRule[] = compiled.stages.flatMap((s) => s.rules);
-  const uncovered = rules.filter((r) => !fired.has(r.name)).map((r) => ({ name: r.name, source: r.source }));
-  return { results, coverage: { total: rules.length, covered: rules.length - uncovered.length, uncovered } };
+  // Rules written once and used in several places (a YAML anchor and its aliases, or a block
+  // merged with `<<:`) share their source: they are one rule to test, covered when any of them fired.
+  // Rules a policy makes from one part written once (a matrix's cells, a tier expression's
+  // branches) stay separate: each is its own behaviour.
+  const reused = compiled.policy.reused;
+  const bySource = new Map<string, CompiledRule[]>();
+  for (const rule of compiled.stages.flatMap((s) => s.rules)) {
+    // A target whose calendar the ticket chooses (`calendar: region`) is one rule per calendar,
+    // named `<rule>@<calendar>`: written once, tested once.
+    const written = rule.name.split('@')[0]!;
+    const key = reused?.has(rule.source) ? rule.source : `${written}\u0000${rule.source}`;
+    const same = bySource.get(key);
+    if (same) same.push(rule);
+    else bySource.set(key, [rule]);
+  }
+  const uncovered = [...bySource.values()]
+    .filter((same) => !same.some((r) => fired.has(r.name)))
+    .map((same) => ({ name: same[0]!.name, source: same[0]!.source }));
+  return { results, coverage: { total: bySource.size, covered: bySource.size - uncovered.length, uncovered } };
 }

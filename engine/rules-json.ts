@@ -22,7 +22,7 @@ export function rulesJson(compiled: CompiledPolicy) {
       expression: printExpr(d.expr),
       source: d.source,
       // 'rules': the derived stage's rules give it (run that stage first); 'expression': compute it yourself.
-      computedBy: d.byRules ? 'rules' : 'expression',
+      computedBy: d.byRules ? ('rules' as const) : ('expression' as const),
     })),
     computedFacts: [...compiled.computed.keys()].map((id) => ({ id, expression: id })),
     stages: compiled.stages.map((s) => ({ name: s.name, mode: s.mode, rules: stageRules(s) })),

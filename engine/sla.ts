@@ -2,7 +2,16 @@
 // clock starts, and, given `now` or the response/resolution instants, whether the window is
 // running, met or breached and by how much.
 import { Temporal } from 'temporal-polyfill';
-import { type BoundedCache, type Calendar, type HolidayCatalog, type Policy, WEEKDAYS, unbudgetedCache } from '../dsl/index.js';
+import {
+  type BoundedCache,
+  type Calendar,
+  type HolidayCatalog,
+  type Policy,
+  WEEKDAYS,
+  canonicalZone,
+  factsRead,
+  unbudgetedCache,
+} from '../dsl/index.js';
 import {
   BusinessCalendar,
   type CalendarRules,
@@ -13,7 +22,7 @@ import {
   wallClockText,
 } from './calendar.js';
 import { clockStart, dueAt, elapsed, normalizePauses } from './clock.js';
-import { type Value, instant } from './values.js';
+import { Instants, type Value, instant } from './values.js';
 
 const MIN = 60_000;
 
@@ -21,8 +30,20 @@ export interface CompiledCalendar {
   rules: CalendarRules;
   /** A fixed zone, or none (24x7 counting real time, or a zone taken from a fact). */
   zone: string | null;
-  /** The fact that holds the zone (its default applies when it is not given). */
+  /** The fact that holds the zone (its default applies when it is not given); declared or derived. */
   zoneFact?: string;
+  /** A derived zone fact's value is written by the policy, not validated as a fact: canonicalized when read. */
+  zoneDerived?: true;
+  /** The declared facts a derived zone fact reads: when its zone is unknown, the facts that would decide it. */
+  zoneFacts?: string[];
+  /** The facts whose values are the holidays' country and region (the calendar's own apply when not given). */
+  holidayFacts?: {
+    country?: string;
+    region?: string;
+    defaultCountry: string;
+    defaultRegion?: string;
+    rules: (country: string, region: string | undefined) => CalendarRules;
+  };
   /** By canonical zone name ('' for none): at most the few hundred IANA places, and bounded all the same. */
   instances: BoundedCache<string, BusinessCalendar>;
 }
@@ -43,7 +64,7 @@ function mergeRanges(ranges: MinuteRange[]): MinuteRange[] {
 }
 
 /** A policy calendar as the clock's rules. Holiday data is needed only when the calendar names holidays. */
-export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefined): CompiledCalendar {
+export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefined, policy?: Policy): CompiledCalendar {
   const weekly = WEEKDAYS.map((d) =>
     c.hours.kind === 'always'
       ? []
@@ -64,36 +85,99 @@ export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefine
         `calendar ${c.name} names holidays: load the holiday data (loadHolidayCatalog) and pass it to compilePolicy`,
       );
     const h = c.holidays;
-    // By year, per calendar: the catalog's key is a string built from the region and types.
-    const byYear = unbudgetedCache<number, ReadonlyMap<string, number>>({
-      name: 'holiday years of a calendar',
-      max: 256,
-      maxBytes: 256 * 4096,
-      bytesOf: () => 4096,
-    });
-    rules.holidays = (year) => {
-      let days = byYear.get(year);
-      if (days === undefined) byYear.set(year, (days = holidays.closures(h.country, h.region, h.types, year)));
-      return days;
-    };
+    rules.holidays = holidaysOf(holidays, h.country, h.region, h.types);
   }
   const compiled: CompiledCalendar = { rules, zone: c.timezone?.name ?? null, instances: instanceCache() };
   if (c.timezoneFact) compiled.zoneFact = c.timezoneFact.name;
+  if (c.timezoneFact && policy?.derived.some((d) => d.name === c.timezoneFact!.name)) {
+    compiled.zoneDerived = true;
+    compiled.zoneFacts = declaredReads(c.timezoneFact.name, policy);
+  }
+  const h = c.holidays;
+  if (h && holidays && (h.countryFact || h.regionFact)) {
+    // The rules of each country and region a ticket names, made when one first does.
+    const byPlace = new Map<string, CalendarRules>();
+    compiled.holidayFacts = {
+      ...(h.countryFact ? { country: h.countryFact.name } : {}),
+      ...(h.regionFact ? { region: h.regionFact.name } : {}),
+      defaultCountry: h.country,
+      ...(h.region !== undefined ? { defaultRegion: h.region } : {}),
+      rules: (country, region) => {
+        const key = `${country}|${region ?? ''}`;
+        let made = byPlace.get(key);
+        if (!made) byPlace.set(key, (made = { ...rules, holidays: holidaysOf(holidays, country, region, h.types) }));
+        return made;
+      },
+    };
+  }
   return compiled;
 }
 
-export function compileCalendars(policy: Policy, holidays: HolidayCatalog | undefined): Map<string, CompiledCalendar> {
-  return new Map(policy.calendars.map((c) => [c.name, compileCalendar(c, holidays)]));
+/** The declared facts a fact reads, through derived facts. */
+function declaredReads(name: string, policy: Policy, seen = new Set<string>()): string[] {
+  if (seen.has(name)) return [];
+  seen.add(name);
+  if (policy.facts.some((f) => f.name === name)) return [name];
+  const d = policy.derived.find((x) => x.name === name);
+  return d ? [...new Set(factsRead(d.expr).flatMap((r) => declaredReads(r.path.join('.'), policy, seen)))] : [];
 }
 
-/** The business clock of a calendar for one ticket (the zone may come from the ticket's facts). */
-export function businessCalendar(c: CompiledCalendar, facts: { get(name: string): Value }): BusinessCalendar {
+/** A region's holiday closures by year, kept per calendar: the catalog's key is a string built from the region and types. */
+function holidaysOf(
+  holidays: HolidayCatalog,
+  country: string,
+  region: string | undefined,
+  types: readonly string[],
+): (year: number) => ReadonlyMap<string, number> {
+  const byYear = unbudgetedCache<number, ReadonlyMap<string, number>>({
+    name: 'holiday years of a calendar',
+    max: 256,
+    maxBytes: 256 * 4096,
+    bytesOf: () => 4096,
+  });
+  return (year) => {
+    let days = byYear.get(year);
+    if (days === undefined) byYear.set(year, (days = holidays.closures(country, region, types, year)));
+    return days;
+  };
+}
+
+export function compileCalendars(policy: Policy, holidays: HolidayCatalog | undefined): Map<string, CompiledCalendar> {
+  return new Map(policy.calendars.map((c) => [c.name, compileCalendar(c, holidays, policy)]));
+}
+
+/**
+ * The business clock of a calendar for one ticket (the zone, and the holidays' country and region,
+ * may come from the ticket's facts); null when a calendar with local hours has no zone for this
+ * ticket (a derived zone fact that is unknown, or not a zone): its due dates are not known.
+ */
+export function businessCalendar(c: CompiledCalendar, facts: { get(name: string): Value }): BusinessCalendar | null {
   const fromFact = c.zoneFact ? facts.get(c.zoneFact) : null;
-  const zone = typeof fromFact === 'string' ? fromFact : c.zone;
-  const key = zone ?? '';
+  let zone = typeof fromFact === 'string' ? fromFact : c.zone;
+  if (c.zoneDerived && zone !== null) {
+    const canonical = canonicalZone(zone);
+    zone = canonical.ok ? canonical.zone : null;
+  }
+  if (zone === null && c.zoneDerived && !c.rules.always) return null;
+  let rules = c.rules;
+  let key = zone ?? '';
+  const place = c.holidayFacts;
+  if (place) {
+    // Not given, the calendar's own country and region apply (the checker knows every value has data).
+    const givenCountry = place.country ? facts.get(place.country) : null;
+    const givenRegion = place.region ? facts.get(place.region) : null;
+    if (typeof givenCountry === 'string' || typeof givenRegion === 'string') {
+      const country = typeof givenCountry === 'string' ? givenCountry : place.defaultCountry;
+      // The calendar's region is of its own country: another country given, it does not apply.
+      const region =
+        typeof givenRegion === 'string' ? givenRegion : country === place.defaultCountry ? place.defaultRegion : undefined;
+      rules = place.rules(country, region);
+      key = `${key}|${country}|${region ?? ''}`;
+    }
+  }
   let instance = c.instances.get(key);
   if (!instance) {
-    instance = new BusinessCalendar(c.rules, zone);
+    instance = new BusinessCalendar(rules, zone);
     c.instances.set(key, instance);
   }
   return instance;
@@ -158,16 +242,30 @@ export interface ClockResult {
 
 const NO_PAUSES: readonly Interval[] = [];
 
-/** What the last window worked out that the next one may share (see windowClock). */
-const last = {
-  calendar: null as BusinessCalendar | null,
+/**
+ * What a decision's windows share: its two windows usually have the same calendar, opening and
+ * pauses, so the start and the time spent so far are worked out once (see windowClock). One per
+ * decision, made by `windowShare`.
+ */
+export interface WindowShare {
+  calendar: BusinessCalendar | null;
+  opened: number;
+  paused: readonly Interval[];
+  offset: string;
+  startsAt: string | null;
+  at: number;
+  spent: number;
+}
+
+export const windowShare = (): WindowShare => ({
+  calendar: null,
   opened: Number.NaN,
   paused: NO_PAUSES,
   offset: '',
-  startsAt: null as string | null,
+  startsAt: null,
   at: Number.NaN,
   spent: 0,
-};
+});
 
 /**
  * The zone a window's instants are written in, and the offset when there is none: the calendar's
@@ -196,15 +294,17 @@ export function windowClock(
   stoppedAt: string | null,
   now: string | null,
   policyZone: string | null = null,
+  last: WindowShare = windowShare(),
+  instants: Instants = new Instants(),
 ): ClockResult {
+  const instant = (v: string) => instants.at(v);
   const opened = instant(openedAt);
   const paused = pauses.length === 0 ? NO_PAUSES : normalizePauses(pauses.map((p) => [instant(p.from), instant(p.to)] as const));
   const shown = displayZone(calendar, policyZone, openedAt);
   const offset = shown.zone ?? shown.offset;
   const fmt = (ms: number | null) => (ms === null ? null : formatInstant(ms, shown.zone, shown.offset));
   const due = dueAt(calendar, opened, target, paused);
-  // A decision's two windows usually share their calendar, opening and pauses: the start and
-  // the time spent so far are the same for both.
+  // What the decision's other window worked out, when it had the same calendar, opening and pauses.
   const same = last.calendar === calendar && last.opened === opened && last.paused === paused && last.offset === offset;
   if (!same) {
     last.calendar = calendar;

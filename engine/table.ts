@@ -82,7 +82,14 @@ function decidingNames(policy: Policy): Set<string> {
   const p = policy.priority;
   p?.rules.forEach((r) => read(r.when));
   for (const n of [p?.override, p?.lookup?.fact, p?.from, p?.matrix?.rows, p?.matrix?.columns]) if (n) names.add(n.name);
-  for (const t of policy.sla) for (const { cell } of t.cells) if (cell.kind === 'rules') cell.rules.forEach((r) => read(r.when));
+  for (const t of policy.sla) {
+    // A calendar chosen by the ticket's facts decides the SLA too.
+    read(t.calendarOf?.expr);
+    for (const { cell } of t.cells) {
+      if (cell.kind === 'targets') read(cell.targets.calendarOf?.expr);
+      if (cell.kind === 'rules') cell.rules.forEach((r) => (read(r.when), read(r.calendarOf?.expr)));
+    }
+  }
   return names;
 }
 
@@ -113,6 +120,8 @@ export function decisionTable(compiled: CompiledPolicy, source: string, holidays
   // Priority, channels and SLA of a ticket whose eligibility waits on facts left out: as if eligible.
   const asIfEligible = compilePolicy({ ...relaxed, eligibility: [] }, source, holidays ? { holidays } : {});
   const deciding = decidingNames(policy);
+  // Required facts left out of the table: what a row waits on when the engine cannot decide without them.
+  const required = other.filter((f) => f.required && f.default === undefined).map((f) => f.name);
 
   const rows: TableRow[] = [];
   const index = facts.map(() => 0);
@@ -124,7 +133,7 @@ export function decisionTable(compiled: CompiledPolicy, source: string, holidays
       when[f.name] = v;
       if (v !== null) given[f.name] = v;
     });
-    rows.push(rowOf(when, given, full, asIfEligible, deciding));
+    rows.push(rowOf(when, given, full, asIfEligible, deciding, required));
     let i = 0;
     for (; i < facts.length; i++) {
       index[i]! += 1;
@@ -144,8 +153,15 @@ function rowOf(
   full: CompiledPolicy,
   asIfEligible: CompiledPolicy,
   deciding: Set<string>,
+  required: string[],
 ): TableRow {
-  const result = evaluate(full, given, { trace: false });
+  let result: ReturnType<typeof evaluate>;
+  try {
+    result = evaluate(full, given, { trace: false });
+  } catch {
+    // The engine needs a required fact left out (a zone to place business hours in): the row waits on them.
+    return { when, eligible: null, reasons: [], tier: null, priority: null, channels: null, response: null, resolution: null, dependsOn: required, gap: false };
+  }
   if (!result.ok) {
     // Facts the policy refuses (an assertion on them): no ticket of this row passes the facts check.
     return { when, eligible: false, reasons: result.problems.map((p) => p.code ?? 'invalid-facts'), tier: null, priority: null, channels: null, response: null, resolution: null, dependsOn: [], gap: false };
@@ -153,8 +169,13 @@ function rowOf(
   let d = result.decision;
   const missing = new Set(d.missingFacts);
   if (d.eligible === null) {
-    const open = evaluate(asIfEligible, given, { trace: false });
-    if (open.ok) {
+    let open: ReturnType<typeof evaluate> | undefined;
+    try {
+      open = evaluate(asIfEligible, given, { trace: false });
+    } catch {
+      open = undefined;
+    }
+    if (open?.ok) {
       d = { ...open.decision, eligible: null, reasons: [] };
       for (const n of open.decision.missingFacts) missing.add(n);
     }

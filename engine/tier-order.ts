@@ -67,6 +67,8 @@ export function checkTierOrderOnClock(policy: Policy, holidays?: HolidayCatalog)
     for (const t of list) {
       const d = t[kind];
       if (!d) continue;
+      // A calendar chosen by the ticket's facts has no one clock to compare on.
+      if ((t as SlaTargets).calendarOf || (tier as { calendarOf?: unknown }).calendarOf) return undefined;
       const name: Named | undefined = d.calendar ?? t.calendar ?? tier.calendar;
       const c = name ? compiled.get(name.name) : undefined;
       if (name && !c) return undefined;
@@ -74,7 +76,9 @@ export function checkTierOrderOnClock(policy: Policy, holidays?: HolidayCatalog)
       const day = calendar ? businessDayMinutes(calendar) : undefined;
       if (d.unit === 'day' && d.business && day === undefined) return undefined;
       if (d.business && !c) return undefined;
-      out.push({ d, calendar: name?.name ?? null, ms: durationMinutes(d, day) * 60_000, clock: c ? businessCalendar(c, facts) : REAL_TIME });
+      const clock = c ? businessCalendar(c, facts) : REAL_TIME;
+      if (!clock) return undefined; // a zone from facts left out: nothing to compare on
+      out.push({ d, calendar: name?.name ?? null, ms: durationMinutes(d, day) * 60_000, clock });
     }
     return out.length ? out : undefined;
   };
@@ -89,7 +93,10 @@ export function checkTierOrderOnClock(policy: Policy, holidays?: HolidayCatalog)
   let spent = 0;
   const latestDue = (key: string, targets: Target[]): (number | null)[] | undefined => {
     let dues = latest.get(key);
-    hours ??= openingHours(start, [...compiled.values()].map((c) => businessCalendar(c, facts)));
+    hours ??= openingHours(
+      start,
+      [...compiled.values()].map((c) => businessCalendar(c, facts)).filter((c): c is BusinessCalendar => c !== null),
+    );
     if (!dues) {
       spent += hours.length * targets.length;
       if (spent > MAX_DUE_DATES) return undefined;

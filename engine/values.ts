@@ -11,7 +11,7 @@ export type Value = string | number | boolean | null | Value[];
 
 export { daysFromCivil, isDate };
 
-/** Whether a value is a datetime (dsl's `isDateTime`, through the datetimes last read). */
+/** Whether a value is a datetime (dsl's `isDateTime`). */
 export const isDateTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(plainInstant(v));
 
 /**
@@ -27,26 +27,39 @@ export function instant(datetime: string): number {
 
 /**
  * The milliseconds of a datetime in the plain shape facts take, every field in range; NaN for
- * any other text (which Date.parse may still read). A decision reads the same one or two
- * datetimes several times (openedAt and now: in the facts' check, then in each SLA window):
- * the last two read are kept.
+ * any other text (which Date.parse may still read).
  */
-export function plainInstant(datetime: string): number {
-  if (datetime === lastText) return lastMs;
-  if (datetime === earlierText) return earlierMs;
-  const ms = readPlainInstant(datetime);
-  earlierText = lastText;
-  earlierMs = lastMs;
-  lastText = datetime;
-  lastMs = ms;
-  return ms;
-}
-let lastText = '';
-let lastMs = Number.NaN;
-let earlierText = '';
-let earlierMs = Number.NaN;
+export const plainInstant: (datetime: string) => number = readDateTime;
 
-const readPlainInstant = readDateTime;
+/**
+ * The datetimes one evaluation reads, remembered: a decision reads the same one or two (openedAt
+ * and now) in the facts' check, its id and each SLA window. One per evaluation, never shared
+ * between them; the last two read are kept.
+ */
+export class Instants {
+  private lastText = '';
+  private lastMs = Number.NaN;
+  private earlierText = '';
+  private earlierMs = Number.NaN;
+
+  /** `plainInstant`, remembered. */
+  plain(datetime: string): number {
+    if (datetime === this.lastText) return this.lastMs;
+    if (datetime === this.earlierText) return this.earlierMs;
+    const ms = readDateTime(datetime);
+    this.earlierText = this.lastText;
+    this.earlierMs = this.lastMs;
+    this.lastText = datetime;
+    this.lastMs = ms;
+    return ms;
+  }
+
+  /** `instant`, remembered. */
+  at(datetime: string): number {
+    const plain = this.plain(datetime);
+    return Number.isNaN(plain) ? Date.parse(datetime) : plain;
+  }
+}
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 

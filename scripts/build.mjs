@@ -63,12 +63,19 @@ function newestSource(dir) {
 /** Whether dist/ is missing or older than a source file (bin/spe makes the same check, inline, to start fast). */
 export function isStale() {
   const stamp = join(dist, '.built');
-  if (!existsSync(join(dist, 'cli', 'main.js')) || !existsSync(join(dist, 'cli', 'heavy-worker.js')) || !existsSync(stamp))
+  if (
+    !existsSync(join(dist, 'cli', 'main.js')) ||
+    !existsSync(join(dist, 'cli', 'heavy-worker.js')) ||
+    !existsSync(join(dist, 'lib', 'index.js')) ||
+    !existsSync(stamp)
+  )
     return true;
   const built = statSync(stamp).mtimeMs;
   return (
-    ['dsl', 'engine', 'cli', 'server'].some((d) => existsSync(join(root, d)) && newestSource(join(root, d)) > built) ||
-    statSync(join(root, 'version.ts')).mtimeMs > built
+    ['dsl', 'engine', 'cli', 'server', 'lib', 'lsp'].some(
+      (d) => existsSync(join(root, d)) && newestSource(join(root, d)) > built,
+    ) ||
+    (existsSync(join(root, 'version.ts')) && statSync(join(root, 'version.ts')).mtimeMs > built)
   );
 }
 
@@ -126,10 +133,23 @@ export async function build() {
     chunkNames: 'chunks/[name]-[hash]',
     plugins: [useGeneratedValidator, ...bundlePlugins],
     // piscina starts its threads from its own worker file beside it: it stays in node_modules.
-    external: ['piscina'],
+    // So does pg, whose optional native binding (pg-native) is required only when asked for.
+    external: ['piscina', 'pg'],
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
+  // 3. The library (package.json `exports`): our code in one module, its dependencies imported
+  // from node_modules so an application shares them. Its types come from `tsc -p tsconfig.lib.json`.
+  await esbuild.build({
+    ...quiet,
+    entryPoints: { index: join(root, 'lib', 'index.ts') },
+    outdir: join(out, 'lib'),
+    packages: 'external',
+    plugins: [useGeneratedValidator],
+    banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
+  });
+  // Type declarations are built apart (slower, by tsc); a rebuild keeps those of the last one.
+  if (existsSync(join(dist, 'types'))) renameSync(join(dist, 'types'), join(out, 'types'));
   writeFileSync(join(out, '.built'), `${new Date().toISOString()}\n`);
   const old = `${out}.old`;
   try {

@@ -19,6 +19,7 @@ const FILES = [
   'test/load.test.ts',
   'test/bounded-work.test.ts',
   'test/knowledge.test.ts',
+  'test/pg-replicas.test.ts',
 ];
 
 const figures = join(mkdtempSync(join(tmpdir(), 'spe-reliability-')), 'figures.jsonl');

@@ -16,13 +16,14 @@ import { openapi } from './openapi.js';
 import { HttpError, answerFor, asHttp } from './errors.js';
 import { evaluationLane } from './lane.js';
 import { problems, validateBatch, validateEvaluate } from './requests.js';
-import { HISTORY_PAGE, type PolicyStore } from './store.js';
+import { HISTORY_PAGE } from './store.js';
+import type { Store } from './stores.js';
 import { detail, publicDiagnostic, saved, summary } from './views.js';
 
 type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean };
 
 export interface AppOptions {
-  store: PolicyStore;
+  store: Store;
   /** The admin bearer token writes need (a function: read at every request, so it can be rotated). */
   token: TokenSource;
   /** Failed admin-token attempts allowed per client address (default: 10 a minute). */
@@ -205,6 +206,7 @@ export function createService(options: AppOptions): {
     res.json({
       status: health.ok ? 'ok' : 'degraded',
       policies: store.list().length,
+      ...(health.store ? { store: { kind: store.kind, ...health.store } } : {}),
       ...(health.ok
         ? {}
         : { degraded: health.degraded.map((d) => ({ ...d, diagnostics: d.diagnostics.map(publicDiagnostic) })) }),

@@ -4,7 +4,7 @@
 // only once every worker serves it. Workers talk to it over the cluster's IPC channel.
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
-import type { PolicyStore } from './store.js';
+import type { Store } from './stores.js';
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -242,7 +242,7 @@ export class WorkerLink {
   private current: string | null = null;
   private seq = 0;
   private readonly replies = new Map<number, (m: ToWorker) => void>();
-  private store: PolicyStore | undefined;
+  private store: Store | undefined;
   private registry: Registry | undefined;
   private catchUp: ((ids: string[]) => void) | undefined;
 
@@ -272,7 +272,7 @@ export class WorkerLink {
   }
 
   /** The policies are loaded: reload what was saved meanwhile, and answer the primary from now on. */
-  async ready(store: PolicyStore, registry: Registry): Promise<void> {
+  async ready(store: Store, registry: Registry): Promise<void> {
     this.store = store;
     this.registry = registry;
     const ids = await new Promise<string[]>((resolve) => {

@@ -96,6 +96,7 @@ const STORE_STATUS: Record<StoreErrorKind, number> = {
   'invalid-policy': 422,
   'precondition-required': 428,
   busy: 503,
+  'store-unavailable': 503,
   'storage-full': 507,
   'storage-denied': 507,
   'storage-failed': 507,
@@ -103,7 +104,10 @@ const STORE_STATUS: Record<StoreErrorKind, number> = {
 
 /** A store error as the API answers it; anything else as it is. */
 export function asHttp(e: unknown): unknown {
-  return e instanceof StoreError ? new HttpError(STORE_STATUS[e.kind], e.kind, e.message, e.details) : e;
+  if (!(e instanceof StoreError)) return e;
+  // The database is away: a client may try again shortly (the store reconnects by itself).
+  const headers = e.kind === 'store-unavailable' ? { 'retry-after': '5' } : undefined;
+  return new HttpError(STORE_STATUS[e.kind], e.kind, e.message, e.details, headers);
 }
 
 /**

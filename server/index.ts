@@ -14,7 +14,9 @@ import { createMetrics } from './metrics.js';
 import type { FailedAuthLimit, TokenSource } from './auth.js';
 import type { WorkerLink } from './cluster.js';
 import type { TrustProxy } from './app.js';
+import { PgStore } from './pg-store.js';
 import { PolicyStore, type StoreFiles, type WatchOptions } from './store.js';
+import type { Store } from './stores.js';
 
 export { createService, trustProxySetting, type AppOptions, type TrustProxy } from './app.js';
 export { publicDiagnostic } from './views.js';
@@ -32,6 +34,10 @@ export {
 } from './auth.js';
 export { openapi } from './openapi.js';
 export { PolicyStore, POLICY_ID, POLL_MS, StoreError, type StoreFiles, type WatchOptions } from './store.js';
+export type { PolicyEntry, Saved, Store, StoreHealth } from './stores.js';
+export { PgStore, isPostgresUrl, redactedUrl } from './pg-store.js';
+export { migrate, SCHEMA_VERSION } from './pg-schema.js';
+export { importPolicy, openPool, readDatabase, readFolder, writeFolder, type MovingPolicy } from './pg-transfer.js';
 
 /** How long a connection may take, in ms: slow or stuck clients must not hold connections forever. */
 export interface Timeouts {
@@ -51,6 +57,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   policiesDir: string;
+  /** A PostgreSQL URL (`postgres://…`): the policies live there, shared by replicas, instead of in `policiesDir`. */
+  store?: string;
   /** The admin token, or a function giving the current one (rotation). */
   token: TokenSource;
   /** Failed admin-token attempts allowed per client address. */
@@ -83,7 +91,7 @@ export interface ServeOptions {
 
 export interface RunningServer {
   server: Server;
-  store: PolicyStore;
+  store: Store;
   url: string;
   close(): Promise<void>;
 }
@@ -107,26 +115,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ? pino({ level: 'silent' })
       : pino({ base: { pid: process.pid } }, options.log ?? destination({ dest: 1, sync: false }));
   const metrics = createMetrics();
-  const store = new PolicyStore(
-    options.policiesDir,
-    {
-      reloaded: (id, ok) => {
-        metrics.reloads.inc({ policy: id, result: ok ? 'ok' : 'failed' });
-        if (!ok) logger.warn({ policy: id }, 'policy file is invalid; serving its last good revision');
-      },
-      unreadable: (id, errno) => {
-        metrics.reloads.inc({ policy: id, result: 'failed' });
-        logger.warn({ policy: id, errno }, 'policy file cannot be read; serving its last good revision');
-      },
-      missing: (id) => logger.warn({ policy: id }, 'policy file is missing; serving its last good revision'),
-      misnamed: (id, says) => logger.warn({ policy: id, says }, "policy file's id is not its file name; not served"),
-      damagedHistory: (id, entry, reason) => logger.warn({ policy: id, entry, reason }, 'history entry skipped'),
-      cleaned: (files) => logger.info({ files: files.length }, 'removed lock and temporary files left by a stopped process'),
-    },
-    options.files,
-    options.historyKeep ? { historyKeep: options.historyKeep } : {},
-  );
+  const store: Store = options.store
+    ? new PgStore(options.store, {
+        ...(options.historyKeep ? { historyKeep: options.historyKeep } : {}),
+        events: {
+          migrated: (versions) => logger.info({ versions }, 'policy tables migrated'),
+          reloaded: (id, ok) => {
+            metrics.reloads.inc({ policy: id, result: ok ? 'ok' : 'failed' });
+            if (!ok) logger.warn({ policy: id }, 'stored policy is invalid; serving its last good revision');
+          },
+          lost: (reason) => {
+            metrics.storeAvailable.set(0);
+            logger.error({ reason }, 'policy database lost; serving the revisions loaded last');
+          },
+          restored: (ms) => {
+            metrics.storeAvailable.set(1);
+            logger.info({ downMs: ms }, 'policy database back; every policy reloaded');
+          },
+        },
+      })
+    : folderStore(options, metrics, logger);
   await store.load();
+  metrics.storeAvailable.set(1);
   if (options.watch !== false) store.watch(options.watchOptions);
   // Before listening, so a worker never serves a revision older than an acknowledged save.
   await options.link?.ready(store, metrics.registry);
@@ -175,14 +185,37 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${address}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        store.close();
+        if (store instanceof PolicyStore) void store.close();
         server.close(() => {
           logger.flush();
-          void heavy.close().then(resolve, resolve);
+          void Promise.all([heavy.close(), store.close()]).then(() => resolve(), resolve);
         });
         server.closeIdleConnections();
       }),
   };
+}
+
+/** The policies folder as the store, its events logged. */
+function folderStore(options: ServeOptions, metrics: ReturnType<typeof createMetrics>, logger: Logger): PolicyStore {
+  return new PolicyStore(
+    options.policiesDir,
+    {
+      reloaded: (id, ok) => {
+        metrics.reloads.inc({ policy: id, result: ok ? 'ok' : 'failed' });
+        if (!ok) logger.warn({ policy: id }, 'policy file is invalid; serving its last good revision');
+      },
+      unreadable: (id, errno) => {
+        metrics.reloads.inc({ policy: id, result: 'failed' });
+        logger.warn({ policy: id, errno }, 'policy file cannot be read; serving its last good revision');
+      },
+      missing: (id) => logger.warn({ policy: id }, 'policy file is missing; serving its last good revision'),
+      misnamed: (id, says) => logger.warn({ policy: id, says }, "policy file's id is not its file name; not served"),
+      damagedHistory: (id, entry, reason) => logger.warn({ policy: id, entry, reason }, 'history entry skipped'),
+      cleaned: (files) => logger.info({ files: files.length }, 'removed lock and temporary files left by a stopped process'),
+    },
+    options.files,
+    options.historyKeep ? { historyKeep: options.historyKeep } : {},
+  );
 }
 
 export function isPrimary(): boolean {

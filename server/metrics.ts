@@ -1,6 +1,6 @@
 // Prometheus metrics: requests by route and status with latencies, decisions by policy and
 // outcome, policy reloads and failures. One registry per app, so tests can run several.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -30,6 +30,13 @@ export function createMetrics() {
       name: 'spe_policy_reloads_total',
       help: 'Policy (re)loads from disk by policy and result',
       labelNames: ['policy', 'result'] as const,
+      registers: [registry],
+    }),
+    storeAvailable: new Gauge({
+      name: 'spe_store_available',
+      help: 'Whether the policy store can be reached (0 while the database is away; the last revisions keep serving)',
+      // With workers: 0 when any worker has lost the database.
+      aggregator: 'min',
       registers: [registry],
     }),
   };

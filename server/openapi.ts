@@ -24,6 +24,28 @@ const window = {
   },
 };
 
+/** A window the policy declares (`windows:`): its current cycle, or its last. */
+const declaredWindow = {
+  type: 'object',
+  required: ['target', 'targetText', 'calendar', 'repeats', 'startsAt', 'dueAt', 'status', 'nextDueAt', 'met', 'breached', 'source'],
+  properties: {
+    target: { type: 'string', pattern: '^PT', description: 'ISO 8601 duration of business time' },
+    targetText: str,
+    calendar: str,
+    repeats: { type: 'boolean', description: 'true: a new cycle starts at each start event after a stop (next reply, periodic update)' },
+    startsAt: nullable({ type: 'string', format: 'date-time' }),
+    dueAt: { ...nullable({ type: 'string', format: 'date-time' }), description: 'when the current (or last) cycle falls due' },
+    status: nullable({ enum: ['waiting', 'running', 'paused', 'met', 'breached'] }),
+    nextDueAt: {
+      ...nullable({ type: 'string', format: 'date-time' }),
+      description: "a repeating window's running cycle's due date: when the next reply or update is due",
+    },
+    met: { type: 'integer', minimum: 0 },
+    breached: { type: 'integer', minimum: 0 },
+    source: str,
+  },
+};
+
 const decision = {
   type: 'object',
   required: [
@@ -62,6 +84,11 @@ const decision = {
       required: ['response', 'resolution'],
       properties: { response: nullable(window), resolution: nullable(window) },
     }),
+    windows: {
+      ...nullable({ type: 'object', additionalProperties: nullable(declaredWindow) }),
+      description:
+        'present when the policy declares windows: each by name, null when the SLA sets it no target; null when sla is null',
+    },
     billing: nullable({
       type: 'object',
       required: ['currency', 'billableMinutes', 'amount', 'tax', 'total', 'balanceAfter', 'notices'],
@@ -106,7 +133,7 @@ const error = {
         code: {
           type: 'string',
           description:
-            'stable: bad-request, invalid-request, invalid-json, invalid-facts, invalid-id, too-deep (400); unauthorized (401); forbidden (403); not-found, unknown-policy, unknown-revision (404); method-not-allowed (405, with Allow); request-timeout (408); stale-revision (412); payload-too-large, batch-too-large (413); unsupported-media-type (415); invalid-policy (422); precondition-required (428); too-many-attempts (429); headers-too-large (431); busy (503); storage-full, storage-denied, storage-failed (507); internal (500)',
+            'stable: bad-request, invalid-request, invalid-json, invalid-facts, invalid-id, too-deep (400); unauthorized (401); forbidden (403); not-found, unknown-policy, unknown-revision (404); method-not-allowed (405, with Allow); request-timeout (408); stale-revision (412); payload-too-large, batch-too-large (413); unsupported-media-type (415); invalid-policy (422); precondition-required (428); too-many-attempts (429); headers-too-large (431); busy, store-unavailable (503); storage-full, storage-denied, storage-failed (507); internal (500)',
         },
         message: str,
         details: {},
@@ -147,7 +174,7 @@ const STATUS: Record<number, string> = {
   428: 'If-Match is required to change an existing policy',
   431: 'the request line and headers are too large (headers-too-large); the connection is closed',
   429: 'too many failed admin-token attempts from this address; wait the seconds in Retry-After',
-  503: 'another save of this policy is in progress; the service has no admin token (admin-token-unset); or, with workers, saved but not yet served by every worker (save-not-served)',
+  503: 'another save of this policy is in progress; the service has no admin token (admin-token-unset); or, with workers, saved but not yet served by every worker (save-not-served); or the policy database cannot be reached (store-unavailable, with Retry-After)',
   507: 'the policies folder could not be written (disk full, permission denied, I/O error): nothing was saved, the previous revision still serves',
 };
 /** What any request can get before a route reads it: Node's HTTP parser and the timeouts refuse it. */

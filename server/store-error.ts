@@ -14,6 +14,7 @@ export type StoreErrorKind =
   | 'precondition-required'
   | 'stale-revision'
   | 'busy'
+  | 'store-unavailable'
   | 'storage-full'
   | 'storage-denied'
   | 'storage-failed';

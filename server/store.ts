@@ -12,12 +12,14 @@ import { type CompiledPolicy, compileSource, revisionOf } from '../engine/index.
 import { type StoreFiles, cleanStale, locked, storageError, writeAtomically } from './files.js';
 import { PolicyHistory, type HistoryPage } from './history.js';
 import { POLICY_ID, StoreError } from './store-error.js';
+import type { DegradedPolicy, PolicyEntry, Saved, SaveOptions, Store, StoreHealth } from './stores.js';
 import { FolderWatch, type WatchOptions } from './watch.js';
 
 export { type StoreFiles, writeAtomically } from './files.js';
 export { HISTORY_PAGE, type HistoryPage, type Revision } from './history.js';
 export { POLICY_ID, StoreError, type StoreErrorKind } from './store-error.js';
 export { POLL_MS, type WatchOptions } from './watch.js';
+export type { DegradedPolicy, PolicyEntry, Saved, SaveOptions, Store, StoreHealth } from './stores.js';
 
 /** Why a policy file on disk is not served as it is, besides errors in it. */
 export type FileProblem = { kind: 'unreadable'; errno: string } | { kind: 'missing' } | { kind: 'misnamed'; says: string };
@@ -25,17 +27,6 @@ export type FileProblem = { kind: 'unreadable'; errno: string } | { kind: 'missi
 export interface StoreSettings {
   /** History entries kept per policy; older ones are pruned at each save (0 or undefined: all). */
   historyKeep?: number;
-}
-
-export interface PolicyEntry {
-  id: string;
-  file: string;
-  /** What the file holds now. */
-  source: string;
-  revision: string;
-  diagnostics: Diagnostic[];
-  /** The revision being served: the file's, or the last good one when the file is invalid. */
-  serving: { source: string; revision: string; compiled: CompiledPolicy } | null;
 }
 
 export interface StoreEvents {
@@ -52,7 +43,8 @@ export interface StoreEvents {
   cleaned?: (files: string[]) => void;
 }
 
-export class PolicyStore {
+export class PolicyStore implements Store {
+  readonly kind = 'folder' as const;
   private readonly entries = new Map<string, PolicyEntry>();
   /** The last reload or save of each policy in progress (see inTurn). */
   private readonly turns = new Map<string, Promise<void>>();
@@ -78,6 +70,10 @@ export class PolicyStore {
       () => [...this.entries.keys(), ...this.problems.keys()],
       (id) => this.reload(id),
     );
+  }
+
+  get where(): string {
+    return this.dir;
   }
 
   private fileOf(id: string): string {
@@ -107,7 +103,7 @@ export class PolicyStore {
     return this.folder.rescan();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.folder.close();
   }
 
@@ -204,19 +200,8 @@ export class PolicyStore {
   }
 
   /** Whether every policy on disk is served as it is; the ones that are not, with why. */
-  health(): {
-    ok: boolean;
-    degraded: {
-      id: string;
-      serving: string | null;
-      diagnostics: Diagnostic[];
-      reason: string;
-      unreadable?: string;
-      missing?: true;
-      misnamed?: string;
-    }[];
-  } {
-    const degraded: ReturnType<PolicyStore['health']>['degraded'] = this.list()
+  health(): StoreHealth {
+    const degraded: DegradedPolicy[] = this.list()
       .filter((e) => e.diagnostics.some((d) => d.severity === 'error') && !this.problems.has(e.id))
       .map((e) => ({
         id: e.id,
@@ -265,11 +250,7 @@ export class PolicyStore {
    * has its served revision as the one to match. Saving the source already there changes
    * nothing and adds no history entry (`unchanged`).
    */
-  async save(
-    id: string,
-    source: string,
-    opts: { ifMatch: string | undefined; author: string; message?: string },
-  ): Promise<PolicyEntry & { unchanged: boolean }> {
+  async save(id: string, source: string, opts: SaveOptions): Promise<Saved> {
     if (!POLICY_ID.test(id))
       throw new StoreError('invalid-id', 'a policy id is lower-case letters, digits, - and _ (at most 64)');
     const result = await compileSource(source, `policies/${id}.yaml`);
@@ -357,11 +338,7 @@ export class PolicyStore {
   }
 
   /** Restores an earlier revision as a new save; `ifMatch` as for a save. */
-  async rollback(
-    id: string,
-    revision: string,
-    opts: { ifMatch: string | undefined; author: string },
-  ): Promise<PolicyEntry & { unchanged: boolean }> {
+  async rollback(id: string, revision: string, opts: { ifMatch: string | undefined; author: string }): Promise<Saved> {
     const source = await this.revisionSource(id, revision);
     return this.save(id, source, { ...opts, message: `rollback to ${revision}` });
   }

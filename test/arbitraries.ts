@@ -40,6 +40,11 @@ export function valueOf(f: FactDecl): fc.Arbitrary<unknown> {
         fc.tuple(datetime, datetime).map(([from, to]) => ({ from, to })),
         { maxLength: 2 },
       );
+    case 'events':
+      return fc.array(
+        fc.tuple(fc.constantFrom('agent-reply', 'customer-reply', 'update'), datetime).map(([type, at]) => ({ type, at })),
+        { maxLength: 3 },
+      );
   }
 }
 

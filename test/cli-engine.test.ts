@@ -116,6 +116,15 @@ describe('spe test', () => {
     expect(r.stdout).toMatch(/^\d+ passed, 0 failed$/m);
   });
 
+  it('validates the example policies and passes their tests, every rule exercised', () => {
+    const validated = spe(['validate', 'examples']);
+    expect(validated.stderr + validated.stdout).not.toMatch(/error|warning/);
+    expect(validated.status).toBe(0);
+    const r = spe(['test', 'examples', '--min-coverage', '100']);
+    expect(r.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+    expect(r.status).toBe(0);
+  });
+
   it('shows expected and actual for a failing test and exits 1', () => {
     const file = join(tmp, 'failing.yaml');
     writeFileSync(

@@ -7,16 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CompiledPolicy, compileSource } from '../engine/index.js';
 import fc from 'fast-check';
-import {
-  type Condition,
-  NONE,
-  compileCondition,
-  conditionCode,
-  firstMatcher,
-  truthConditions,
-  unknownAt,
-  unknownTest,
-} from '../engine/conditions.js';
+import { type Condition, truthConditions } from '../engine/conditions.js';
+import { compileCondition, conditionCode, unknownTest } from '../engine/fast/condition.js';
+import { NONE, firstMatcher, unknownAt } from '../engine/fast/first-match.js';
 
 const root = join(import.meta.dirname, '..');
 

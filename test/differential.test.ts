@@ -10,11 +10,13 @@ import { factsOf } from './arbitraries.js';
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-/** Every valid policy we have: the bundled ones, the README's example, the passing cases. */
+/** Every valid policy we have: the bundled ones, the examples, the README's example, the passing cases. */
 function policies(): { name: string; source: string }[] {
-  const out = readdirSync(join(root, 'policies'))
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => ({ name: `policies/${f}`, source: readFileSync(join(root, 'policies', f), 'utf8') }));
+  const out = ['policies', 'examples'].flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => ({ name: `${dir}/${f}`, source: readFileSync(join(root, dir, f), 'utf8') })),
+  );
   out.push({ name: 'README.md', source: /```yaml\n(policy: [\s\S]*?)```/.exec(readme)![1]! });
   for (const f of readdirSync(join(root, 'test', 'differential')).filter((f) => f.endsWith('.yaml'))) {
     out.push({ name: `test/differential/${f}`, source: readFileSync(join(root, 'test', 'differential', f), 'utf8') });
@@ -73,13 +75,13 @@ describe('fixed trace steps', () => {
   /** The policy with every rule's trace step made from what it reads, as for any other rule. */
   const unfixed = (c: CompiledPolicy): CompiledPolicy => ({
     ...c,
-    stages: c.stages.map((s) => ({ ...s, rules: s.rules.map((r) => ({ ...r, fixedStep: null })) })),
+    fast: { ...c.fast, stages: c.fast.stages.map((s) => ({ ...s, rules: s.rules.map((r) => ({ ...r, fixedStep: null })) })) },
   });
 
   it('are what the rule read when it matched, on generated facts for every policy', () => {
     let fixed = 0;
     for (const { name, compiled: c } of compiled) {
-      fixed += c.stages.flatMap((s) => s.rules).filter((r) => r.fixedStep).length;
+      fixed += c.fast.stages.flatMap((s) => s.rules).filter((r) => r.fixedStep).length;
       const reading = unfixed(c);
       fc.assert(
         fc.property(factsOf(c.policy), (facts) => {

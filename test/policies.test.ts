@@ -1,14 +1,19 @@
-// The bundled policies: each validates cleanly and passes every test written in it.
+// The bundled policies and the examples: each validates cleanly and passes every test written in it.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileSource, runPolicyTests } from '../engine/index.js';
 
-const dir = join(import.meta.dirname, '..', 'policies');
+const root = join(import.meta.dirname, '..');
+const files = ['policies', 'examples'].flatMap((dir) =>
+  readdirSync(join(root, dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => `${dir}/${f}`),
+);
 
-describe.each(readdirSync(dir).filter((f) => f.endsWith('.yaml')))('policies/%s', (file) => {
+describe.each(files)('%s', (file) => {
   it('validates without problems and passes its tests', async () => {
-    const result = await compileSource(readFileSync(join(dir, file), 'utf8'), `policies/${file}`);
+    const result = await compileSource(readFileSync(join(root, file), 'utf8'), file);
     expect(result.diagnostics.map((d) => `${d.span.line}:${d.span.column} ${d.code}: ${d.message}`)).toEqual([]);
     if (!result.ok) return;
     const { results } = runPolicyTests(result.compiled);

@@ -15,6 +15,16 @@ it('has a policy example that validates without problems', async () => {
   expect(result.diagnostics.map((d) => `${d.span.line}:${d.span.column} ${d.code}: ${d.message}`)).toEqual([]);
 });
 
+it('has worked policy examples that each validate without problems', async () => {
+  const holidays = await loadHolidayCatalog();
+  const examples = [...readme.matchAll(/```yaml\n(policy: [\s\S]*?)```/g)].map((m) => m[1]!);
+  expect(examples.length).toBeGreaterThan(3);
+  for (const example of examples) {
+    const result = loadPolicy(example, 'README.md', { holidays });
+    expect(result.diagnostics.map((d) => `${d.span.line}:${d.span.column} ${d.code}: ${d.message}`), example.split('\n')[0]).toEqual([]);
+  }
+});
+
 it('opens with the two set-up commands, and CI runs the test one', () => {
   const commands = /```sh\n(.*)\n(.*)\n```/.exec(readme);
   expect(commands?.[1]).toMatch(/^npm ci && npm start\b/);

@@ -142,6 +142,8 @@ export function checkReachablePriorities(ctx: Context): void {
   const p = policy.priority;
   // On a policy with errors a misspelt level is reported as such, not also as one never given.
   if (!p || ctx.hasErrorIn()) return;
+  // A section that only names a default is a placeholder (every ticket alike), not a slip.
+  if (p.rules.length === 0 && !p.lookup && !p.matrix) return;
   const given = new Set<string>();
   let any = false;
   const fromFact = (name: string | undefined) => {

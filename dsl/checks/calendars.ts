@@ -14,6 +14,8 @@ import {
   unknownHolidays,
   unknownTimezone,
 } from '../problems/index.js';
+import { valueChoices } from '../choices.js';
+import type { DerivedFact, Holidays, Named, Policy } from '../model.js';
 import type { Context, Report } from './context.js';
 import { nearest, undeclared } from './names.js';
 import { eachTarget, fmtMinutes } from './sla.js';
@@ -67,7 +69,9 @@ export function checkCalendars({ policy, report, options, facts }: Context): voi
     }
     if (c.timezoneFact) {
       const f = facts.get(c.timezoneFact.name);
-      if (!f) report(unknownFact({ where: 'field', ...undeclared(c.timezoneFact, [...facts.keys()]) }));
+      const derived = policy.derived.find((d) => d.name === c.timezoneFact!.name);
+      if (derived) checkDerivedZone(derived, policy, report);
+      else if (!f) report(unknownFact({ where: 'field', ...undeclared(c.timezoneFact, [...facts.keys()]) }));
       else if (f.type !== 'timezone' && f.type !== 'string') {
         report(typeMismatch({ kind: 'timezone-fact', span: c.timezoneFact.span, fact: f.name, type: f.type }));
       }
@@ -84,6 +88,7 @@ export function checkCalendars({ policy, report, options, facts }: Context): voi
     for (const d of [...c.closed, ...c.open]) {
       if (!isRealDate(d.date)) report(checkedBadValue({ kind: 'not-a-date', span: d.span, date: d.date }));
     }
+    if (c.holidays) checkHolidayFacts(c.holidays, facts, report, options.holidays);
     if (c.holidays && options.holidays) {
       const h = c.holidays;
       const countries = options.holidays.countries();
@@ -119,6 +124,63 @@ export function checkCalendars({ policy, report, options, facts }: Context): voi
       report(unevenDays({ span: d.span, duration: durationText(d), calendar: cal.name, lengths: lengths.map(fmtMinutes) }));
     }
   });
+}
+
+/** A zone from a derived fact: every zone name it can give is an IANA zone of a place. */
+export function checkDerivedZone(derived: DerivedFact, policy: Policy, report: Report): void {
+  const c = valueChoices(derived.expr, policy);
+  if (!c.ok) return; // a computed zone (coalesce of timezone facts, say): checked as a value when the ticket comes
+  for (const name of c.values) {
+    const zone = canonicalZone(name);
+    if (!zone.ok) report(unknownTimezone({ where: 'calendar', span: derived.expr.span, name, result: zone, ...nearest(name, zoneNames()) }));
+  }
+}
+
+/** `countryFact` and `regionFact`: declared enum facts whose every value has holiday data. */
+function checkHolidayFacts(
+  h: Holidays,
+  facts: Context['facts'],
+  report: Report,
+  catalog: Context['options']['holidays'],
+): void {
+  const enumValues = (named: Named | undefined, field: 'countryFact' | 'regionFact'): string[] | undefined => {
+    if (!named) return undefined;
+    const f = facts.get(named.name);
+    if (!f) {
+      report(unknownFact({ where: 'field', ...undeclared(named, [...facts.keys()]) }));
+      return undefined;
+    }
+    if (f.type !== 'enum' || !f.values) {
+      report(unknownHolidays({ kind: 'fact-type', span: named.span, country: h.country, field, fact: f.name, type: f.type }));
+      return undefined;
+    }
+    return f.values;
+  };
+  const countryValues = enumValues(h.countryFact, 'countryFact');
+  const regionValues = enumValues(h.regionFact, 'regionFact');
+  if (!catalog) return;
+  const countries = catalog.countries();
+  for (const country of countryValues ?? []) {
+    if (!(country in countries))
+      report(unknownHolidays({ kind: 'country', span: h.countryFact!.span, country, ...nearest(country, Object.keys(countries)) }));
+  }
+  // A region is checked against the countries it can go with: the fact's values, or the calendar's country.
+  const withCountries = (countryValues ?? [h.country]).filter((c) => c in countries);
+  for (const region of regionValues ?? []) {
+    if (withCountries.some((c) => region in catalog.regions(c))) continue;
+    const country = withCountries[0] ?? h.country;
+    const regions = catalog.regions(country);
+    report(
+      unknownHolidays({
+        kind: 'region',
+        span: h.regionFact!.span,
+        country,
+        region,
+        regions: Object.entries(regions).map(([k, v]) => `${k} (${v})`),
+        ...nearest(region, Object.keys(regions)),
+      }),
+    );
+  }
 }
 
 const fmtRange = (r: TimeRange) => `${fmtClock(r.start)}-${fmtClock(r.end)}`;

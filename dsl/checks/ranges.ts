@@ -3,7 +3,7 @@
 // nothing reads.
 import { type Duration, type Expr, type MoneyLiteral, factsRead } from '../ast.js';
 import { businessDayMinutes, durationMinutes, durationText } from '../durations.js';
-import { absenceTestedFacts } from '../knowledge.js';
+import { absenceTestedFacts, policyExprs } from '../knowledge.js';
 import { CLOCK_EVENT_FACTS, type Named } from '../model.js';
 import { notPositive, responseAfterResolution, taxOutOfRange, tooManyDigits, unusedFact } from '../problems/index.js';
 import type { Context } from './context.js';
@@ -129,7 +129,8 @@ export function checkUnusedFacts({ policy, report, hasErrorIn }: Context): void 
   for (const t of policy.sla) for (const { cell } of t.cells) if (cell.kind === 'rules') cell.rules.forEach((r) => r.when && exprs.push(r.when));
   policy.billing?.plans.forEach((p) => p.when && exprs.push(p.when));
   for (const g of [...policy.entitlements, ...policy.actions, ...(policy.billing?.notices ?? [])]) if (g.when) exprs.push(g.when);
-  for (const e of exprs) for (const r of factsRead(e)) read.add(r.path.join('.'));
+  // Every expression the policy evaluates (calendar choices among them), and the ones above.
+  for (const e of [...exprs, ...policyExprs(policy)]) for (const r of factsRead(e)) read.add(r.path.join('.'));
   for (const n of absenceTestedFacts(policy)) read.add(n);
   const p = policy.priority;
   const named: (Named | undefined)[] = [
@@ -144,7 +145,7 @@ export function checkUnusedFacts({ policy, report, hasErrorIn }: Context): void 
     policy.billing?.purchase?.quantity,
     ...(policy.billing?.plans.map((x) => x.balance) ?? []),
     policy.zoneFact,
-    ...policy.calendars.map((c) => c.timezoneFact),
+    ...policy.calendars.flatMap((c) => [c.timezoneFact, c.holidays?.countryFact, c.holidays?.regionFact]),
   ];
   for (const n of named) if (n) read.add(n.name);
   if (policy.tiers?.ofDefaulted) read.add('tier');

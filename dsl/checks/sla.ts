@@ -2,8 +2,18 @@
 import type { Duration } from '../ast.js';
 import type { Span } from '../diagnostics.js';
 import { businessDayMinutes, durationMinutes, durationText } from '../durations.js';
-import type { Calendar, Named, Policy, SlaCell, SlaTargets } from '../model.js';
-import { missingTarget, tierSlower, unknownCalendar, unknownPriority } from '../problems/index.js';
+import { valueChoices } from '../choices.js';
+import type { Calendar, CalendarChoice, Named, Policy, SlaCell, SlaTargets } from '../model.js';
+import {
+  calendarChoice,
+  missingTarget,
+  slaWindow,
+  tierSlower,
+  unknownCalendar,
+  unknownPriority,
+  unknownTargetField,
+} from '../problems/index.js';
+import { isBroken } from '../read.js';
 import type { Context } from './context.js';
 import { nearMisses, undeclared } from './names.js';
 
@@ -13,25 +23,94 @@ function targetCalendar(d: Duration, targets: SlaTargets, tierCalendar: Named | 
   return targets.calendar ?? tierCalendar;
 }
 
+/**
+ * The calendars a target can count in: its own, the cell's, or the tier's, by name or chosen by
+ * an expression (each value it can take, at the expression's place; none when its values are not
+ * known, which is reported on its own).
+ */
+export function targetCalendars(
+  d: Duration,
+  targets: SlaTargets,
+  tier: { calendar?: Named; calendarOf?: CalendarChoice },
+  policy: Policy,
+): { calendars: Named[]; chosen: boolean } {
+  if (d.calendar) return { calendars: [d.calendar], chosen: false };
+  if (targets.calendar) return { calendars: [targets.calendar], chosen: false };
+  const choice = targets.calendarOf ?? (tier.calendar ? undefined : tier.calendarOf);
+  if (!choice) return { calendars: tier.calendar ? [tier.calendar] : [], chosen: false };
+  const c = isBroken(choice.expr) ? undefined : valueChoices(choice.expr, policy);
+  return { calendars: c?.ok ? c.values.map((name) => ({ name, span: choice.span })) : [], chosen: true };
+}
+
+/** Events every ticket has from its facts: `openedAt`, `respondedAt`, `resolvedAt`. */
+const BUILT_IN_EVENTS = new Set(['opened', 'responded', 'resolved']);
+
+/** Declared windows: names apart from the built-in ones, a way to stop; targets only of declared windows. */
+function checkWindows({ policy, report, facts }: Context): void {
+  const eventsFact = facts.get('events')?.type === 'events';
+  for (const w of policy.windows) {
+    if (w.name === 'response' || w.name === 'resolution') report(slaWindow({ kind: 'built-in', span: w.span, window: w.name }));
+    else if (w.stop.length === 0 && w.end.length === 0) report(slaWindow({ kind: 'never-stops', span: w.span, window: w.name }));
+    // Events beyond opened, responded and resolved come from the `events` fact: without it, they never happen.
+    const other = [...w.start, ...w.stop, ...w.pause, ...w.resume, ...w.end].find((e) => !BUILT_IN_EVENTS.has(e.name));
+    if (other && !eventsFact) report(slaWindow({ kind: 'no-events-fact', span: other.span, window: w.name, event: other.name }));
+  }
+  const declared = policy.windows.map((w) => w.name);
+  const fields = ['response', 'resolution', 'calendar', 'note', ...declared];
+  for (const tier of policy.sla)
+    for (const { cell } of tier.cells)
+      for (const t of cellTargets(cell))
+        for (const { window } of t.windows ?? [])
+          if (!declared.includes(window.name)) report(unknownTargetField({ span: window.span, field: window.name, fields, declared }));
+}
+
+/** Every value of a `calendar:` expression names a declared calendar. */
+function checkChoice(choice: CalendarChoice, ctx: Context): void {
+  if (isBroken(choice.expr)) return;
+  ctx.scope.typeOf(choice.expr); // unknown facts and type errors inside, reported as anywhere else
+  const c = valueChoices(choice.expr, ctx.policy);
+  const names = [...ctx.calendars.keys()];
+  if (!c.ok) {
+    if (!c.what.includes('not a declared fact'))
+      ctx.report(calendarChoice({ kind: 'unbounded', span: c.span, expr: choice.text, what: c.what }));
+    return;
+  }
+  for (const value of c.values)
+    if (!ctx.calendars.has(value))
+      ctx.report(calendarChoice({ kind: 'undeclared', span: choice.span, expr: choice.text, value, calendars: names }));
+}
+
 function cellTargets(cell: SlaCell): (SlaTargets & { span?: Span })[] {
   return cell.kind === 'targets' ? [cell.targets] : cell.kind === 'rules' ? cell.rules : [];
 }
 
+/** Each target with each calendar it can count in (once with none when it names none). */
 export function eachTarget(
   policy: Policy,
-  visit: (d: Duration, calendar: Named | undefined, tier: Policy['sla'][number]) => void,
+  visit: (d: Duration, calendar: Named | undefined, tier: Policy['sla'][number], chosen: boolean) => void,
 ): void {
   for (const tier of policy.sla) {
     for (const { cell } of tier.cells) {
       for (const t of cellTargets(cell)) {
-        for (const d of [t.response, t.resolution]) if (d) visit(d, targetCalendar(d, t, tier.calendar), tier);
+        for (const d of [t.response, t.resolution, ...(t.windows ?? []).map((w) => w.duration)]) {
+          if (!d) continue;
+          const { calendars, chosen } = targetCalendars(d, t, tier, policy);
+          if (calendars.length === 0) visit(d, undefined, tier, chosen);
+          for (const calendar of calendars) visit(d, calendar, tier, chosen);
+        }
       }
     }
   }
 }
 
-export function checkSla({ policy, report, priorities, calendars }: Context): void {
+export function checkSla(ctx: Context): void {
+  const { policy, report, priorities, calendars } = ctx;
   const names = [...calendars.keys()];
+  checkWindows(ctx);
+  for (const tier of policy.sla) {
+    if (tier.calendarOf) checkChoice(tier.calendarOf, ctx);
+    for (const { cell } of tier.cells) for (const t of cellTargets(cell)) if (t.calendarOf) checkChoice(t.calendarOf, ctx);
+  }
   for (const tier of policy.sla) {
     if (tier.calendar && !calendars.has(tier.calendar.name))
       report(unknownCalendar({ where: 'name', ...undeclared(tier.calendar, names) }));
@@ -58,10 +137,10 @@ export function checkSla({ policy, report, priorities, calendars }: Context): vo
   }
   // Business time needs a calendar: reported once per tier, at its first such target.
   const reported = new Set<string>();
-  eachTarget(policy, (d, calendar, tier) => {
+  eachTarget(policy, (d, calendar, tier, chosen) => {
     if (d.calendar && !calendars.has(d.calendar.name))
       report(unknownCalendar({ where: 'name', ...undeclared(d.calendar, names) }));
-    if (d.business && !calendar && !reported.has(tier.tier.name)) {
+    if (d.business && !calendar && !chosen && !reported.has(tier.tier.name)) {
       reported.add(tier.tier.name);
       report(unknownCalendar({ where: 'business-time', span: d.span, duration: durationText(d), tier: tier.tier.name }));
     }
@@ -90,6 +169,8 @@ export function checkTierOrder({ policy, report, calendars, tiers }: Context): v
     const d = cell.targets[kind];
     if (!d) return undefined;
     const name = targetCalendar(d, cell.targets, tier.calendar);
+    // A calendar chosen by the ticket: no one clock to compare on.
+    if (!name && (cell.targets.calendarOf || tier.calendarOf)) return undefined;
     const calendar = name ? calendars.get(name.name) : undefined;
     if (name && !calendar) return undefined;
     const minutes = targetMinutes(d, calendar);

@@ -13,6 +13,9 @@ const DECISION_FIELDS: Record<string, RegExp> = {
   tier: /^$/,
   channels: /^(\.\d+)?$/,
   sla: /^(\.(response|resolution)(\.(target|targetText|calendar|dueAt|startsAt|status|elapsed|remaining|exceeded|source))?)?$/,
+  // Declared windows, by name: what the policy declares under `windows:`.
+  windows:
+    /^(\.[A-Za-z0-9][A-Za-z0-9_-]*(\.(target|targetText|calendar|repeats|startsAt|dueAt|status|nextDueAt|met|breached|source))?)?$/,
   billing: /^(\.(currency|billableMinutes|amount|tax|total|balanceAfter|notices|kind|plan|lines)(\.\d+)?(\.[A-Za-z]+)?)?$/,
   actions: /^(\.\d+)?$/,
   entitlements: /^(\.\d+)?$/,

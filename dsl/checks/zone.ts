@@ -1,6 +1,7 @@
 // The policy's zone: an IANA zone of a place, or a fact of type timezone; not both.
 import { canonicalZone } from '../datetime.js';
 import { unknownFact, unknownZone } from '../problems/index.js';
+import { checkDerivedZone } from './calendars.js';
 import type { Context } from './context.js';
 import { undeclared, zoneNameProblem } from './names.js';
 
@@ -12,7 +13,9 @@ export function checkZone({ policy, report, facts }: Context): void {
   }
   if (policy.zoneFact) {
     const f = facts.get(policy.zoneFact.name);
-    if (!f) report(unknownFact({ where: 'field', ...undeclared(policy.zoneFact, [...facts.keys()]) }));
+    const derived = policy.derived.find((d) => d.name === policy.zoneFact!.name);
+    if (derived) checkDerivedZone(derived, policy, report);
+    else if (!f) report(unknownFact({ where: 'field', ...undeclared(policy.zoneFact, [...facts.keys()]) }));
     else if (f.type !== 'timezone')
       report(unknownZone({ kind: 'zone-fact-type', span: policy.zoneFact.span, fact: f.name, type: f.type }));
   }

@@ -116,10 +116,20 @@ export function unevenDays(p: { span: Span; duration: string; calendar: string; 
 
 /** `calendar.unknown-holidays` */
 export type UnknownHolidays = { span: Span; country: string } & (
-  { kind: 'country'; near?: string } | { kind: 'region'; region: string; near?: string; regions: readonly string[] }
+  | { kind: 'country'; near?: string }
+  | { kind: 'region'; region: string; near?: string; regions: readonly string[] }
+  /** A `countryFact`/`regionFact` that is no enum fact: its values cannot be checked for holiday data. */
+  | { kind: 'fact-type'; field: 'countryFact' | 'regionFact'; fact: string; type: string }
 );
 
 export function unknownHolidays(p: UnknownHolidays): Diagnostic {
+  if (p.kind === 'fact-type')
+    return diagnostic(
+      'calendar.unknown-holidays',
+      p.span,
+      `holidays ${p.field} '${p.fact}' is a fact of type ${p.type}: no check can say each of its values has holiday data`,
+      `declare it type: enum with the ${p.field === 'countryFact' ? 'country' : 'region'} codes as its values`,
+    );
   if (p.kind === 'country')
     return diagnostic(
       'calendar.unknown-holidays',
@@ -136,4 +146,36 @@ export function unknownHolidays(p: UnknownHolidays): Diagnostic {
         ? `regions: ${p.regions.slice(0, 40).join(', ')}${p.regions.length > 40 ? ', …' : ''}`
         : `${p.country} has no regions`),
   );
+}
+
+/** `sla.calendar-choice`: a `calendar:` expression that can give a value naming no declared calendar. */
+export type CalendarChoiceProblem = { span: Span; expr: string } & (
+  | { kind: 'undeclared'; value: string; calendars: string[] }
+  | { kind: 'unbounded'; what: string }
+);
+
+export function calendarChoice(p: CalendarChoiceProblem): Diagnostic {
+  const code = 'sla.calendar-choice';
+  switch (p.kind) {
+    case 'undeclared':
+      return diagnostic(
+        code,
+        p.span,
+        `calendar '${p.expr}' can be '${p.value}', which is not a declared calendar`,
+        p.calendars.length > 0
+          ? `declare calendar '${p.value}' under calendars: (declared: ${p.calendars.join(', ')}), or map the value to one: if ${p.expr} == "${p.value}" then "${p.calendars[0]}" else ${p.expr}`
+          : `declare calendar '${p.value}' under calendars:`,
+      );
+    case 'unbounded':
+      return diagnostic(
+        code,
+        p.span,
+        `calendar '${p.expr}' reads ${p.what}, whose values are not known in advance: no check can say it names a calendar`,
+        'choose the calendar with enum facts, quoted calendar names and if … then … else, like: if federal then "us-federal" else region',
+      );
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
 }

@@ -1,6 +1,6 @@
 // Diagnostics of the policy's sections: lookup tables and matrices, SLA targets, ordered rules,
 // and the fields the checker reads past the schema (calendar dates, tests).
-import { type Diagnostic, type Span, diagnostic, warning } from '../diagnostics.js';
+import { type Diagnostic, type Span, diagnostic, didYouMean, warning } from '../diagnostics.js';
 import { meant, replaceWord } from './words.js';
 
 /** `table.incomplete` */
@@ -102,6 +102,43 @@ export function checkedBadValue(p: CheckedBadValue): Diagnostic {
       return never;
     }
   }
+}
+
+/** `schema.unknown-field`: an SLA cell's key that is no target, nor a window declared under `windows:`. */
+export function unknownTargetField(p: { span: Span; field: string; fields: readonly string[]; declared: readonly string[] }): Diagnostic {
+  return diagnostic(
+    'schema.unknown-field',
+    p.span,
+    `unknown field '${p.field}' in an SLA target: no window '${p.field}' is declared`,
+    didYouMean(p.field, [...p.fields]) ??
+      (p.declared.length ? `declared windows: ${p.declared.join(', ')}` : `declare it under windows: (${p.field}: { start: [opened], stop: [an event type] })`),
+  );
+}
+
+/** `sla.window`: a declared window that cannot work as written. */
+export function slaWindow(
+  p: { span: Span; window: string } & ({ kind: 'built-in' | 'never-stops' } | { kind: 'no-events-fact'; event: string }),
+): Diagnostic {
+  if (p.kind === 'no-events-fact')
+    return diagnostic(
+      'sla.window',
+      p.span,
+      `window '${p.window}' waits for '${p.event}' events, but the policy declares no fact 'events' of type events to carry them`,
+      "declare it under facts: events: { type: events } (a list of { type, at })",
+    );
+  return p.kind === 'built-in'
+    ? diagnostic(
+        'sla.window',
+        p.span,
+        `window '${p.window}' is built in: it cannot be declared again`,
+        `give the window another name, like first-${p.window}`,
+      )
+    : diagnostic(
+        'sla.window',
+        p.span,
+        `window '${p.window}' has no event that stops or ends it: it could only be breached`,
+        "add stop: [the event that meets it] (like stop: [agent-reply]), or end: [resolved]",
+      );
 }
 
 /** `schema.unknown-field`: a test expects a field that decisions do not have. */

@@ -91,7 +91,7 @@ export function badRange(p: BadRange): Diagnostic {
   switch (p.kind) {
     case 'not-numeric': {
       const bounds = p.bounds.join(' and ');
-      const article = p.type === 'enum' || p.type === 'intervals' ? 'an' : 'a';
+      const article = p.type === 'enum' || p.type === 'intervals' || p.type === 'events' ? 'an' : 'a';
       return diagnostic(
         code,
         p.span,

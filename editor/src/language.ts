@@ -2,19 +2,12 @@
 // that hold expressions (conditions, derived facts, durations, weekly hours, money). Prose values
 // (messages, descriptions, titles) stay plain strings.
 import * as monaco from 'monaco-editor/editor/editor.api';
-import { FUNCTION_NAMES, FUNCTIONS as LANGUAGE_FUNCTIONS } from '../../dsl/functions.js';
+// Keywords, constants and functions come from the language table the language server shares.
+import { CONSTANTS, EXPRESSION_KEYWORDS, LANGUAGE_FUNCTIONS as FUNCTIONS } from '../../dsl/language.js';
+
+export { CONSTANTS, EXPRESSION_KEYWORDS, FUNCTIONS };
 
 export const LANGUAGE_ID = 'spe-policy';
-
-export const EXPRESSION_KEYWORDS = ['and', 'or', 'not', 'in', 'if', 'then', 'else'];
-export const CONSTANTS = ['true', 'false', 'null'];
-
-/** The language's functions for completion and hover, from the table the checker and engine use. */
-export const FUNCTIONS: { name: string; signature: string; doc: string }[] = FUNCTION_NAMES.map((name) => ({
-  name,
-  signature: LANGUAGE_FUNCTIONS[name].signature,
-  doc: LANGUAGE_FUNCTIONS[name].doc,
-}));
 
 /** Keys whose values are prose, never expressions. */
 const PROSE_KEYS = ['message', 'description', 'title', 'name', 'note', 'label', 'policy', 'version', 'effective'];
