@@ -37,7 +37,7 @@ if (!only || only === 'decision') {
 }
 const figures = join(tmpdir(), `spe-bench-${process.pid}.json`);
 rmSync(figures, { force: true });
-const benches = ['validate', 'evaluate', 'clock', 'decision', 'system', 'store'].filter((b) => !only || b === only);
+const benches = ['validate', 'evaluate', 'clock', 'decision', 'system', 'store', 'impact'].filter((b) => !only || b === only);
 for (const name of benches) {
   const outfile = join(root, 'dist', 'bench', `${name}.mjs`);
   await esbuild.build({

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { UsageError } from './common.js';
 
 export const POLICY_EXTENSIONS = ['.yaml', '.yml'];
-const isPolicyFile = (name: string) => POLICY_EXTENSIONS.some((ext) => name.endsWith(ext));
+/** The column maps of `spe impact --map` are YAML too: a folder's `*.map.yaml` files are no policies. */
+const MAP_EXTENSIONS = ['.map.yaml', '.map.yml'];
+const isPolicyFile = (name: string) =>
+  POLICY_EXTENSIONS.some((ext) => name.endsWith(ext)) && !MAP_EXTENSIONS.some((ext) => name.endsWith(ext));
 
 /** Policy files under the given paths, in a stable order; a path that does not exist is a usage error. */
 export function findPolicyFiles(paths: string[]): string[] {

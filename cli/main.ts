@@ -19,6 +19,8 @@ Commands:
   store export|import move policies with their history between PostgreSQL and a folder
   fmt [paths…]        write policy files in the canonical layout (--check for CI)
   lsp                 run the language server for editors (LSP over stdio)
+  impact POLICY       what a contract change does to a set of tickets (--from A --to B --tickets FILE)
+  sample POLICY       a year of plausible tickets for a policy, as JSON lines
 
 Options:
   -h, --help          show help (also: spe <command> --help)
@@ -37,6 +39,8 @@ const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   store: () => import('./store.js'),
   fmt: () => import('./fmt.js'),
   lsp: () => import('./lsp.js'),
+  impact: () => import('./impact.js'),
+  sample: () => import('./sample.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -17,11 +17,11 @@ export function resolvePolicy(arg: string, policiesDir: string): string {
   throw new UsageError(`no policy '${arg}': not a file, and not an id in ${policiesDir}`);
 }
 
-/** Loads and compiles a policy; a policy with errors is a usage error that lists them. */
-export async function loadCompiled(file: string): Promise<CompiledPolicy> {
+/** Loads and compiles a policy (its source given, or read); a policy with errors is a usage error that lists them. */
+export async function loadCompiled(file: string, given?: string): Promise<CompiledPolicy> {
   let source: string;
   try {
-    source = readFileSync(file, 'utf8');
+    source = given ?? readFileSync(file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

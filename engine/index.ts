@@ -34,6 +34,23 @@ export {
   runPolicyTests,
   valueAt,
 } from './policy-tests.js';
+export { type SampleOptions, sampleTickets, seededRandom } from './sample.js';
+export {
+  type ChangedTicket,
+  type ImpactDetails,
+  type ImpactError,
+  type ImpactField,
+  type ImpactPart,
+  type ImpactSummary,
+  type Sides,
+  type TicketInput,
+  IMPACT_FIELDS,
+  ImpactTally,
+  REPORT_KEEP,
+  SHIFT_LABELS,
+  changedFields,
+  impactOf,
+} from './impact.js';
 export { validatePolicy } from './validate.js';
 export { checkTierOrderOnClock } from './tier-order.js';
 export { ANY, type Cell, type DecisionTable, type TableRow, type TableTarget, decidingFacts, decisionTable } from './table.js';

@@ -20,6 +20,7 @@ const FILES = [
   'test/bounded-work.test.ts',
   'test/knowledge.test.ts',
   'test/pg-replicas.test.ts',
+  'test/impact-stream.test.ts',
 ];
 
 const figures = join(mkdtempSync(join(tmpdir(), 'spe-reliability-')), 'figures.jsonl');

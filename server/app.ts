@@ -15,6 +15,7 @@ import type { Metrics } from './metrics.js';
 import { openapi } from './openapi.js';
 import { HttpError, answerFor, asHttp } from './errors.js';
 import { evaluationLane } from './lane.js';
+import { impactRoute } from './impact.js';
 import { problems, validateBatch, validateEvaluate } from './requests.js';
 import { HISTORY_PAGE } from './store.js';
 import type { Store } from './stores.js';
@@ -510,6 +511,8 @@ export function createService(options: AppOptions): {
     const { source, file } = editedSource(req);
     res.json(workbenchAnswer(await heavy.run({ kind: 'test', source, file })));
   });
+
+  impactRoute(app, { store, heavy, json });
 
   if (options.editorDir) {
     // Monaco needs inline styles, workers from this origin and data: images; nothing else is loosened.

@@ -10,10 +10,14 @@ import { Piscina } from 'piscina';
 import {
   type CompiledPolicy,
   type EvaluationResult,
+  type ImpactPart,
+  type TicketInput,
   compileSource,
   decisionTable,
   evaluate,
   proofText,
+  impactOf,
+  sampleTickets,
   runPolicyTests,
   slaTimelines,
 } from '../engine/index.js';
@@ -30,10 +34,28 @@ export type HeavyTask =
       /** The policies the items name, by revision: a worker compiles each once and keeps it. */
       policies: Record<string, { source: string; file: string }>;
       items: { revision: string; facts: unknown; now?: string; trace: boolean }[];
+    }
+  | {
+      /** A chunk of an impact run: JSON lines from `firstLine` on, or tickets already read. */
+      kind: 'impact';
+      from: PolicyRevision;
+      to: PolicyRevision;
+      now?: string;
+      chunk:
+        | { firstLine: number; text: string }
+        | { items: TicketInput[] }
+        | { sample: { count: number; year: number; seed: number } };
     };
 
+/** A policy as a worker compiles it: its source, the file its spans name, and its revision (the cache key). */
+export interface PolicyRevision {
+  revision: string;
+  source: string;
+  file: string;
+}
+
 /** What a heavy task answers: the body of `/v1/test` and `/v1/try`, a batch's results in order. */
-export type HeavyAnswer = { body: unknown } | { results: EvaluationResult[] };
+export type HeavyAnswer = { body: unknown } | { results: EvaluationResult[] } | { part: ImpactPart };
 
 export interface HeavyWorkOptions {
   /** Most time a heavy request may take, queueing included (default 2 s). */
@@ -102,10 +124,48 @@ export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
       }
       return { results };
     }
+    case 'impact': {
+      // A draft with errors answers its diagnostics (the saved side always compiles).
+      for (const side of [task.from, task.to]) {
+        if (compiledByRevision.has(side.revision)) continue;
+        const result = await compileSource(side.source, side.file);
+        if (!result.ok) return { body: { ok: false, diagnostics: result.diagnostics } };
+      }
+      const from = await compiledFor(task.from.revision, task.from);
+      const to = await compiledFor(task.to.revision, task.to);
+      const sides = { from, to, ...(task.now !== undefined ? { now: task.now } : {}) };
+      const chunk = task.chunk;
+      const tickets =
+        'text' in chunk
+          ? jsonLines(chunk.firstLine, chunk.text)
+          : 'items' in chunk
+            ? chunk.items
+            : sampleInputs(sampleTickets(from, chunk.sample.count, chunk.sample));
+      return { part: impactOf(sides, tickets) };
+    }
     default: {
       const never: never = task;
       return never;
     }
+  }
+}
+
+function* sampleInputs(tickets: Iterable<unknown>): Generator<TicketInput> {
+  let line = 1;
+  for (const facts of tickets) yield { line: line++, facts };
+}
+
+/** The non-blank lines of a chunk of JSON lines, with their line numbers. */
+function* jsonLines(firstLine: number, text: string): Generator<TicketInput> {
+  let line = firstLine;
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    if (end > start && text.slice(start, end).trim() !== '') yield { line, text: text.slice(start, end) };
+    line++;
+    start = nl + 1;
   }
 }
 
@@ -114,7 +174,7 @@ export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
  * chunks. From sources (vitest, the library) workers cannot load TypeScript, so they load that
  * same bundle, built first when the sources are newer, exactly as bin/spe does.
  */
-async function workerFile(): Promise<string> {
+export async function workerFile(): Promise<string> {
   const here = fileURLToPath(import.meta.url);
   if (!here.endsWith('.ts')) {
     for (let dir = dirname(here), i = 0; i < 3; i++, dir = dirname(dir)) {
@@ -145,11 +205,11 @@ export class HeavyWork {
     this.threads = options.threads ?? Math.min(4, Math.max(1, availableParallelism() - 1));
   }
 
-  /** Runs a task in a worker; 503 too-much-work past the time limit (`limitMs`, default the pool's) or when the queue is full. */
-  async run(task: HeavyTask, limitMs = this.timeLimitMs): Promise<HeavyAnswer> {
+  /** Runs a task in a worker; 503 too-much-work past the time limit or when the queue is full. */
+  async run(task: HeavyTask, timeLimitMs = this.timeLimitMs): Promise<HeavyAnswer> {
     if (this.closed) throw tooMuchWork('the server is closing');
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), limitMs);
+    const timer = setTimeout(() => abort.abort(), timeLimitMs);
     try {
       this.pool ??= workerFile().then(
         (filename) =>
@@ -166,7 +226,7 @@ export class HeavyWork {
       return (await pool.run(task, { signal: abort.signal })) as HeavyAnswer;
     } catch (e) {
       if (abort.signal.aborted)
-        throw tooMuchWork(`the request needed more than ${limitMs} ms of work; send a smaller batch or fewer tests`);
+        throw tooMuchWork(`the request needed more than ${timeLimitMs} ms of work; send a smaller batch or fewer tests`);
       if (e instanceof Error && /queue is at limit/i.test(e.message))
         throw tooMuchWork('too many heavy requests are waiting; try again shortly');
       throw e;

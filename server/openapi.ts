@@ -1,7 +1,7 @@
 // The OpenAPI description of the service (`GET /openapi.json`). Its schemas are also what the
 // integration tests check real responses against, so the description cannot drift.
 import { VERSION } from '../version.js';
-import { BATCH_REQUEST, EVALUATE_REQUEST } from './requests.js';
+import { BATCH_REQUEST, EVALUATE_REQUEST, IMPACT_REQUEST } from './requests.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 const str = { type: 'string' };
@@ -410,6 +410,35 @@ export const openapi = {
         responses: {
           200: { description: 'restored', ...json(ref('Policy')) },
           ...errors(400, 401, 403, 404, 412, 422, 428, 429, 503, 507),
+        },
+      },
+    },
+    '/v1/policies/{id}/impact': {
+      post: {
+        summary:
+          'What a draft would change: the tickets (default: the policy’s sample tickets) decided by the draft and by an earlier revision, the changes counted per field',
+        parameters: [id],
+        requestBody: { required: true, ...json(IMPACT_REQUEST) },
+        responses: {
+          200: {
+            description: 'the impact summary of `spe impact`, with the revisions compared and the report’s details',
+            ...json({
+              type: 'object',
+              required: ['tickets', 'changed', 'byField', 'billingDelta', 'errors'],
+              properties: {
+                tickets: { type: 'integer' },
+                changed: { type: 'integer' },
+                byField: { type: 'object', additionalProperties: { type: 'integer' } },
+                billingDelta: { type: 'object', additionalProperties: str },
+                errors: { type: 'integer' },
+                from: str,
+                to: str,
+                sample: { type: 'boolean' },
+                details: { type: 'object' },
+              },
+            }),
+          },
+          ...errors(400, 404, 413, 415, 422, 503),
         },
       },
     },

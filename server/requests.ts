@@ -36,14 +36,34 @@ export const BATCH_REQUEST = {
   properties: { requests: { type: 'array' }, now },
 } as const;
 
+/** Most tickets one impact request may name: a run over more belongs to `spe impact`. */
+export const MAX_IMPACT_TICKETS = 10_000;
+
+/**
+ * `POST /v1/policies/:id/impact`: the draft (`source`, default the saved revision) against
+ * `from` (default the saved revision), on the tickets given or the policy's sample tickets.
+ */
+export const IMPACT_REQUEST = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    source: { type: 'string' },
+    from: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
+    tickets: { type: 'array', maxItems: MAX_IMPACT_TICKETS, items: { type: 'object', maxProperties: MAX_FACTS } },
+    now,
+  },
+} as const;
+
 /** The request body each route validates with, by path: what the OpenAPI document shows. */
 export const VALIDATED_REQUESTS = {
   '/v1/evaluate': EVALUATE_REQUEST,
   '/v1/evaluate/batch': BATCH_REQUEST,
+  '/v1/policies/{id}/impact': IMPACT_REQUEST,
 } as const;
 
 export const validateEvaluate = ajv.compile(EVALUATE_REQUEST);
 export const validateBatch = ajv.compile(BATCH_REQUEST);
+export const validateImpact = ajv.compile(IMPACT_REQUEST);
 
 /** ajv's errors as `{ pointer, message }`, the pointer relative to the request body. */
 export function problems(errors: ErrorObject[] | null | undefined, prefix = ''): { pointer: string; message: string }[] {

@@ -8,6 +8,7 @@ import { createDiffDialog } from './diff-dialog';
 import { byId } from './dom';
 import { watchHeader } from './header';
 import { createHistoryPanel } from './history';
+import { createImpactPanel } from './impact';
 import { bindKeys } from './keys';
 import { createPolicyEditor } from './policy-editor';
 import { createPolicyList } from './policy-list';
@@ -30,6 +31,8 @@ async function start(): Promise<void> {
   watchHeader(ws);
   watchProblems(ws, editor);
   const tryPanel = createTryPanel(ws, editor);
+  // Makes its own tab and panel: before createTabs, which binds every tab.
+  createImpactPanel(ws);
   const selectTab = createTabs(ws);
   createTablePanel(ws);
   const tests = createTestsPanel(ws, editor, () => selectTab('tests'));

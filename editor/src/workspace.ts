@@ -37,8 +37,8 @@ export interface OpenPolicy {
 
 export const hasUnsavedChanges = (d: OpenPolicy) => d.model.getValue() !== d.savedSource;
 
-export type Tab = 'try' | 'tests' | 'history';
-export const TABS: readonly Tab[] = ['try', 'tests', 'history'];
+export type Tab = 'try' | 'tests' | 'history' | 'impact';
+export const TABS: readonly Tab[] = ['try', 'tests', 'history', 'impact'];
 
 /** The tests panel: nothing yet, a run under way, its result, or why it could not run. */
 export type TestsView =
