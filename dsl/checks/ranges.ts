@@ -149,5 +149,7 @@ export function checkUnusedFacts({ policy, report, hasErrorIn }: Context): void 
   ];
   for (const n of named) if (n) read.add(n.name);
   if (policy.tiers?.ofDefaulted) read.add('tier');
-  for (const f of policy.facts) if (!read.has(f.name)) report(unusedFact({ span: f.span, name: f.name }));
+  // A personal fact (a requester's e-mail) may be declared for the decision log to mask, read by no rule.
+  for (const f of policy.facts)
+    if (!read.has(f.name) && f.personal !== true) report(unusedFact({ span: f.span, name: f.name }));
 }
