@@ -1,5 +1,6 @@
 // Spans and diagnostics: the one way every stage of the front end reports a position and a problem.
-// Codes are stable strings that CI scripts and the editor rely on; each has a named constructor below.
+// Codes are stable strings that CI scripts and the editor rely on; each has a named constructor in
+// problems/, the only place a diagnostic is made.
 
 export interface Span {
   file: string;
@@ -86,51 +87,6 @@ export function warning(code: DiagnosticCode, span: Span, message: string, hint?
 
 /** How deep a policy file's lists and mappings may nest, and an expression's brackets, `not`s and `if`s. */
 export const MAX_NESTING = { yaml: 64, expr: 32 } as const;
-
-/** Nesting past its limit, reported where the first level past it starts. */
-export function tooDeep(kind: keyof typeof MAX_NESTING, span: Span): Diagnostic {
-  return kind === 'yaml'
-    ? diagnostic(
-        'yaml.too-deep',
-        span,
-        `lists and mappings nest deeper than ${MAX_NESTING.yaml} levels here`,
-        'no policy needs this much nesting: flatten it',
-      )
-    : diagnostic(
-        'expr.too-deep',
-        span,
-        `the expression nests deeper than ${MAX_NESTING.expr} levels here`,
-        'remove brackets, or split the condition into derived facts',
-      );
-}
-
-/** Maximum number of diagnostics reported for one file; one typo must not bury the rest. */
-export const DIAGNOSTIC_CAP = 25;
-
-/**
- * Sorts by position, drops exact repeats (one cause reported by two checks), and caps the list,
- * ending it with a `diagnostics.capped` note that says how many were left out.
- */
-export function finishDiagnostics(list: Diagnostic[], cap = DIAGNOSTIC_CAP): Diagnostic[] {
-  const seen = new Set<string>();
-  const unique: Diagnostic[] = [];
-  for (const d of [...list].sort(compareDiagnostics)) {
-    const key = `${d.span.offset}|${d.code}|${d.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push(d);
-  }
-  if (unique.length <= cap) return unique;
-  const shown = unique.slice(0, cap);
-  const last = shown[shown.length - 1]!;
-  shown.push({
-    code: 'diagnostics.capped',
-    severity: 'warning',
-    message: `${unique.length - cap} more problems not shown; fix the ones above first`,
-    span: last.span,
-  });
-  return shown;
-}
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return a.span.offset - b.span.offset || a.code.localeCompare(b.code) || a.message.localeCompare(b.message);
