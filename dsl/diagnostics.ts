@@ -46,8 +46,7 @@ export const DIAGNOSTIC_CODES = {
   'policy.unknown-tier': 'a tier that is not declared in `tiers.levels`',
   'policy.unknown-calendar': 'a calendar that is not declared in `calendars`, or business time with no calendar named',
   'policy.duplicate-id': 'two rules, tests or entries share one name',
-  'policy.unknown-zone':
-    "a policy's zone (or a date function's zone) that is not an IANA zone of a place, or a zoneFact that is no timezone fact",
+  'policy.unknown-zone': "a policy's zone (or a date function's zone) that is not an IANA zone of a place",
   'policy.zone-required': 'an expression turns an instant into a date but the policy declares no zone',
   'fact.bad-range': 'a `min` or `max` on a fact that is not a number or integer, or a `min` above the `max`',
   'fact.out-of-range': "a default or a test fact outside its fact's `min`/`max`",
@@ -62,10 +61,13 @@ export const DIAGNOSTIC_CODES = {
   'calendar.uneven-days': 'business days asked of a calendar whose days differ in length',
   'calendar.overlap': 'business intervals of one day overlap',
   'calendar.empty-interval': 'a business interval that ends before or when it starts',
-  'calendar.unknown-timezone': 'a time zone that is not an IANA time zone name',
+  'calendar.unknown-timezone': "a calendar's time zone (named, or given by its time zone fact) that is not an IANA time zone name",
   'calendar.missing-timezone': 'a calendar with business hours, holidays or dates but no time zone to place them in',
   'calendar.two-timezones': 'a calendar that names both a time zone and a time zone fact',
   'calendar.unknown-holidays': 'a holiday country, region or type that the holiday data does not know',
+  'policy.zone-fact-type': 'a zoneFact that names a fact not of type timezone',
+  'policy.two-zones': 'a policy that names both a zone and a zoneFact',
+  'fact.unknown-timezone': "a timezone fact's default or test value that is not an IANA time zone name",
   'diagnostics.capped': 'more problems were found than are shown',
 } as const;
 

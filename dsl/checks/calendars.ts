@@ -65,7 +65,7 @@ export function checkCalendars({ policy, report, options, facts }: Context): voi
     const calendarZone = c.timezone ? canonicalZone(c.timezone.name) : undefined;
     if (c.timezone && calendarZone && !calendarZone.ok) {
       const { name, span } = c.timezone;
-      report(unknownTimezone({ where: 'calendar', span, name, result: calendarZone, ...nearest(name, zoneNames()) }));
+      report(unknownTimezone({ span, name, result: calendarZone, ...nearest(name, zoneNames()) }));
     }
     if (c.timezoneFact) {
       const f = facts.get(c.timezoneFact.name);
@@ -132,7 +132,7 @@ export function checkDerivedZone(derived: DerivedFact, policy: Policy, report: R
   if (!c.ok) return; // a computed zone (coalesce of timezone facts, say): checked as a value when the ticket comes
   for (const name of c.values) {
     const zone = canonicalZone(name);
-    if (!zone.ok) report(unknownTimezone({ where: 'calendar', span: derived.expr.span, name, result: zone, ...nearest(name, zoneNames()) }));
+    if (!zone.ok) report(unknownTimezone({ span: derived.expr.span, name, result: zone, ...nearest(name, zoneNames()) }));
   }
 }
 

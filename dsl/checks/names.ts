@@ -31,7 +31,7 @@ export function tableValue(n: Named, f: FactDecl, meant?: string): UnknownValue 
 
 /** A zone name that is no IANA zone of a place. */
 export function zoneNameProblem(span: Span, name: string, result: Extract<ZoneResult, { ok: false }>): Diagnostic {
-  return unknownZone({ kind: 'name', span, name, result, ...(result.kind === 'unknown' ? nearest(name, zoneNames()) : {}) });
+  return unknownZone({ span, name, result, ...(result.kind === 'unknown' ? nearest(name, zoneNames()) : {}) });
 }
 
 /**

@@ -201,15 +201,27 @@ export function unknownCurrency(p: { span: Span; code: string; near?: string }):
 /** `policy.duplicate-id` */
 export type DuplicateId =
   | { kind: 'twice'; span: Span; what: string; name: string; firstLine: number }
-  | { kind: 'fact-and-derived'; span: Span; name: string };
+  | { kind: 'fact-and-derived'; span: Span; name: string }
+  /** Two policy files with one id (spe validate over many files): `firstFile` has it first. */
+  | { kind: 'policy-id'; span: Span; id: string; firstFile: string };
 
 export function duplicateId(p: DuplicateId): Diagnostic {
-  return p.kind === 'twice'
-    ? diagnostic(
-        'policy.duplicate-id',
+  const code = 'policy.duplicate-id';
+  switch (p.kind) {
+    case 'twice':
+      return diagnostic(
+        code,
         p.span,
         `${p.what} '${p.name}' is defined twice (first at line ${p.firstLine})`,
         'give each a name of its own',
-      )
-    : diagnostic('policy.duplicate-id', p.span, `'${p.name}' is both a fact and a derived fact`, 'rename the derived fact');
+      );
+    case 'fact-and-derived':
+      return diagnostic(code, p.span, `'${p.name}' is both a fact and a derived fact`, 'rename the derived fact');
+    case 'policy-id':
+      return diagnostic(code, p.span, `policy id '${p.id}' is already used by ${p.firstFile}`, 'give each policy file its own id');
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
 }

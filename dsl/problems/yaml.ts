@@ -17,6 +17,8 @@ export type YamlSyntax = { span: Span } & (
   | { kind: 'indent'; mistake: IndentMistake }
   /** Aliases expanding past the bound (`reason` is the yaml package's). */
   | { kind: 'aliases'; reason: string }
+  /** The file cannot be read at all (`reason`: the system's error code or message). */
+  | { kind: 'unreadable'; reason: string }
   /** The yaml package's own words, where the file is only laid out (spe fmt), not checked. */
   | { kind: 'unformattable'; reason: string }
 );
@@ -37,6 +39,8 @@ export function yamlSyntax(p: YamlSyntax): Diagnostic {
       return diagnostic(code, p.span, ...indentWords(p.mistake));
     case 'aliases':
       return diagnostic(code, p.span, `the file cannot be read: ${p.reason}`, 'use fewer aliases (*name)');
+    case 'unreadable':
+      return diagnostic(code, p.span, `cannot read the file: ${p.reason}`);
     case 'unformattable':
       return diagnostic(code, p.span, p.reason.split('\n')[0] ?? p.reason);
     default: {
