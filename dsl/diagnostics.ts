@@ -44,7 +44,7 @@ export const DIAGNOSTIC_CODES = {
   'expr.type-mismatch': 'an expression combines values of incompatible types',
   'policy.unknown-priority': 'a priority level that is not declared in `priorities`',
   'policy.unknown-tier': 'a tier that is not declared in `tiers.levels`',
-  'policy.unknown-calendar': 'a calendar that is not declared in `calendars`, or business time with no calendar named',
+  'policy.unknown-calendar': 'a calendar that is not declared in `calendars`',
   'policy.duplicate-id': 'two rules, tests or entries share one name',
   'policy.unknown-zone': "a policy's zone (or a date function's zone) that is not an IANA zone of a place",
   'policy.zone-required': 'an expression turns an instant into a date but the policy declares no zone',
@@ -68,6 +68,8 @@ export const DIAGNOSTIC_CODES = {
   'policy.zone-fact-type': 'a zoneFact that names a fact not of type timezone',
   'policy.two-zones': 'a policy that names both a zone and a zoneFact',
   'fact.unknown-timezone': "a timezone fact's default or test value that is not an IANA time zone name",
+  'sla.no-calendar': 'business time in a tier whose SLA names no calendar to count it in',
+  'calendar.holiday-fact-type': 'a holidays countryFact or regionFact that is no enum fact, so its values cannot be checked',
   'diagnostics.capped': 'more problems were found than are shown',
 } as const;
 

@@ -5,6 +5,7 @@ import { dayLengths, durationText } from '../durations.js';
 import {
   checkedBadValue,
   emptyInterval,
+  holidayFactType,
   missingTimezone,
   overlap,
   twoTimezones,
@@ -151,7 +152,7 @@ function checkHolidayFacts(
       return undefined;
     }
     if (f.type !== 'enum' || !f.values) {
-      report(unknownHolidays({ kind: 'fact-type', span: named.span, country: h.country, field, fact: f.name, type: f.type }));
+      report(holidayFactType({ span: named.span, field, fact: f.name, type: f.type }));
       return undefined;
     }
     return f.values;

@@ -110,18 +110,19 @@ export function unevenDays(p: { span: Span; duration: string; calendar: string; 
 export type UnknownHolidays = { span: Span; country: string } & (
   | { kind: 'country'; near?: string }
   | { kind: 'region'; region: string; near?: string; regions: readonly string[] }
-  /** A `countryFact`/`regionFact` that is no enum fact: its values cannot be checked for holiday data. */
-  | { kind: 'fact-type'; field: 'countryFact' | 'regionFact'; fact: string; type: string }
 );
 
+/** `calendar.holiday-fact-type`: a holidays `countryFact`/`regionFact` that is no enum fact, so its values cannot be checked. */
+export function holidayFactType(p: { span: Span; field: 'countryFact' | 'regionFact'; fact: string; type: string }): Diagnostic {
+  return diagnostic(
+    'calendar.holiday-fact-type',
+    p.span,
+    `holidays ${p.field} '${p.fact}' is a fact of type ${p.type}: no check can say each of its values has holiday data`,
+    `declare it type: enum with the ${p.field === 'countryFact' ? 'country' : 'region'} codes as its values`,
+  );
+}
+
 export function unknownHolidays(p: UnknownHolidays): Diagnostic {
-  if (p.kind === 'fact-type')
-    return diagnostic(
-      'calendar.unknown-holidays',
-      p.span,
-      `holidays ${p.field} '${p.fact}' is a fact of type ${p.type}: no check can say each of its values has holiday data`,
-      `declare it type: enum with the ${p.field === 'countryFact' ? 'country' : 'region'} codes as its values`,
-    );
   if (p.kind === 'country')
     return diagnostic(
       'calendar.unknown-holidays',

@@ -172,16 +172,15 @@ export function unknownPriority(p: UnknownPriority): Diagnostic {
   }
 }
 
-/** `policy.unknown-calendar` */
-export type UnknownCalendar =
-  | ({ where: 'name' } & Undeclared)
-  /** Business time on a tier that names no calendar to count it in. */
-  | { where: 'business-time'; span: Span; duration: string; tier: string };
+/** `policy.unknown-calendar`: a calendar named that is not declared in `calendars`. */
+export function unknownCalendar(p: Undeclared): Diagnostic {
+  return diagnostic('policy.unknown-calendar', p.span, ...undeclared('calendar', p, 'calendars:'));
+}
 
-export function unknownCalendar(p: UnknownCalendar): Diagnostic {
-  if (p.where === 'name') return diagnostic('policy.unknown-calendar', p.span, ...undeclared('calendar', p, 'calendars:'));
+/** `sla.no-calendar`: business time (`duration`) on a tier that names no calendar to count it in. */
+export function noCalendar(p: { span: Span; duration: string; tier: string }): Diagnostic {
   return diagnostic(
-    'policy.unknown-calendar',
+    'sla.no-calendar',
     p.span,
     `'${p.duration}' counts business time, but tier '${p.tier}' names no calendar`,
     `add calendar: to tier '${p.tier}', or write '${p.duration} in <calendar>'`,
