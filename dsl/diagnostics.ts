@@ -61,7 +61,8 @@ export const DIAGNOSTIC_CODES = {
   'calendar.uneven-days': 'business days asked of a calendar whose days differ in length',
   'calendar.overlap': 'business intervals of one day overlap',
   'calendar.empty-interval': 'a business interval that ends before or when it starts',
-  'calendar.unknown-timezone': "a calendar's time zone (named, or given by its time zone fact) that is not an IANA time zone name",
+  'calendar.unknown-timezone':
+    "a calendar's time zone (named, or given by its time zone fact) that is not an IANA time zone name",
   'calendar.missing-timezone': 'a calendar with business hours, holidays or dates but no time zone to place them in',
   'calendar.two-timezones': 'a calendar that names both a time zone and a time zone fact',
   'calendar.unknown-holidays': 'a holiday country, region or type that the holiday data does not know',

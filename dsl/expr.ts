@@ -17,7 +17,7 @@ import type {
 import { WEEKDAYS } from './ast.js';
 import { type Diagnostic, MAX_NESTING, type Span, closest } from './diagnostics.js';
 import { isDateTime, isRealDate } from './datetime.js';
-import { T, lexer, parser } from './grammar.js';
+import { T, lexer, parser, readGrammarMistake } from './grammar.js';
 import { type EntryRule, type ExprSyntax, exprSyntax, exprTooDeep } from './problems/index.js';
 
 /** Turns an offset range inside the expression text into a file span. */
@@ -195,8 +195,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     let unitToken = words[0]!;
     if (words.length === 2) {
       if (words[0]!.image === 'business') business = true;
-      else
-        this.problem(words[0]!, { kind: 'duration-word', ...nearest(words[0]!.image, ['business']) });
+      else this.problem(words[0]!, { kind: 'duration-word', ...nearest(words[0]!.image, ['business']) });
       unitToken = words[1]!;
     }
     // Own names only: '15 constructor' is no duration.
@@ -313,7 +312,8 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
     return { ok: false, diagnostics: [exprSyntax({ kind: 'empty', span: locate(0, 0), rule })] };
   }
   const deep = deeperThanAllowed(lexed.tokens);
-  if (deep) return { ok: false, diagnostics: [exprTooDeep({ span: locate(deep.startOffset, deep.startOffset + deep.image.length) })] };
+  if (deep)
+    return { ok: false, diagnostics: [exprTooDeep({ span: locate(deep.startOffset, deep.startOffset + deep.image.length) })] };
   parser.input = lexed.tokens;
   const cst = parser[rule]();
   if (parser.errors.length > 0) {
@@ -323,7 +323,10 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
     const start = atEnd ? text.trimEnd().length : t.startOffset;
     const span = locate(start, atEnd ? start : start + t.image.length);
     const token = { type: t.tokenType.name, image: t.image };
-    return { ok: false, diagnostics: [exprSyntax({ kind: 'grammar', span, rule, reason: e.message, token })] };
+    return {
+      ok: false,
+      diagnostics: [exprSyntax({ kind: 'grammar', span, rule, mistake: readGrammarMistake(e.message), token })],
+    };
   }
   builder.locate = locate;
   builder.problems = [];
@@ -331,7 +334,6 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
   if (builder.problems.length > 0) return { ok: false, diagnostics: builder.problems };
   return { ok: true, value, diagnostics: [] };
 }
-
 
 /**
  * The token where the expression nests deeper than it may, found from the tokens alone: the

@@ -52,9 +52,7 @@ export function formatPolicy(text: string, fileName = 'policy.yaml'): FormatResu
   if (before.errors.length > 0) {
     return {
       ok: false,
-      diagnostics: before.errors.map((e) =>
-        yamlSyntax({ kind: 'unformattable', span: file.span(e.pos[0]), reason: e.message }),
-      ),
+      diagnostics: before.errors.map((e) => yamlSyntax({ kind: 'unformattable', span: file.span(e.pos[0]), reason: e.message })),
     };
   }
   // What the result must read as: the source with its literals respelt, nothing else changed.

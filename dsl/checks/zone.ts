@@ -16,8 +16,7 @@ export function checkZone({ policy, report, facts }: Context): void {
     const derived = policy.derived.find((d) => d.name === policy.zoneFact!.name);
     if (derived) checkDerivedZone(derived, policy, report);
     else if (!f) report(unknownFact({ where: 'field', ...undeclared(policy.zoneFact, [...facts.keys()]) }));
-    else if (f.type !== 'timezone')
-      report(zoneFactType({ span: policy.zoneFact.span, fact: f.name, type: f.type }));
+    else if (f.type !== 'timezone') report(zoneFactType({ span: policy.zoneFact.span, fact: f.name, type: f.type }));
   }
   if (policy.zone && policy.zoneFact) report(twoZones({ span: policy.zoneFact.span }));
 }

@@ -17,12 +17,23 @@ const EXAMPLES: Record<EntryRule, string> = {
   percent: "e.g. '22%'",
 };
 
+/** Where the grammar stopped, and what it found there (`''`: the end of the text). */
+export type GrammarMistake =
+  /** `expected`: the label of the token it expected. */
+  | { kind: 'mismatch'; expected: string; found: string }
+  /** A complete expression, then more. */
+  | { kind: 'left-over'; found: string }
+  /** None of the ways `rule` can go fits. */
+  | { kind: 'no-alternative'; rule: string; found: string }
+  /** `rule` needs at least one more of something. */
+  | { kind: 'too-few'; rule: string; found: string };
+
 /** `expr.syntax`: the text cannot be parsed as what `rule` expects, or a part of it means nothing. */
 export type ExprSyntax = { span: Span } & (
   | { kind: 'character'; rule: EntryRule; char: string }
   | { kind: 'empty'; rule: EntryRule }
-  /** The grammar's own message, at `token` (its token type's name and text). */
-  | { kind: 'grammar'; rule: EntryRule; reason: string; token: { type: string; image: string } }
+  /** The grammar stopped at `token` (its token type's name and text). */
+  | { kind: 'grammar'; rule: EntryRule; mistake: GrammarMistake; token: { type: string; image: string } }
   | { kind: 'date'; text: string }
   | { kind: 'datetime'; text: string }
   /** A word before a duration's unit that is not `business`. */
@@ -42,7 +53,7 @@ export function exprSyntax(p: ExprSyntax): Diagnostic {
     case 'empty':
       return say('this is empty', EXAMPLES[p.rule]);
     case 'grammar':
-      return say(p.reason, grammarHint(p.token, p.rule) ?? EXAMPLES[p.rule]);
+      return say(grammarWords(p.mistake), grammarHint(p.token, p.rule) ?? EXAMPLES[p.rule]);
     case 'date':
       return say(`'${p.text}' is not a date on the calendar`);
     case 'datetime':
@@ -61,6 +72,35 @@ export function exprSyntax(p: ExprSyntax): Diagnostic {
       return say(`a rate is charged per minute or per hour, not per '${p.word}'`);
     default: {
       const never: never = p;
+      return never;
+    }
+  }
+}
+
+const quote = (image: string) => (image === '' ? 'the end' : `'${image}'`);
+
+/** What the grammar's rules expect, where a rule stopped. */
+const RULE_WORDS: Partial<Record<string, string>> = {
+  primary: 'a value, a fact or a function call',
+  literal: 'a value',
+  comparisonOperator: 'a comparison',
+  weeklyHours: "days and hours like 'mon-fri 09:00-18:00' or '24x7'",
+  dayHours: "days and hours like 'mon-fri 09:00-18:00'",
+};
+
+/** A grammar mistake in the words of someone writing a policy, not of a parser generator. */
+function grammarWords(m: GrammarMistake): string {
+  switch (m.kind) {
+    case 'mismatch':
+      return `expected ${m.expected} but found ${quote(m.found)}`;
+    case 'left-over':
+      return `unexpected ${quote(m.found)} after a complete expression`;
+    case 'no-alternative':
+      return `expected ${RULE_WORDS[m.rule] ?? 'a value'} but found ${quote(m.found)}`;
+    case 'too-few':
+      return `expected ${RULE_WORDS[m.rule] ?? 'more'} but found ${quote(m.found)}`;
+    default: {
+      const never: never = m;
       return never;
     }
   }

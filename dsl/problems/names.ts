@@ -217,7 +217,12 @@ export function duplicateId(p: DuplicateId): Diagnostic {
     case 'fact-and-derived':
       return diagnostic(code, p.span, `'${p.name}' is both a fact and a derived fact`, 'rename the derived fact');
     case 'policy-id':
-      return diagnostic(code, p.span, `policy id '${p.id}' is already used by ${p.firstFile}`, 'give each policy file its own id');
+      return diagnostic(
+        code,
+        p.span,
+        `policy id '${p.id}' is already used by ${p.firstFile}`,
+        'give each policy file its own id',
+      );
     default: {
       const never: never = p;
       return never;

@@ -11,8 +11,7 @@ interface At {
   more?: number;
 }
 
-const andMore = (p: { more?: number }) =>
-  p.more ? ` (and ${p.more} more item${p.more === 1 ? '' : 's'} like it)` : '';
+const andMore = (p: { more?: number }) => (p.more ? ` (and ${p.more} more item${p.more === 1 ? '' : 's'} like it)` : '');
 
 /** `schema.missing`: `where` lacks the required `field`, described in the schema as `description`. */
 export function schemaMissing(p: At & { field: string; description?: string }): Diagnostic {
@@ -64,9 +63,11 @@ export type SchemaBadValue =
       (
         | /** A mapping key the schema's name pattern refuses. */ { kind: 'name'; name: string; description?: string }
         | /** A value outside an enum (or a const). */ { kind: 'not-allowed'; value: unknown; allowed: readonly string[] }
-        | /** An empty list, mapping or text. */ { kind: 'empty'; description?: string }
-        | /** The same item twice in a list of unique items (1-based positions). */
-          { kind: 'repeated'; value: unknown; first: number; second: number }
+        | /** An empty list, mapping or text. */ {
+            kind: 'empty';
+            description?: string;
+          } /** The same item twice in a list of unique items (1-based positions). */
+        | { kind: 'repeated'; value: unknown; first: number; second: number }
         | /** A pattern, bound or format not met. */ { kind: 'invalid'; value: unknown; description?: string }
         | /** Any other schema keyword, in ajv's words. */ { kind: 'other'; reason?: string }
       ));
@@ -77,7 +78,12 @@ export function schemaBadValue(p: SchemaBadValue): Diagnostic {
   const write = (d: string | undefined, verb: string) => (d ? `${verb} ${d}` : undefined);
   switch (p.kind) {
     case 'name':
-      return diagnostic(code, p.span, `'${p.name}' is not allowed as a name in ${p.where}${andMore(p)}`, write(p.description, 'use'));
+      return diagnostic(
+        code,
+        p.span,
+        `'${p.name}' is not allowed as a name in ${p.where}${andMore(p)}`,
+        write(p.description, 'use'),
+      );
     case 'not-allowed':
       return diagnostic(
         code,
@@ -95,7 +101,12 @@ export function schemaBadValue(p: SchemaBadValue): Diagnostic {
         'remove the repeat',
       );
     case 'invalid':
-      return diagnostic(code, p.span, `${p.where} cannot be ${describeValue(p.value)}${andMore(p)}`, write(p.description, 'write'));
+      return diagnostic(
+        code,
+        p.span,
+        `${p.where} cannot be ${describeValue(p.value)}${andMore(p)}`,
+        write(p.description, 'write'),
+      );
     case 'other':
       return diagnostic(code, p.span, `${p.where}: ${p.reason ?? 'is not valid'}${andMore(p)}`);
     default: {
