@@ -3,6 +3,7 @@
 // their enum values after `==` / `in [`, `decision.*`, keywords, functions, duration units and
 // calendars. Hovering a fact shows its declaration.
 import * as monaco from 'monaco-editor/editor/editor.api';
+import { FACT_VALUED_KEYS as FACT_KEYS } from '../../dsl/language.js';
 import { CONSTANTS, EXPRESSION_KEYWORDS, FUNCTIONS, LANGUAGE_ID } from './language';
 import { type Outline, cursorContext, factNames, valuesOf } from './outline';
 
@@ -67,21 +68,6 @@ function dynamicKeys(o: Outline, path: string[]): { names: string[]; what: strin
   return null;
 }
 
-/** Keys whose value names a fact. */
-const FACT_KEYS = new Set([
-  'of',
-  'fact',
-  'rows',
-  'columns',
-  'override',
-  'from',
-  'worked',
-  'balance',
-  'timezoneFact',
-  'zoneFact',
-  'sku',
-  'quantity',
-]);
 
 function describeFact(o: Outline, name: string): string | null {
   const f = o.facts.get(name);
