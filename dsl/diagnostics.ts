@@ -66,11 +66,12 @@ export const DIAGNOSTIC_CODES = {
   'calendar.missing-timezone': 'a calendar with business hours, holidays or dates but no time zone to place them in',
   'calendar.two-timezones': 'a calendar that names both a time zone and a time zone fact',
   'calendar.unknown-holidays': 'a holiday country, region or type that the holiday data does not know',
-  'policy.zone-fact-type': 'a zoneFact that names a fact not of type timezone',
   'policy.two-zones': 'a policy that names both a zone and a zoneFact',
   'fact.unknown-timezone': "a timezone fact's default or test value that is not an IANA time zone name",
   'sla.no-calendar': 'business time in a tier whose SLA names no calendar to count it in',
-  'calendar.holiday-fact-type': 'a holidays countryFact or regionFact that is no enum fact, so its values cannot be checked',
+  'policy.fact-type':
+    "a field naming a fact whose type cannot serve it: zoneFact or a calendar's timezoneFact not a zone, holidays' countryFact or regionFact or a table's fact not an enum",
+  'fact.wrong-type': "a fact's default or a test fact that is not of the fact's type",
   'diagnostics.capped': 'more problems were found than are shown',
 } as const;
 

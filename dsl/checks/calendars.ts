@@ -5,11 +5,10 @@ import { dayLengths, durationText } from '../durations.js';
 import {
   checkedBadValue,
   emptyInterval,
-  holidayFactType,
+  factType,
   missingTimezone,
   overlap,
   twoTimezones,
-  typeMismatch,
   unevenDays,
   unknownFact,
   unknownHolidays,
@@ -74,7 +73,7 @@ export function checkCalendars({ policy, report, options, facts }: Context): voi
       if (derived) checkDerivedZone(derived, policy, report);
       else if (!f) report(unknownFact({ where: 'field', ...undeclared(c.timezoneFact, [...facts.keys()]) }));
       else if (f.type !== 'timezone' && f.type !== 'string') {
-        report(typeMismatch({ kind: 'timezone-fact', span: c.timezoneFact.span, fact: f.name, type: f.type }));
+        report(factType({ kind: 'timezone-fact', span: c.timezoneFact.span, fact: f.name, type: f.type }));
       }
     }
     if (c.timezone && c.timezoneFact) {
@@ -152,7 +151,7 @@ function checkHolidayFacts(
       return undefined;
     }
     if (f.type !== 'enum' || !f.values) {
-      report(holidayFactType({ span: named.span, field, fact: f.name, type: f.type }));
+      report(factType({ kind: 'holiday-fact', span: named.span, field, fact: f.name, type: f.type }));
       return undefined;
     }
     return f.values;

@@ -20,16 +20,6 @@ export function unknownZone(p: { span: Span; name: string; result: Failed; near?
   return diagnostic('policy.unknown-zone', p.span, zoneProblem(p.name, p.result), meant(p.near) ?? IANA_EXAMPLE);
 }
 
-/** `policy.zone-fact-type`: the policy's zoneFact names a fact of another type than timezone. */
-export function zoneFactType(p: { span: Span; fact: string; type: string }): Diagnostic {
-  return diagnostic(
-    'policy.zone-fact-type',
-    p.span,
-    `zoneFact '${p.fact}' is a fact of type ${p.type}, not timezone`,
-    'give it type: timezone (with a default, for tickets that do not say)',
-  );
-}
-
 /** `policy.two-zones`: the policy names both a zone and a zoneFact. */
 export function twoZones(p: { span: Span }): Diagnostic {
   return diagnostic(
@@ -111,16 +101,6 @@ export type UnknownHolidays = { span: Span; country: string } & (
   | { kind: 'country'; near?: string }
   | { kind: 'region'; region: string; near?: string; regions: readonly string[] }
 );
-
-/** `calendar.holiday-fact-type`: a holidays `countryFact`/`regionFact` that is no enum fact, so its values cannot be checked. */
-export function holidayFactType(p: { span: Span; field: 'countryFact' | 'regionFact'; fact: string; type: string }): Diagnostic {
-  return diagnostic(
-    'calendar.holiday-fact-type',
-    p.span,
-    `holidays ${p.field} '${p.fact}' is a fact of type ${p.type}: no check can say each of its values has holiday data`,
-    `declare it type: enum with the ${p.field === 'countryFact' ? 'country' : 'region'} codes as its values`,
-  );
-}
 
 export function unknownHolidays(p: UnknownHolidays): Diagnostic {
   if (p.kind === 'country')
