@@ -39,7 +39,8 @@ export const DIAGNOSTIC_CODES = {
   'expr.syntax': 'an expression, duration, hours, money or rate cannot be parsed',
   'expr.too-deep': 'an expression nests brackets, `not` and `if` deeper than an expression may (32 levels)',
   'expr.unknown-fact': 'an expression names a fact that is not declared',
-  'expr.unknown-value': 'an expression compares a fact with a value outside its declared values',
+  'expr.unknown-value':
+    "a value compared with an enum fact in an expression, or listed in a table, outside the fact's declared values",
   'expr.unknown-function': 'an expression calls a function that does not exist',
   'expr.type-mismatch': 'an expression combines values of incompatible types',
   'policy.unknown-priority': 'a priority level that is not declared in `priorities`',
@@ -72,6 +73,7 @@ export const DIAGNOSTIC_CODES = {
   'policy.fact-type':
     "a field naming a fact whose type cannot serve it: zoneFact or a calendar's timezoneFact not a zone, holidays' countryFact or regionFact or a table's fact not an enum",
   'fact.wrong-type': "a fact's default or a test fact that is not of the fact's type",
+  'fact.unknown-value': "a fact's default or a test fact that is none of its enum fact's values",
   'diagnostics.capped': 'more problems were found than are shown',
 } as const;
 

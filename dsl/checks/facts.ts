@@ -1,7 +1,7 @@
 // Fact declarations: their types, bounds and defaults.
 import type { Diagnostic, Span } from '../diagnostics.js';
 import { type FactValueProblem, factValueProblem } from '../fact-values.js';
-import { badRange, checkedBadValue, factUnknownTimezone, factWrongType, outOfRange, unknownValue } from '../problems/index.js';
+import { badRange, checkedBadValue, factUnknownTimezone, factUnknownValue, factWrongType, outOfRange } from '../problems/index.js';
 import type { Context } from './context.js';
 
 /** A default or a test fact that does not fit its fact, under the code of its kind of problem. */
@@ -11,7 +11,7 @@ export function factValue(problem: FactValueProblem, span: Span, context: string
     case 'unknown-zone':
       return factUnknownTimezone(p);
     case 'not-a-value':
-      return unknownValue({ where: 'fact-value', ...p });
+      return factUnknownValue(p);
     case 'below':
     case 'above':
       return outOfRange(p);

@@ -1,8 +1,7 @@
 // Diagnostics of names: facts, functions, values, tiers, priorities, calendars and currencies
 // that are not declared, and names declared twice.
 import { type Diagnostic, type Span, diagnostic } from '../diagnostics.js';
-import type { FactValueProblem } from '../fact-values.js';
-import { type Undeclared, factValueDiagnostic, meant, near, undeclared } from './words.js';
+import { type Undeclared, meant, near, undeclared } from './words.js';
 
 export type UnknownFact =
   /** Read by an expression: declared facts, derived facts and `decision.*` are known. */
@@ -70,14 +69,12 @@ const notAmong = (value: string, what: string, values: readonly string[], none =
   values.length === 0 ? `'${value}' is not ${none}` : `'${value}' is not ${what} (${values.join(', ')})`;
 const NO_VALUES = 'a known value: the policy declares no values here';
 
-/** `expr.unknown-value`: a value outside an enum fact's declared values. */
+/** `expr.unknown-value`: a value in an expression or a table outside an enum fact's declared values. */
 export type UnknownValue =
   /** Written in a table or list of the policy (`lookup`, `matrix`, `channels`). */
   | { where: 'table'; span: Span; value: string; fact: string; values: readonly string[]; near?: string }
   /** Compared with the fact in an expression; `values` empty when the policy declares none there. */
-  | { where: 'expression'; span: Span; value: string; values: readonly string[]; near?: string }
-  /** A default or a test's fact (dsl/fact-values.ts words it). */
-  | { where: 'fact-value'; span: Span; problem: FactValueProblem; context: string };
+  | { where: 'expression'; span: Span; value: string; values: readonly string[]; near?: string };
 
 export function unknownValue(p: UnknownValue): Diagnostic {
   const code = 'expr.unknown-value';
@@ -91,8 +88,6 @@ export function unknownValue(p: UnknownValue): Diagnostic {
       );
     case 'expression':
       return diagnostic(code, p.span, notAmong(p.value, 'one of the values', p.values), meant(p.near));
-    case 'fact-value':
-      return factValueDiagnostic(code, p);
     default: {
       const never: never = p;
       return never;

@@ -106,6 +106,11 @@ export function factWrongType(p: { span: Span; problem: FactValueProblem; contex
   return factValueDiagnostic('fact.wrong-type', p);
 }
 
+/** `fact.unknown-value`: a default or a test fact that is none of its enum fact's values. */
+export function factUnknownValue(p: { span: Span; problem: FactValueProblem; context: string }): Diagnostic {
+  return factValueDiagnostic('fact.unknown-value', p);
+}
+
 /** `policy.fact-type`: a field names a fact whose type cannot serve it. */
 export type FactType = { span: Span; fact: string; type: string } &
   /** The policy's `zoneFact`, which must be a timezone fact. */
