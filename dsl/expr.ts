@@ -15,10 +15,10 @@ import type {
   WeeklyHours,
 } from './ast.js';
 import { WEEKDAYS } from './ast.js';
-import { type Diagnostic, MAX_NESTING, type Span, closest } from './diagnostics.js';
+import { type Diagnostic, MAX_NESTING, type Span } from './diagnostics.js';
 import { isDateTime, isRealDate } from './datetime.js';
 import { T, lexer, parser, readGrammarMistake } from './grammar.js';
-import { type EntryRule, type ExprSyntax, exprSyntax, exprTooDeep } from './problems/index.js';
+import { type EntryRule, type ExprSyntax, exprSyntax, exprTooDeep, nearest } from './problems/index.js';
 
 /** Turns an offset range inside the expression text into a file span. */
 export type Locate = (start: number, end: number) => Span;
@@ -195,13 +195,13 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     let unitToken = words[0]!;
     if (words.length === 2) {
       if (words[0]!.image === 'business') business = true;
-      else this.problem(words[0]!, { kind: 'duration-word', ...nearest(words[0]!.image, ['business']) });
+      else this.problem(words[0]!, { kind: 'duration-word', word: words[0]!.image, ...nearest(words[0]!.image, ['business']) });
       unitToken = words[1]!;
     }
     // Own names only: '15 constructor' is no duration.
     const unit = Object.hasOwn(UNITS, unitToken.image) ? UNITS[unitToken.image] : undefined;
     if (!unit) {
-      this.problem(unitToken, { kind: 'time-unit', ...nearest(unitToken.image, Object.keys(UNITS)) });
+      this.problem(unitToken, { kind: 'time-unit', word: unitToken.image, ...nearest(unitToken.image, Object.keys(UNITS)) });
     }
     const amount = Number(number.image);
     const calendarToken = tokenOf(ctx, 'calendar');
@@ -238,7 +238,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
   private weekday(t: IToken): Weekday | undefined {
     const day = t.image.toLowerCase().slice(0, 3) as Weekday;
     if (WEEKDAYS.includes(day) && FULL_DAY_NAMES.includes(t.image.toLowerCase())) return day;
-    this.problem(t, { kind: 'weekday', ...nearest(t.image, WEEKDAYS) });
+    this.problem(t, { kind: 'weekday', word: t.image, ...nearest(t.image, WEEKDAYS) });
     return undefined;
   }
 
@@ -285,12 +285,6 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     return { kind: 'percent', value: tokenOf(ctx, 'Number')!.image, span: this.span(self) };
   }
 }
-
-/** The name most like `word`, as the `near` of a problem. */
-const nearest = (word: string, known: readonly string[]) => {
-  const near = closest(word, known);
-  return near === undefined ? { word } : { word, near };
-};
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

@@ -10,3 +10,4 @@ export * from './schema.js';
 export * from './sections.js';
 export * from './types.js';
 export * from './yaml.js';
+export { nearest } from './words.js';
