@@ -46,7 +46,7 @@ export const DIAGNOSTIC_CODES = {
   'policy.unknown-priority': 'a priority level that is not declared in `priorities`',
   'policy.unknown-tier': 'a tier that is not declared in `tiers.levels`',
   'policy.unknown-calendar': 'a calendar that is not declared in `calendars`',
-  'policy.duplicate-id': 'two rules, tests or entries share one name',
+  'policy.duplicate-id': 'two rules, tests or entries share one name, or two policy files one id',
   'policy.unknown-zone': "a policy's zone (or a date function's zone) that is not an IANA zone of a place",
   'policy.zone-required': 'an expression turns an instant into a date but the policy declares no zone',
   'fact.bad-range': 'a `min` or `max` on a fact that is not a number or integer, or a `min` above the `max`',
