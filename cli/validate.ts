@@ -6,10 +6,12 @@ import {
   type CheckOptions,
   type Diagnostic,
   type HolidayCatalog,
+  duplicateId,
   fixesView,
   formatDiagnostic,
   loadHolidayCatalog,
   mentionsHolidays,
+  yamlSyntax,
 } from '../dsl/index.js';
 import { validatePolicy } from '../engine/index.js';
 import { findPolicyFiles } from './files.js';
@@ -84,13 +86,7 @@ export async function validateFiles(files: string[]): Promise<FileResult[]> {
     if (id) {
       const first = firstWithId.get(id);
       if (first) {
-        diagnostics.unshift({
-          code: 'policy.duplicate-id',
-          severity: 'error',
-          message: `policy id '${id}' is already used by ${first}`,
-          hint: 'give each policy file its own id',
-          span: result.policy!.idSpan,
-        });
+        diagnostics.unshift(duplicateId({ kind: 'policy-id', span: result.policy!.idSpan, id, firstFile: first }));
       } else firstWithId.set(id, file);
     }
     return { file, diagnostics };
@@ -101,12 +97,11 @@ function readSource(file: string): string | Diagnostic {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    return {
-      code: 'yaml.syntax',
-      severity: 'error',
-      message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    return yamlSyntax({
+      kind: 'unreadable',
       span: { file, line: 1, column: 1, offset: 0, length: 0, endLine: 1, endColumn: 1 },
-    };
+      reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 // Spans and diagnostics: the one way every stage of the front end reports a position and a problem.
-// Codes are stable strings that CI scripts and the editor rely on; each has a named constructor below.
+// Codes are stable strings that CI scripts and the editor rely on; each has a named constructor in
+// problems/, the only place a diagnostic is made.
 
 export interface Span {
   file: string;
@@ -50,15 +51,15 @@ export const DIAGNOSTIC_CODES = {
   'expr.syntax': 'an expression, duration, hours, money or rate cannot be parsed',
   'expr.too-deep': 'an expression nests brackets, `not` and `if` deeper than an expression may (32 levels)',
   'expr.unknown-fact': 'an expression names a fact that is not declared',
-  'expr.unknown-value': 'an expression compares a fact with a value outside its declared values',
+  'expr.unknown-value':
+    "a value compared with an enum fact in an expression, or listed in a table, outside the fact's declared values",
   'expr.unknown-function': 'an expression calls a function that does not exist',
   'expr.type-mismatch': 'an expression combines values of incompatible types',
   'policy.unknown-priority': 'a priority level that is not declared in `priorities`',
   'policy.unknown-tier': 'a tier that is not declared in `tiers.levels`',
-  'policy.unknown-calendar': 'a calendar that is not declared in `calendars`, or business time with no calendar named',
-  'policy.duplicate-id': 'two rules, tests or entries share one name',
-  'policy.unknown-zone':
-    "a policy's zone (or a date function's zone) that is not an IANA zone of a place, or a zoneFact that is no timezone fact",
+  'policy.unknown-calendar': 'a calendar that is not declared in `calendars`',
+  'policy.duplicate-id': 'two rules, tests or entries share one name, or two policy files one id',
+  'policy.unknown-zone': "a policy's zone (or a date function's zone) that is not an IANA zone of a place",
   'policy.zone-required': 'an expression turns an instant into a date but the policy declares no zone',
   'fact.bad-range': 'a `min` or `max` on a fact that is not a number or integer, or a `min` above the `max`',
   'fact.out-of-range': "a default or a test fact outside its fact's `min`/`max`",
@@ -73,7 +74,8 @@ export const DIAGNOSTIC_CODES = {
   'calendar.uneven-days': 'business days asked of a calendar whose days differ in length',
   'calendar.overlap': 'business intervals of one day overlap',
   'calendar.empty-interval': 'a business interval that ends before or when it starts',
-  'calendar.unknown-timezone': 'a time zone that is not an IANA time zone name',
+  'calendar.unknown-timezone':
+    "a calendar's time zone (named, or given by its time zone fact) that is not an IANA time zone name",
   'calendar.missing-timezone': 'a calendar with business hours, holidays or dates but no time zone to place them in',
   'calendar.two-timezones': 'a calendar that names both a time zone and a time zone fact',
   'calendar.unknown-holidays': 'a holiday country, region or type that the holiday data does not know',
@@ -86,6 +88,13 @@ export const DIAGNOSTIC_CODES = {
   'billing.tax-out-of-range': 'a tax rate below 0% or above 100%',
   'sla.response-after-resolution': 'a response target later than the resolution target of the same tier and priority',
   'fact.unused': 'a declared fact that no condition, section or calendar reads (tests giving it do not count)',
+  'policy.two-zones': 'a policy that names both a zone and a zoneFact',
+  'fact.unknown-timezone': "a timezone fact's default or test value that is not an IANA time zone name",
+  'sla.no-calendar': 'business time in a tier whose SLA names no calendar to count it in',
+  'policy.fact-type':
+    "a field naming a fact whose type cannot serve it: zoneFact or a calendar's timezoneFact not a zone, holidays' countryFact or regionFact or a table's fact not an enum",
+  'fact.wrong-type': "a fact's default or a test fact that is not of the fact's type",
+  'fact.unknown-value': "a fact's default or a test fact that is none of its enum fact's values",
   'diagnostics.capped': 'more problems were found than are shown',
 } as const;
 
@@ -107,51 +116,6 @@ export function warning(code: DiagnosticCode, span: Span, message: string, hint?
 
 /** How deep a policy file's lists and mappings may nest, and an expression's brackets, `not`s and `if`s. */
 export const MAX_NESTING = { yaml: 64, expr: 32 } as const;
-
-/** Nesting past its limit, reported where the first level past it starts. */
-export function tooDeep(kind: keyof typeof MAX_NESTING, span: Span): Diagnostic {
-  return kind === 'yaml'
-    ? diagnostic(
-        'yaml.too-deep',
-        span,
-        `lists and mappings nest deeper than ${MAX_NESTING.yaml} levels here`,
-        'no policy needs this much nesting: flatten it',
-      )
-    : diagnostic(
-        'expr.too-deep',
-        span,
-        `the expression nests deeper than ${MAX_NESTING.expr} levels here`,
-        'remove brackets, or split the condition into derived facts',
-      );
-}
-
-/** Maximum number of diagnostics reported for one file; one typo must not bury the rest. */
-export const DIAGNOSTIC_CAP = 25;
-
-/**
- * Sorts by position, drops exact repeats (one cause reported by two checks), and caps the list,
- * ending it with a `diagnostics.capped` note that says how many were left out.
- */
-export function finishDiagnostics(list: Diagnostic[], cap = DIAGNOSTIC_CAP): Diagnostic[] {
-  const seen = new Set<string>();
-  const unique: Diagnostic[] = [];
-  for (const d of [...list].sort(compareDiagnostics)) {
-    const key = `${d.span.offset}|${d.code}|${d.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push(d);
-  }
-  if (unique.length <= cap) return unique;
-  const shown = unique.slice(0, cap);
-  const last = shown[shown.length - 1]!;
-  shown.push({
-    code: 'diagnostics.capped',
-    severity: 'warning',
-    message: `${unique.length - cap} more problems not shown; fix the ones above first`,
-    span: last.span,
-  });
-  return shown;
-}
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return a.span.offset - b.span.offset || a.code.localeCompare(b.code) || a.message.localeCompare(b.message);

@@ -15,9 +15,10 @@ import type {
   WeeklyHours,
 } from './ast.js';
 import { WEEKDAYS } from './ast.js';
-import { type Diagnostic, MAX_NESTING, type Span, diagnostic, didYouMean, tooDeep } from './diagnostics.js';
+import { type Diagnostic, MAX_NESTING, type Span } from './diagnostics.js';
 import { isDateTime, isRealDate } from './datetime.js';
-import { T, lexer, parser } from './grammar.js';
+import { T, lexer, parser, readGrammarMistake } from './grammar.js';
+import { type EntryRule, type ExprSyntax, exprSyntax, exprTooDeep, nearest } from './problems/index.js';
 
 /** Turns an offset range inside the expression text into a file span. */
 export type Locate = (start: number, end: number) => Span;
@@ -79,9 +80,9 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     return this.locate(t.startOffset, t.startOffset + t.image.length);
   }
 
-  private problem(t: IToken | CstNode, message: string, hint?: string): void {
-    const span = 'image' in t ? this.tokenSpan(t) : this.span(t);
-    this.problems.push(diagnostic('expr.syntax', span, message, hint));
+  /** An `expr.syntax` problem at a token. */
+  private problem(t: IToken, p: DistributiveOmit<ExprSyntax, 'span'>): void {
+    this.problems.push(exprSyntax({ ...p, span: this.tokenSpan(t) } as ExprSyntax));
   }
 
   expression(ctx: Children): Expr {
@@ -152,13 +153,13 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     if (tokenOf(ctx, 'False')) return { kind: 'literal', type: 'boolean', value: false, span };
     const date = tokenOf(ctx, 'Date');
     if (date) {
-      if (!isRealDate(date.image)) this.problem(date, `'${date.image}' is not a date on the calendar`);
+      if (!isRealDate(date.image)) this.problem(date, { kind: 'date', text: date.image });
       return { kind: 'literal', type: 'date', value: date.image, span };
     }
     const dateTime = tokenOf(ctx, 'DateTime');
     if (dateTime) {
       if (!isDateTime(dateTime.image)) {
-        this.problem(dateTime, `'${dateTime.image}' is not a real date and time with its offset, like 2026-03-10T09:00:00+01:00`);
+        this.problem(dateTime, { kind: 'datetime', text: dateTime.image });
       }
       return { kind: 'literal', type: 'datetime', value: dateTime.image, span };
     }
@@ -194,22 +195,13 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     let unitToken = words[0]!;
     if (words.length === 2) {
       if (words[0]!.image === 'business') business = true;
-      else
-        this.problem(
-          words[0]!,
-          `'${words[0]!.image}' is not allowed here`,
-          didYouMean(words[0]!.image, ['business']) ?? "write e.g. '8 business hours'",
-        );
+      else this.problem(words[0]!, { kind: 'duration-word', word: words[0]!.image, ...nearest(words[0]!.image, ['business']) });
       unitToken = words[1]!;
     }
     // Own names only: '15 constructor' is no duration.
     const unit = Object.hasOwn(UNITS, unitToken.image) ? UNITS[unitToken.image] : undefined;
     if (!unit) {
-      this.problem(
-        unitToken,
-        `'${unitToken.image}' is not a unit of time`,
-        didYouMean(unitToken.image, Object.keys(UNITS)) ?? 'use minutes, hours or days',
-      );
+      this.problem(unitToken, { kind: 'time-unit', word: unitToken.image, ...nearest(unitToken.image, Object.keys(UNITS)) });
     }
     const amount = Number(number.image);
     const calendarToken = tokenOf(ctx, 'calendar');
@@ -237,7 +229,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     const a = WEEKDAYS.indexOf(from);
     const b = WEEKDAYS.indexOf(to);
     if (b < a) {
-      this.problem(toToken, `'${from}-${to}' runs backwards`, 'days run from mon to sun, e.g. mon-fri');
+      this.problem(toToken, { kind: 'days-backwards', from, to });
       return [];
     }
     return WEEKDAYS.slice(a, b + 1);
@@ -246,11 +238,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
   private weekday(t: IToken): Weekday | undefined {
     const day = t.image.toLowerCase().slice(0, 3) as Weekday;
     if (WEEKDAYS.includes(day) && FULL_DAY_NAMES.includes(t.image.toLowerCase())) return day;
-    this.problem(
-      t,
-      `'${t.image}' is not a day of the week`,
-      didYouMean(t.image, WEEKDAYS) ?? 'use mon, tue, wed, thu, fri, sat, sun',
-    );
+    this.problem(t, { kind: 'weekday', word: t.image, ...nearest(t.image, WEEKDAYS) });
     return undefined;
   }
 
@@ -268,7 +256,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     const [h, m] = t.image.split(':').map(Number) as [number, number];
     const minutes = h * 60 + m;
     if (m > 59 || h > 24 || (h === 24 && m > 0) || (h === 24 && !isEnd)) {
-      this.problem(t, `'${t.image}' is not a time of day`, isEnd ? 'use 00:00 to 24:00' : 'use 00:00 to 23:59');
+      this.problem(t, { kind: 'time-of-day', text: t.image, end: isEnd });
     }
     return minutes;
   }
@@ -288,7 +276,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
     const unit = tokenOf(ctx, 'unit')!;
     const per = Object.hasOwn(UNITS, unit.image) ? UNITS[unit.image] : undefined;
     if (per !== 'minute' && per !== 'hour') {
-      this.problem(unit, `a rate is charged per minute or per hour, not per '${unit.image}'`);
+      this.problem(unit, { kind: 'rate-unit', word: unit.image });
     }
     return { kind: 'rate', money: this.v(nodeOf(ctx, 'money')!), per: per === 'hour' ? 'hour' : 'minute', span: this.span(self) };
   }
@@ -298,22 +286,11 @@ class AstBuilder extends parser.getBaseCstVisitorConstructor() {
   }
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 const FULL_DAY_NAMES = [...WEEKDAYS, 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
 const builder = new AstBuilder();
-
-type EntryRule = 'expression' | 'duration' | 'weeklyHours' | 'timeRanges' | 'money' | 'rate' | 'percent';
-
-/** What each entry point expects, in words, for the "write e.g." hint. */
-const EXAMPLES: Record<EntryRule, string> = {
-  expression: `e.g. tier == "premium" or trial`,
-  duration: "e.g. '15 minutes', '8 business hours', '3 business days'",
-  weeklyHours: "e.g. 'mon-fri 09:00-13:00, 14:00-18:00' or '24x7'",
-  timeRanges: "e.g. '09:00-13:00, 14:00-18:00'",
-  money: "e.g. '112.00 EUR'",
-  rate: "e.g. '75.00 EUR per hour' or '1 logbit per minute'",
-  percent: "e.g. '22%'",
-};
 
 function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
   const lexed = lexer.tokenize(text);
@@ -322,16 +299,15 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
     const ch = text.slice(e.offset, e.offset + 1);
     return {
       ok: false,
-      diagnostics: [
-        diagnostic('expr.syntax', locate(e.offset, e.offset + (e.length || 1)), `unexpected character '${ch}'`, EXAMPLES[rule]),
-      ],
+      diagnostics: [exprSyntax({ kind: 'character', span: locate(e.offset, e.offset + (e.length || 1)), rule, char: ch })],
     };
   }
   if (lexed.tokens.length === 0) {
-    return { ok: false, diagnostics: [diagnostic('expr.syntax', locate(0, 0), 'this is empty', EXAMPLES[rule])] };
+    return { ok: false, diagnostics: [exprSyntax({ kind: 'empty', span: locate(0, 0), rule })] };
   }
   const deep = deeperThanAllowed(lexed.tokens);
-  if (deep) return { ok: false, diagnostics: [tooDeep('expr', locate(deep.startOffset, deep.startOffset + deep.image.length))] };
+  if (deep)
+    return { ok: false, diagnostics: [exprTooDeep({ span: locate(deep.startOffset, deep.startOffset + deep.image.length) })] };
   parser.input = lexed.tokens;
   const cst = parser[rule]();
   if (parser.errors.length > 0) {
@@ -341,7 +317,11 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
     const start = atEnd ? text.trimEnd().length : t.startOffset;
     const span = locate(start, atEnd ? start : start + t.image.length);
     const slip = knownSlip(rule, lexed.tokens, atEnd, locate);
-    return { ok: false, diagnostics: [slip ?? diagnostic('expr.syntax', span, e.message, hintFor(t, rule) ?? EXAMPLES[rule])] };
+    const token = { type: t.tokenType.name, image: t.image };
+    return {
+      ok: false,
+      diagnostics: [slip ?? exprSyntax({ kind: 'grammar', span, rule, mistake: readGrammarMistake(e.message), token })],
+    };
   }
   builder.locate = locate;
   builder.problems = [];
@@ -413,12 +393,7 @@ function knownSlip(rule: EntryRule, tokens: IToken[], atEnd: boolean, locate: Lo
   const first = tokens[0];
   const what = NEGATIVE[rule];
   if (what && first?.tokenType === T.Minus)
-    return diagnostic(
-      'expr.syntax',
-      locate(first.startOffset, first.startOffset + 1),
-      `${what} cannot be negative: remove the '-'`,
-      EXAMPLES[rule],
-    );
+    return exprSyntax({ kind: 'negative', span: locate(first.startOffset, first.startOffset + 1), rule, what });
   if (!atEnd) return undefined;
   const open: IToken[] = [];
   for (const t of tokens) {
@@ -431,27 +406,11 @@ function knownSlip(rule: EntryRule, tokens: IToken[], atEnd: boolean, locate: Lo
   }
   const unclosed = open[open.length - 1];
   if (!unclosed) return undefined;
-  const close = unclosed.tokenType === T.LParen ? ')' : ']';
-  return diagnostic(
-    'expr.syntax',
-    locate(unclosed.startOffset, unclosed.startOffset + 1),
-    `this '${unclosed.image}' is never closed`,
-    `add '${close}' where the ${close === ')' ? 'group' : 'list'} ends`,
-  );
-}
-
-function hintFor(t: IToken, rule: EntryRule): string | undefined {
-  if (t.tokenType === T.Comma && (rule === 'money' || rule === 'rate' || rule === 'percent'))
-    return 'write decimals with a point, e.g. 112.00';
-  if (t.tokenType === T.SingleEq) return "'=' is not an operator here — write '==' to compare";
-  if (t.tokenType === T.SymbolicLogic) {
-    const word = t.image === '&&' ? 'and' : t.image === '||' ? 'or' : 'not';
-    return `write '${word}' instead of '${t.image}'`;
-  }
-  if (t.tokenType === T.Identifier && ['AND', 'OR', 'NOT', 'And', 'Or', 'Not'].includes(t.image)) {
-    return `keywords are lower case: write '${t.image.toLowerCase()}'`;
-  }
-  return undefined;
+  return exprSyntax({
+    kind: 'unclosed',
+    span: locate(unclosed.startOffset, unclosed.startOffset + 1),
+    open: unclosed.image === '(' ? '(' : '[',
+  });
 }
 
 export const parseExpression = (text: string, locate: Locate) => run<Expr>('expression', text, locate);

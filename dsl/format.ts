@@ -18,8 +18,9 @@ import {
   visit as visitYaml,
 } from 'yaml';
 import { durationText } from './durations.js';
-import { type Diagnostic, diagnostic } from './diagnostics.js';
+import type { Diagnostic } from './diagnostics.js';
 import { type Locate, parseDuration, parseMoney, parseRate } from './expr.js';
+import { yamlSyntax } from './problems/index.js';
 import { literalSchemas, policySchema } from './schema.js';
 import { SourceFile } from './source.js';
 
@@ -51,9 +52,7 @@ export function formatPolicy(text: string, fileName = 'policy.yaml'): FormatResu
   if (before.errors.length > 0) {
     return {
       ok: false,
-      diagnostics: before.errors.map((e) =>
-        diagnostic('yaml.syntax', file.span(e.pos[0]), e.message.split('\n')[0] ?? e.message),
-      ),
+      diagnostics: before.errors.map((e) => yamlSyntax({ kind: 'unformattable', span: file.span(e.pos[0]), reason: e.message })),
     };
   }
   // What the result must read as: the source with its literals respelt, nothing else changed.
@@ -63,7 +62,7 @@ export function formatPolicy(text: string, fileName = 'policy.yaml'): FormatResu
     expected = sameData(before.toJS(TO_JS));
   } catch (e) {
     // Aliases that expand past the loader's bound (a "billion laughs" file): not a policy to lay out.
-    return { ok: false, diagnostics: [diagnostic('yaml.syntax', file.span(0), (e as Error).message)] };
+    return { ok: false, diagnostics: [yamlSyntax({ kind: 'unformattable', span: file.span(0), reason: (e as Error).message })] };
   }
   // Key order first; if moving keys would put an alias before its anchor, keep the author's order.
   for (const reorder of [true, false]) {

@@ -1,6 +1,7 @@
 // The expression language's tokens and grammar (chevrotain). The grammar is pure: it builds a CST
 // and nothing else; all meaning lives in the visitor of `expr.ts`. One parser instance is reused.
 import { CstParser, Lexer, createToken, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import type { GrammarMistake } from './problems/index.js';
 
 const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'a name' });
 const keyword = (name: string, word: string) =>
@@ -108,33 +109,23 @@ export function createLexer(validate = false): Lexer {
 
 export const lexer = createLexer();
 
-const quote = (image: string) => (image === '' ? 'the end' : `'${image}'`);
-
-/** Messages in the words of someone writing a policy, not of a parser generator. */
+/**
+ * The parser's errors as facts, not words: each message is a `GrammarMistake` as JSON, which
+ * `readGrammarMistake` gives back and dsl/problems words for someone writing a policy.
+ */
 const errorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
-    return `expected ${expected.LABEL ?? expected.name} but found ${quote(actual.image)}`;
-  },
-  buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${quote(firstRedundant.image)} after a complete expression`;
-  },
-  buildNoViableAltMessage({ actual, ruleName }) {
-    const found = actual[0];
-    return `expected ${ruleWords[ruleName] ?? 'a value'} but found ${quote(found?.image ?? '')}`;
-  },
-  buildEarlyExitMessage({ actual, ruleName }) {
-    const found = actual[0];
-    return `expected ${ruleWords[ruleName] ?? 'more'} but found ${quote(found?.image ?? '')}`;
-  },
+  buildMismatchTokenMessage: ({ expected, actual }) =>
+    mistake({ kind: 'mismatch', expected: expected.LABEL ?? expected.name, found: actual.image }),
+  buildNotAllInputParsedMessage: ({ firstRedundant }) => mistake({ kind: 'left-over', found: firstRedundant.image }),
+  buildNoViableAltMessage: ({ actual, ruleName }) =>
+    mistake({ kind: 'no-alternative', rule: ruleName, found: actual[0]?.image ?? '' }),
+  buildEarlyExitMessage: ({ actual, ruleName }) => mistake({ kind: 'too-few', rule: ruleName, found: actual[0]?.image ?? '' }),
 };
 
-const ruleWords: Record<string, string> = {
-  primary: 'a value, a fact or a function call',
-  literal: 'a value',
-  comparisonOperator: 'a comparison',
-  weeklyHours: "days and hours like 'mon-fri 09:00-18:00' or '24x7'",
-  dayHours: "days and hours like 'mon-fri 09:00-18:00'",
-};
+const mistake = (m: GrammarMistake) => JSON.stringify(m);
+
+/** The mistake behind a parser error's message. */
+export const readGrammarMistake = (message: string) => JSON.parse(message) as GrammarMistake;
 
 export class PolicyExpressionParser extends CstParser {
   constructor(validate = false) {

@@ -7,6 +7,8 @@ export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { CLOCK_EVENT_FACTS, DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
+// For the problems found outside one file's check (spe validate over many files).
+export { duplicateId, yamlSyntax } from './problems/index.js';
 export { formatPolicy, type FormatResult } from './format.js';
 export { type CheckOptions } from './checks/index.js';
 export {

@@ -4,9 +4,20 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Composer, type Document, Parser, YAMLParseError, isAlias, isNode, visit } from 'yaml';
 import type { CST } from 'yaml';
 import { type CheckOptions, checkPolicy } from './checks/index.js';
-import { type Diagnostic, MAX_NESTING, diagnostic, didYouMean, finishDiagnostics, formatSpan, hasErrors, tooDeep } from './diagnostics.js';
+import { type Diagnostic, MAX_NESTING, didYouMean, formatSpan, hasErrors } from './diagnostics.js';
 import type { Policy } from './model.js';
 import { isRealDate } from './datetime.js';
+import {
+  duplicateKey,
+  finishDiagnostics,
+  nearest,
+  schemaBadValue,
+  schemaMissing,
+  unknownField,
+  wrongType,
+  yamlSyntax,
+  yamlTooDeep,
+} from './problems/index.js';
 import { NodeFinder, type Path, PolicyReader } from './read.js';
 import { compileSchemaValidator } from './schema-validator.js';
 import { SourceFile } from './source.js';
@@ -29,20 +40,13 @@ function schemaValidator(): ValidateFunction {
 export function loadPolicy(text: string, fileName = 'policy.yaml', options: CheckOptions = {}): LoadResult {
   const file = new SourceFile(fileName, text);
   if (text.length > LIMITS.maxBytes) {
-    return fail([diagnostic('yaml.syntax', file.span(0), `the file is larger than ${LIMITS.maxBytes / 1024 / 1024} MiB`)]);
+    return fail([yamlSyntax({ kind: 'too-large', span: file.span(0), maxBytes: LIMITS.maxBytes })]);
   }
   const read = readYaml(text, file);
   if ('problems' in read) return fail(read.problems);
   const { js, tree } = read;
   if (js === null || js === undefined || typeof js !== 'object' || Array.isArray(js)) {
-    return fail([
-      diagnostic(
-        'schema.wrong-type',
-        file.span(0),
-        'a policy file must be a mapping of fields such as policy, title, facts',
-        "start with 'policy: my-policy'",
-      ),
-    ]);
+    return fail([wrongType({ kind: 'not-a-mapping', span: file.span(0) })]);
   }
 
   const at = new NodeFinder(file, tree);
@@ -53,7 +57,7 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
   const effective = (js as { effective: string }).effective;
   if (!isRealDate(effective))
     diagnostics.push(
-      diagnostic('schema.bad-value', at.span(['effective']), `'effective' is ${effective}, which is not a date on the calendar`),
+      schemaBadValue({ kind: 'not-a-date', span: at.span(['effective']), field: 'effective', value: effective }),
     );
   const policy = new PolicyReader(at, js as Record<string, unknown>, diagnostics).read();
   // Parts written once and used again through aliases or merge keys: one rule to test (coverage).
@@ -78,7 +82,7 @@ function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode
   // with a stack of its own. The document is then composed from the same tokens.
   const tokens = [...new Parser().parse(text)];
   const deepAt = cstDeeperThan(tokens, MAX_NESTING.yaml);
-  if (deepAt !== undefined) return { problems: [tooDeep('yaml', file.span(deepAt, 1))] };
+  if (deepAt !== undefined) return { problems: [yamlTooDeep({ span: file.span(deepAt, 1) })] };
   const doc = composeDocument(tokens, text.length);
   // After a YAML syntax error the parser's later complaints are mostly echoes of it: report
   // the first one only (duplicate keys are independent and all reported).
@@ -87,21 +91,18 @@ function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode
     .sort((a, b) => a.pos[0] - b.pos[0])
     .slice(0, 1);
   const problems = [...doc.errors.filter((e) => e.code === 'DUPLICATE_KEY'), ...syntax].map((e) => {
-    const code = e.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax';
-    const key = e.code === 'DUPLICATE_KEY' ? (/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '') : '';
-    const message =
-      (key && key.length <= 60 ? `'${key}' appears twice in the same mapping` : yamlMessage(e.code)) ??
-      e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    const span = file.span(e.pos[0], e.pos[1] - e.pos[0]);
+    if (e.code === 'DUPLICATE_KEY') return duplicateKey({ span, key: /^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '' });
     const indent =
       e.code === 'BLOCK_AS_IMPLICIT_KEY' || e.code === 'MULTILINE_IMPLICIT_KEY' ? indentMistake(text, e.pos[0]) : undefined;
-    if (indent) return diagnostic('yaml.syntax', file.span(indent.start, indent.length), indent.message, indent.hint);
-    return diagnostic(code, file.span(e.pos[0], e.pos[1] - e.pos[0]), message, yamlHint(e.code));
+    if (indent) return yamlSyntax({ kind: 'indent', span: file.span(indent.start, indent.length), mistake: indent.mistake });
+    return yamlSyntax({ kind: 'parser', span, yamlCode: e.code, yamlMessage: e.message });
   });
   if (problems.length > 0) return { problems };
   // Aliases can nest what each part alone does not: checked on the tree, aliases expanded.
   const tree = treeOfDocument(doc);
   const deep = deeperThan(tree, MAX_NESTING.yaml);
-  if (deep) return { problems: [tooDeep('yaml', file.span(deep.start, 1))] };
+  if (deep) return { problems: [yamlTooDeep({ span: file.span(deep.start, 1) })] };
   const dangling = danglingAlias(doc, file);
   if (dangling) return { problems: [dangling] };
   try {
@@ -109,9 +110,7 @@ function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode
   } catch (e) {
     // The yaml package throws for alias bombs (too many alias expansions).
     return {
-      problems: [
-        diagnostic('yaml.syntax', file.span(0), `the file cannot be read: ${(e as Error).message}`, 'use fewer aliases (*name)'),
-      ],
+      problems: [yamlSyntax({ kind: 'aliases', span: file.span(0), reason: (e as Error).message })],
     };
   }
 }
@@ -124,16 +123,14 @@ function danglingAlias(doc: Document, file: SourceFile): Diagnostic | undefined 
     if (isAlias(node)) {
       if (anchors.includes(node.source)) return undefined;
       const [start = 0, end = start] = node.range ?? [];
-      const meant = didYouMean(node.source, anchors);
-      const d = diagnostic(
-        'yaml.syntax',
-        file.span(start, end - start),
-        `alias '*${node.source}' refers to no anchor: no '&${node.source}' is defined above it`,
-        meant ?? (anchors.length ? `anchors defined above: ${anchors.map((a) => `&${a}`).join(', ')}` : 'define the anchor (&name) on the value to repeat, before the alias'),
-      );
-      const near = meant && /'(.*)'/.exec(meant)?.[1];
-      const nameAt = file.span(start + 1, node.source.length);
-      found = near ? { ...d, fixes: [{ title: `Change to '*${near}'`, range: nameAt, text: near }] } : d;
+      found = yamlSyntax({
+        kind: 'dangling-alias',
+        span: file.span(start, end - start),
+        alias: node.source,
+        anchors: [...anchors],
+        ...nearest(node.source, anchors),
+        nameSpan: file.span(start + 1, node.source.length),
+      });
       return visit.BREAK;
     }
     if (isNode(node) && node.anchor) anchors.push(node.anchor);
@@ -158,44 +155,6 @@ function composeDocument(tokens: CST.Token[], length: number): Document {
   }
   // compose(…, true) always ends with a document.
   return doc!;
-}
-
-/** The yaml package's messages, in the words of someone editing a policy. */
-function yamlMessage(code: string): string | undefined {
-  switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'this key appears twice in the same mapping';
-    case 'BLOCK_AS_IMPLICIT_KEY':
-      return "a value here contains ': ', which YAML reads as the start of a nested mapping";
-    case 'MULTILINE_IMPLICIT_KEY':
-      return 'a key must fit on one line: a colon is probably missing after it, or the line above is not finished';
-    case 'TAB_AS_INDENT':
-      return 'tabs cannot indent YAML';
-    case 'MISSING_CHAR':
-      return 'a closing bracket, brace or quote is missing';
-    case 'MULTIPLE_DOCS':
-      return 'a policy file holds one YAML document (remove the extra ---)';
-    default:
-      return undefined;
-  }
-}
-
-function yamlHint(code: string): string | undefined {
-  switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'remove or rename one of them';
-    case 'BLOCK_AS_IMPLICIT_KEY':
-      return 'put the value in quotes';
-    case 'BAD_INDENT':
-    case 'MISSING_CHAR':
-    case 'MULTILINE_IMPLICIT_KEY':
-    case 'UNEXPECTED_TOKEN':
-      return 'check the indentation, brackets and colons around here';
-    case 'TAB_AS_INDENT':
-      return 'indent with spaces';
-    default:
-      return undefined;
-  }
 }
 
 // ---- schema errors in an admin's words -------------------------------------------------------
@@ -268,14 +227,6 @@ export function describePath(path: Path, js: unknown): string {
   return parts.reverse().join(' of ');
 }
 
-function describeValue(v: unknown): string {
-  if (v === null) return 'nothing (null)';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `text '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
-  return `${typeof v === 'number' ? 'the number' : 'the value'} ${String(v)}`;
-}
-
 function valueAt(js: unknown, path: Path): unknown {
   let at = js;
   for (const seg of path) at = (at as Record<string, unknown> | undefined)?.[seg as never];
@@ -311,74 +262,41 @@ function schemaDiagnostics(errors: ErrorObject[], at: NodeFinder, js: unknown): 
       if (groupsSeen.has(group)) continue;
       groupsSeen.add(group);
     }
-    const before = out.length;
-    schemaDiagnostic(e, at, js, misspelt, out);
-    const more = group ? groupSize.get(group)! - 1 : 0;
-    if (more > 0 && out.length > before) {
-      const d = out[out.length - 1]!;
-      d.message += ` (and ${more} more item${more === 1 ? '' : 's'} like it)`;
-    }
+    const d = schemaDiagnostic(e, at, js, misspelt, group ? groupSize.get(group)! - 1 : 0);
+    if (d) out.push(d);
   }
   return out;
 }
 
-function schemaDiagnostic(e: ErrorObject, at: NodeFinder, js: unknown, misspelt: Set<string>, out: Diagnostic[]): void {
+function schemaDiagnostic(e: ErrorObject, at: NodeFinder, js: unknown, misspelt: Set<string>, more: number): Diagnostic | undefined {
   const segments = decodePointer(e.instancePath);
   const path = toPath(segments, js);
   const where = describePath(path, js);
-  const described = (e.parentSchema as { description?: string } | undefined)?.description;
+  const here = { span: at.span(path), where, ...(more > 0 ? { more } : {}) };
+  const description = (e.parentSchema as { description?: string } | undefined)?.description;
+  const described = description === undefined ? {} : { description };
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) {
-    out.push(
-      diagnostic(
-        'schema.bad-value',
-        at.span([...path, propertyName], true),
-        `'${propertyName}' is not allowed as a name in ${where}`,
-        described ? `use ${described}` : undefined,
-      ),
-    );
-    return;
+    const span = at.span([...path, propertyName], true);
+    return schemaBadValue({ ...here, kind: 'name', span, name: propertyName, ...described });
   }
   const value = valueAt(js, path);
   switch (e.keyword) {
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      if (misspelt.has(`${e.instancePath}|${missing}`)) return;
+      if (misspelt.has(`${e.instancePath}|${missing}`)) return undefined;
       const sub = (e.parentSchema as { properties?: Record<string, { description?: string }> }).properties?.[missing];
       // At the top of the file there is no key to point at: point at the first line.
       const span = path.length === 0 ? at.file.span(0, at.file.text.indexOf('\n') >>> 0) : at.span(path, true);
-      out.push(
-        diagnostic(
-          'schema.missing',
-          span,
-          `${where} needs '${missing}'`,
-          sub?.description ? `add '${missing}:' with ${sub.description}` : `add '${missing}:'`,
-        ),
-      );
-      break;
+      return schemaMissing({ ...here, span, field: missing, ...(sub?.description ? { description: sub.description } : {}) });
     }
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      out.push(
-        diagnostic(
-          'schema.unknown-field',
-          at.span([...path, extra], true),
-          `unknown field '${extra}' in ${where}`,
-          didYouMean(extra, known) ?? (known.length ? `known fields: ${known.join(', ')}` : undefined),
-        ),
-      );
-      break;
+      return unknownField({ ...here, span: at.span([...path, extra], true), field: extra, known });
     }
     case 'type':
-      out.push(
-        diagnostic(
-          'schema.wrong-type',
-          at.span(path),
-          `${where} should be ${described ?? typeWords(e)}, not ${describeValue(value)}`,
-        ),
-      );
-      break;
+      return wrongType({ ...here, kind: 'field', value, types: (e.params as { type: string | string[] }).type, ...described });
     case 'enum':
     case 'const': {
       const allowed = (
@@ -386,61 +304,24 @@ function schemaDiagnostic(e: ErrorObject, at: NodeFinder, js: unknown, misspelt:
           ? (e.params as { allowedValues: unknown[] }).allowedValues
           : [(e.params as { allowedValue: unknown }).allowedValue]
       ).map(String);
-      out.push(
-        diagnostic(
-          'schema.bad-value',
-          at.span(path),
-          `${where} cannot be ${describeValue(value)}; allowed: ${allowed.join(', ')}`,
-          typeof value === 'string' ? didYouMean(value, allowed) : undefined,
-        ),
-      );
-      break;
+      return schemaBadValue({ ...here, kind: 'not-allowed', value, allowed });
     }
     case 'minItems':
     case 'minProperties':
     case 'minLength':
-      out.push(diagnostic('schema.bad-value', at.span(path), `${where} is empty`, described ? `write ${described}` : undefined));
-      break;
+      return schemaBadValue({ ...here, kind: 'empty', ...described });
     case 'uniqueItems': {
       // ajv scans from the end: `i` is the earlier item, `j` the repeat.
       const { i, j } = e.params as { i: number; j: number };
-      out.push(
-        diagnostic(
-          'schema.bad-value',
-          at.span([...path, j]),
-          `${where} lists ${describeValue((value as unknown[])[j])} twice (items ${i + 1} and ${j + 1})`,
-          'remove the repeat',
-        ),
-      );
-      break;
+      const span = at.span([...path, j]);
+      return schemaBadValue({ ...here, kind: 'repeated', span, value: (value as unknown[])[j], first: i + 1, second: j + 1 });
     }
     case 'pattern':
     case 'minimum':
     case 'maximum':
     case 'format':
-      out.push(
-        diagnostic(
-          'schema.bad-value',
-          at.span(path),
-          `${where} cannot be ${describeValue(value)}`,
-          described ? `write ${described}` : undefined,
-        ),
-      );
-      break;
+      return schemaBadValue({ ...here, kind: 'invalid', value, ...described });
     default:
-      out.push(diagnostic('schema.bad-value', at.span(path), `${where}: ${e.message ?? 'is not valid'}`));
+      return schemaBadValue({ ...here, kind: 'other', ...(e.message === undefined ? {} : { reason: e.message }) });
   }
-}
-
-function typeWords(e: ErrorObject): string {
-  const t = (e.params as { type: string | string[] }).type;
-  const words: Record<string, string> = {
-    string: 'text',
-    object: 'a mapping',
-    array: 'a list',
-    number: 'a number',
-    integer: 'a whole number',
-    boolean: 'true or false',
-  };
-  return (Array.isArray(t) ? t : String(t).split(',')).map((x) => words[x] ?? x).join(' or ');
 }

@@ -3,12 +3,13 @@
 // the lines after it too deep) at the value on the line before, as a value holding ': '; the
 // admin's mistake is the indentation of one line, and that line is the one to point at.
 
-export interface IndentMistake {
+import type { IndentMistake } from './problems/index.js';
+
+export interface FoundIndentMistake {
   /** Offset and length in the text of the mistaken line's key (or text). */
   start: number;
   length: number;
-  message: string;
-  hint: string;
+  mistake: IndentMistake;
 }
 
 interface Line {
@@ -22,13 +23,12 @@ const keyOf = (l: Line) => /^\s*(?:-\s+)?([^:#\s][^:#]*?):(?:\s|$)/.exec(l.text)
 /** `key: value` with the value on the line (not a comment, not the start of a block scalar). */
 const hasInlineValue = (l: Line) => /^\s*(?:-\s+)?[^:#\s][^:#]*?:\s+[^#\s|>]/.test(l.text);
 const opensBlock = (l: Line) => /^\s*(?:-\s+)?[^:#\s][^:#]*?:\s*(#.*)?$/.test(l.text);
-const spaces = (n: number) => `${n} space${n === 1 ? '' : 's'}`;
 
 /**
  * The mistaken line behind a `yaml` error at `offset` (BLOCK_AS_IMPLICIT_KEY or
  * MULTILINE_IMPLICIT_KEY), when the error is an indentation mistake.
  */
-export function indentMistake(text: string, offset: number): IndentMistake | undefined {
+export function indentMistake(text: string, offset: number): FoundIndentMistake | undefined {
   const lines: Line[] = [];
   for (let start = 0; start <= text.length;) {
     const end = text.indexOf('\n', start);
@@ -55,15 +55,13 @@ export function indentMistake(text: string, offset: number): IndentMistake | und
     return {
       start: line.start + line.indent,
       length: key.length || 1,
-      message: `'${key}' is indented like '${keyOf(prev) ?? 'the line above'}:' above, so it is not inside it, and the lines after it are deeper than it`,
-      hint: `indent '${key}' by ${spaces(next.indent)}, like the lines after it`,
+      mistake: { kind: 'outside-block', key, above: keyOf(prev), indent: next.indent },
     };
   }
   const nextKey = keyOf(next);
   return {
     start: next.start + next.indent,
     length: (nextKey ?? next.text.trim()).length || 1,
-    message: `${nextKey ? `'${nextKey}'` : 'this line'} is indented deeper than '${key}' above, which has its value on its line: YAML reads it as more of that value`,
-    hint: `indent it by ${spaces(line.indent)}, like '${key}'`,
+    mistake: { kind: 'deeper-than-value', line: nextKey, key, indent: line.indent },
   };
 }

@@ -153,7 +153,7 @@ describe("holidays of the customer's country and region", () => {
   it('refuses a country fact whose values are not known in advance', async () => {
     const r = await compileSource(LOCAL_HOLIDAYS.replace('country: { type: enum, values: [DE, IT, GB] }', 'country: { type: string }'), 'h.yaml');
     expect(r.ok).toBe(false);
-    expect(r.diagnostics.map((d) => d.code)).toContain('calendar.unknown-holidays');
+    expect(r.diagnostics.map((d) => d.code)).toContain('policy.fact-type');
   });
 });
 

@@ -1,6 +1,7 @@
 // The diagnostic helpers: "did you mean" suggestions and the sorted, deduplicated, capped list.
 import { describe, expect, it } from 'vitest';
-import { DIAGNOSTIC_CAP, closest, diagnostic, finishDiagnostics } from '../dsl/diagnostics.js';
+import { closest, diagnostic } from '../dsl/diagnostics.js';
+import { DIAGNOSTIC_CAP, finishDiagnostics } from '../dsl/problems/index.js';
 import { SourceFile } from '../dsl/source.js';
 
 describe('closest', () => {

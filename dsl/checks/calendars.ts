@@ -5,10 +5,10 @@ import { dayLengths, durationText } from '../durations.js';
 import {
   checkedBadValue,
   emptyInterval,
+  factType,
   missingTimezone,
   overlap,
   twoTimezones,
-  typeMismatch,
   unevenDays,
   unknownFact,
   unknownHolidays,
@@ -65,7 +65,7 @@ export function checkCalendars({ policy, report, options, facts }: Context): voi
     const calendarZone = c.timezone ? canonicalZone(c.timezone.name) : undefined;
     if (c.timezone && calendarZone && !calendarZone.ok) {
       const { name, span } = c.timezone;
-      report(unknownTimezone({ where: 'calendar', span, name, result: calendarZone, ...nearest(name, zoneNames()) }));
+      report(unknownTimezone({ span, name, result: calendarZone, ...nearest(name, zoneNames()) }));
     }
     if (c.timezoneFact) {
       const f = facts.get(c.timezoneFact.name);
@@ -73,7 +73,7 @@ export function checkCalendars({ policy, report, options, facts }: Context): voi
       if (derived) checkDerivedZone(derived, policy, report);
       else if (!f) report(unknownFact({ where: 'field', ...undeclared(c.timezoneFact, [...facts.keys()]) }));
       else if (f.type !== 'timezone' && f.type !== 'string') {
-        report(typeMismatch({ kind: 'timezone-fact', span: c.timezoneFact.span, fact: f.name, type: f.type }));
+        report(factType({ kind: 'timezone-fact', span: c.timezoneFact.span, fact: f.name, type: f.type }));
       }
     }
     if (c.timezone && c.timezoneFact) {
@@ -132,7 +132,7 @@ export function checkDerivedZone(derived: DerivedFact, policy: Policy, report: R
   if (!c.ok) return; // a computed zone (coalesce of timezone facts, say): checked as a value when the ticket comes
   for (const name of c.values) {
     const zone = canonicalZone(name);
-    if (!zone.ok) report(unknownTimezone({ where: 'calendar', span: derived.expr.span, name, result: zone, ...nearest(name, zoneNames()) }));
+    if (!zone.ok) report(unknownTimezone({ span: derived.expr.span, name, result: zone, ...nearest(name, zoneNames()) }));
   }
 }
 
@@ -151,7 +151,7 @@ function checkHolidayFacts(
       return undefined;
     }
     if (f.type !== 'enum' || !f.values) {
-      report(unknownHolidays({ kind: 'fact-type', span: named.span, country: h.country, field, fact: f.name, type: f.type }));
+      report(factType({ kind: 'holiday-fact', span: named.span, field, fact: f.name, type: f.type }));
       return undefined;
     }
     return f.values;

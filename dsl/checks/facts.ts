@@ -1,7 +1,7 @@
 // Fact declarations: their types, bounds and defaults.
 import type { Diagnostic, Span } from '../diagnostics.js';
 import { type FactValueProblem, factValueProblem } from '../fact-values.js';
-import { badRange, checkedBadValue, outOfRange, typeMismatch, unknownTimezone, unknownValue } from '../problems/index.js';
+import { badRange, checkedBadValue, factUnknownTimezone, factUnknownValue, factWrongType, outOfRange } from '../problems/index.js';
 import type { Context } from './context.js';
 
 /** A default or a test fact that does not fit its fact, under the code of its kind of problem. */
@@ -9,14 +9,14 @@ export function factValue(problem: FactValueProblem, span: Span, context: string
   const p = { span, problem, context };
   switch (problem.kind) {
     case 'unknown-zone':
-      return unknownTimezone({ where: 'fact-value', ...p });
+      return factUnknownTimezone(p);
     case 'not-a-value':
-      return unknownValue({ where: 'fact-value', ...p });
+      return factUnknownValue(p);
     case 'below':
     case 'above':
       return outOfRange(p);
     default:
-      return typeMismatch({ kind: 'fact-value', ...p });
+      return factWrongType(p);
   }
 }
 

@@ -2,14 +2,11 @@
 import { zoneNames, type ZoneResult } from '../datetime.js';
 import { closest, type Diagnostic, type Span } from '../diagnostics.js';
 import type { FactDecl, Named } from '../model.js';
-import { duplicateId, type UnknownValue, unknownZone } from '../problems/index.js';
+import { duplicateId, nearest, type UnknownValue, unknownZone } from '../problems/index.js';
 import type { Context, Report } from './context.js';
 
-/** The closest of `known` to a name, as a constructor's `near` field. */
-export function nearest(name: string, known: Iterable<string>): { near?: string } {
-  const near = closest(name, known);
-  return near === undefined ? {} : { near };
-}
+/** The closest of `known` to a name, as a constructor's `near` field (for the checks that import it from here). */
+export { nearest };
 
 /** A name that is not among `known`, with what it probably means (`meant`, else the closest). */
 export function undeclared(n: Named, known: string[], meant?: string) {
@@ -31,7 +28,7 @@ export function tableValue(n: Named, f: FactDecl, meant?: string): UnknownValue 
 
 /** A zone name that is no IANA zone of a place. */
 export function zoneNameProblem(span: Span, name: string, result: Extract<ZoneResult, { ok: false }>): Diagnostic {
-  return unknownZone({ kind: 'name', span, name, result, ...(result.kind === 'unknown' ? nearest(name, zoneNames()) : {}) });
+  return unknownZone({ span, name, result, ...(result.kind === 'unknown' ? nearest(name, zoneNames()) : {}) });
 }
 
 /**

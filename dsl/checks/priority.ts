@@ -1,6 +1,6 @@
 // The priority section: its levels, facts, lookup table and matrix.
 import type { FactDecl, Named } from '../model.js';
-import { incompleteTable, typeMismatch, unknownFact, unknownPriority, unknownValue } from '../problems/index.js';
+import { factType, incompleteTable, unknownFact, unknownPriority, unknownValue } from '../problems/index.js';
 import type { Context } from './context.js';
 import { nearest, nearMisses, tableValue, undeclared } from './names.js';
 
@@ -20,7 +20,7 @@ export function checkPriority({ policy, report, priorities, facts }: Context): v
   const enumFact = (n: Named, role: string): FactDecl | undefined => {
     const f = fact(n, role);
     if (f && f.type !== 'enum') {
-      report(typeMismatch({ kind: 'enum-fact', span: n.span, role, fact: n.name, type: f.type }));
+      report(factType({ kind: 'enum-role', span: n.span, role, fact: n.name, type: f.type }));
       return undefined;
     }
     return f;

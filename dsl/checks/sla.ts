@@ -7,6 +7,7 @@ import type { Calendar, CalendarChoice, Named, Policy, SlaCell, SlaTargets } fro
 import {
   calendarChoice,
   missingTarget,
+  noCalendar,
   slaWindow,
   tierSlower,
   unknownCalendar,
@@ -113,7 +114,7 @@ export function checkSla(ctx: Context): void {
   }
   for (const tier of policy.sla) {
     if (tier.calendar && !calendars.has(tier.calendar.name))
-      report(unknownCalendar({ where: 'name', ...undeclared(tier.calendar, names) }));
+      report(unknownCalendar(undeclared(tier.calendar, names)));
     const written = tier.cells.map((c) => c.priority.name);
     const meant = nearMisses(written, priorities);
     for (const { priority, cell } of tier.cells) {
@@ -121,7 +122,7 @@ export function checkSla(ctx: Context): void {
         report(unknownPriority({ where: 'name', ...undeclared(priority, priorities, meant.get(priority.name)) }));
       for (const t of cellTargets(cell)) {
         if (t.calendar && !calendars.has(t.calendar.name))
-          report(unknownCalendar({ where: 'name', ...undeclared(t.calendar, names) }));
+          report(unknownCalendar(undeclared(t.calendar, names)));
         if (!t.response && !t.resolution && !t.invalid) {
           const span = t.span ?? cell.span;
           report(missingTarget({ kind: 'empty-cell', span, priority: priority.name, tier: tier.tier.name }));
@@ -139,10 +140,10 @@ export function checkSla(ctx: Context): void {
   const reported = new Set<string>();
   eachTarget(policy, (d, calendar, tier, chosen) => {
     if (d.calendar && !calendars.has(d.calendar.name))
-      report(unknownCalendar({ where: 'name', ...undeclared(d.calendar, names) }));
+      report(unknownCalendar(undeclared(d.calendar, names)));
     if (d.business && !calendar && !chosen && !reported.has(tier.tier.name)) {
       reported.add(tier.tier.name);
-      report(unknownCalendar({ where: 'business-time', span: d.span, duration: durationText(d), tier: tier.tier.name }));
+      report(noCalendar({ span: d.span, duration: durationText(d), tier: tier.tier.name }));
     }
   });
 }

@@ -1,6 +1,6 @@
 // The policy's zone: an IANA zone of a place, or a fact of type timezone; not both.
 import { canonicalZone } from '../datetime.js';
-import { unknownFact, unknownZone } from '../problems/index.js';
+import { factType, twoZones, unknownFact } from '../problems/index.js';
 import { checkDerivedZone } from './calendars.js';
 import type { Context } from './context.js';
 import { undeclared, zoneNameProblem } from './names.js';
@@ -17,7 +17,7 @@ export function checkZone({ policy, report, facts }: Context): void {
     if (derived) checkDerivedZone(derived, policy, report);
     else if (!f) report(unknownFact({ where: 'field', ...undeclared(policy.zoneFact, [...facts.keys()]) }));
     else if (f.type !== 'timezone')
-      report(unknownZone({ kind: 'zone-fact-type', span: policy.zoneFact.span, fact: f.name, type: f.type }));
+      report(factType({ kind: 'zone-fact', span: policy.zoneFact.span, fact: f.name, type: f.type }));
   }
-  if (policy.zone && policy.zoneFact) report(unknownZone({ kind: 'zone-and-fact', span: policy.zoneFact.span }));
+  if (policy.zone && policy.zoneFact) report(twoZones({ span: policy.zoneFact.span }));
 }

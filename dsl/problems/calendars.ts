@@ -15,47 +15,29 @@ export function zoneRequired(p: { span: Span; why: string }): Diagnostic {
   );
 }
 
-/** `policy.unknown-zone`: the policy's zone (or a function's) is no IANA zone of a place, or its zoneFact no timezone fact. */
-export type UnknownZone = { span: Span } & (
-  | { kind: 'name'; name: string; result: Failed; near?: string }
-  | { kind: 'zone-fact-type'; fact: string; type: string }
-  | { kind: 'zone-and-fact' }
-);
-
-export function unknownZone(p: UnknownZone): Diagnostic {
-  const code = 'policy.unknown-zone';
-  switch (p.kind) {
-    case 'name':
-      return diagnostic(code, p.span, zoneProblem(p.name, p.result), meant(p.near) ?? IANA_EXAMPLE);
-    case 'zone-fact-type':
-      return diagnostic(
-        code,
-        p.span,
-        `zoneFact '${p.fact}' is a fact of type ${p.type}, not timezone`,
-        'give it type: timezone (with a default, for tickets that do not say)',
-      );
-    case 'zone-and-fact':
-      return diagnostic(
-        code,
-        p.span,
-        'the policy names both a zone and a zoneFact',
-        'keep one: zoneFact (with a default) when the zone is the customer’s',
-      );
-    default: {
-      const never: never = p;
-      return never;
-    }
-  }
+/** `policy.unknown-zone`: the policy's zone (or a date function's) is no IANA zone of a place. */
+export function unknownZone(p: { span: Span; name: string; result: Failed; near?: string }): Diagnostic {
+  return diagnostic('policy.unknown-zone', p.span, zoneProblem(p.name, p.result), meant(p.near) ?? IANA_EXAMPLE);
 }
 
-/** `calendar.unknown-timezone`: a time zone name (of a calendar, or a timezone fact's value) that is no IANA zone. */
-export type UnknownTimezone =
-  | { where: 'calendar'; span: Span; name: string; result: Failed; near?: string }
-  | { where: 'fact-value'; span: Span; problem: FactValueProblem; context: string };
+/** `policy.two-zones`: the policy names both a zone and a zoneFact. */
+export function twoZones(p: { span: Span }): Diagnostic {
+  return diagnostic(
+    'policy.two-zones',
+    p.span,
+    'the policy names both a zone and a zoneFact',
+    'keep one: zoneFact (with a default) when the zone is the customer’s',
+  );
+}
 
-export function unknownTimezone(p: UnknownTimezone): Diagnostic {
-  if (p.where === 'fact-value') return factValueDiagnostic('calendar.unknown-timezone', p);
+/** `calendar.unknown-timezone`: a calendar's time zone name (written, or derived for its fact) that is no IANA zone. */
+export function unknownTimezone(p: { span: Span; name: string; result: Failed; near?: string }): Diagnostic {
   return diagnostic('calendar.unknown-timezone', p.span, zoneProblem(p.name, p.result), meant(p.near) ?? IANA_EXAMPLE);
+}
+
+/** `fact.unknown-timezone`: a timezone fact's default or test value that is no IANA zone. */
+export function factUnknownTimezone(p: { span: Span; problem: FactValueProblem; context: string }): Diagnostic {
+  return factValueDiagnostic('fact.unknown-timezone', p);
 }
 
 /** `calendar.missing-timezone`: local business hours or dates with no zone to place them in. */
@@ -118,18 +100,9 @@ export function unevenDays(p: { span: Span; duration: string; calendar: string; 
 export type UnknownHolidays = { span: Span; country: string } & (
   | { kind: 'country'; near?: string }
   | { kind: 'region'; region: string; near?: string; regions: readonly string[] }
-  /** A `countryFact`/`regionFact` that is no enum fact: its values cannot be checked for holiday data. */
-  | { kind: 'fact-type'; field: 'countryFact' | 'regionFact'; fact: string; type: string }
 );
 
 export function unknownHolidays(p: UnknownHolidays): Diagnostic {
-  if (p.kind === 'fact-type')
-    return diagnostic(
-      'calendar.unknown-holidays',
-      p.span,
-      `holidays ${p.field} '${p.fact}' is a fact of type ${p.type}: no check can say each of its values has holiday data`,
-      `declare it type: enum with the ${p.field === 'countryFact' ? 'country' : 'region'} codes as its values`,
-    );
   if (p.kind === 'country')
     return diagnostic(
       'calendar.unknown-holidays',

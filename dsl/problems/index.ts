@@ -3,7 +3,12 @@
 // call site says what is wrong and never how to word it. Where one code covers several
 // situations, a field (`kind`, `where`) says which.
 export * from './calendars.js';
+export * from './expr.js';
+export * from './limits.js';
 export * from './names.js';
+export * from './schema.js';
 export * from './sections.js';
 export * from './types.js';
 export * from './analysis.js';
+export * from './yaml.js';
+export { nearest } from './words.js';

@@ -1,8 +1,7 @@
 // Diagnostics of names: facts, functions, values, tiers, priorities, calendars and currencies
 // that are not declared, and names declared twice.
 import { type Diagnostic, type Span, diagnostic } from '../diagnostics.js';
-import type { FactValueProblem } from '../fact-values.js';
-import { type Undeclared, factValueDiagnostic, meant, near, undeclared, withNearFix } from './words.js';
+import { type Undeclared, meant, near, undeclared, withNearFix } from './words.js';
 
 export type UnknownFact =
   /** Read by an expression: declared facts, derived facts and `decision.*` are known. */
@@ -70,14 +69,12 @@ const notAmong = (value: string, what: string, values: readonly string[], none =
   values.length === 0 ? `'${value}' is not ${none}` : `'${value}' is not ${what} (${values.join(', ')})`;
 const NO_VALUES = 'a known value: the policy declares no values here';
 
-/** `expr.unknown-value`: a value outside an enum fact's declared values. */
+/** `expr.unknown-value`: a value in an expression or a table outside an enum fact's declared values. */
 export type UnknownValue =
   /** Written in a table or list of the policy (`lookup`, `matrix`, `channels`). */
   | { where: 'table'; span: Span; value: string; fact: string; values: readonly string[]; near?: string }
   /** Compared with the fact in an expression; `values` empty when the policy declares none there. */
-  | { where: 'expression'; span: Span; value: string; values: readonly string[]; near?: string }
-  /** A default or a test's fact (dsl/fact-values.ts words it). */
-  | { where: 'fact-value'; span: Span; problem: FactValueProblem; context: string };
+  | { where: 'expression'; span: Span; value: string; values: readonly string[]; near?: string };
 
 function unknownValueText(p: UnknownValue): Diagnostic {
   const code = 'expr.unknown-value';
@@ -91,8 +88,6 @@ function unknownValueText(p: UnknownValue): Diagnostic {
       );
     case 'expression':
       return diagnostic(code, p.span, notAmong(p.value, 'one of the values', p.values), meant(p.near));
-    case 'fact-value':
-      return factValueDiagnostic(code, p);
     default: {
       const never: never = p;
       return never;
@@ -172,16 +167,15 @@ function unknownPriorityText(p: UnknownPriority): Diagnostic {
   }
 }
 
-/** `policy.unknown-calendar` */
-export type UnknownCalendar =
-  | ({ where: 'name' } & Undeclared)
-  /** Business time on a tier that names no calendar to count it in. */
-  | { where: 'business-time'; span: Span; duration: string; tier: string };
+/** `policy.unknown-calendar`: a calendar named that is not declared in `calendars`. */
+function unknownCalendarText(p: Undeclared): Diagnostic {
+  return diagnostic('policy.unknown-calendar', p.span, ...undeclared('calendar', p, 'calendars:'));
+}
 
-function unknownCalendarText(p: UnknownCalendar): Diagnostic {
-  if (p.where === 'name') return diagnostic('policy.unknown-calendar', p.span, ...undeclared('calendar', p, 'calendars:'));
+/** `sla.no-calendar`: business time (`duration`) on a tier that names no calendar to count it in. */
+export function noCalendar(p: { span: Span; duration: string; tier: string }): Diagnostic {
   return diagnostic(
-    'policy.unknown-calendar',
+    'sla.no-calendar',
     p.span,
     `'${p.duration}' counts business time, but tier '${p.tier}' names no calendar`,
     `add calendar: to tier '${p.tier}', or write '${p.duration} in <calendar>'`,
@@ -201,17 +195,34 @@ function unknownCurrencyText(p: { span: Span; code: string; near?: string }): Di
 /** `policy.duplicate-id` */
 export type DuplicateId =
   | { kind: 'twice'; span: Span; what: string; name: string; firstLine: number }
-  | { kind: 'fact-and-derived'; span: Span; name: string };
+  | { kind: 'fact-and-derived'; span: Span; name: string }
+  /** Two policy files with one id (spe validate over many files): `firstFile` has it first. */
+  | { kind: 'policy-id'; span: Span; id: string; firstFile: string };
 
 export function duplicateId(p: DuplicateId): Diagnostic {
-  return p.kind === 'twice'
-    ? diagnostic(
-        'policy.duplicate-id',
+  const code = 'policy.duplicate-id';
+  switch (p.kind) {
+    case 'twice':
+      return diagnostic(
+        code,
         p.span,
         `${p.what} '${p.name}' is defined twice (first at line ${p.firstLine})`,
         'give each a name of its own',
-      )
-    : diagnostic('policy.duplicate-id', p.span, `'${p.name}' is both a fact and a derived fact`, 'rename the derived fact');
+      );
+    case 'fact-and-derived':
+      return diagnostic(code, p.span, `'${p.name}' is both a fact and a derived fact`, 'rename the derived fact');
+    case 'policy-id':
+      return diagnostic(
+        code,
+        p.span,
+        `policy id '${p.id}' is already used by ${p.firstFile}`,
+        'give each policy file its own id',
+      );
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
 }
 
 // Each constructor above, with the quick fix its "did you mean" suggests.
@@ -235,7 +246,8 @@ export function unknownPriority(p: UnknownPriority): Diagnostic {
   return withNearFix(unknownPriorityText(p), p);
 }
 
-export function unknownCalendar(p: UnknownCalendar): Diagnostic {
+/** `policy.unknown-calendar`: a calendar named that is not declared in `calendars`. */
+export function unknownCalendar(p: Undeclared): Diagnostic {
   return withNearFix(unknownCalendarText(p), p);
 }
 

@@ -19,9 +19,6 @@ export type TypeMismatch = { span: Span } & (
   | { kind: 'branches'; then: ValueType; else: ValueType }
   | { kind: 'condition'; where: string; got: ValueType }
   | { kind: 'tier-name'; got: ValueType }
-  | { kind: 'enum-fact'; role: string; fact: string; type: string }
-  | { kind: 'timezone-fact'; fact: string; type: string }
-  | { kind: 'fact-value'; problem: FactValueProblem; context: string }
 );
 
 export function typeMismatch(p: TypeMismatch): Diagnostic {
@@ -59,17 +56,6 @@ export function typeMismatch(p: TypeMismatch): Diagnostic {
       );
     case 'tier-name':
       return diagnostic(code, p.span, `a tier is a name, but this is ${typeWords(p.got)}`);
-    case 'enum-fact':
-      return diagnostic(
-        code,
-        p.span,
-        `the ${p.role} '${p.fact}' must be an enum fact (it is ${p.type})`,
-        'give it type: enum and values',
-      );
-    case 'timezone-fact':
-      return diagnostic(code, p.span, `fact '${p.fact}' is ${p.type}, not a time zone`, 'give it type: timezone');
-    case 'fact-value':
-      return factValueDiagnostic(code, p);
     default: {
       const never: never = p;
       return never;
@@ -113,6 +99,62 @@ export function badRange(p: BadRange): Diagnostic {
 /** `fact.out-of-range`: a default or a test fact outside its fact's `min`/`max`. */
 export function outOfRange(p: { span: Span; problem: FactValueProblem; context: string }): Diagnostic {
   return factValueDiagnostic('fact.out-of-range', p);
+}
+
+/** `fact.wrong-type`: a default or a test fact that is not of its fact's type. */
+export function factWrongType(p: { span: Span; problem: FactValueProblem; context: string }): Diagnostic {
+  return factValueDiagnostic('fact.wrong-type', p);
+}
+
+/** `fact.unknown-value`: a default or a test fact that is none of its enum fact's values. */
+export function factUnknownValue(p: { span: Span; problem: FactValueProblem; context: string }): Diagnostic {
+  return factValueDiagnostic('fact.unknown-value', p);
+}
+
+/** `policy.fact-type`: a field names a fact whose type cannot serve it. */
+export type FactType = { span: Span; fact: string; type: string } &
+  /** The policy's `zoneFact`, which must be a timezone fact. */
+  (
+    | { kind: 'zone-fact' }
+    /** A calendar's `timezoneFact`, which must hold a zone. */
+    | { kind: 'timezone-fact' }
+    /** A holidays `countryFact`/`regionFact`, which must be an enum so each value can be checked for holiday data. */
+    | { kind: 'holiday-fact'; field: 'countryFact' | 'regionFact' }
+    /** A fact whose values a table or a priority rule lists (`role`), which must be an enum. */
+    | { kind: 'enum-role'; role: string }
+  );
+
+export function factType(p: FactType): Diagnostic {
+  const code = 'policy.fact-type';
+  switch (p.kind) {
+    case 'zone-fact':
+      return diagnostic(
+        code,
+        p.span,
+        `zoneFact '${p.fact}' is a fact of type ${p.type}, not timezone`,
+        'give it type: timezone (with a default, for tickets that do not say)',
+      );
+    case 'timezone-fact':
+      return diagnostic(code, p.span, `fact '${p.fact}' is ${p.type}, not a time zone`, 'give it type: timezone');
+    case 'holiday-fact':
+      return diagnostic(
+        code,
+        p.span,
+        `holidays ${p.field} '${p.fact}' is a fact of type ${p.type}: no check can say each of its values has holiday data`,
+        `declare it type: enum with the ${p.field === 'countryFact' ? 'country' : 'region'} codes as its values`,
+      );
+    case 'enum-role':
+      return diagnostic(
+        code,
+        p.span,
+        `the ${p.role} '${p.fact}' must be an enum fact (it is ${p.type})`,
+        'give it type: enum and values',
+      );
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
 }
 
 /** `derived.cycle`: something computed from itself, or decided from what it decides. */

@@ -1,12 +1,17 @@
 // What the diagnostic constructors share: how they suggest the name meant, and how they word a
 // default or a test fact that does not fit (dsl/fact-values.ts).
-import { type Diagnostic, type Fix, type Span, diagnostic } from '../diagnostics.js';
+import { type Diagnostic, type Fix, type Span, closest, diagnostic } from '../diagnostics.js';
 import type { ZoneResult } from '../datetime.js';
 import { type FactValueProblem, factValueHint, factValueMessage } from '../fact-values.js';
 
 export type Failed = Extract<ZoneResult, { ok: false }>;
 /** ` — did you mean 'x'?`, to end a message. */
 export const near = (name: string | undefined) => (name === undefined ? '' : ` — did you mean '${name}'?`);
+/** The closest of `known` to a name, as a constructor's `near` field. */
+export function nearest(name: string, known: Iterable<string>): { near?: string } {
+  const near = closest(name, known);
+  return near === undefined ? {} : { near };
+}
 /** `did you mean 'x'?`, as a hint. */
 export const meant = (name: string | undefined) => (name === undefined ? undefined : `did you mean '${name}'?`);
 export const IANA_EXAMPLE = "use an IANA name like 'Europe/Rome'";
