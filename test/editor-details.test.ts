@@ -2,6 +2,7 @@
 // SLA timeline names the holidays it skips and shows a lunch break; the bill writes its minutes in
 // words ("7 minutes", not "7 minute"); and Tab can be made to leave the editor with Ctrl+M, its
 // state shown in the status bar.
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -18,6 +19,15 @@ import {
   openPolicy,
 } from './editor-browser.js';
 import { policiesCopy, startTestServer } from './with-server.js';
+
+const dir = policiesCopy();
+const logbotLines = readFileSync(join(dir, 'logbot.yaml'), 'utf8').split('\n');
+/** 1-based line and column of `text` in logbot.yaml as shipped. */
+function whereIs(text: string): { line: number; column: number } {
+  const i = logbotLines.findIndex((l) => l.includes(text));
+  if (i < 0) throw new Error(`'${text}' is not in logbot.yaml`);
+  return { line: i + 1, column: logbotLines[i]!.indexOf(text) + 1 };
+}
 
 let running: RunningServer;
 let browser: Browser;
@@ -40,7 +50,7 @@ const CARD = { category: 'onboarding', channel: 'ticket-portal', hasCard: true, 
 describe('the web editor: timeline, bill and keys', () => {
   beforeAll(async () => {
     ensureEditorBuilt();
-    running = await startTestServer({ dir: policiesCopy(), editorDir: editorDist, heavyWork: { timeLimitMs: 30_000 } });
+    running = await startTestServer({ dir, editorDir: editorDist, heavyWork: { timeLimitMs: 30_000 } });
     browser = await launchChromium();
     ed = await openEditor(browser, running.url);
     await openPolicy(ed.page, 'logbot');
@@ -120,6 +130,27 @@ describe('the web editor: timeline, bill and keys', () => {
     await page.keyboard.press('Tab');
     await expect.poll(() => page.locator('#cursor-pos').textContent()).toBe('Ln 2, Col 3');
     await page.keyboard.press('Control+z');
+  });
+
+  it('explains sections and keywords on hover from the language table the language server shares', async () => {
+    const { page } = ed;
+    const hover = page.locator('.monaco-hover:not(.hidden)');
+    const hoverAt = async (at: { line: number; column: number }) => {
+      await goToLine(page, at.line, at.column);
+      await page.keyboard.press('Control+k');
+      await page.keyboard.press('Control+i');
+      await hover.waitFor();
+      const text = await hover.textContent();
+      await page.keyboard.press('Escape');
+      return text;
+    };
+    // A section: its documentation in dsl/language.ts (SECTION_DOCS), which the schema does not hold.
+    expect(await hoverAt(whereIs('sla:'))).toMatch(/^sla — Response and resolution targets per tier and priority/);
+    // A keyword inside an expression.
+    const cardValid = whereIs('cardValid: hasCard and not');
+    expect(await hoverAt({ line: cardValid.line, column: cardValid.column + 'cardValid: hasCard '.length })).toMatch(
+      /^and — a and b: true when both are true/,
+    );
   });
 
   it('logged no console errors', () => {
