@@ -122,6 +122,13 @@ describe('the web editor: timeline, bill and keys', () => {
     await expect.poll(inEditor).toBe(false);
     expect(await page.locator('#cursor-pos').textContent()).toBe('Ln 2, Col 1');
 
+    // The try-it facts editor follows the same mode.
+    await page.keyboard.press('Alt+Shift+Y');
+    const inFacts = () => page.evaluate("!!document.activeElement?.closest('#try-facts')");
+    await expect.poll(inFacts).toBe(true);
+    await page.keyboard.press('Tab');
+    await expect.poll(inFacts).toBe(false);
+
     // The button in the status bar switches it back.
     await mode.click();
     await expect.poll(() => mode.getAttribute('aria-pressed')).toBe('false');

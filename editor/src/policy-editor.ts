@@ -105,6 +105,10 @@ function showTabMode(view: monaco.editor.IStandaloneCodeEditor): void {
   view.onDidChangeConfiguration((e) => {
     if (e.hasChanged(monaco.editor.EditorOption.tabFocusMode)) draw();
   });
+  // An editor made later (the diff of a revision) follows the mode in force.
+  monaco.editor.onDidCreateEditor((e) => {
+    if (isOn()) queueMicrotask(() => e.updateOptions({ tabFocusMode: true }));
+  });
   button.addEventListener('click', () => {
     toggle();
     view.focus();
