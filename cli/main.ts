@@ -14,6 +14,7 @@ Commands:
   test [paths…]       run the tests written in policy files; report rule coverage
   eval POLICY         evaluate a ticket's facts into a decision (--facts FILE|-, --batch)
   compile POLICY      print the policy as json-rules-engine rules
+  table POLICY        print the contract's decision table and prove it complete (--format md|csv|json|html)
   serve               serve the policies over HTTP (validate, list, read)
   store export|import move policies with their history between PostgreSQL and a folder
   fmt [paths…]        write policy files in the canonical layout (--check for CI)
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   test: () => import('./test.js'),
   eval: () => import('./eval.js'),
   compile: () => import('./compile.js'),
+  table: () => import('./table.js'),
   serve: () => import('./serve.js'),
   store: () => import('./store.js'),
   fmt: () => import('./fmt.js'),

@@ -6,11 +6,12 @@ import {
   type CheckOptions,
   type Diagnostic,
   type HolidayCatalog,
+  fixesView,
   formatDiagnostic,
   loadHolidayCatalog,
-  loadPolicy,
   mentionsHolidays,
 } from '../dsl/index.js';
+import { validatePolicy } from '../engine/index.js';
 import { findPolicyFiles } from './files.js';
 import { EXIT, UsageError } from './common.js';
 
@@ -76,7 +77,7 @@ export async function validateFiles(files: string[]): Promise<FileResult[]> {
   const firstWithId = new Map<string, string>();
   return sources.map(({ file, text }) => {
     if (typeof text !== 'string') return { file, diagnostics: [text] };
-    const result = loadPolicy(text, file, options);
+    const result = validatePolicy(text, file, options);
     const diagnostics = [...result.diagnostics];
     // Policies are found by id: two files with one id would make one of them unreachable.
     const id = result.policy?.id;
@@ -183,6 +184,7 @@ function formatJson(shown: FileResult[], all: FileResult[]): string {
       code: d.code,
       message: d.message,
       ...(d.hint ? { hint: d.hint } : {}),
+      ...(d.fixes ? { fixes: fixesView(d) } : {}),
     })),
   }));
   return `${JSON.stringify({ ok: errors === 0, errors, warnings, files }, null, 2)}\n`;

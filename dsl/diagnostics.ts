@@ -18,12 +18,24 @@ export interface Span {
 
 export type Severity = 'error' | 'warning';
 
+/**
+ * A quick fix as data: replace the text at `range` with `text`. The editor and a language
+ * server offer it as a code action titled `title` (`Change to 'urgency'`).
+ */
+export interface Fix {
+  title: string;
+  range: Span;
+  text: string;
+}
+
 export interface Diagnostic {
   code: DiagnosticCode;
   severity: Severity;
   message: string;
   span: Span;
   hint?: string;
+  /** Edits that fix the problem, best first; absent when none is sure enough to offer. */
+  fixes?: Fix[];
 }
 
 /** Every code the validator can emit, with what it means (shown by `spe codes`). */
@@ -65,6 +77,15 @@ export const DIAGNOSTIC_CODES = {
   'calendar.missing-timezone': 'a calendar with business hours, holidays or dates but no time zone to place them in',
   'calendar.two-timezones': 'a calendar that names both a time zone and a time zone fact',
   'calendar.unknown-holidays': 'a holiday country, region or type that the holiday data does not know',
+  'condition.always-true': 'a condition that every ticket makes true: a deny that refuses everyone, a rule that always applies',
+  'condition.never-true': 'a condition that no ticket can make true: its rule never applies',
+  'expr.impossible-value': 'a comparison with a value that a derived fact can never take',
+  'policy.unreachable-outcome': 'a tier or a priority level that no ticket can be given',
+  'duration.not-positive': 'a duration of zero or less where time must pass (a target, a minimum, an increment)',
+  'money.too-many-digits': 'an amount with more decimal digits than its currency has',
+  'billing.tax-out-of-range': 'a tax rate below 0% or above 100%',
+  'sla.response-after-resolution': 'a response target later than the resolution target of the same tier and priority',
+  'fact.unused': 'a declared fact that no condition, section or calendar reads (tests giving it do not count)',
   'diagnostics.capped': 'more problems were found than are shown',
 } as const;
 
@@ -190,4 +211,20 @@ function editDistance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length]!;
+}
+
+/** A diagnostic's quick fixes as JSON output shows them (1-based line and column, the offset and length of the text replaced). */
+export function fixesView(d: Diagnostic) {
+  return d.fixes?.map((f) => ({
+    title: f.title,
+    text: f.text,
+    range: {
+      line: f.range.line,
+      column: f.range.column,
+      endLine: f.range.endLine,
+      endColumn: f.range.endColumn,
+      offset: f.range.offset,
+      length: f.range.length,
+    },
+  }));
 }

@@ -340,7 +340,8 @@ function run<V>(rule: EntryRule, text: string, locate: Locate): ParseResult<V> {
     const atEnd = t.tokenType.name === 'EOF' || Number.isNaN(t.startOffset);
     const start = atEnd ? text.trimEnd().length : t.startOffset;
     const span = locate(start, atEnd ? start : start + t.image.length);
-    return { ok: false, diagnostics: [diagnostic('expr.syntax', span, e.message, hintFor(t, rule) ?? EXAMPLES[rule])] };
+    const slip = knownSlip(rule, lexed.tokens, atEnd, locate);
+    return { ok: false, diagnostics: [slip ?? diagnostic('expr.syntax', span, e.message, hintFor(t, rule) ?? EXAMPLES[rule])] };
   }
   builder.locate = locate;
   builder.problems = [];
@@ -394,6 +395,49 @@ function deeperThanAllowed(tokens: IToken[]): IToken | undefined {
     if (depth > MAX_NESTING.expr) return t;
   }
   return undefined;
+}
+
+const NEGATIVE: Partial<Record<EntryRule, string>> = {
+  duration: 'a duration',
+  money: 'an amount',
+  rate: 'a rate',
+  percent: 'a tax rate',
+};
+
+/**
+ * Parse errors whose cause is not where the parser stopped, reported at the cause: a leading
+ * minus sign (a duration or an amount is never negative), and a bracket never closed (the parser
+ * only notices at the end of the text).
+ */
+function knownSlip(rule: EntryRule, tokens: IToken[], atEnd: boolean, locate: Locate): Diagnostic | undefined {
+  const first = tokens[0];
+  const what = NEGATIVE[rule];
+  if (what && first?.tokenType === T.Minus)
+    return diagnostic(
+      'expr.syntax',
+      locate(first.startOffset, first.startOffset + 1),
+      `${what} cannot be negative: remove the '-'`,
+      EXAMPLES[rule],
+    );
+  if (!atEnd) return undefined;
+  const open: IToken[] = [];
+  for (const t of tokens) {
+    if (t.tokenType === T.LParen || t.tokenType === T.LBracket) open.push(t);
+    else if (t.tokenType === T.RParen || t.tokenType === T.RBracket) {
+      const want = t.tokenType === T.RParen ? T.LParen : T.LBracket;
+      if (open[open.length - 1]?.tokenType !== want) return undefined;
+      open.pop();
+    }
+  }
+  const unclosed = open[open.length - 1];
+  if (!unclosed) return undefined;
+  const close = unclosed.tokenType === T.LParen ? ')' : ']';
+  return diagnostic(
+    'expr.syntax',
+    locate(unclosed.startOffset, unclosed.startOffset + 1),
+    `this '${unclosed.image}' is never closed`,
+    `add '${close}' where the ${close === ')' ? 'group' : 'list'} ends`,
+  );
 }
 
 function hintFor(t: IToken, rule: EntryRule): string | undefined {

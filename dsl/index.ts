@@ -1,7 +1,7 @@
 // The policy language front end: load a policy file, check it, and report diagnostics.
 // This file is the folder's public surface; the engine, server, CLI and editor import only this.
-export type { Diagnostic, DiagnosticCode, Severity, Span } from './diagnostics.js';
-export { DIAGNOSTIC_CODES, closest, didYouMean, formatDiagnostic, formatSpan, hasErrors } from './diagnostics.js';
+export type { Diagnostic, DiagnosticCode, Fix, Severity, Span } from './diagnostics.js';
+export { DIAGNOSTIC_CODES, closest, didYouMean, fixesView, formatDiagnostic, formatSpan, hasErrors } from './diagnostics.js';
 export type * from './ast.js';
 export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
@@ -65,6 +65,9 @@ export {
   type ParseResult,
 } from './expr.js';
 export { absenceRead, absenceTestedFacts, policyExprs } from './knowledge.js';
+export { tierSlowerOnClock } from './problems/analysis.js';
+export { Analyzer, type Verdict } from './analyze/analyzer.js';
+export { type AbstractValue, OPAQUE } from './analyze/domains.js';
 export { type Choices, valueChoices } from './choices.js';
 export { policySchema } from './schema.js';
 export { SourceFile } from './source.js';

@@ -1,7 +1,7 @@
 // Loads a policy file: YAML with source positions → schema check (ajv, errors mapped back to the
 // YAML node and put in a contract admin's words) → policy model → semantic checks.
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Composer, type Document, Parser, YAMLParseError } from 'yaml';
+import { Composer, type Document, Parser, YAMLParseError, isAlias, isNode, visit } from 'yaml';
 import type { CST } from 'yaml';
 import { type CheckOptions, checkPolicy } from './checks/index.js';
 import { type Diagnostic, MAX_NESTING, diagnostic, didYouMean, finishDiagnostics, formatSpan, hasErrors, tooDeep } from './diagnostics.js';
@@ -59,7 +59,7 @@ export function loadPolicy(text: string, fileName = 'policy.yaml', options: Chec
   // Parts written once and used again through aliases or merge keys: one rule to test (coverage).
   const reused = new Set([...reusedNodes(tree)].map((n) => formatSpan(file.span(n.start, n.end - n.start))));
   if (reused.size > 0) policy.reused = reused;
-  diagnostics.push(...checkPolicy(policy, options));
+  diagnostics.push(...checkPolicy(policy, options, diagnostics));
   const finished = finishDiagnostics(diagnostics);
   return hasErrors(finished) ? { ok: false, policy, diagnostics: finished } : { ok: true, policy, diagnostics: finished };
 }
@@ -102,6 +102,8 @@ function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode
   const tree = treeOfDocument(doc);
   const deep = deeperThan(tree, MAX_NESTING.yaml);
   if (deep) return { problems: [tooDeep('yaml', file.span(deep.start, 1))] };
+  const dangling = danglingAlias(doc, file);
+  if (dangling) return { problems: [dangling] };
   try {
     return { js: doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }), tree };
   } catch (e) {
@@ -112,6 +114,32 @@ function readYaml(text: string, file: SourceFile): { js: unknown; tree: YamlNode
       ],
     };
   }
+}
+
+/** An alias (`*name`) with no anchor (`&name`) before it, reported where the alias is written. */
+function danglingAlias(doc: Document, file: SourceFile): Diagnostic | undefined {
+  const anchors: string[] = [];
+  let found: Diagnostic | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      if (anchors.includes(node.source)) return undefined;
+      const [start = 0, end = start] = node.range ?? [];
+      const meant = didYouMean(node.source, anchors);
+      const d = diagnostic(
+        'yaml.syntax',
+        file.span(start, end - start),
+        `alias '*${node.source}' refers to no anchor: no '&${node.source}' is defined above it`,
+        meant ?? (anchors.length ? `anchors defined above: ${anchors.map((a) => `&${a}`).join(', ')}` : 'define the anchor (&name) on the value to repeat, before the alias'),
+      );
+      const near = meant && /'(.*)'/.exec(meant)?.[1];
+      const nameAt = file.span(start + 1, node.source.length);
+      found = near ? { ...d, fixes: [{ title: `Change to '*${near}'`, range: nameAt, text: near }] } : d;
+      return visit.BREAK;
+    }
+    if (isNode(node) && node.anchor) anchors.push(node.anchor);
+    return undefined;
+  });
+  return found;
 }
 
 // resolveKnownTags off: YAML 1.1 tags such as !!binary, !!set, !!omap and !!timestamp would make

@@ -51,3 +51,7 @@ export {
   changedFields,
   impactOf,
 } from './impact.js';
+export { validatePolicy } from './validate.js';
+export { checkTierOrderOnClock } from './tier-order.js';
+export { ANY, type Cell, type DecisionTable, type TableRow, type TableTarget, decidingFacts, decisionTable } from './table.js';
+export { formatTable, proofText, TABLE_FORMATS, type TableFormat } from './table-format.js';

@@ -338,8 +338,10 @@ export function windowClock(
   }
   const spent = last.spent;
   result.elapsed = isoDurationMs(spent);
-  if (stoppedAt !== null) result.status = due !== null && atMs <= due ? 'met' : 'breached';
-  else result.status = due !== null && atMs <= due ? 'running' : 'breached';
+  // No due date: the target is not used up within the clock's reach (pauses took the rest), so
+  // it was met, or it runs.
+  if (stoppedAt !== null) result.status = due === null || atMs <= due ? 'met' : 'breached';
+  else result.status = due === null || atMs <= due ? 'running' : 'breached';
   if (result.status === 'breached') result.exceeded = isoDurationMs(Math.max(0, spent - target));
   else result.remaining = isoDurationMs(Math.max(0, target - spent));
   return result;

@@ -107,14 +107,18 @@ export function runWindow(
 
 export type CycleStatus = 'running' | 'paused' | 'met' | 'breached' | 'waiting';
 
-/** A cycle's status: a stopped one met or breached its target; a running one at `now` (null without it). */
+/**
+ * A cycle's status: a stopped one met or breached its target; a running one at `now` (null without
+ * it). A cycle with no due date never used up its target within the clock's reach (its calendar
+ * had no business time left, or its pauses took it all): stopped, it met it; running, it runs.
+ */
 export function cycleStatus(cycle: Cycle | undefined, paused: boolean, now: number | null): CycleStatus | null {
   if (!cycle) return 'waiting';
-  if (cycle.stop !== null) return cycle.due !== null && cycle.stop <= cycle.due ? 'met' : 'breached';
+  if (cycle.stop !== null) return cycle.due === null || cycle.stop <= cycle.due ? 'met' : 'breached';
   // Paused after its target fell due: breached already; before: waiting to be resumed.
   if (paused) return cycle.due !== null ? 'breached' : 'paused';
   if (now === null) return null;
-  return cycle.due !== null && now <= cycle.due ? 'running' : 'breached';
+  return cycle.due === null || now <= cycle.due ? 'running' : 'breached';
 }
 
 /** Where a cycle's clock starts: its start event, or the next business instant after it. */

@@ -51,6 +51,15 @@ export function suggestionOf(d: Diagnostic): string | undefined {
   return /did you mean '([^']+)'\?/.exec(`${d.message} ${d.hint ?? ''}`)?.[1];
 }
 
+/** A diagnostic's quick fixes with their ranges in the document's positions. */
+function fixesOf(doc: TextDocument, d: Diagnostic) {
+  return (d.fixes ?? []).map((f) => ({
+    title: f.title,
+    newText: f.text,
+    range: { start: doc.positionAt(f.range.offset), end: doc.positionAt(f.range.offset + f.range.length) },
+  }));
+}
+
 const fileNameOf = (uri: string) => (uri.startsWith('file:') ? fileURLToPath(uri) : uri);
 
 export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): void {
@@ -90,7 +99,7 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
         code: d.code,
         source: 'spe',
         message: d.hint && !d.message.includes(d.hint) ? `${d.message}\n${d.hint}` : d.message,
-        ...(suggestion ? { data: { suggestion } } : {}),
+        ...(suggestion || d.fixes ? { data: { ...(suggestion ? { suggestion } : {}), ...(d.fixes ? { fixes: fixesOf(doc, d) } : {}) } } : {}),
       };
     });
     await connection.sendDiagnostics({ uri, version, diagnostics });
@@ -182,7 +191,18 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
       const written = doc.getText(d.range);
       // Only a diagnostic that underlines the misspelt word itself (or the quoted value) can be fixed by replacing it.
       const word = /^(["']?)([\w.-]+)\1$/.exec(written);
-      if (typeof suggestion !== 'string' || !word) return [];
+      if (typeof suggestion !== 'string' || !word) {
+        // Else the diagnostic's own quick fixes, as data (`Diagnostic.fixes`): a word inside a
+        // longer span, an amount rounded to its currency, an alias's anchor.
+        const fixes = (d.data as { fixes?: { title: string; range: LspDiagnostic['range']; newText: string }[] } | undefined)?.fixes;
+        return (Array.isArray(fixes) ? fixes : []).map((f, i) => ({
+          title: f.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d],
+          isPreferred: i === 0,
+          edit: { changes: { [doc.uri]: [{ range: f.range, newText: f.newText }] } },
+        }));
+      }
       const quote = word[1]!;
       return [
         {

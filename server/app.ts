@@ -7,8 +7,8 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { type Diagnostic, holidaysFor, isDateTime, loadPolicy, policySchema } from '../dsl/index.js';
-import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson } from '../engine/index.js';
-import { BATCH_ON_MAIN_THREAD, type HeavyTask, HeavyWork, MAIN_THREAD_BUDGET_MS } from './heavy.js';
+import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson, validatePolicy } from '../engine/index.js';
+import { BATCH_ON_MAIN_THREAD, type HeavyTask, HeavyWork, MAIN_THREAD_BUDGET_MS, TABLE_TIME_LIMIT_MS } from './heavy.js';
 import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from './auth.js';
 import type { WorkerLink } from './cluster.js';
 import type { Metrics } from './metrics.js';
@@ -164,7 +164,7 @@ export function createService(options: AppOptions): {
 
   async function check(source: string, file: string) {
     const holidays = await holidaysFor(source);
-    return loadPolicy(source, file, holidays ? { holidays } : {});
+    return validatePolicy(source, file, holidays ? { holidays } : {});
   }
 
   /** A refusal of facts, its pointers inside the request (`now` is the request's own field). */
@@ -351,6 +351,15 @@ export function createService(options: AppOptions): {
 
   app.get('/v1/policies/:id/rules', (req, res) => {
     res.json(rulesJson(store.compiled(idOf(req))));
+  });
+
+  // The contract's decision table (`spe table`): hundreds of evaluations, so in a worker.
+  app.get('/v1/policies/:id/table', async (req, res) => {
+    const id = idOf(req);
+    const compiled = store.compiled(id);
+    const source = store.get(id).serving?.source ?? '';
+    const answer = await heavy.run({ kind: 'table', revision: compiled.revision, source, file: `policies/${id}.yaml` }, TABLE_TIME_LIMIT_MS);
+    res.set('ETag', `"${compiled.revision}"`).json('body' in answer ? answer.body : {});
   });
 
   // A read that shows more to an admin (who saved each revision). A token, when sent, is checked

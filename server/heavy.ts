@@ -13,17 +13,22 @@ import {
   type ImpactPart,
   type TicketInput,
   compileSource,
+  decisionTable,
   evaluate,
+  proofText,
   impactOf,
   sampleTickets,
   runPolicyTests,
   slaTimelines,
 } from '../engine/index.js';
+import { holidaysFor } from '../dsl/index.js';
 import { HttpError } from './errors.js';
 
 export type HeavyTask =
   | { kind: 'test'; source: string; file: string }
   | { kind: 'try'; source: string; file: string; facts: unknown; now?: string }
+  /** The decision table of a revision serving now (`GET /v1/policies/:id/table`). */
+  | { kind: 'table'; revision: string; source: string; file: string }
   | {
       kind: 'batch';
       /** The policies the items name, by revision: a worker compiles each once and keeps it. */
@@ -60,6 +65,11 @@ export interface HeavyWorkOptions {
 }
 
 export const DEFAULT_TIME_LIMIT_MS = 2_000;
+/**
+ * A decision table's time limit: the table of a saved policy, whose work is bounded by the
+ * combinations it enumerates (engine/table.ts MAX_COMBINATIONS), not by what a request sends.
+ */
+export const TABLE_TIME_LIMIT_MS = 20_000;
 /** Batches of more items than this run in a worker: 20 far-dated Zmanda items stay within about 50 ms. */
 export const BATCH_ON_MAIN_THREAD = 20;
 /** The time a small batch may take on the main thread before its remaining items go to a worker. */
@@ -100,6 +110,11 @@ export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
       return {
         body: { ok: true, decision: evaluated.decision, timeline: slaTimelines(result.compiled, task.facts, evaluated.decision) },
       };
+    }
+    case 'table': {
+      const compiled = await compiledFor(task.revision, task);
+      const table = decisionTable(compiled, task.source, await holidaysFor(task.source));
+      return { body: { ...table, proof: proofText(table) } };
     }
     case 'batch': {
       const results: EvaluationResult[] = [];

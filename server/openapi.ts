@@ -337,6 +337,23 @@ export const openapi = {
         responses: { 200: { description: 'the compiled rules', ...json({ type: 'object' }) }, ...errors(404, 422) },
       },
     },
+    '/v1/policies/{id}/table': {
+      get: {
+        summary: "The contract's decision table (as spe table --format json), with the proof of completeness",
+        parameters: [id],
+        responses: {
+          200: {
+            description: 'every combination of the deciding enum and boolean facts and its outcome',
+            ...json({
+              type: 'object',
+              required: ['policy', 'facts', 'rows', 'complete', 'gaps', 'proof'],
+              properties: { complete: { type: 'boolean' }, proof: str, rows: { type: 'array', items: { type: 'object' } } },
+            }),
+          },
+          ...errors(404, 422, 503),
+        },
+      },
+    },
     '/v1/policies/{id}/history': {
       get: {
         summary: 'Saved revisions, newest first, a page at a time (authors for admins only)',

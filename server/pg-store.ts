@@ -17,6 +17,7 @@ import {
   type PolicyEntry,
   type SaveOptions,
   type Saved,
+  ServedPolicies,
   type Store,
   type StoreHealth,
 } from './stores.js';
@@ -88,11 +89,10 @@ interface PolicyRow {
 const SELECT_POLICIES = `SELECT p.id, p.revision, p.seq, r.source FROM spe_policies p
   JOIN spe_revisions r ON r.policy_id = p.id AND r.revision = p.revision`;
 
-export class PgStore implements Store {
+export class PgStore extends ServedPolicies implements Store {
   readonly kind = 'postgres' as const;
   readonly where: string;
   private readonly pool: pg.Pool;
-  private readonly entries = new Map<string, PolicyEntry>();
   /** The save sequence number of each policy's entry: a row is applied only when newer. */
   private readonly seqs = new Map<string, number>();
   private readonly changes = new ChangeListeners();
@@ -111,6 +111,7 @@ export class PgStore implements Store {
     private readonly url: string,
     private readonly options: PgStoreOptions = {},
   ) {
+    super();
     this.where = redactedUrl(url);
     this.o = { poolSize: 4, pingMs: 2_000, reconnectMs: 200, maxReconnectMs: 2_000, ...options };
     this.backoff = this.o.reconnectMs;
@@ -279,22 +280,8 @@ export class PgStore implements Store {
     return this.changes.add(listener);
   }
 
-  list(): PolicyEntry[] {
-    return [...this.entries.values()].sort((a, b) => a.id.localeCompare(b.id));
-  }
 
-  get(id: string): PolicyEntry {
-    const entry = POLICY_ID.test(id) ? this.entries.get(id) : undefined;
-    if (!entry) throw new StoreError('unknown-policy', `no policy '${id}'`);
-    return entry;
-  }
 
-  compiled(id: string): CompiledPolicy {
-    const entry = this.get(id);
-    if (!entry.serving)
-      throw new StoreError('invalid-policy', `policy '${id}' has errors and no earlier revision to serve`, entry.diagnostics);
-    return entry.serving.compiled;
-  }
 
   health(): StoreHealth {
     const degraded: DegradedPolicy[] = this.list()

@@ -19,6 +19,7 @@ import {
   type PolicyEntry,
   type Saved,
   type SaveOptions,
+  ServedPolicies,
   type Store,
   type StoreHealth,
 } from './stores.js';
@@ -52,9 +53,8 @@ export interface StoreEvents {
   cleaned?: (files: string[]) => void;
 }
 
-export class PolicyStore implements Store {
+export class PolicyStore extends ServedPolicies implements Store {
   readonly kind = 'folder' as const;
-  private readonly entries = new Map<string, PolicyEntry>();
   private readonly changeListeners = new ChangeListeners();
   /** The last reload or save of each policy in progress (see inTurn). */
   private readonly turns = new Map<string, Promise<void>>();
@@ -71,6 +71,7 @@ export class PolicyStore implements Store {
     private readonly files: StoreFiles = nodeFiles,
     settings: StoreSettings = {},
   ) {
+    super();
     this.archive = new PolicyHistory(dir, files, settings.historyKeep, (id, entry, reason) =>
       events.damagedHistory?.(id, entry, reason),
     );
@@ -200,24 +201,9 @@ export class PolicyStore implements Store {
     if (before?.revision !== entry.revision) this.changed(id, entry.revision);
   }
 
-  list(): PolicyEntry[] {
-    return [...this.entries.values()].sort((a, b) => a.id.localeCompare(b.id));
-  }
 
-  get(id: string): PolicyEntry {
-    const entry = POLICY_ID.test(id) ? this.entries.get(id) : undefined;
-    if (!entry) throw new StoreError('unknown-policy', `no policy '${id}'`);
-    return entry;
-  }
 
   /** The compiled policy to evaluate with (the last good revision when the file is invalid). */
-  compiled(id: string): CompiledPolicy {
-    const entry = this.get(id);
-    if (!entry.serving) {
-      throw new StoreError('invalid-policy', `policy '${id}' has errors and no earlier revision to serve`, entry.diagnostics);
-    }
-    return entry.serving.compiled;
-  }
 
   /** Whether every policy on disk is served as it is; the ones that are not, with why. */
   health(): StoreHealth {

@@ -4,6 +4,7 @@
 import type { Diagnostic } from '../dsl/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
 import type { HistoryPage } from './history.js';
+import { POLICY_ID, StoreError } from './store-error.js';
 
 export interface PolicyEntry {
   id: string;
@@ -94,4 +95,27 @@ export interface Store {
   rollback(id: string, revision: string, opts: { ifMatch: string | undefined; author: string }): Promise<Saved>;
   /** Calls `listener` whenever a policy's served text changes here; returns the function that stops it. */
   onChange(listener: ChangeListener): () => void;
+}
+
+/** The policies a store serves, by id: what both stores answer reads from. */
+export class ServedPolicies {
+  readonly entries = new Map<string, PolicyEntry>();
+
+  list(): PolicyEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(id: string): PolicyEntry {
+    const entry = POLICY_ID.test(id) ? this.entries.get(id) : undefined;
+    if (!entry) throw new StoreError('unknown-policy', `no policy '${id}'`);
+    return entry;
+  }
+
+  /** The compiled policy to evaluate with (the last good revision when the text is invalid). */
+  compiled(id: string): CompiledPolicy {
+    const entry = this.get(id);
+    if (!entry.serving)
+      throw new StoreError('invalid-policy', `policy '${id}' has errors and no earlier revision to serve`, entry.diagnostics);
+    return entry.serving.compiled;
+  }
 }

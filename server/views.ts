@@ -1,6 +1,6 @@
 // What the API shows of the domain: diagnostics flat with 1-based positions, and policies as
 // listed, read and saved.
-import type { Diagnostic } from '../dsl/index.js';
+import { type Diagnostic, fixesView } from '../dsl/index.js';
 import type { PolicyEntry } from './store.js';
 
 /** A diagnostic as the API shows it: flat, with 1-based positions. */
@@ -10,6 +10,7 @@ export function publicDiagnostic(d: Diagnostic) {
     severity: d.severity,
     message: d.message,
     ...(d.hint ? { hint: d.hint } : {}),
+    ...(d.fixes ? { fixes: fixesView(d) } : {}),
     file: d.span.file,
     line: d.span.line,
     column: d.span.column,

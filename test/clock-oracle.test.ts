@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { BusinessCalendar, type CalendarRules, type MinuteRange } from '../engine/calendar.js';
 import { dueAt, elapsed, normalizePauses } from '../engine/clock.js';
 import { figure, runs } from './reliability.js';
+import { offsetOf } from './intl-offset.js';
 
 const MIN = 60_000;
-const BLOCK = 15 * MIN;
 
 const ZONES = [
   'Europe/Rome',
@@ -26,34 +26,7 @@ const ZONES = [
 
 // ---- the oracle ----------------------------------------------------------------------------------
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, number>();
 
-/** The zone's offset during the 15-minute block holding `ms`, read from Intl (offsets change only on such blocks). */
-function offsetOf(zone: string, ms: number): number {
-  const block = Math.floor(ms / BLOCK) * BLOCK;
-  const key = `${zone}|${block}`;
-  let offset = offsets.get(key);
-  if (offset === undefined) {
-    let f = formatters.get(zone);
-    if (!f) {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-      });
-      formatters.set(zone, f);
-    }
-    const p = Object.fromEntries(f.formatToParts(block).map((x) => [x.type, x.value]));
-    offset = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute)) - block;
-    offsets.set(key, offset);
-  }
-  return offset;
-}
 
 function wall(zone: string, ms: number): { date: string; minute: number; weekday: number } {
   const local = ms + offsetOf(zone, ms);

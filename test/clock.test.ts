@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadHolidayCatalog } from '../dsl/index.js';
 import { BusinessCalendar, type CalendarRules, type MinuteRange } from '../engine/calendar.js';
 import { clockStart, dueAt, elapsed } from '../engine/clock.js';
-import { formatInstant } from '../engine/sla.js';
+import { formatInstant, windowClock } from '../engine/sla.js';
 
 const H = 3_600_000;
 const hm = (h: number, m = 0) => h * 60 + m;
@@ -220,5 +220,23 @@ describe('formatInstant', () => {
     expect(formatInstant(Date.parse('2026-03-09T14:30:00Z'), null, '+01:00')).toBe('2026-03-09T15:30:00+01:00');
     expect(formatInstant(Date.parse('2026-03-09T14:30:00.250Z'), null, '-03:30')).toBe('2026-03-09T11:00:00.25-03:30');
     expect(formatInstant(Date.parse('2026-03-09T14:30:00Z'), null, 'Z')).toBe('2026-03-09T14:30:00+00:00');
+  });
+});
+
+describe('a window whose target is never used up within the clock', () => {
+  // A calendar without one business minute in the clock's five years: no due date. The target was
+  // not used up: answered, it was met; unanswered, it runs; never breached.
+  const closed = new BusinessCalendar(
+    { name: 'closed', always: false, weekly: [[], [], [], [], [], [], []], closed: new Set(), open: new Map() },
+    'Europe/Rome',
+  );
+  const opened = '2026-03-02T09:00:00+01:00';
+  it('is met when stopped, running when not, never breached', () => {
+    const stopped = windowClock(closed, opened, 60 * 60_000, [], '2026-03-03T09:00:00+01:00', null, 'Europe/Rome');
+    expect(stopped.dueAt).toBeNull();
+    expect(stopped.status).toBe('met');
+    const running = windowClock(closed, opened, 60 * 60_000, [], null, '2026-04-01T00:00:00+02:00', 'Europe/Rome');
+    expect(running.status).toBe('running');
+    expect(running.remaining).toBe('PT1H');
   });
 });

@@ -5,14 +5,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './editor-browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server/index.js';
 import { policiesCopy, startTestServer } from './with-server.js';
 
 const root = join(import.meta.dirname, '..');
 const editorDist = join(root, 'editor', 'dist');
-const CHROMIUM = '/usr/bin/chromium';
 
 const dir = policiesCopy(['zmanda.yaml']);
 const lines = readFileSync(join(dir, 'zmanda.yaml'), 'utf8').split('\n');
@@ -29,20 +29,8 @@ const visibleText = async () => (await page.locator('#editor .view-lines').inner
 describe('the editor’s Impact tab', () => {
   beforeAll(async () => {
     if (!existsSync(join(editorDist, 'index.html'))) execFileSync('npm', ['run', 'build:editor'], { cwd: root, stdio: 'pipe' });
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: test/chromium-setup.ts installs it`);
     running = await startTestServer({ dir, editorDir: editorDist });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(20_000);
     page.on('console', (m) => {

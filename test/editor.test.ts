@@ -7,14 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './editor-browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server/index.js';
 import { policiesCopy, startTestServer } from './with-server.js';
 
 const root = join(import.meta.dirname, '..');
 const editorDist = join(root, 'editor', 'dist');
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'editor-test-admin-token-0123456789';
 
 const dir = policiesCopy();
@@ -57,8 +57,6 @@ describe('the web policy editor', () => {
     if (!existsSync(join(editorDist, 'index.html'))) {
       execFileSync('npm', ['run', 'build:editor'], { cwd: root, stdio: 'pipe' });
     }
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: test/chromium-setup.ts installs it (apt-get install chromium)`);
     // The workbench tries every edit in worker threads: on a busy machine that may take longer than
     // the service's 2 s limit, which is not what this test is about.
     running = await startTestServer({ dir, token: TOKEN, editorDir: editorDist, heavyWork: { timeLimitMs: 30_000 } });
@@ -68,18 +66,7 @@ describe('the web policy editor', () => {
         `GET /editor/ answered ${page0.status} ${page0.headers.get('location') ?? ''}: the service must serve editor/dist there`,
       );
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(10_000);
     page.on('console', (m) => {

@@ -133,6 +133,29 @@ describe('spe lsp over stdio', () => {
     expect(actions[0]!.edit?.changes?.[valueUri]).toEqual([{ range: d.range, newText: '"community"' }]);
   });
 
+  it('offers the fixes a diagnostic carries as data: an amount rounded to its currency', async () => {
+    const logbot = readFileSync(join(root, 'policies', 'logbot.yaml'), 'utf8');
+    const moneyUri = pathToFileURL(join(root, 'policies', 'logbot-money.yaml')).href;
+    const text = logbot.replace('rate: 75.00 EUR per hour', 'rate: 75.005 EUR per hour');
+    await client.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: moneyUri, languageId: 'yaml', version: 1, text },
+    });
+    const { diagnostics } = await nextDiagnostics(moneyUri);
+    const d = diagnostics.find((x) => x.code === 'money.too-many-digits')!;
+    const line = text.split('\n').findIndex((l) => l.includes('75.005 EUR'));
+    const character = text.split('\n')[line]!.indexOf('75.005');
+    const actions = (await client.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: moneyUri },
+      range: d.range,
+      context: { diagnostics: [d] },
+    })) as CodeAction[];
+    // Half-up to the cent, as billing rounds: 75.005 → 75.01, the amount alone replaced.
+    expect(actions.map((a) => a.title)).toEqual(['Change to 75.01']);
+    expect(actions[0]!.edit?.changes?.[moneyUri]).toEqual([
+      { range: { start: { line, character }, end: { line, character: character + 6 } }, newText: '75.01' },
+    ]);
+  });
+
   it('completes the enum values of the fact being compared', async () => {
     const line = lineOf('when: tier == "community"');
     const character = lines[line]!.indexOf('"community"') + 1;

@@ -85,8 +85,10 @@ export function checkPriority({ policy, report, priorities, facts }: Context): v
         if (r === undefined) continue;
         rowsCovered.add(r);
         const meantValues = new Set(meantCols.values());
-        for (const c of cols)
-          if (!written.includes(c) && !meantValues.has(c)) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);
+        // A row that lacks a cell is reported at the row, where the cell goes.
+        const lacking = cols.filter((c) => !written.includes(c) && !meantValues.has(c));
+        if (lacking.length)
+          report(incompleteTable({ kind: 'matrix', span: row.span, missing: lacking.map((c) => `${rowFact.name} ${r} × ${colFact.name} ${c}`) }));
       }
       for (const r of rows)
         if (!rowsCovered.has(r)) for (const c of cols) missing.push(`${rowFact.name} ${r} × ${colFact.name} ${c}`);

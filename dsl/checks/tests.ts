@@ -25,6 +25,18 @@ const DECISION_FIELDS: Record<string, RegExp> = {
   problems: /^(\.\d+(\.(pointer|fact|message|code))?)?$/,
 };
 
+/** Every field path a test may expect without an index, for "did you mean" on a misspelt path. */
+const FIELD_PATHS: string[] = [
+  ...Object.keys(DECISION_FIELDS),
+  ...['response', 'resolution'].flatMap((w) => [
+    `sla.${w}`,
+    ...['target', 'targetText', 'calendar', 'dueAt', 'startsAt', 'status', 'elapsed', 'remaining', 'exceeded', 'source'].map(
+      (f) => `sla.${w}.${f}`,
+    ),
+  ]),
+  ...['currency', 'billableMinutes', 'amount', 'tax', 'total', 'balanceAfter', 'notices', 'kind', 'plan', 'lines'].map((f) => `billing.${f}`),
+];
+
 export function checkTests({ policy, report, facts, priorities, tiers }: Context): void {
   for (const t of policy.tests) {
     // A test that expects the facts to be refused gives bad facts on purpose.
@@ -47,7 +59,8 @@ export function checkTests({ policy, report, facts, priorities, tiers }: Context
       const pattern = Object.hasOwn(DECISION_FIELDS, head) ? DECISION_FIELDS[head] : undefined;
       if (!pattern || !pattern.test(rest.length ? `.${rest.join('.')}` : '')) {
         const fields = Object.keys(DECISION_FIELDS);
-        report(unknownDecisionField({ span, test: t.name, path, fields, ...nearest(head, fields) }));
+        const meant = pattern ? nearest(path, FIELD_PATHS) : nearest(head, fields);
+        report(unknownDecisionField({ span, test: t.name, path, fields, ...meant }));
       } else if (path === 'error' && value !== 'invalid-facts') {
         report(checkedBadValue({ kind: 'test-error', span: valueSpan, test: t.name, value }));
       } else if (path === 'priority' && typeof value === 'string' && !priorities.includes(value)) {

@@ -6,3 +6,4 @@ export * from './calendars.js';
 export * from './names.js';
 export * from './sections.js';
 export * from './types.js';
+export * from './analysis.js';

@@ -2,7 +2,7 @@
 // that are not declared, and names declared twice.
 import { type Diagnostic, type Span, diagnostic } from '../diagnostics.js';
 import type { FactValueProblem } from '../fact-values.js';
-import { type Undeclared, factValueDiagnostic, meant, near, undeclared } from './words.js';
+import { type Undeclared, factValueDiagnostic, meant, near, undeclared, withNearFix } from './words.js';
 
 export type UnknownFact =
   /** Read by an expression: declared facts, derived facts and `decision.*` are known. */
@@ -18,7 +18,7 @@ export type UnknownFact =
   /** `tiers` without `of:`, and no fact named `tier` to read instead. */
   | { where: 'tier-fact'; span: Span };
 
-export function unknownFact(p: UnknownFact): Diagnostic {
+function unknownFactText(p: UnknownFact): Diagnostic {
   const code = 'expr.unknown-fact';
   switch (p.where) {
     case 'expression':
@@ -56,7 +56,7 @@ export function unknownFact(p: UnknownFact): Diagnostic {
 }
 
 /** `expr.unknown-function` */
-export function unknownFunction(p: { span: Span; name: string; near?: string; known: readonly string[] }): Diagnostic {
+function unknownFunctionText(p: { span: Span; name: string; near?: string; known: readonly string[] }): Diagnostic {
   return diagnostic(
     'expr.unknown-function',
     p.span,
@@ -79,7 +79,7 @@ export type UnknownValue =
   /** A default or a test's fact (dsl/fact-values.ts words it). */
   | { where: 'fact-value'; span: Span; problem: FactValueProblem; context: string };
 
-export function unknownValue(p: UnknownValue): Diagnostic {
+function unknownValueText(p: UnknownValue): Diagnostic {
   const code = 'expr.unknown-value';
   switch (p.where) {
     case 'table':
@@ -110,7 +110,7 @@ export type UnknownTier =
   /** A string compared with `decision.tier`; `tiers` empty when the policy declares none. */
   | { where: 'expression'; span: Span; value: string; tiers: readonly string[]; near?: string };
 
-export function unknownTier(p: UnknownTier): Diagnostic {
+function unknownTierText(p: UnknownTier): Diagnostic {
   const code = 'policy.unknown-tier';
   switch (p.where) {
     case 'name':
@@ -151,7 +151,7 @@ export type UnknownPriority =
   /** A string compared with `decision.priority`; `priorities` empty when the policy declares none. */
   | { where: 'expression'; span: Span; value: string; priorities: readonly string[]; near?: string };
 
-export function unknownPriority(p: UnknownPriority): Diagnostic {
+function unknownPriorityText(p: UnknownPriority): Diagnostic {
   const code = 'policy.unknown-priority';
   switch (p.where) {
     case 'name':
@@ -178,7 +178,7 @@ export type UnknownCalendar =
   /** Business time on a tier that names no calendar to count it in. */
   | { where: 'business-time'; span: Span; duration: string; tier: string };
 
-export function unknownCalendar(p: UnknownCalendar): Diagnostic {
+function unknownCalendarText(p: UnknownCalendar): Diagnostic {
   if (p.where === 'name') return diagnostic('policy.unknown-calendar', p.span, ...undeclared('calendar', p, 'calendars:'));
   return diagnostic(
     'policy.unknown-calendar',
@@ -189,7 +189,7 @@ export function unknownCalendar(p: UnknownCalendar): Diagnostic {
 }
 
 /** `policy.unknown-currency` */
-export function unknownCurrency(p: { span: Span; code: string; near?: string }): Diagnostic {
+function unknownCurrencyText(p: { span: Span; code: string; near?: string }): Diagnostic {
   return diagnostic(
     'policy.unknown-currency',
     p.span,
@@ -212,4 +212,33 @@ export function duplicateId(p: DuplicateId): Diagnostic {
         'give each a name of its own',
       )
     : diagnostic('policy.duplicate-id', p.span, `'${p.name}' is both a fact and a derived fact`, 'rename the derived fact');
+}
+
+// Each constructor above, with the quick fix its "did you mean" suggests.
+export function unknownFact(p: UnknownFact): Diagnostic {
+  return withNearFix(unknownFactText(p), p);
+}
+
+export function unknownFunction(p: { span: Span; name: string; near?: string; known: readonly string[] }): Diagnostic {
+  return withNearFix(unknownFunctionText(p), p);
+}
+
+export function unknownValue(p: UnknownValue): Diagnostic {
+  return withNearFix(unknownValueText(p), p);
+}
+
+export function unknownTier(p: UnknownTier): Diagnostic {
+  return withNearFix(unknownTierText(p), p);
+}
+
+export function unknownPriority(p: UnknownPriority): Diagnostic {
+  return withNearFix(unknownPriorityText(p), p);
+}
+
+export function unknownCalendar(p: UnknownCalendar): Diagnostic {
+  return withNearFix(unknownCalendarText(p), p);
+}
+
+export function unknownCurrency(p: { span: Span; code: string; near?: string }): Diagnostic {
+  return withNearFix(unknownCurrencyText(p), p);
 }

@@ -1,7 +1,7 @@
 // Diagnostics of the policy's sections: lookup tables and matrices, SLA targets, ordered rules,
 // and the fields the checker reads past the schema (calendar dates, tests).
 import { type Diagnostic, type Span, diagnostic, didYouMean, warning } from '../diagnostics.js';
-import { meant } from './words.js';
+import { meant, replaceWord } from './words.js';
 
 /** `table.incomplete` */
 export type IncompleteTable =
@@ -149,10 +149,15 @@ export function unknownDecisionField(p: {
   near?: string;
   fields: readonly string[];
 }): Diagnostic {
-  return diagnostic(
+  const d = diagnostic(
     'schema.unknown-field',
     p.span,
     `test '${p.test}' expects '${p.path}', which is not a decision field`,
     meant(p.near) ?? `decision fields: ${p.fields.join(', ')}`,
   );
+  // A misspelt head (`priorty`) is replaced in the path; a misspelt full path as a whole.
+  const head = p.path.split('.')[0]!;
+  if (p.near === undefined) return d;
+  const fix = p.near.includes('.') ? replaceWord(p.span, p.path, p.near) : replaceWord({ ...p.span, length: head.length, endLine: p.span.line, endColumn: p.span.column + head.length }, head, p.near);
+  return fix ? { ...d, fixes: [fix] } : d;
 }

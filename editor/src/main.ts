@@ -17,6 +17,7 @@ import { createPolicyEditor } from './policy-editor';
 import { createPolicyList } from './policy-list';
 import { watchProblems } from './problems';
 import { createSaveFlow } from './save';
+import { createTablePanel } from './table';
 import { createTabs } from './tabs';
 import { createTestsPanel } from './tests-panel';
 import { toast } from './toast';
@@ -37,6 +38,7 @@ async function start(): Promise<void> {
   // Makes its own tab and panel: before createTabs, which binds every tab.
   createImpactPanel(ws);
   const selectTab = createTabs(ws);
+  createTablePanel(ws);
   const tests = createTestsPanel(ws, editor, () => selectTab('tests'));
   const tokens = createTokenDialog(ws);
   const diff = createDiffDialog(() => ws.current && editor.focus());
