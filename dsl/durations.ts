@@ -24,8 +24,11 @@ export function durationMinutes(d: Duration, businessDay?: number): number {
   }
 }
 
+/** A count of a unit in words: `1 minute`, `7 minutes`, `1.5 hours` (English: only 1 is singular). */
+export const countText = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
 /** A duration as written: `1 hour`, `3 business days`. */
-export const durationText = (d: Duration) => `${d.amount} ${d.business ? 'business ' : ''}${d.unit}${d.amount === 1 ? '' : 's'}`;
+export const durationText = (d: Duration) => countText(d.amount, `${d.business ? 'business ' : ''}${d.unit}`);
 
 /** Length in minutes of each weekday's business hours (0 when closed; overlaps counted once); 1440 for 24x7. */
 export function dayLengths(c: Calendar): number[] {

@@ -27,7 +27,7 @@ export {
   isFunctionName,
   type LanguageFunction,
 } from './functions.js';
-export { businessDayMinutes, dayLengths, durationMinutes, durationText, MINUTES_PER_DAY } from './durations.js';
+export { businessDayMinutes, countText, dayLengths, durationMinutes, durationText, MINUTES_PER_DAY } from './durations.js';
 export {
   type ZoneResult,
   canonicalZone,

@@ -1,7 +1,7 @@
 // The bill of a decision: a ticket's time charged by the plan the billing stage chose (with its
 // minimum, increment and tax, debited from a prepaid card's balance when the plan has one), or
 // a quote for a purchase from the price list. Exact decimals throughout (money.ts).
-import { type BillingPlan, type Duration, type Policy, type PriceListEntry, durationMinutes } from '../dsl/index.js';
+import { type BillingPlan, type Duration, type Policy, type PriceListEntry, countText, durationMinutes } from '../dsl/index.js';
 import type { Billing, BillingLine, BillingNotice } from './decision.js';
 import {
   type Money,
@@ -24,7 +24,6 @@ interface Facts {
 }
 
 const minutesOf = (d: Duration | undefined) => (d ? durationMinutes(d) : undefined);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** What a plan charges for a number of billable minutes, as money and as written. */
 interface Charge {
@@ -86,7 +85,7 @@ export function ticketBill(
     {
       label:
         billable > worked
-          ? `billed (${worked < minimum ? `minimum ${plural(minimum, 'minute')}` : `in steps of ${plural(increment, 'minute')}`})`
+          ? `billed (${worked < minimum ? `minimum ${countText(minimum, 'minute')}` : `in steps of ${countText(increment, 'minute')}`})`
           : 'billed',
       quantity: billable,
       unit: 'minute',

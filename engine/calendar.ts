@@ -30,13 +30,14 @@ export interface CalendarRules {
   open: ReadonlyMap<string, readonly MinuteRange[]>;
   /** Holiday closures of a year: date → minute of the day the closure starts. */
   holidays?: (year: number) => ReadonlyMap<string, number>;
+  /** The holidays' names of a year, by date: only pictures of the clock read them. */
+  holidayNames?: (year: number) => ReadonlyMap<string, string>;
 }
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-
 
 /**
  * `YYYY-MM-DDTHH:MM:SS` of a count of milliseconds since 1970-01-01T00:00 on a wall clock, with
@@ -137,6 +138,12 @@ export class BusinessCalendar {
     return !this.rules.always && this.rules.weekly[weekday]!.length === 0 ? 'weekend' : 'closed';
   }
 
+  /** The name of the holiday on a local date, when it is one the calendar closes for. */
+  holidayName(date: string): string | undefined {
+    if (this.closedReason(date) !== 'holiday') return undefined;
+    return this.rules.holidayNames?.(Number(date.slice(0, 4))).get(date);
+  }
+
   /** The instant a local date begins (its local midnight, or the first instant after it). */
   startOf(dayNumber: number): number {
     const offsets = this.zoneOffsets!;
@@ -203,4 +210,3 @@ export function merge(sorted: Interval[]): Interval[] {
   }
   return out;
 }
-

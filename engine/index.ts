@@ -22,7 +22,7 @@ export type {
   TraceStep,
 } from './decision.js';
 export { evaluate, slaTimelines, type EvaluateOptions } from './evaluate.js';
-export type { Timeline } from './sla.js';
+export type { ClosedPiece, Timeline } from './sla.js';
 export { evaluateReference, stageRules } from './jre.js';
 export { rulesJson } from './rules-json.js';
 export {

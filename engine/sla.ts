@@ -85,7 +85,7 @@ export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefine
         `calendar ${c.name} names holidays: load the holiday data (loadHolidayCatalog) and pass it to compilePolicy`,
       );
     const h = c.holidays;
-    rules.holidays = holidaysOf(holidays, h.country, h.region, h.types);
+    Object.assign(rules, holidaysOf(holidays, h.country, h.region, h.types));
   }
   const compiled: CompiledCalendar = { rules, zone: c.timezone?.name ?? null, instances: instanceCache() };
   if (c.timezoneFact) compiled.zoneFact = c.timezoneFact.name;
@@ -105,7 +105,7 @@ export function compileCalendar(c: Calendar, holidays: HolidayCatalog | undefine
       rules: (country, region) => {
         const key = `${country}|${region ?? ''}`;
         let made = byPlace.get(key);
-        if (!made) byPlace.set(key, (made = { ...rules, holidays: holidaysOf(holidays, country, region, h.types) }));
+        if (!made) byPlace.set(key, (made = { ...rules, ...holidaysOf(holidays, country, region, h.types) }));
         return made;
       },
     };
@@ -122,23 +122,30 @@ function declaredReads(name: string, policy: Policy, seen = new Set<string>()): 
   return d ? [...new Set(factsRead(d.expr).flatMap((r) => declaredReads(r.path.join('.'), policy, seen)))] : [];
 }
 
-/** A region's holiday closures by year, kept per calendar: the catalog's key is a string built from the region and types. */
+/**
+ * A region's holiday closures (and names) by year, kept per calendar: the catalog's key is a
+ * string built from the region and types.
+ */
 function holidaysOf(
   holidays: HolidayCatalog,
   country: string,
   region: string | undefined,
   types: readonly string[],
-): (year: number) => ReadonlyMap<string, number> {
+): Required<Pick<CalendarRules, 'holidays' | 'holidayNames'>> {
   const byYear = unbudgetedCache<number, ReadonlyMap<string, number>>({
     name: 'holiday years of a calendar',
     max: 256,
     maxBytes: 256 * 4096,
     bytesOf: () => 4096,
   });
-  return (year) => {
-    let days = byYear.get(year);
-    if (days === undefined) byYear.set(year, (days = holidays.closures(country, region, types, year)));
-    return days;
+  return {
+    holidays: (year) => {
+      let days = byYear.get(year);
+      if (days === undefined) byYear.set(year, (days = holidays.closures(country, region, types, year)));
+      return days;
+    },
+    // Read for the editor's pictures only: the catalog's own bounded cache is enough.
+    holidayNames: (year) => holidays.names(country, region, types, year),
   };
 }
 
@@ -340,11 +347,14 @@ export function windowClock(
   return result;
 }
 
+/** A closed piece of a window: from, to, why, and for a holiday its name. */
+export type ClosedPiece = [from: string, to: string, why: 'holiday' | 'weekend' | 'closed', holiday?: string];
+
 export interface Timeline {
   from: string;
   to: string;
   business: [string, string][];
-  closed: [string, string, 'holiday' | 'weekend' | 'closed'][];
+  closed: ClosedPiece[];
   paused: [string, string][];
 }
 
@@ -373,12 +383,17 @@ export function windowTimeline(
   }
   business.sort((x, y) => x[0] - y[0]);
   // The gaps between business intervals, cut at local midnights so each piece has one reason.
-  const closed: [string, string, 'holiday' | 'weekend' | 'closed'][] = [];
+  const closed: ClosedPiece[] = [];
   let at = from;
   const gap = (a: number, b: number) => {
     for (let day = calendar.localDay(a); a < b && day - first < 400; day++) {
       const end = Math.min(b, calendar.startOf(day + 1));
-      if (end > a) closed.push([fmt(a), fmt(end), calendar.closedReason(new Date(day * 86_400_000).toISOString().slice(0, 10))]);
+      if (end > a) {
+        const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+        const why = calendar.closedReason(date);
+        const name = why === 'holiday' ? calendar.holidayName(date) : undefined;
+        closed.push(name === undefined ? [fmt(a), fmt(end), why] : [fmt(a), fmt(end), why, name]);
+      }
       a = end;
     }
   };

@@ -385,18 +385,35 @@ describe('the web editor with colleagues', () => {
 
   it('marks a typo soon after the keystroke (the median is printed)', async () => {
     const at = whereIs('rows: urgency');
-    const times: number[] = [];
+    // Timed in the page, from the keydown to the marker in the DOM (painted on the next frame):
+    // Playwright's own wait polls at 20–100 ms steps, which it adds to what it sees.
+    const inPage: number[] = [];
+    const seen: number[] = [];
     for (let i = 0; i < 9; i++) {
       await goToLine(ann.page, at.line, at.column + 'rows: urgency'.length);
+      await ann.page.evaluate(`window.speMarked = new Promise((resolve) => {
+        let typed = 0;
+        document.addEventListener('keydown', () => { typed = performance.now(); }, { once: true, capture: true });
+        const watch = new MutationObserver(() => {
+          if (!typed || !document.querySelector('#editor .squiggly-error')) return;
+          watch.disconnect();
+          resolve(performance.now() - typed);
+        });
+        watch.observe(document.querySelector('#editor'), { subtree: true, childList: true, attributes: true });
+      }); 0`);
       const t0 = Date.now();
       await ann.page.keyboard.type('x');
       await ann.page.locator('#editor .squiggly-error').first().waitFor();
-      times.push(Date.now() - t0);
+      seen.push(Date.now() - t0);
+      inPage.push(Math.round(Number(await ann.page.evaluate('window.speMarked'))));
       await ann.page.keyboard.press('Backspace');
       await expect.poll(() => ann.page.locator('#editor .squiggly-error').count()).toBe(0);
     }
-    times.sort((a, b) => a - b);
-    figures.push(`keystroke to marker: median ${times[4]} ms (of 9: ${times.join(', ')} ms)`);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    figures.push(
+      `keystroke to marker in the page: median ${median(inPage)} ms (of 9: ${[...inPage].sort((a, b) => a - b).join(', ')} ms); ` +
+        `as Playwright sees it: median ${median(seen)} ms`,
+    );
   });
 
   it('loads cold in at most 1.5 MB, compressed, with its assets cached for good', async () => {

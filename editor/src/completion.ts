@@ -3,8 +3,17 @@
 // their enum values after `==` / `in [`, `decision.*`, keywords, functions, duration units and
 // calendars. Hovering a fact shows its declaration.
 import * as monaco from 'monaco-editor/editor/editor.api';
-import { FACT_VALUED_KEYS as FACT_KEYS } from '../../dsl/language.js';
-import { CONSTANTS, EXPRESSION_KEYWORDS, FUNCTIONS, LANGUAGE_ID } from './language';
+import {
+  CONSTANTS,
+  CONSTANT_WORDS,
+  EXPRESSION_KEYWORDS,
+  FACT_VALUED_KEYS,
+  FUNCTIONS,
+  KEYWORDS,
+  LANGUAGE_ID,
+  LITERAL_WORDS,
+  keyDoc,
+} from './language';
 import { type Outline, cursorContext, factNames, valuesOf } from './outline';
 
 type Schema = {
@@ -68,6 +77,8 @@ function dynamicKeys(o: Outline, path: string[]): { names: string[]; what: strin
   return null;
 }
 
+/** What a keyword, constant or word of durations means: the language table's documentation. */
+const WORD_DOCS = new Map([...KEYWORDS, ...CONSTANT_WORDS, ...LITERAL_WORDS].map((w) => [w.word, w.doc]));
 
 function describeFact(o: Outline, name: string): string | null {
   const f = o.facts.get(name);
@@ -119,12 +130,13 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
         // A key the mapping already has is not offered again.
         const present = siblingKeys(model.getLinesContent(), position.lineNumber - 1);
         if (dyn) for (const n of dyn.names) if (!present.has(n)) add(n, Kind.EnumMember, dyn.what, { insertText: `${n}: ` });
-        for (const [k, s] of Object.entries(schema?.properties ?? {})) {
+        for (const k of Object.keys(schema?.properties ?? {})) {
           if (present.has(k)) continue;
-          add(k, Kind.Property, s.description ?? '', {
+          const doc = keyDoc([...c.path, k]) ?? '';
+          add(k, Kind.Property, doc.split('\n')[0]!, {
             insertText: `${k}: `,
             sortText: `${schema?.required?.includes(k) ? '0' : '1'}${k}`,
-            documentation: s.description ?? '',
+            documentation: { value: doc },
           });
         }
         return { suggestions };
@@ -146,7 +158,7 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
         for (const z of Intl.supportedValuesOf('timeZone')) add(z, Kind.EnumMember, 'IANA time zone');
         return { suggestions };
       }
-      if (FACT_KEYS.has(key) && c.path[0] !== 'tests') {
+      if (FACT_VALUED_KEYS.has(key) && c.path[0] !== 'tests') {
         for (const n of factNames(o)) add(n, Kind.Variable, o.facts.get(n)?.type ?? 'derived fact');
         return { suggestions };
       }
@@ -212,8 +224,10 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
       }
       add('decision.tier', Kind.Field, 'the tier decided so far', { sortText: '1decision.tier' });
       add('decision.priority', Kind.Field, 'the priority decided so far', { sortText: '1decision.priority' });
-      for (const k of EXPRESSION_KEYWORDS) add(k, Kind.Keyword, 'keyword', { sortText: `2${k}` });
-      for (const k of CONSTANTS) add(k, Kind.Constant, 'constant', { sortText: `3${k}` });
+      for (const k of EXPRESSION_KEYWORDS)
+        add(k, Kind.Keyword, 'keyword', { sortText: `2${k}`, documentation: { value: WORD_DOCS.get(k) ?? '' } });
+      for (const k of CONSTANTS)
+        add(k, Kind.Constant, 'constant', { sortText: `3${k}`, documentation: { value: WORD_DOCS.get(k) ?? '' } });
       for (const f of FUNCTIONS) {
         add(f.name, Kind.Function, f.signature, {
           insertText: `${f.name}($0)`,
@@ -254,9 +268,15 @@ export function registerProviders(ctx: LanguageContext): monaco.IDisposable[] {
         const c = cursorContext(model.getLinesContent(), position.lineNumber - 1, word.startColumn - 1);
         const dyn = c.kind === 'key' ? dynamicKeys(o, c.path) : null;
         if (dyn?.names.includes(word.word)) return { range, contents: [{ value: `**${word.word}** — ${dyn.what}` }] };
-        const field = c.kind === 'key' ? schemaAt(ctx.schema(), c.path)?.properties?.[word.word] : undefined;
-        if (field?.description) return { range, contents: [{ value: `**${word.word}** — ${field.description}` }] };
+        // A section's documentation from the language table, else what the schema says of the key.
+        const doc = c.kind === 'key' ? keyDoc([...c.path, word.word]) : undefined;
+        if (doc) return { range, contents: [{ value: `**${word.word}** — ${doc}` }] };
+        return null;
       }
+      // A keyword, constant or word of a duration inside a value.
+      const wordDoc = WORD_DOCS.get(word.word);
+      const prose = /^\s*(?:-\s+)?(?:message|description|title|name|note|label)\s*:/.test(line) || before.includes('#');
+      if (wordDoc && before.includes(':') && !prose) return { range, contents: [{ value: `**${word.word}** — ${wordDoc}` }] };
       return null;
     },
   });

@@ -4,6 +4,8 @@
 import type { Decision, Timeline } from './api';
 import { h, parseSource } from './dom';
 import { formatDuration, formatInstant, renderTimeline } from './timeline';
+// Counts in words as the service writes durations (`7 minutes`): one place for the plural.
+import { countText } from '../../dsl/durations.js';
 
 /** Moves the editor's cursor to a line and column of the policy. */
 type GoTo = (line: number, column: number) => void;
@@ -181,7 +183,11 @@ export function renderDecision(
                 'tr',
                 {},
                 h('th', { scope: 'row' }, l.label),
-                h('td', {}, l.quantity !== undefined ? `${l.quantity}${l.unit ? ` ${l.unit}` : ''}` : ''),
+                h(
+                  'td',
+                  { class: 'quantity' },
+                  l.quantity === undefined ? '' : l.unit ? countText(l.quantity, l.unit) : String(l.quantity),
+                ),
                 h('td', { class: 'num' }, l.amount !== undefined ? `${l.amount}${l.currency ? ` ${l.currency}` : ''}` : ''),
               ),
             ),

@@ -2,10 +2,20 @@
 // that hold expressions (conditions, derived facts, durations, weekly hours, money). Prose values
 // (messages, descriptions, titles) stay plain strings.
 import * as monaco from 'monaco-editor/editor/editor.api';
-// Keywords, constants and functions come from the language table the language server shares.
-import { CONSTANTS, EXPRESSION_KEYWORDS, LANGUAGE_FUNCTIONS as FUNCTIONS } from '../../dsl/language.js';
+// Keywords, constants, functions and the keys' documentation come from the language table the
+// language server shares: completion and hovers (completion.ts) read them from here.
+import {
+  CONSTANTS,
+  CONSTANT_WORDS,
+  EXPRESSION_KEYWORDS,
+  FACT_VALUED_KEYS,
+  KEYWORDS,
+  LANGUAGE_FUNCTIONS as FUNCTIONS,
+  LITERAL_WORDS,
+  keyDoc,
+} from '../../dsl/language.js';
 
-export { CONSTANTS, EXPRESSION_KEYWORDS, FUNCTIONS };
+export { CONSTANTS, CONSTANT_WORDS, EXPRESSION_KEYWORDS, FACT_VALUED_KEYS, FUNCTIONS, KEYWORDS, LITERAL_WORDS, keyDoc };
 
 export const LANGUAGE_ID = 'spe-policy';
 

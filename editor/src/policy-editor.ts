@@ -45,6 +45,8 @@ export function createPolicyEditor(ws: Workspace, host: HTMLElement): PolicyEdit
     ariaLabel: 'Policy source',
   });
 
+  showTabMode(view);
+
   view.onDidChangeCursorPosition((e) => {
     byId('cursor-pos').textContent = `Ln ${e.position.lineNumber}, Col ${e.position.column}`;
   });
@@ -74,6 +76,44 @@ export function createPolicyEditor(ws: Workspace, host: HTMLElement): PolicyEdit
     },
     focus: () => view.focus(),
   };
+}
+
+/**
+ * What Tab does, shown in the status bar and switched there or with Ctrl+M: a keyboard user can
+ * then leave the editor with Tab. monaco's own toggle (`editor.action.toggleTabFocusMode`) has no
+ * key in the standalone editor, so this action takes Ctrl+M; it sets every editor of the page
+ * (the try-it facts too), as monaco's global mode would.
+ */
+function showTabMode(view: monaco.editor.IStandaloneCodeEditor): void {
+  const button = byId<HTMLButtonElement>('tab-mode');
+  const isOn = () => view.getOption(monaco.editor.EditorOption.tabFocusMode);
+  const draw = () => {
+    const on = isOn();
+    button.setAttribute('aria-pressed', String(on));
+    button.textContent = on ? 'Tab moves focus' : 'Tab indents';
+  };
+  const toggle = () => {
+    const on = !isOn();
+    for (const e of monaco.editor.getEditors()) e.updateOptions({ tabFocusMode: on });
+  };
+  view.addAction({
+    id: 'spe.toggleTabFocusMode',
+    label: 'Toggle Tab Key Moves Focus',
+    keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyM],
+    run: toggle,
+  });
+  view.onDidChangeConfiguration((e) => {
+    if (e.hasChanged(monaco.editor.EditorOption.tabFocusMode)) draw();
+  });
+  // An editor made later (the diff of a revision) follows the mode in force.
+  monaco.editor.onDidCreateEditor((e) => {
+    if (isOn()) queueMicrotask(() => e.updateOptions({ tabFocusMode: true }));
+  });
+  button.addEventListener('click', () => {
+    toggle();
+    view.focus();
+  });
+  draw();
 }
 
 function drawMarkers(d: OpenPolicy): void {

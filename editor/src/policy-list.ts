@@ -66,7 +66,11 @@ function renderPolicyList(ws: Workspace, open: (id: string) => Promise<void>): v
       const doc = ws.draft(p.id);
       const unsaved = doc ? hasUnsavedChanges(doc) : false;
       const badge = p.valid
-        ? h('span', { class: 'badge ok', title: p.warnings ? `${p.warnings} warnings` : 'no problems' }, 'valid')
+        ? h(
+            'span',
+            { class: 'badge ok', title: p.warnings ? `${p.warnings} warning${p.warnings === 1 ? '' : 's'}` : 'no problems' },
+            'valid',
+          )
         : h(
             'span',
             { class: 'badge bad', title: p.serving ? 'invalid on disk; its last good revision is serving' : 'invalid' },

@@ -105,7 +105,11 @@ function renderRun(r: TestRun, editor: PolicyEditor): HTMLElement[] {
         'data-passed': passed,
         'data-failed': failed.length,
       },
-      failed.length ? `✕ ${failed.length} failed, ${passed} passed` : `✓ all ${passed} tests passed`,
+      failed.length
+        ? `✕ ${failed.length} failed, ${passed} passed`
+        : passed === 1
+          ? '✓ 1 test passed'
+          : `✓ all ${passed} tests passed`,
       h('span', { class: 'muted' }, ` · rules covered ${coverage.covered}/${coverage.total}`),
     ),
     coverage.uncovered.length

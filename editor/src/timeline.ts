@@ -9,6 +9,8 @@ const H = 84;
 const TRACK_Y = 26;
 const TRACK_H = 28;
 const PAD = 8;
+/** The least width of a break inside a business day (a lunch hour is 3 px on a week's bar). */
+const BREAK_MIN = 5;
 
 let patternId = 0;
 
@@ -95,23 +97,50 @@ export function renderTimeline(t: Timeline, w: SlaWindow, opts: TimelineOptions)
 
   // The track: closed time is the background, business time and pauses lie on it.
   svg.append(el('rect', { x: PAD, y: TRACK_Y, width: W - 2 * PAD, height: TRACK_H, class: 'tl-track' }));
-  const band = (a: string, b: string, cls: string, title: string, fill?: string) => {
+  const band = (a: string, b: string, cls: string, title: string, opts: { fill?: string; minWidth?: number } = {}) => {
     const x0 = x(a);
+    const width = x(b) - x0;
+    // A piece narrower than its minimum is widened about its middle, so a short one stays visible.
+    const shown = Math.max(width, opts.minWidth ?? 0.75);
     const r = el('rect', {
-      x: x0,
+      x: x0 - (shown - width) / 2,
       y: TRACK_Y,
-      width: Math.max(x(b) - x0, 0.75),
+      width: shown,
       height: TRACK_H,
       class: cls,
-      ...(fill ? { fill } : {}),
+      ...(opts.fill ? { fill: opts.fill } : {}),
     });
     r.append(el('title', {}, `${title}: ${formatInstant(a)} – ${formatInstant(b)}`));
     svg.append(r);
+    return r;
   };
   const REASON: Record<string, string> = { closed: 'Outside business hours', weekend: 'Weekend', holiday: 'Holiday' };
-  for (const [a, b, why] of t.closed) band(a, b, `tl-off tl-${why}`, REASON[why] ?? 'Closed');
+  // A closed piece with business time on both sides is a break in the day (lunch): drawn over the
+  // business time, at least BREAK_MIN wide, where a week's scale would leave it a sliver.
+  const businessEnds = new Set(t.business.map(([, b]) => b));
+  const businessStarts = new Set(t.business.map(([a]) => a));
+  const isBreak = ([a, b, why]: Timeline['closed'][number]) => why === 'closed' && businessEnds.has(a) && businessStarts.has(b);
+  const breaks = t.closed.filter(isBreak);
+  for (const piece of t.closed) {
+    if (isBreak(piece)) continue;
+    const [a, b, why, holiday] = piece;
+    const r = band(a, b, `tl-off tl-${why}`, holiday ? `Holiday — ${holiday}` : (REASON[why] ?? 'Closed'));
+    if (!holiday) continue;
+    r.setAttribute('data-holiday', holiday);
+    // The name inside the piece, shortened to what fits (about 5.5 px a character at 10 px).
+    const room = Math.floor((x(b) - x(a) - 6) / 5.5);
+    if (room >= 3)
+      svg.append(
+        el(
+          'text',
+          { x: (x(a) + x(b)) / 2, y: TRACK_Y + TRACK_H / 2 + 3.5, class: 'tl-holiday-name', 'text-anchor': 'middle' },
+          holiday.length <= room ? holiday : `${holiday.slice(0, room - 1)}…`,
+        ),
+      );
+  }
   for (const [a, b] of t.business) band(a, b, 'tl-business', 'Business time');
-  for (const [a, b] of t.paused) band(a, b, 'tl-paused', 'Paused', `url(#${id})`);
+  for (const [a, b] of breaks) band(a, b, 'tl-off tl-break', 'Break in the business day', { minWidth: BREAK_MIN });
+  for (const [a, b] of t.paused) band(a, b, 'tl-paused', 'Paused', { fill: `url(#${id})` });
 
   // The offset in force at an instant: the one the latest segment boundary before it was written with.
   const changes = [...t.business, ...t.closed, ...t.paused]
@@ -252,6 +281,7 @@ export function renderTimeline(t: Timeline, w: SlaWindow, opts: TimelineOptions)
     item('sw-closed', 'closed'),
     item('sw-weekend', 'weekend'),
     item('sw-holiday', 'holiday'),
+    ...(breaks.length ? [item('sw-break', 'break')] : []),
     item('sw-paused', 'paused'),
     item('sw-due', 'due'),
   );
