@@ -311,7 +311,8 @@ export function createService(options: AppOptions): {
       policies,
       items: rest.map(({ item, compiled }) => {
         const at = item.now ?? batchNow;
-        return { revision: compiled.revision, facts: item.facts, ...(at ? { now: at } : {}), trace: item.trace !== false };
+        const explain = item.explain === true ? { explain: true } : {};
+        return { revision: compiled.revision, facts: item.facts, ...(at ? { now: at } : {}), trace: item.trace !== false, ...explain };
       }),
     };
     const start = performance.now();

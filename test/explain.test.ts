@@ -195,6 +195,18 @@ describe('POST /v1/evaluate with explain', () => {
     expect(plain).not.toHaveProperty('explanation');
   });
 
+  it('explains the items of a batch that asks, in a worker too', async () => {
+    // More items than are decided on the main thread: the rest go to a worker.
+    const requests = Array.from({ length: 30 }, (_, i) => ({ policy: 'zmanda', facts: ticket, explain: i % 2 === 0 }));
+    const res = await server.post('/v1/evaluate/batch', { requests });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: Decision[] };
+    results.forEach((d, i) => {
+      if (i % 2 === 0) expect(stageOps(d.explanation!, 'tier'), `item ${i}`).toEqual(['fail tier.community', 'eval tier.standard']);
+      else expect(d, `item ${i}`).not.toHaveProperty('explanation');
+    });
+  });
+
   it('refuses a misspelled field on every route with a JSON body', async () => {
     const auth = { authorization: `Bearer ${String(server.token)}` };
     for (const [path, body] of [
