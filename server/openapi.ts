@@ -119,6 +119,25 @@ const decision = {
         properties: { rule: str, source: str, facts: { type: 'object' }, note: str },
       },
     },
+    explanation: {
+      description: 'only with `explain: true`: every stage reached and every rule considered, in order',
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['op', 'stage'],
+        properties: {
+          op: { enum: ['enter', 'eval', 'fail', 'unknown', 'skip'] },
+          stage: str,
+          parent: { description: 'a rule’s: the index of its stage’s enter event; null for enter', ...nullable({ type: 'integer' }) },
+          rule: str,
+          source: str,
+          facts: { type: 'object' },
+          outcome: {},
+          note: str,
+          reason: { description: 'why a stage was skipped', ...str },
+        },
+      },
+    },
   },
 };
 
