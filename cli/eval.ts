@@ -54,7 +54,11 @@ export async function run(args: string[]): Promise<number> {
   if (whyNotTarget !== undefined && (values.batch || whyNotTarget.trim() === ''))
     throw new UsageError(values.batch ? '--why-not explains one ticket, not a --batch' : '--why-not needs an outcome, like P1');
   const explain = values.explain || whyNotTarget !== undefined;
-  const options: EvaluateOptions = { trace: !values['no-trace'], ...(values.now ? { now: values.now } : {}), ...(explain ? { explain } : {}) };
+  const options: EvaluateOptions = {
+    trace: !values['no-trace'],
+    ...(values.now ? { now: values.now } : {}),
+    ...(explain ? { explain } : {}),
+  };
   const decide = (facts: unknown): EvaluationResult | Promise<EvaluationResult> =>
     values.reference ? evaluateReference(compiled, facts, options) : evaluate(compiled, facts, options);
   if (values.batch) return runBatch(values.facts, decide);

@@ -68,7 +68,8 @@ function checks(c: Condition, read: Record<string, unknown>, out: ConditionCheck
     const ref = v !== null && typeof v === 'object' && !Array.isArray(v) ? readName(v.fact, v.path) : null;
     const seen: Record<string, unknown> = { [left]: read[left] ?? null };
     if (ref !== null) seen[ref] = read[ref] ?? null;
-    const known = (ref === null || seen[ref] !== null) && (seen[left] !== null || c.operator === 'equal' || c.operator === 'notEqual');
+    const known =
+      (ref === null || seen[ref] !== null) && (seen[left] !== null || c.operator === 'equal' || c.operator === 'notEqual');
     const holds = OPERATORS[c.operator](seen[left], ref === null ? v : seen[ref]);
     out.push({
       test: `${negated ? 'not ' : ''}${left} ${SYMBOL[c.operator]} ${ref ?? JSON.stringify(v)}`,

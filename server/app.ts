@@ -312,7 +312,13 @@ export function createService(options: AppOptions): {
       items: rest.map(({ item, compiled }) => {
         const at = item.now ?? batchNow;
         const explain = item.explain === true ? { explain: true } : {};
-        return { revision: compiled.revision, facts: item.facts, ...(at ? { now: at } : {}), trace: item.trace !== false, ...explain };
+        return {
+          revision: compiled.revision,
+          facts: item.facts,
+          ...(at ? { now: at } : {}),
+          trace: item.trace !== false,
+          ...explain,
+        };
       }),
     };
     const start = performance.now();

@@ -130,7 +130,9 @@ export const validateEvaluate = validators.get('POST /v1/evaluate')!;
  */
 export function validBody(route: RequestRoute, body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new HttpError(400, 'invalid-request', 'the body must be a JSON object', [{ pointer: '', message: 'expected an object' }]);
+    throw new HttpError(400, 'invalid-request', 'the body must be a JSON object', [
+      { pointer: '', message: 'expected an object' },
+    ]);
   const validate = validators.get(route)!;
   if (!validate(body)) throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validate.errors));
   return body as unknown as Record<string, unknown>;

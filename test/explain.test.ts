@@ -65,8 +65,7 @@ describe('the explanation', () => {
     expect(decider).toMatchObject({ parent: enter, facts: { urgency: 'high', impact: 'medium' }, outcome: 'P2' });
     expect(decider).toHaveProperty('source', 'policies/zmanda.yaml:102:33');
     // Every rule event's parent is the enter event of its own stage.
-    for (const e of events)
-      if ('rule' in e) expect(events[e.parent]).toEqual({ op: 'enter', stage: e.stage, parent: null });
+    for (const e of events) if ('rule' in e) expect(events[e.parent]).toEqual({ op: 'enter', stage: e.stage, parent: null });
   });
 
   it('lists every rule of an all-match stage', () => {
@@ -162,7 +161,8 @@ describe('the reference runner', () => {
 
 describe('spe eval --explain and --why-not', () => {
   const facts = join(tmpdir(), `spe-explain-${process.pid}.json`);
-  const spe = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'spe'), 'eval', ...args], { cwd: root, encoding: 'utf8' });
+  const spe = (...args: string[]) =>
+    spawnSync(process.execPath, [join(root, 'bin', 'spe'), 'eval', ...args], { cwd: root, encoding: 'utf8' });
   beforeAll(() => writeFileSync(facts, JSON.stringify(ticket)));
 
   it('adds the explanation to the decision', () => {
@@ -189,7 +189,9 @@ describe('POST /v1/evaluate with explain', () => {
   const server = withServer({ copy: ['zmanda.yaml'] });
 
   it('adds the explanation only when asked', async () => {
-    const asked = (await (await server.post('/v1/evaluate', { policy: 'zmanda', facts: ticket, explain: true })).json()) as Decision;
+    const asked = (await (
+      await server.post('/v1/evaluate', { policy: 'zmanda', facts: ticket, explain: true })
+    ).json()) as Decision;
     expect(stageOps(asked.explanation!, 'tier')).toEqual(['fail tier.community', 'eval tier.standard']);
     const plain = (await (await server.post('/v1/evaluate', { policy: 'zmanda', facts: ticket })).json()) as Decision;
     expect(plain).not.toHaveProperty('explanation');
@@ -202,7 +204,8 @@ describe('POST /v1/evaluate with explain', () => {
     expect(res.status).toBe(200);
     const { results } = (await res.json()) as { results: Decision[] };
     results.forEach((d, i) => {
-      if (i % 2 === 0) expect(stageOps(d.explanation!, 'tier'), `item ${i}`).toEqual(['fail tier.community', 'eval tier.standard']);
+      if (i % 2 === 0)
+        expect(stageOps(d.explanation!, 'tier'), `item ${i}`).toEqual(['fail tier.community', 'eval tier.standard']);
       else expect(d, `item ${i}`).not.toHaveProperty('explanation');
     });
   });
@@ -219,7 +222,10 @@ describe('POST /v1/evaluate with explain', () => {
       const res = await server.post(path, body, auth);
       expect(res.status, path).toBe(400);
       const error = (await res.json()) as { error: { details: { pointer: string }[] } };
-      expect(error.error.details.map((d) => d.pointer), path).toEqual([`/${Object.keys(body).at(-1)}`]);
+      expect(
+        error.error.details.map((d) => d.pointer),
+        path,
+      ).toEqual([`/${Object.keys(body).at(-1)}`]);
     }
   });
 });
