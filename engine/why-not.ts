@@ -99,7 +99,12 @@ export function whyNot(compiled: CompiledPolicy, decision: Decision, target: str
           : decidedBy
             ? `not tried: ${decidedBy.rule} ${decidedBy.op === 'eval' ? 'decided' : 'was unknown'} first`
             : `the ${stage.name} stage was not reached`;
-        rules.push({ ...base, status: 'not-reached', conditions: [], note });
+        // What the rules tried in its stage read: when that is all this rule reads, its conditions
+        // are shown as they would have read it.
+        const seen: Record<string, unknown> = {};
+        for (const other of byRule.values()) if (other.stage === stage.name) Object.assign(seen, other.facts);
+        const known = !skipped && rule.reads.every((r) => r in seen);
+        rules.push({ ...base, status: 'not-reached', conditions: known ? checks(rule.conditions, seen) : [], note });
         continue;
       }
       const status = e.op === 'eval' ? 'held' : e.op === 'fail' ? 'failed' : 'unknown';

@@ -124,6 +124,8 @@ describe('why not', () => {
     expect(answer.rules).toEqual([
       expect.objectContaining({ rule: 'tier.premium', status: 'not-reached', note: 'not tried: tier.standard decided first' }),
     ]);
+    // What it would have read, as the rules before it read it.
+    expect(answer.rules[0]!.conditions).toEqual([{ test: 'tier == "premium"', read: { tier: 'standard' }, holds: false }]);
   });
 
   it('finds no rule for an outcome the policy never gives', () => {
