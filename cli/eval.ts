@@ -2,7 +2,7 @@
 // decision per line of a JSON-lines stream (read and written line by line, never held whole).
 import { createReadStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type EvaluateOptions, type EvaluationResult, evaluate, evaluateReference } from '../engine/index.js';
+import { type EvaluateOptions, type EvaluationResult, evaluate, evaluateReference, whyNot, whyNotText } from '../engine/index.js';
 import { EXIT, UsageError } from './common.js';
 import { loadCompiled, resolvePolicy } from './policies.js';
 
@@ -17,12 +17,16 @@ Options:
                       decision (or {"error": …}) per line, in order, as it goes
   --now <datetime>    the time of evaluation (ISO 8601), for SLA status
   --no-trace          leave the trace out of the decision
+  --explain           add the explanation: every stage reached and every rule considered,
+                      with what it read ("op": enter, eval, fail, unknown, skip)
+  --why-not <outcome> print, as text, the rules that give OUTCOME (P1, or kind=value like
+                      tier=premium) and why each did not hold: which condition read which value
   --compact           print each decision on one line (always so with --batch)
   --reference         evaluate through json-rules-engine instead of the fast path
   --policies <dir>    where policy ids are looked up (default: policies/)
 
 Exit status: 0 decided (eligible or not), 1 the facts are invalid (the problems are printed
-as {"error": …}), 2 bad usage.
+as {"error": …}) or no rule gives the --why-not outcome, 2 bad usage.
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -34,6 +38,8 @@ export async function run(args: string[]): Promise<number> {
       batch: { type: 'boolean', default: false },
       now: { type: 'string' },
       'no-trace': { type: 'boolean', default: false },
+      explain: { type: 'boolean', default: false },
+      'why-not': { type: 'string' },
       compact: { type: 'boolean', default: false },
       reference: { type: 'boolean', default: false },
       policies: { type: 'string', default: 'policies/' },
@@ -44,7 +50,15 @@ export async function run(args: string[]): Promise<number> {
   if (values.now !== undefined && Number.isNaN(Date.parse(values.now)))
     throw new UsageError(`--now '${values.now}' is not a date and time`);
   const compiled = await loadCompiled(resolvePolicy(positionals[0]!, values.policies));
-  const options: EvaluateOptions = { trace: !values['no-trace'], ...(values.now ? { now: values.now } : {}) };
+  const whyNotTarget = values['why-not'];
+  if (whyNotTarget !== undefined && (values.batch || whyNotTarget.trim() === ''))
+    throw new UsageError(values.batch ? '--why-not explains one ticket, not a --batch' : '--why-not needs an outcome, like P1');
+  const explain = values.explain || whyNotTarget !== undefined;
+  const options: EvaluateOptions = {
+    trace: !values['no-trace'],
+    ...(values.now ? { now: values.now } : {}),
+    ...(explain ? { explain } : {}),
+  };
   const decide = (facts: unknown): EvaluationResult | Promise<EvaluationResult> =>
     values.reference ? evaluateReference(compiled, facts, options) : evaluate(compiled, facts, options);
   if (values.batch) return runBatch(values.facts, decide);
@@ -57,6 +71,11 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`the facts are not valid JSON: ${(e as Error).message}`);
   }
   const result = await decide(facts);
+  if (whyNotTarget !== undefined && result.ok) {
+    const answer = whyNot(compiled, result.decision, whyNotTarget);
+    process.stdout.write(whyNotText(answer));
+    return answer.rules.length > 0 ? EXIT.ok : EXIT.failed;
+  }
   process.stdout.write(`${JSON.stringify(output(result), null, values.compact ? undefined : 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.failed;
 }

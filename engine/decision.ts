@@ -1,5 +1,6 @@
 // The decision an evaluation returns. Field names, types and meanings are pinned (DESIGN §5):
 // services and customers rely on them. Fields beyond those are additions, never changes.
+import type { StageName } from './rules.js';
 
 export interface Reason {
   code: string;
@@ -87,6 +88,25 @@ export interface Billing {
   lines: BillingLine[];
 }
 
+/** One event of a decision's explanation. */
+export type ExplainEvent =
+  | { op: 'enter'; stage: StageName; parent: null }
+  | {
+      /** `eval`: the rule held; `fail`: it did not; `unknown`: a value it needs is not known. */
+      op: 'eval' | 'fail' | 'unknown';
+      rule: string;
+      source: string;
+      stage: StageName;
+      /** The index of its stage's `enter` event. */
+      parent: number;
+      /** What the rule read, with the values it read. */
+      facts: Record<string, unknown>;
+      /** What the rule gives when it holds. */
+      outcome: unknown;
+      note?: string;
+    }
+  | { op: 'skip'; stage: StageName; reason: string };
+
 export interface TraceStep {
   /** The rule's name, e.g. `priority.matrix`. */
   rule: string;
@@ -121,6 +141,8 @@ export interface Decision {
   /** Facts the decision needed but were not given: the outcome that needed them is left open. */
   missingFacts: string[];
   trace: TraceStep[];
+  /** With `explain: true`: every stage reached and every rule considered (engine/explain.ts). */
+  explanation?: ExplainEvent[];
 }
 
 /** A problem with the facts given, with the JSON pointer of the offending value inside the facts. */

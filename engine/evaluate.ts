@@ -5,6 +5,7 @@ import type { RuleFacts } from './fast/condition.js';
 import { unknownRule } from './fast/first-match.js';
 import type { FastPlan, FastRule, FastStage } from './fast/plan.js';
 import { traceStep } from './fast/trace.js';
+import { Explainer, missingOf, unknownStep } from './explain.js';
 import { ONLY_WHEN_ELIGIBLE, type StageName, type Target } from './rules.js';
 import { decideBilling } from './billing.js';
 import { decisionId } from './decision-id.js';
@@ -37,6 +38,11 @@ export interface EvaluateOptions {
    * decisions it keeps by evaluating them again (hashing the facts is a sixth of a decision's cost).
    */
   identify?: boolean;
+  /**
+   * Add an `explanation` to the decision: every stage reached and every rule considered, with
+   * what it read (see engine/explain.ts). Default: none, and no work spent on it.
+   */
+  explain?: boolean;
 }
 
 /** The decision as it is built, stage by stage; later stages read it as the `decision` fact. */
@@ -265,6 +271,8 @@ export function matchStage(stage: FastStage, facts: EvaluationFacts): StageMatch
 class Evaluation {
   readonly facts: EvaluationFacts;
   readonly builder: DecisionBuilder;
+  /** Null unless the caller asked for an explanation. */
+  readonly explainer: Explainer | null;
   private index = 0;
 
   constructor(
@@ -275,6 +283,7 @@ class Evaluation {
   ) {
     this.facts = new EvaluationFacts(compiled, slots, instants);
     this.builder = new DecisionBuilder(this.facts, options.trace !== false);
+    this.explainer = options.explain === true ? new Explainer() : null;
   }
 
   next(): FastStage | undefined {
@@ -284,12 +293,15 @@ class Evaluation {
       // A stage without rules decides nothing and leaves nothing undecided.
       if (stage.rules.length > 0 && (!stage.eligibleOnly || this.builder.eligible === true))
         return stages[this.index++];
+      if (stage.rules.length > 0 && this.explainer !== null)
+        this.explainer.skip(stage, this.builder.eligible === false ? 'the ticket is not eligible' : 'eligibility is not known');
     }
     return undefined;
   }
 
   finish(): EvaluationResult {
-    return { ok: true, decision: finishDecision(this.compiled, this.facts, this.builder, this.options) };
+    const decision = finishDecision(this.compiled, this.facts, this.builder, this.options);
+    return { ok: true, decision: this.explainer === null ? decision : { ...decision, explanation: this.explainer.events } };
   }
 }
 
@@ -343,9 +355,12 @@ export function evaluate(compiled: CompiledPolicy, input: unknown, options: Eval
     if (stage.first) {
       const i = stage.first(run.facts);
       const unknown = unknownRule(i);
+      if (run.explainer !== null)
+        run.explainer.stage(stage, i < 0 ? [] : [stage.rules[i]!], unknown < 0 ? [] : [stage.rules[unknown]!], run.facts);
       run.builder.applyFirst(stage, i < 0 ? null : stage.rules[i]!, unknown < 0 ? null : stage.rules[unknown]!);
     } else {
       const { matched, unknown } = matchStage(stage, run.facts);
+      if (run.explainer !== null) run.explainer.stage(stage, matched, unknown, run.facts);
       run.builder.apply(stage, matched, unknown);
     }
   }
@@ -363,6 +378,7 @@ export async function evaluateWith(
   if (!(run instanceof Evaluation)) return run;
   for (let stage = run.next(); stage; stage = run.next()) {
     const { matched, unknown } = await match(stage, run.facts);
+    if (run.explainer !== null) run.explainer.stage(stage, matched, unknown, run.facts);
     run.builder.apply(stage, matched, unknown);
   }
   return run.finish();
@@ -404,32 +420,6 @@ function window(
     exceeded: c ? c.exceeded : null,
     source,
   };
-}
-
-/** The trace step of a rule that was unknown: what it read, and which facts it needed. */
-function unknownStep(rule: FastRule, facts: EvaluationFacts): TraceStep {
-  const step = traceStep({ ...rule, fixedStep: null }, facts);
-  const needed = missingOf(rule, facts);
-  // Else what it read is open itself: a decision field an earlier stage could not decide.
-  const open = Object.keys(step.facts).filter((name) => step.facts[name] === null);
-  return {
-    ...step,
-    outcome: null,
-    note:
-      needed.length > 0
-        ? `unknown: ${needed.join(', ')} not given`
-        : `unknown: ${open.length > 0 ? `${open.join(', ')} not decided` : 'a value it reads is not known'}`,
-  };
-}
-
-/** The declared facts a rule depends on that were not given (and whose absence is not itself information). */
-function missingOf(rule: FastRule, facts: EvaluationFacts): string[] {
-  const index = facts.compiled.fast.factIndex;
-  const missing = rule.dependsOn.filter((f) => facts.slots[index.get(f) ?? -1] === null && !facts.compiled.informative.has(f));
-  // Else the rule waited for the policy's zone, to give an instant its date: its fact.
-  const zoneFact = facts.compiled.policy.zoneFact?.name;
-  if (missing.length === 0 && zoneFact !== undefined && facts.slots[index.get(zoneFact) ?? -1] === null) return [zoneFact];
-  return missing;
 }
 
 function finishDecision(

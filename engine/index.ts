@@ -20,10 +20,12 @@ export type {
   Reason,
   SlaWindow,
   TraceStep,
+  ExplainEvent,
 } from './decision.js';
 export { evaluate, slaTimelines, type EvaluateOptions } from './evaluate.js';
 export type { ClosedPiece, Timeline } from './sla.js';
 export { evaluateReference, stageRules } from './jre.js';
+export { type WhyNot, whyNot, whyNotText } from './why-not.js';
 export { rulesJson } from './rules-json.js';
 export {
   type Coverage,

@@ -17,6 +17,7 @@ export type {
   Reason,
   SlaWindow,
   TraceStep,
+  ExplainEvent,
 } from '../engine/decision.js';
 export { DIAGNOSTIC_CODES, formatDiagnostic };
 
@@ -48,6 +49,8 @@ export interface EvaluateOptions {
   now?: string;
   /** Include the trace of the rules that decided (the largest part of a decision). Default: true. */
   trace?: boolean;
+  /** Add an `explanation`: every stage reached and every rule considered, with what it read. Default: false. */
+  explain?: boolean;
 }
 
 /** The policy as json-rules-engine rules: what `spe compile` prints. */

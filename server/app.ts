@@ -6,7 +6,7 @@ import bytes from 'bytes';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { type Diagnostic, holidaysFor, isDateTime, loadPolicy, policySchema } from '../dsl/index.js';
+import { type Diagnostic, holidaysFor, policySchema } from '../dsl/index.js';
 import { type CompiledPolicy, type Decision, type EvaluationResult, evaluate, rulesJson, validatePolicy } from '../engine/index.js';
 import { BATCH_ON_MAIN_THREAD, type HeavyTask, HeavyWork, MAIN_THREAD_BUDGET_MS, TABLE_TIME_LIMIT_MS } from './heavy.js';
 import { type AuthError, FailedAuthLimit, type TokenSource, requireAdmin } from './auth.js';
@@ -16,7 +16,7 @@ import { openapi } from './openapi.js';
 import { HttpError, answerFor, asHttp } from './errors.js';
 import { evaluationLane } from './lane.js';
 import { impactRoute } from './impact.js';
-import { problems, validateBatch, validateEvaluate } from './requests.js';
+import { problems, validBody, validateEvaluate } from './requests.js';
 import { HISTORY_PAGE } from './store.js';
 import type { Store } from './stores.js';
 import { detail, publicDiagnostic, saved, summary } from './views.js';
@@ -24,7 +24,7 @@ import { serveEditor } from './editor-static.js';
 import { type EventStreams, eventStreams } from './events.js';
 import type { DecisionLog } from './decision-log.js';
 
-type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean };
+type EvaluateBody = { policy: string; facts: unknown; now?: string; trace?: boolean; explain?: boolean };
 
 export interface AppOptions {
   store: Store;
@@ -136,14 +136,7 @@ export function createService(options: AppOptions): {
   const shallow: RequestHandler = (req, _res, next) =>
     next(nestingDepth(req.body, MAX_DEPTH) > MAX_DEPTH ? tooDeep() : undefined);
   const json = [jsonOnly, express.json({ limit, strict: true }), shallow];
-  const objectBody = (body: unknown): Record<string, unknown> => {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new HttpError(400, 'invalid-request', 'the body must be a JSON object', [
-        { pointer: '', message: 'expected an object' },
-      ]);
-    }
-    return body as Record<string, unknown>;
-  };
+
   const admin = requireAdmin(
     options.token,
     (e: AuthError) =>
@@ -209,7 +202,11 @@ export function createService(options: AppOptions): {
     const compiled = store.compiled(body.policy);
     const start = performance.now();
     const at = body.now ?? now;
-    const result: EvaluationResult = evaluate(compiled, body.facts, { ...(at ? { now: at } : {}), trace: body.trace !== false });
+    const result: EvaluationResult = evaluate(compiled, body.facts, {
+      ...(at ? { now: at } : {}),
+      trace: body.trace !== false,
+      ...(body.explain === true ? { explain: true } : {}),
+    });
     return decided(compiled, result, performance.now() - start, body.facts, at);
   }
 
@@ -241,10 +238,7 @@ export function createService(options: AppOptions): {
   /** The route every ticket takes, from a parsed body to its decision: the evaluation lane calls it too. */
   function evaluateRequest(parsed: unknown): Decision {
     if (nestingDepth(parsed, MAX_DEPTH) > MAX_DEPTH) throw tooDeep();
-    const body = objectBody(parsed);
-    if (!validateEvaluate(body))
-      throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateEvaluate.errors));
-    return decide(body as unknown as EvaluateBody);
+    return decide(validBody('POST /v1/evaluate', parsed) as unknown as EvaluateBody);
   }
 
   // The depth is checked by evaluateRequest, in the order `shallow` would.
@@ -270,9 +264,7 @@ export function createService(options: AppOptions): {
   }
 
   app.post('/v1/evaluate/batch', ...json, async (req, res) => {
-    const body = objectBody(req.body);
-    if (!validateBatch(body))
-      throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateBatch.errors));
+    const body = validBody('POST /v1/evaluate/batch', req.body);
     const requests = body.requests as unknown[];
     if (requests.length > maxBatch)
       throw new HttpError(413, 'batch-too-large', `at most ${maxBatch} requests in one batch (got ${requests.length})`);
@@ -325,7 +317,14 @@ export function createService(options: AppOptions): {
       policies,
       items: rest.map(({ item, compiled }) => {
         const at = item.now ?? batchNow;
-        return { revision: compiled.revision, facts: item.facts, ...(at ? { now: at } : {}), trace: item.trace !== false };
+        const explain = item.explain === true ? { explain: true } : {};
+        return {
+          revision: compiled.revision,
+          facts: item.facts,
+          ...(at ? { now: at } : {}),
+          trace: item.trace !== false,
+          ...explain,
+        };
       }),
     };
     const start = performance.now();
@@ -436,14 +435,10 @@ export function createService(options: AppOptions): {
     let message: string | undefined;
     if (typeof req.body === 'string') source = req.body;
     else {
-      const body = objectBody(req.body);
+      const body = validBody('PUT /v1/policies/{id}', req.body);
       source = body.source;
       if (typeof body.author === 'string' && body.author) author = body.author;
       if (typeof body.message === 'string') message = body.message;
-      if (typeof source !== 'string')
-        throw new HttpError(400, 'invalid-request', 'the request is not valid', [
-          { pointer: '/source', message: 'expected the policy source as a string' },
-        ]);
     }
     const existed = store.list().some((e) => e.id === idOf(req));
     const entry = await store.save(idOf(req), source as string, {
@@ -461,11 +456,7 @@ export function createService(options: AppOptions): {
   });
 
   app.post('/v1/policies/:id/rollback', admin, ...json, async (req, res) => {
-    const body = objectBody(req.body);
-    if (typeof body.revision !== 'string')
-      throw new HttpError(400, 'invalid-request', 'the request is not valid', [
-        { pointer: '/revision', message: 'expected the revision to restore' },
-      ]);
+    const body = validBody('POST /v1/policies/{id}/rollback', req.body) as { revision: string; author?: string };
     const author = typeof body.author === 'string' && body.author ? body.author : (req.get('x-author') ?? 'admin');
     // As for a save: the revision the admin looked at, so a save made since is not overwritten.
     const entry = await store.rollback(idOf(req), body.revision, { ifMatch: revisionFrom(req.get('if-match')), author });
@@ -478,24 +469,15 @@ export function createService(options: AppOptions): {
   });
 
   app.post('/v1/validate', ...json, async (req, res) => {
-    const body = objectBody(req.body);
-    const found = [];
-    if (typeof body.source !== 'string') found.push({ pointer: '/source', message: 'expected the policy source as a string' });
-    if (body.file !== undefined && typeof body.file !== 'string')
-      found.push({ pointer: '/file', message: 'expected a file name' });
-    if (found.length) throw new HttpError(400, 'invalid-request', 'the request is not valid', found);
+    const body = validBody('POST /v1/validate', req.body);
     const result = await check(body.source as string, typeof body.file === 'string' ? body.file : 'policy.yaml');
     res.json({ ok: result.ok, diagnostics: result.diagnostics.map(publicDiagnostic) });
   });
 
   // The editor's workbench: evaluate and test the text being edited, before it is saved. A
   // policy anyone may write, so it is compiled and run in a worker, within the time limit.
-  function editedSource(req: Request) {
-    const body = objectBody(req.body);
-    if (typeof body.source !== 'string')
-      throw new HttpError(400, 'invalid-request', 'the request is not valid', [
-        { pointer: '/source', message: 'expected the policy source as a string' },
-      ]);
+  function editedSource(req: Request, route: 'POST /v1/try' | 'POST /v1/test') {
+    const body = validBody(route, req.body) as { source: string; file?: string; facts?: object; now?: string };
     return { body, source: body.source, file: typeof body.file === 'string' ? body.file : 'policy.yaml' };
   }
   /** A workbench answer from a worker, its diagnostics as the API shows them. */
@@ -505,24 +487,19 @@ export function createService(options: AppOptions): {
   };
 
   app.post('/v1/try', ...json, async (req, res) => {
-    const { body, source, file } = editedSource(req);
-    if (body.now !== undefined && (typeof body.now !== 'string' || !isDateTime(body.now))) {
-      throw new HttpError(400, 'invalid-request', 'the request is not valid', [
-        { pointer: '/now', message: 'expected a date and time' },
-      ]);
-    }
+    const { body, source, file } = editedSource(req, 'POST /v1/try');
     const task: HeavyTask = {
       kind: 'try',
       source,
       file,
       facts: body.facts ?? {},
-      ...(typeof body.now === 'string' ? { now: body.now } : {}),
+      ...(body.now !== undefined ? { now: body.now } : {}),
     };
     res.json(workbenchAnswer(await heavy.run(task)));
   });
 
   app.post('/v1/test', ...json, async (req, res) => {
-    const { source, file } = editedSource(req);
+    const { source, file } = editedSource(req, 'POST /v1/test');
     res.json(workbenchAnswer(await heavy.run({ kind: 'test', source, file })));
   });
 

@@ -33,7 +33,7 @@ export type HeavyTask =
       kind: 'batch';
       /** The policies the items name, by revision: a worker compiles each once and keeps it. */
       policies: Record<string, { source: string; file: string }>;
-      items: { revision: string; facts: unknown; now?: string; trace: boolean }[];
+      items: { revision: string; facts: unknown; now?: string; trace: boolean; explain?: boolean }[];
     }
   | {
       /** A chunk of an impact run: JSON lines from `firstLine` on, or tickets already read. */
@@ -120,7 +120,8 @@ export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
       const results: EvaluationResult[] = [];
       for (const item of task.items) {
         const compiled = await compiledFor(item.revision, task.policies[item.revision]!);
-        results.push(evaluate(compiled, item.facts, { ...(item.now !== undefined ? { now: item.now } : {}), trace: item.trace }));
+        const options = { ...(item.now !== undefined ? { now: item.now } : {}), trace: item.trace };
+        results.push(evaluate(compiled, item.facts, item.explain === true ? { ...options, explain: true } : options));
       }
       return { results };
     }

@@ -6,7 +6,7 @@ import type { Diagnostic } from '../dsl/index.js';
 import { type ImpactPart, ImpactTally } from '../engine/index.js';
 import { HttpError } from './errors.js';
 import type { HeavyTask, HeavyWork, PolicyRevision } from './heavy.js';
-import { problems, validateImpact } from './requests.js';
+import { validBody } from './requests.js';
 import type { Store } from './stores.js';
 import { revisionOf } from '../engine/index.js';
 
@@ -19,9 +19,7 @@ export function impactRoute(app: Express, deps: { store: Store; heavy: HeavyWork
   const { store, heavy } = deps;
   app.post('/v1/policies/:id/impact', ...deps.json, async (req, res) => {
     const id = String((req.params as Record<string, unknown>).id ?? '');
-    const body = req.body as Record<string, unknown>;
-    if (body === null || typeof body !== 'object' || Array.isArray(body) || !validateImpact(body))
-      throw new HttpError(400, 'invalid-request', 'the request is not valid', problems(validateImpact.errors));
+    const body = validBody('POST /v1/policies/{id}/impact', req.body);
     const entry = store.get(id);
     if (!entry.serving) throw new HttpError(404, 'unknown-policy', `policy '${id}' has no revision that compiles`);
     const file = `policies/${id}.yaml`;

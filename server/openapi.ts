@@ -1,7 +1,7 @@
 // The OpenAPI description of the service (`GET /openapi.json`). Its schemas are also what the
 // integration tests check real responses against, so the description cannot drift.
 import { VERSION } from '../version.js';
-import { BATCH_REQUEST, EVALUATE_REQUEST, IMPACT_REQUEST } from './requests.js';
+import { REQUESTS, type RequestRoute } from './requests.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 const str = { type: 'string' };
@@ -134,6 +134,25 @@ const decision = {
         properties: { rule: str, source: str, facts: { type: 'object' }, note: str },
       },
     },
+    explanation: {
+      description: 'only with `explain: true`: every stage reached and every rule considered, in order',
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['op', 'stage'],
+        properties: {
+          op: { enum: ['enter', 'eval', 'fail', 'unknown', 'skip'] },
+          stage: str,
+          parent: { description: 'a rule’s: the index of its stage’s enter event; null for enter', ...nullable({ type: 'integer' }) },
+          rule: str,
+          source: str,
+          facts: { type: 'object' },
+          outcome: {},
+          note: str,
+          reason: { description: 'why a stage was skipped', ...str },
+        },
+      },
+    },
   },
 };
 
@@ -174,6 +193,23 @@ const diagnostic = {
 };
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+
+/**
+ * The request schemas, each the very object its route validates with (server/requests.ts),
+ * under its name; a batch's items are each an EvaluateRequest (checked one by one by the route).
+ */
+function requestSchemas(): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.fromEntries(Object.values(REQUESTS).map((r) => [r.name, r.schema]));
+  const batch = REQUESTS['POST /v1/evaluate/batch'].schema;
+  out[REQUESTS['POST /v1/evaluate/batch'].name] = {
+    ...batch,
+    properties: { ...batch.properties, requests: { ...batch.properties.requests, items: ref(REQUESTS['POST /v1/evaluate'].name) } },
+  };
+  return out;
+}
+
+/** A route's request body: its schema from server/requests.ts, by reference. */
+const requestBody = (route: RequestRoute) => ({ required: true, ...json(ref(REQUESTS[route].name)) });
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: STATUS[c] ?? 'error', ...json(ref('Error')) }]));
 const STATUS: Record<number, string> = {
@@ -221,15 +257,7 @@ export const openapi = {
       Decision: decision,
       Error: error,
       Diagnostic: diagnostic,
-      // The schemas the routes validate with (server/requests.ts); a batch's items are each an EvaluateRequest.
-      EvaluateRequest: EVALUATE_REQUEST,
-      BatchRequest: {
-        ...BATCH_REQUEST,
-        properties: {
-          ...BATCH_REQUEST.properties,
-          requests: { ...BATCH_REQUEST.properties.requests, items: ref('EvaluateRequest') },
-        },
-      },
+      ...requestSchemas(),
       BatchResponse: {
         type: 'object',
         required: ['results'],
@@ -262,7 +290,6 @@ export const openapi = {
           unchanged: { type: 'boolean', description: 'a save of the source already current: nothing written' },
         },
       },
-      SaveRequest: { type: 'object', required: ['source'], properties: { source: str, author: str, message: str } },
       // `author` only for an admin (a valid bearer token sent with the read).
       Revision: {
         type: 'object',
@@ -286,14 +313,14 @@ export const openapi = {
     '/v1/evaluate': {
       post: {
         summary: 'Evaluate one ticket',
-        requestBody: { required: true, ...json(ref('EvaluateRequest')) },
+        requestBody: requestBody('POST /v1/evaluate'),
         responses: { 200: { description: 'the decision', ...json(ref('Decision')) }, ...errors(400, 404, 413, 415, 422) },
       },
     },
     '/v1/evaluate/batch': {
       post: {
         summary: 'Evaluate tickets in order, each its own decision or error',
-        requestBody: { required: true, ...json(ref('BatchRequest')) },
+        requestBody: requestBody('POST /v1/evaluate/batch'),
         responses: { 200: { description: 'results in request order', ...json(ref('BatchResponse')) }, ...errors(400, 413, 415) },
       },
     },
@@ -333,7 +360,7 @@ export const openapi = {
         ],
         requestBody: {
           required: true,
-          content: { 'application/json': { schema: ref('SaveRequest') }, 'application/yaml': { schema: str } },
+          content: { ...requestBody('PUT /v1/policies/{id}').content, 'application/yaml': { schema: str } },
         },
         responses: {
           200: {
@@ -418,10 +445,7 @@ export const openapi = {
             description: 'the revision being replaced; required for an existing policy (428 without it, 412 when stale)',
           },
         ],
-        requestBody: {
-          required: true,
-          ...json({ type: 'object', required: ['revision'], properties: { revision: str, author: str } }),
-        },
+        requestBody: requestBody('POST /v1/policies/{id}/rollback'),
         responses: {
           200: { description: 'restored', ...json(ref('Policy')) },
           ...errors(400, 401, 403, 404, 412, 422, 428, 429, 503, 507),
@@ -433,7 +457,7 @@ export const openapi = {
         summary:
           'What a draft would change: the tickets (default: the policy’s sample tickets) decided by the draft and by an earlier revision, the changes counted per field',
         parameters: [id],
-        requestBody: { required: true, ...json(IMPACT_REQUEST) },
+        requestBody: requestBody('POST /v1/policies/{id}/impact'),
         responses: {
           200: {
             description: 'the impact summary of `spe impact`, with the revisions compared and the report’s details',
@@ -466,20 +490,14 @@ export const openapi = {
     '/v1/validate': {
       post: {
         summary: 'Validate a policy source',
-        requestBody: {
-          required: true,
-          ...json({ type: 'object', required: ['source'], properties: { source: str, file: str } }),
-        },
+        requestBody: requestBody('POST /v1/validate'),
         responses: { 200: { description: 'diagnostics', ...json(ref('Validation')) }, ...errors(400, 413, 415) },
       },
     },
     '/v1/try': {
       post: {
         summary: 'Evaluate facts against an edited, unsaved source (the editor’s try-it panel), with pictures of the SLA windows',
-        requestBody: {
-          required: true,
-          ...json({ type: 'object', required: ['source'], properties: { source: str, facts: { type: 'object' }, now: str } }),
-        },
+        requestBody: requestBody('POST /v1/try'),
         responses: {
           200: {
             description: 'the decision and timelines, or the source’s diagnostics',
@@ -492,7 +510,7 @@ export const openapi = {
     '/v1/test': {
       post: {
         summary: 'Run the tests of an edited, unsaved source',
-        requestBody: { required: true, ...json({ type: 'object', required: ['source'], properties: { source: str } }) },
+        requestBody: requestBody('POST /v1/test'),
         responses: {
           200: {
             description: 'results and rule coverage, or the source’s diagnostics',

@@ -1,11 +1,13 @@
-// The OpenAPI document shows, for every route that validates its body with a schema, that very
-// schema: the two cannot drift apart again (as `now` once did).
+// The OpenAPI document shows, for every route that takes a JSON body, the very schema the route
+// validates with (server/requests.ts): the two cannot drift apart again (as `now` once did).
 import { describe, expect, it } from 'vitest';
 import { openapi } from './openapi.js';
-import { VALIDATED_REQUESTS } from './requests.js';
+import { REQUESTS } from './requests.js';
 
 type Schema = Record<string, unknown>;
+type Operation = { requestBody?: { content: Record<string, { schema: Schema }> } };
 const schemas = openapi.components.schemas as Record<string, Schema>;
+const paths = openapi.paths as Record<string, Record<string, Operation>>;
 const resolve = (s: Schema): Schema => (typeof s.$ref === 'string' ? schemas[s.$ref.replace('#/components/schemas/', '')]! : s);
 
 /** The schema without what only documents checks made elsewhere: a list's items checked one by one. */
@@ -18,22 +20,31 @@ function validatedPart(s: Schema): Schema {
   return out;
 }
 
+/** Every operation of the document with a JSON request body, as `METHOD /path`. */
+const documented = Object.entries(paths).flatMap(([path, ops]) =>
+  Object.entries(ops)
+    .filter(([, op]) => op.requestBody?.content['application/json'] !== undefined)
+    .map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.requestBody!.content['application/json']!.schema] as const),
+);
+
 describe('the request schemas of the OpenAPI document', () => {
-  for (const [path, validated] of Object.entries(VALIDATED_REQUESTS)) {
-    it(`${path}: the schema the route validates with`, () => {
-      const operation = (
-        openapi.paths as Record<string, { post?: { requestBody?: { content: Record<string, { schema: Schema }> } } }>
-      )[path];
-      const documented = resolve(operation!.post!.requestBody!.content['application/json']!.schema);
-      expect(validatedPart(documented)).toEqual(validated);
+  for (const [route, { schema }] of Object.entries(REQUESTS)) {
+    it(`${route}: the schema the route validates with`, () => {
+      const found = documented.find(([r]) => r === route);
+      expect(found, `${route} is documented with a JSON body`).toBeDefined();
+      expect(validatedPart(resolve(found![1]))).toEqual(schema);
     });
   }
 
+  it('has no request body written by hand: each is one of server/requests.ts', () => {
+    expect(documented.map(([route]) => route).sort()).toEqual(Object.keys(REQUESTS).sort());
+    // The eight routes that take a JSON body.
+    expect(documented).toHaveLength(8);
+  });
+
   it('documents a batch item as the request of one evaluation', () => {
-    const batch = resolve(
-      (openapi.paths['/v1/evaluate/batch'].post.requestBody.content['application/json'] as { schema: Schema }).schema,
-    );
+    const batch = resolve(documented.find(([r]) => r === 'POST /v1/evaluate/batch')![1]);
     const items = (batch.properties as Record<string, Schema>).requests!.items as Schema;
-    expect(resolve(items)).toBe(VALIDATED_REQUESTS['/v1/evaluate']);
+    expect(resolve(items)).toBe(REQUESTS['POST /v1/evaluate'].schema);
   });
 });

@@ -14,7 +14,7 @@ export interface RuleFacts {
 
 // json-rules-engine's default operators, including their fact value validators.
 const numberValidator = (v: unknown) => Number.parseFloat(v as string).toString() !== 'NaN';
-const OPERATORS: Record<Operator, (a: unknown, b: unknown) => boolean> = {
+export const OPERATORS: Record<Operator, (a: unknown, b: unknown) => boolean> = {
   equal: (a, b) => a === b,
   notEqual: (a, b) => a !== b,
   in: (a, b) => (b as unknown[]).indexOf(a) > -1,
