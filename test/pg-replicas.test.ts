@@ -165,7 +165,7 @@ describe('the database going away', () => {
       stop = true;
       await Promise.all(writers);
 
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client({ connectionString: url }).on('error', () => undefined);
       await client.connect();
       try {
         for (const id of IDS) {
@@ -207,7 +207,7 @@ describe('the database going away', () => {
 
   it('has a replica cut off from the database reload, once back, what was saved meanwhile', async () => {
     // Replica C logs in as its own role, so it alone can be cut off while A goes on saving.
-    const admin = new pg.Client({ connectionString: url });
+    const admin = new pg.Client({ connectionString: url }).on('error', () => undefined);
     await admin.connect();
     let c: ServeProcess | undefined;
     try {
