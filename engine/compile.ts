@@ -320,6 +320,8 @@ export function compilePolicy(policy: Policy, source: string, options: CompileOp
     informative: absenceTestedFacts(policy),
     zone,
     fast: buildPlan({
+      id: policy.id,
+      version: policy.version,
       revision,
       facts: policy.facts,
       stages,

@@ -516,22 +516,30 @@ function finishDecision(
       note: `the priority changed at ${changedAt}; the ${d.priority} targets are measured from openedAt, as if the ticket had had this priority from the start`,
     });
   }
-  return {
+  const decision: Decision = {
     decisionId: options.identify === false ? '' : decisionId(plan.revisionLanes, facts.slots, now, plan.slotKinds, facts.instants),
-    policy: { id: compiled.id, version: compiled.version, revision: compiled.revision },
+    policy: plan.policyRef,
     eligible: builder.eligible,
     reasons: builder.reasons,
     priority: d.priority,
     tier: d.tier,
     channels: d.channels,
     sla,
-    ...(windows !== undefined ? { windows } : {}),
     billing,
     actions: eligible ? builder.actions : [],
     entitlements: eligible ? builder.entitlements : [],
     missingFacts: missing === null ? [] : [...(missing as Set<string>)].sort(),
     trace: builder.trace,
   };
+  // Written as a literal: most decisions have no declared windows, and a spread into the literal
+  // made every decision's object the slow way.
+  return windows === undefined ? decision : withWindows(decision, windows);
+}
+
+/** The decision with its declared windows, placed after `sla` as the decision's shape has them. */
+function withWindows(d: Decision, windows: Decision['windows']): Decision {
+  const { billing, actions, entitlements, missingFacts, trace, ...head } = d;
+  return { ...head, windows, billing, actions, entitlements, missingFacts, trace };
 }
 
 /**

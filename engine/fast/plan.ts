@@ -56,9 +56,13 @@ export interface FastPlan {
   slotKinds: SlotKinds;
   /** Each billing plan's charges by billable minutes, shared by the revision's decisions. */
   charges: ChargeTable;
+  /** The decision's `policy` field, the same (frozen) for every decision of the revision. */
+  policyRef: Readonly<{ id: string; version: string; revision: string }>;
 }
 
 export interface PlanInput {
+  id: string;
+  version: string;
   revision: string;
   facts: readonly { name: string; type: string; values?: readonly string[] }[];
   stages: readonly Stage[];
@@ -110,6 +114,7 @@ export function buildPlan(input: PlanInput): FastPlan {
     revisionLanes: revisionLanes(input.revision),
     slotKinds: slotKinds(input.facts),
     charges: chargeTable(),
+    policyRef: Object.freeze({ id: input.id, version: input.version, revision: input.revision }),
   };
 }
 
