@@ -15,7 +15,7 @@ Commands:
   eval POLICY         evaluate a ticket's facts into a decision (--facts FILE|-, --batch)
   compile POLICY      print the policy as json-rules-engine rules
   table POLICY        print the contract's decision table and prove it complete (--format md|csv|json|html)
-  serve               serve the policies over HTTP (validate, list, read)
+  serve               serve the policies over HTTP: evaluate, validate, save, history, the editor
   store export|import move policies with their history between PostgreSQL and a folder
   fmt [paths…]        write policy files in the canonical layout (--check for CI)
   lsp                 run the language server for editors (LSP over stdio)
