@@ -1,13 +1,17 @@
 // The decision table (engine/table.ts) written out: Markdown, CSV, JSON, or a standalone HTML
 // page an admin can send a vendor to sign off. Printing is apart from computing.
-import { ANY, type Cell, type DecisionTable, type TableRow, type TableTarget } from './table.js';
+// Browser-safe (no runtime import of the engine): the editor's Table tab lays out the same texts.
+import type { Cell, DecisionTable, TableRow, TableTarget } from './table.js';
+
+/** A row's cell that holds for every value of its fact. */
+export const ANY = '*';
 
 export const TABLE_FORMATS = ['md', 'csv', 'json', 'html'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];
 
-const OUTCOMES = ['eligible', 'reasons', 'tier', 'priority', 'channels', 'response', 'resolution', 'depends on'] as const;
+export const OUTCOMES = ['eligible', 'reasons', 'tier', 'priority', 'channels', 'response', 'resolution', 'depends on'] as const;
 
-function cellText(v: Cell | undefined): string {
+export function cellText(v: Cell | undefined): string {
   if (v === ANY) return 'any';
   if (v === null || v === undefined) return '(not given)';
   return String(v);
@@ -20,7 +24,7 @@ function targetText(t: TableTarget | 'best-effort' | null): string {
 }
 
 /** A row's outcome columns as text, in the order of OUTCOMES. */
-function outcomeTexts(r: TableRow): string[] {
+export function outcomeTexts(r: TableRow): string[] {
   const eligible = r.eligible === true ? 'yes' : r.eligible === false ? 'no' : 'unless a deny rule holds';
   return [
     r.gap ? `${eligible} — NO OUTCOME` : eligible,

@@ -8,10 +8,11 @@
 import { type Expr, type FactDecl, type HolidayCatalog, type Policy, factsRead } from '../dsl/index.js';
 import { type CompiledPolicy, compilePolicy } from './compile.js';
 import { evaluate } from './evaluate.js';
+import { ANY } from './table-format.js';
 
 /** A fact's value in a row: a value, `null` for "not given", or `*` for any value. */
 export type Cell = string | boolean | null;
-export const ANY = '*';
+export { ANY };
 
 export interface TableTarget {
   target: string;

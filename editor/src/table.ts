@@ -2,7 +2,8 @@
 // revision (GET /v1/policies/:id/table, as `spe table` prints it), with the proof of
 // completeness. Self-contained: it adds its own tab and panel beside the others and keeps
 // them in step with the workspace's tab changes.
-import type { DecisionTable, TableRow, TableTarget } from '../../engine/index.js';
+import type { DecisionTable } from '../../engine/index.js';
+import { OUTCOMES, cellText, outcomeTexts } from '../../engine/table-format.js';
 import { h } from './dom';
 import type { OpenPolicy, Workspace } from './workspace';
 
@@ -19,25 +20,9 @@ const STYLE = `
 .table-proof.incomplete { color: #b00; }
 `;
 
-const cell = (v: unknown) => (v === '*' ? 'any' : v === null || v === undefined ? '(not given)' : String(v));
-const target = (t: TableTarget | 'best-effort' | null) => (t === null ? '—' : t === 'best-effort' ? 'best effort' : `${t.text} (${t.calendar})`);
-
-function outcome(r: TableRow): string[] {
-  return [
-    r.eligible === true ? 'yes' : r.eligible === false ? 'no' : 'unless a deny rule holds',
-    r.reasons.join(', '),
-    r.tier ?? '—',
-    r.priority ?? '—',
-    r.channels ? r.channels.join(', ') : '—',
-    target(r.response),
-    target(r.resolution),
-    r.dependsOn.join(', '),
-  ];
-}
-
 /** The table as a DOM element, for the panel (and for anyone who wants to show one). */
 export function renderTable(t: Answer): HTMLElement {
-  const head = [...t.facts.map((f) => f.name), 'eligible', 'reasons', 'tier', 'priority', 'channels', 'response', 'resolution', 'depends on'];
+  const head = [...t.facts.map((f) => f.name), ...OUTCOMES];
   return h(
     'div',
     {},
@@ -57,7 +42,7 @@ export function renderTable(t: Answer): HTMLElement {
             h(
               'tr',
               { class: r.gap ? 'gap' : r.eligible === false ? 'denied' : null },
-              [...t.facts.map((f) => cell(r.when[f.name])), ...outcome(r)].map((x) => h('td', {}, x)),
+              [...t.facts.map((f) => cellText(r.when[f.name])), ...outcomeTexts(r)].map((x) => h('td', {}, x)),
             ),
           ),
         ),
