@@ -104,41 +104,36 @@ export function exprKey(e: Expr): string {
   }
 }
 
-/** Every fact path an expression reads, with the span of each use. */
-export function factsRead(e: Expr, out: { path: string[]; span: Span }[] = []): { path: string[]; span: Span }[] {
+/** An expression's direct sub-expressions, in the order they are written. */
+export function childrenOf(e: Expr): readonly Expr[] {
   switch (e.kind) {
     case 'literal':
-      break;
     case 'fact':
-      out.push({ path: e.path, span: e.span });
-      break;
+      return [];
     case 'call':
-      e.args.forEach((a) => factsRead(a, out));
-      break;
+      return e.args;
     case 'list':
-      e.items.forEach((a) => factsRead(a, out));
-      break;
+      return e.items;
     case 'not':
-      factsRead(e.operand, out);
-      break;
+      return [e.operand];
     case 'logical':
-      e.operands.forEach((a) => factsRead(a, out));
-      break;
+      return e.operands;
     case 'compare':
     case 'in':
-      factsRead(e.left, out);
-      factsRead(e.right, out);
-      break;
+      return [e.left, e.right];
     case 'if':
-      factsRead(e.test, out);
-      factsRead(e.then, out);
-      factsRead(e.else, out);
-      break;
+      return [e.test, e.then, e.else];
     default: {
       const never: never = e;
       return never;
     }
   }
+}
+
+/** Every fact path an expression reads, with the span of each use. */
+export function factsRead(e: Expr, out: { path: string[]; span: Span }[] = []): { path: string[]; span: Span }[] {
+  if (e.kind === 'fact') out.push({ path: e.path, span: e.span });
+  else for (const c of childrenOf(e)) factsRead(c, out);
   return out;
 }
 

@@ -5,7 +5,7 @@
 // purchase), and the SLA clock's events (no `respondedAt` yet means not responded yet). Giving
 // such a fact may change a decided outcome, by design; giving any other fact only decides what
 // was open.
-import { type Expr, factsRead } from './ast.js';
+import { type Expr, childrenOf, factsRead } from './ast.js';
 import { CLOCK_EVENT_FACTS, type Policy } from './model.js';
 
 const isNull = (e: Expr) => e.kind === 'literal' && e.type === 'null';
@@ -15,45 +15,15 @@ export function absenceRead(e: Expr, out = new Set<string>()): Set<string> {
   const directFacts = (x: Expr) => {
     if (x.kind === 'fact') out.add(x.path.join('.'));
   };
-  switch (e.kind) {
-    case 'call':
-      // `coalesce` reads the absence of every argument but the last, which it returns as it is.
-      if (e.name === 'isSet') e.args.forEach(directFacts);
-      if (e.name === 'coalesce') e.args.slice(0, -1).forEach(directFacts);
-      e.args.forEach((a) => absenceRead(a, out));
-      break;
-    case 'compare':
-      if (isNull(e.right)) directFacts(e.left);
-      if (isNull(e.left)) directFacts(e.right);
-      absenceRead(e.left, out);
-      absenceRead(e.right, out);
-      break;
-    case 'in':
-      absenceRead(e.left, out);
-      absenceRead(e.right, out);
-      break;
-    case 'list':
-      e.items.forEach((a) => absenceRead(a, out));
-      break;
-    case 'not':
-      absenceRead(e.operand, out);
-      break;
-    case 'logical':
-      e.operands.forEach((a) => absenceRead(a, out));
-      break;
-    case 'if':
-      absenceRead(e.test, out);
-      absenceRead(e.then, out);
-      absenceRead(e.else, out);
-      break;
-    case 'literal':
-    case 'fact':
-      break;
-    default: {
-      const never: never = e;
-      return never;
-    }
+  if (e.kind === 'call') {
+    // `coalesce` reads the absence of every argument but the last, which it returns as it is.
+    if (e.name === 'isSet') e.args.forEach(directFacts);
+    if (e.name === 'coalesce') e.args.slice(0, -1).forEach(directFacts);
+  } else if (e.kind === 'compare') {
+    if (isNull(e.right)) directFacts(e.left);
+    if (isNull(e.left)) directFacts(e.right);
   }
+  for (const c of childrenOf(e)) absenceRead(c, out);
   return out;
 }
 

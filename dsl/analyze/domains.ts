@@ -6,7 +6,7 @@
 // of the number line, so one point per interval decides it exactly (interval reasoning). Every
 // other value (dates, instants, text, numbers compared with other facts) is opaque: a comparison
 // that reads it is an independent true-or-false atom.
-import { type Expr } from '../ast.js';
+import { type Expr, childrenOf } from '../ast.js';
 import type { FactDecl, Policy } from '../model.js';
 
 /** A value that the analyzer does not follow (a date, an instant, text). */
@@ -75,42 +75,12 @@ export function numberPoints(f: FactDecl, constants: number[]): number[] {
 export function numberConstants(e: Expr, fact: string, out: number[] = []): number[] {
   const isFact = (x: Expr) => x.kind === 'fact' && x.path.join('.') === fact;
   const num = (x: Expr) => (x.kind === 'literal' && x.type === 'number' ? (x.value as number) : undefined);
-  switch (e.kind) {
-    case 'compare': {
-      const a = isFact(e.left) ? num(e.right) : isFact(e.right) ? num(e.left) : undefined;
-      if (a !== undefined) out.push(a);
-      numberConstants(e.left, fact, out);
-      numberConstants(e.right, fact, out);
-      break;
-    }
-    case 'in':
-      if (isFact(e.left) && e.right.kind === 'list') for (const i of e.right.items) if (num(i) !== undefined) out.push(num(i)!);
-      numberConstants(e.left, fact, out);
-      numberConstants(e.right, fact, out);
-      break;
-    case 'call':
-      e.args.forEach((a) => numberConstants(a, fact, out));
-      break;
-    case 'list':
-      e.items.forEach((a) => numberConstants(a, fact, out));
-      break;
-    case 'not':
-      numberConstants(e.operand, fact, out);
-      break;
-    case 'logical':
-      e.operands.forEach((a) => numberConstants(a, fact, out));
-      break;
-    case 'if':
-      [e.test, e.then, e.else].forEach((a) => numberConstants(a, fact, out));
-      break;
-    case 'literal':
-    case 'fact':
-      break;
-    default: {
-      const never: never = e;
-      return never;
-    }
-  }
+  if (e.kind === 'compare') {
+    const a = isFact(e.left) ? num(e.right) : isFact(e.right) ? num(e.left) : undefined;
+    if (a !== undefined) out.push(a);
+  } else if (e.kind === 'in' && isFact(e.left) && e.right.kind === 'list')
+    for (const i of e.right.items) if (num(i) !== undefined) out.push(num(i)!);
+  for (const c of childrenOf(e)) numberConstants(c, fact, out);
   return out;
 }
 
