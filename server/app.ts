@@ -48,6 +48,8 @@ export interface AppOptions {
   heavy?: HeavyWork;
   /** Where every decision served is logged with its facts (`--decision-log`); default: nowhere. */
   decisionLog?: DecisionLog;
+  /** `/v1/events` streams open at once, at most (default: MAX_STREAMS). */
+  maxEventStreams?: number;
 }
 
 /** express's `trust proxy`: a number of hops, or addresses and subnets (`loopback`, `10.0.0.0/8`, …). */
@@ -105,7 +107,7 @@ export function createService(options: AppOptions): {
   events: EventStreams;
 } {
   const { store, metrics, logger } = options;
-  const events = eventStreams(store);
+  const events = eventStreams(store, undefined, options.maxEventStreams);
   const maxBatch = options.maxBatch ?? 1000;
   const heavy = options.heavy ?? new HeavyWork();
   const app = express();

@@ -10,6 +10,15 @@ import type { Store } from './stores.js';
 /** A comment line now and then keeps proxies and the idle timeout from closing a quiet stream. */
 export const HEARTBEAT_MS = 20_000;
 
+/**
+ * Streams open at once, at most: each holds a socket, a timer and a listener written to at every
+ * save, so their number is bounded like any other work a request can cause. An editor holds one.
+ */
+export const MAX_STREAMS = 500;
+
+/** Bytes written to a stream and not yet taken by its client, at most. */
+const UNREAD_LIMIT = 1024 * 1024;
+
 export interface EventStreams {
   /** The route's handler. */
   handle(req: Request, res: Response): void;
@@ -19,10 +28,21 @@ export interface EventStreams {
   readonly open: number;
 }
 
-export function eventStreams(store: Pick<Store, 'onChange'>, heartbeatMs = HEARTBEAT_MS): EventStreams {
+export function eventStreams(
+  store: Pick<Store, 'onChange'>,
+  heartbeatMs = HEARTBEAT_MS,
+  maxStreams = MAX_STREAMS,
+): EventStreams {
   const clients = new Set<Response>();
 
   const handle = (req: Request, res: Response) => {
+    if (clients.size >= maxStreams) {
+      res
+        .status(503)
+        .set('retry-after', '30')
+        .json({ error: { code: 'busy', message: `${maxStreams} event streams are open, the most this server keeps; try again later` } });
+      return;
+    }
     // ?policy=id narrows the stream to one policy; without it, every policy.
     const only = typeof req.query.policy === 'string' && POLICY_ID.test(req.query.policy) ? req.query.policy : null;
     res.writeHead(200, {
@@ -35,11 +55,13 @@ export function eventStreams(store: Pick<Store, 'onChange'>, heartbeatMs = HEART
     // the policies again, so a save in between is not missed.
     res.write(`retry: 2000\n: ${clients.size + 1} listening\n\n`);
     clients.add(res);
+    // A client that stops reading is let go once a megabyte waits for it, rather than kept in memory.
+    const send = (text: string) => (res.writableLength > UNREAD_LIMIT ? res.end() : res.write(text));
     const stop = store.onChange(({ id, revision }) => {
       if (only && id !== only) return;
-      res.write(`event: changed\ndata: ${JSON.stringify({ id, revision })}\n\n`);
+      send(`event: changed\ndata: ${JSON.stringify({ id, revision })}\n\n`);
     });
-    const beat = setInterval(() => res.write(': still here\n\n'), heartbeatMs);
+    const beat = setInterval(() => send(': still here\n\n'), heartbeatMs);
     beat.unref();
     res.on('close', () => {
       clearInterval(beat);

@@ -56,6 +56,8 @@ export interface Timeouts {
 export const TIMEOUTS: Timeouts = { headers: 10_000, request: 30_000, keepAlive: 5_000, idle: 60_000 };
 
 export interface ServeOptions {
+  /** `/v1/events` streams open at once, at most (default: 500). */
+  maxEventStreams?: number;
   host: string;
   port: number;
   policiesDir: string;
@@ -160,6 +162,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.link ? { cluster: options.link } : {}),
     ...(decisionLog ? { decisionLog } : {}),
+    ...(options.maxEventStreams === undefined ? {} : { maxEventStreams: options.maxEventStreams }),
   });
   const timeouts = { ...TIMEOUTS, ...options.timeouts };
   // Node checks the header and request timeouts every connectionsCheckingInterval (30 s unless

@@ -525,7 +525,11 @@ export const openapi = {
         summary:
           "Server-sent events: 'changed' with { id, revision } whenever a policy's text changes (a save on any worker, a file changed on disk)",
         parameters: [{ name: 'policy', in: 'query', description: 'only the changes of this policy', schema: { type: 'string' } }],
-        responses: { 200: { description: 'an event stream', content: { 'text/event-stream': { schema: str } } } },
+        responses: {
+          200: { description: 'an event stream', content: { 'text/event-stream': { schema: str } } },
+          // Its own words: the shared 503 text speaks of saves.
+          503: { description: 'the most streams this server keeps open are open (busy, with Retry-After)', ...json(error) },
+        },
       },
     },
     '/v1/schema': {

@@ -74,6 +74,29 @@ describe('GET /v1/events', () => {
     for (const l of [all, zmandaOnly, otoOnly]) l.close();
   });
 
+  it('keeps at most its bound of streams open: one more is refused with 503, and a closed one frees its place', async () => {
+    const running = await serverForTest({ maxEventStreams: 2 });
+    const first = await listen(`${running.url}/v1/events`);
+    const second = await listen(`${running.url}/v1/events?policy=oto`);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const third = await fetch(`${running.url}/v1/events`);
+    expect(third.status).toBe(503);
+    expect(third.headers.get('retry-after')).toBe('30');
+    expect(await third.json()).toEqual({
+      error: { code: 'busy', message: '2 event streams are open, the most this server keeps; try again later' },
+    });
+    first.close();
+    // The server sees the close a moment later: tried a few times, each refused one closed.
+    let again = await listen(`${running.url}/v1/events`);
+    for (let i = 0; i < 50 && again.status !== 200; i++) {
+      again.close();
+      await new Promise((r) => setTimeout(r, 50));
+      again = await listen(`${running.url}/v1/events`);
+    }
+    expect(again.status).toBe(200);
+    for (const l of [second, again]) l.close();
+  });
+
   it('does not keep a closing server waiting for its open streams', async () => {
     const running = await serverForTest();
     const stream = await listen(`${running.url}/v1/events`);
