@@ -1,12 +1,12 @@
 // POST /v1/evaluate with the policies in PostgreSQL (`spe serve --store postgres://…`) against
 // the same policies in the folder: evaluations never touch the database, so the ratio should be
 // 1 within noise (target ≥ 0.95). The two servers take turns (folder, postgres, folder, …) so a
-// change in the machine's load falls on both alike; the database is a real one (test/postgres.ts).
+// change in the machine's load falls on both alike; the database is a real one (test/support/postgres.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startPostgres } from '../test/postgres.js';
-import { freePort } from '../test/reliability.js';
+import { startPostgres } from '../test/support/postgres.js';
+import { freePort } from '../test/support/reliability.js';
 import { quick, report, round } from './report.js';
 
 const root = process.cwd();

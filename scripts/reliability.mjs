@@ -9,18 +9,18 @@ import { join } from 'node:path';
 import { root } from './build.mjs';
 
 const FILES = [
-  'test/fuzz.test.ts',
-  'test/yaml-tree.test.ts',
-  'test/clock-oracle.test.ts',
-  'test/hostile.test.ts',
-  'test/auth.test.ts',
-  'test/cluster.test.ts',
-  'test/faults.test.ts',
-  'test/load.test.ts',
-  'test/bounded-work.test.ts',
-  'test/knowledge.test.ts',
-  'test/pg-replicas.test.ts',
-  'test/impact-stream.test.ts',
+  'test/dsl/fuzz.test.ts',
+  'test/dsl/yaml-tree.test.ts',
+  'test/engine/clock-oracle.test.ts',
+  'test/dsl/hostile.test.ts',
+  'test/server/auth.test.ts',
+  'test/server/cluster.test.ts',
+  'test/server/faults.test.ts',
+  'test/server/load.test.ts',
+  'test/server/bounded-work.test.ts',
+  'test/engine/knowledge.test.ts',
+  'test/server/pg-replicas.test.ts',
+  'test/cli/impact-stream.test.ts',
 ];
 
 const figures = join(mkdtempSync(join(tmpdir(), 'spe-reliability-')), 'figures.jsonl');

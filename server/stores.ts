@@ -1,6 +1,6 @@
 // What the service needs of a policy store, whichever holds the policies: the folder
 // (`PolicyStore`, store.ts: Git is the source of truth) or PostgreSQL (`PgStore`, pg-store.ts:
-// replicas share one database). Both pass the same contract suite (test/store-contract.test.ts).
+// replicas share one database). Both pass the same contract suite (test/server/store-contract.test.ts).
 import type { Diagnostic } from '../dsl/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
 import type { HistoryPage } from './history.js';
