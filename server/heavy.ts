@@ -1,6 +1,6 @@
-// Heavy requests run off the event loop: `/v1/test`, `/v1/try` and big batches go to a pool of
-// worker threads (piscina) with a time limit, so `/healthz` and single evaluations keep
-// answering while they run. A request over its limit gets 503 too-much-work and its thread is
+// Heavy requests run off the event loop: `/v1/validate`, `/v1/test`, `/v1/try`, decision tables,
+// impact runs and big batches go to a pool of worker threads (piscina) with a time limit, so
+// `/healthz` and single evaluations keep answering while they run. A request over its limit gets 503 too-much-work and its thread is
 // ended (a policy someone is still writing can ask for any amount of work).
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,11 +20,14 @@ import {
   sampleTickets,
   runPolicyTests,
   slaTimelines,
+  validatePolicy,
 } from '../engine/index.js';
 import { holidaysFor } from '../dsl/index.js';
 import { HttpError } from './errors.js';
 
 export type HeavyTask =
+  /** `POST /v1/validate`: the checks, the tier order judged on the business clock among them. */
+  | { kind: 'validate'; source: string; file: string }
   | { kind: 'test'; source: string; file: string }
   | { kind: 'try'; source: string; file: string; facts: unknown; now?: string }
   /** The decision table of a revision serving now (`GET /v1/policies/:id/table`). */
@@ -94,6 +97,11 @@ async function compiledFor(revision: string, policy: { source: string; file: str
 /** Does a heavy task: in a worker thread (heavy-worker.ts), or anywhere a test wants the same answer. */
 export async function doHeavy(task: HeavyTask): Promise<HeavyAnswer> {
   switch (task.kind) {
+    case 'validate': {
+      const holidays = await holidaysFor(task.source);
+      const result = validatePolicy(task.source, task.file, holidays ? { holidays } : {});
+      return { body: { ok: result.ok, diagnostics: result.diagnostics } };
+    }
     case 'test': {
       const result = await compileSource(task.source, task.file);
       if (!result.ok) return { body: { ok: false, diagnostics: result.diagnostics } };

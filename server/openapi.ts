@@ -167,7 +167,7 @@ const error = {
         code: {
           type: 'string',
           description:
-            'stable: bad-request, invalid-request, invalid-json, invalid-facts, invalid-id, too-deep (400); unauthorized (401); forbidden (403); not-found, unknown-policy, unknown-revision (404); method-not-allowed (405, with Allow); request-timeout (408); stale-revision (412); payload-too-large, batch-too-large (413); unsupported-media-type (415); invalid-policy (422); precondition-required (428); too-many-attempts (429); headers-too-large (431); busy, store-unavailable (503); storage-full, storage-denied, storage-failed (507); internal (500)',
+            'stable: bad-request, invalid-request, invalid-json, invalid-facts, invalid-id, too-deep (400); unauthorized (401); forbidden (403); not-found, unknown-policy, unknown-revision (404); method-not-allowed (405, with Allow); request-timeout (408); stale-revision (412); payload-too-large, batch-too-large (413); unsupported-media-type (415); invalid-policy (422); precondition-required (428); too-many-attempts (429); headers-too-large (431); busy, store-unavailable, too-much-work (503); storage-full, storage-denied, storage-failed (507); internal (500)',
         },
         message: str,
         details: {},
@@ -212,6 +212,13 @@ function requestSchemas(): Record<string, unknown> {
 const requestBody = (route: RequestRoute) => ({ required: true, ...json(ref(REQUESTS[route].name)) });
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: STATUS[c] ?? 'error', ...json(ref('Error')) }]));
+/** The 503 of work done on a worker thread within a time limit (server/heavy.ts). */
+const heavy503 = {
+  503: {
+    description: 'the work would take longer than the time limit, queueing included (too-much-work): its worker thread is ended',
+    ...json(error),
+  },
+};
 const STATUS: Record<number, string> = {
   400: 'the request is not valid (each problem with its JSON pointer), or not valid HTTP/1.1 (bad-request)',
   401: 'no admin token',
@@ -491,7 +498,7 @@ export const openapi = {
       post: {
         summary: 'Validate a policy source',
         requestBody: requestBody('POST /v1/validate'),
-        responses: { 200: { description: 'diagnostics', ...json(ref('Validation')) }, ...errors(400, 413, 415) },
+        responses: { 200: { description: 'diagnostics', ...json(ref('Validation')) }, ...errors(400, 413, 415), ...heavy503 },
       },
     },
     '/v1/try': {
@@ -504,6 +511,7 @@ export const openapi = {
             ...json({ type: 'object', required: ['ok'] }),
           },
           ...errors(400, 413, 415),
+          ...heavy503,
         },
       },
     },
@@ -517,6 +525,7 @@ export const openapi = {
             ...json({ type: 'object', required: ['ok'] }),
           },
           ...errors(400, 413, 415),
+          ...heavy503,
         },
       },
     },

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LONG, figure, root, runs, serve, type ServeProcess } from '../support/reliability.js';
+import { validatePolicy } from '../../engine/index.js';
 import { withServer } from '../support/with-server.js';
 
 const zones = Intl.supportedValuesOf('timeZone');
@@ -213,5 +214,15 @@ describe('heavy requests of a server run from sources', () => {
     expect(tested.body).toMatchObject({ ok: true });
     const broken = await post(`${server.url}/v1/try`, { source: 'id: x\nfacts: [', facts: {} });
     expect(broken.body).toMatchObject({ ok: false, diagnostics: [{ severity: 'error' }] });
+    // Validation, the tier order judged on the business clock among its checks, answers from a
+    // worker what it answers in this process: premium's P1 response made slower than standard's.
+    const slower = zmanda.replace('P1: { response: 15 minutes }', 'P1: { response: 2 hours }');
+    expect(slower).not.toBe(zmanda);
+    const here = validatePolicy(slower, 'policy.yaml').diagnostics.map((d) => [d.code, d.span.line, d.span.column]);
+    expect(here.map(([code]) => code)).toContain('sla.tier-slower');
+    const there = await post(`${server.url}/v1/validate`, { source: slower });
+    expect(there.status).toBe(200);
+    const answered = there.body.diagnostics as { code: string; line: number; column: number }[];
+    expect(answered.map((d) => [d.code, d.line, d.column])).toEqual(here);
   }, 120_000);
 });
