@@ -7,9 +7,23 @@
 // same ticket written in two offsets has the same id (zones are canonical once validated).
 import { Instants } from './values.js';
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-// Number#toString(16) costs a quarter of a microsecond: a table of byte pairs does not.
-const hex = (x: number) => HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!;
+/** The character codes of the hex digits. */
+const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** The code of the hex digit of `x` at bit `shift`. */
+const digit = (x: number, shift: number) => HEX[(x >>> shift) & 15]!;
+// The id in one String.fromCharCode call: a flat string at once, a third of the cost of
+// concatenating table entries (Number#toString(16) costs a quarter of a microsecond).
+const fromCodes = String.fromCharCode;
+/** `dec_` and the 128 bits of four 32-bit words in hex. */
+// prettier-ignore
+const idText = (a: number, b: number, c: number, d: number) =>
+  fromCodes(
+    100, 101, 99, 95, // dec_
+    digit(a, 28), digit(a, 24), digit(a, 20), digit(a, 16), digit(a, 12), digit(a, 8), digit(a, 4), digit(a, 0),
+    digit(b, 28), digit(b, 24), digit(b, 20), digit(b, 16), digit(b, 12), digit(b, 8), digit(b, 4), digit(b, 0),
+    digit(c, 28), digit(c, 24), digit(c, 20), digit(c, 16), digit(c, 12), digit(c, 8), digit(c, 4), digit(c, 0),
+    digit(d, 28), digit(d, 24), digit(d, 20), digit(d, 16), digit(d, 12), digit(d, 8), digit(d, 4), digit(d, 0),
+  );
 const mix = (x: number, y: number) => (Math.imul(x ^ (x >>> 16), 2246822507) ^ Math.imul(y ^ (y >>> 13), 3266489909)) >>> 0;
 
 /** JSON with sorted keys: lists and objects (such as pauses) hash the same whatever their key order. */
@@ -156,5 +170,5 @@ export function decisionId(
       d = Math.imul(d ^ w, 3266489917);
     }
   }
-  return `dec_${hex(mix(a, d))}${hex(mix(b, a))}${hex(mix(c, b))}${hex(mix(d, c))}`;
+  return idText(mix(a, d), mix(b, a), mix(c, b), mix(d, c));
 }

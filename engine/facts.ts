@@ -209,7 +209,9 @@ function timeOrder(policy: Policy): (slots: Value[], instants: Instants) => read
   const lists = policy.facts.flatMap((f, slot) => (f.type === 'intervals' ? [{ name: f.name, slot }] : []));
   const eventLists = policy.facts.flatMap((f, slot) => (f.type === 'events' ? [{ name: f.name, slot }] : []));
   if (datetimes.length === 0 && lists.length === 0 && eventLists.length === 0) return () => NO_PROBLEMS;
-  return (slots, instants) => {
+  // The slots that hold instants: when none is given (most evaluations without a clock) there is nothing to compare.
+  const watched = Int32Array.from([...datetimes, ...lists, ...eventLists], (w) => w.slot);
+  const check = (slots: Value[], instants: Instants): readonly FactProblem[] => {
     const instant = (v: string) => instants.at(v);
     // Made when there is a problem: most facts have none. Each instant is read once.
     let problems: FactProblem[] | null = null;
@@ -296,6 +298,10 @@ function timeOrder(policy: Policy): (slots: Value[], instants: Instants) => read
     }
     return problems ?? NO_PROBLEMS;
   };
+  return (slots, instants) => {
+    for (let k = 0; k < watched.length; k++) if (slots[watched[k]!] !== null) return check(slots, instants);
+    return NO_PROBLEMS;
+  };
 }
 
 /** The checks of the path without ajv, one per fact type (a number, so one switch makes them inline). */
@@ -356,42 +362,36 @@ function plainlyValid(kind: Quick, values: ReadonlySet<string> | null, v: unknow
  */
 function quickAccept(policy: Policy): (input: unknown, instants: Instants) => { ok: true; slots: Value[] } | null {
   const facts = policy.facts;
-  const n = facts.length;
   const names = facts.map((f) => f.name);
   const kinds = facts.map((f) => QUICK[f.type]);
   const enums = facts.map((f) => (f.type === 'enum' ? new Set(f.values ?? []) : null));
-  const required = facts.map((f) => f.required === true);
   const defaults = facts.map((f) => (f.default === undefined ? null : canonicalValue(f, f.default as Value)));
   // Bounds of numbers and integers (an integer's safe range is checked by its kind's test).
   const mins = facts.map((f) => f.min ?? -Infinity);
   const maxs = facts.map((f) => f.max ?? Infinity);
-  const isEnumerable = Object.prototype.propertyIsEnumerable;
+  const slotOf = new Map(names.map((name, i) => [name, i]));
+  const requiredSlots = facts.flatMap((f, i) => (f.required === true ? [i] : []));
   return (input, instants) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return null;
-    const slots: Value[] = new Array(n);
-    let given = 0;
-    for (let i = 0; i < n; i++) {
-      const name = names[i]!;
-      let v = (input as Record<string, unknown>)[name];
-      if (v !== undefined) {
-        // The full path reads own enumerable keys only.
-        if (!isEnumerable.call(input, name)) return null;
-        given++;
-      }
-      // Not given, or null ("not given"): the default, unless the fact is required.
-      if (v === undefined || v === null) {
-        if (required[i]) return null;
-        v = defaults[i];
-      } else if (!plainlyValid(kinds[i]!, enums[i]!, v, instants)) return null;
-      else if (kinds[i] === Quick.TimeZone) v = canonicalValue(facts[i]!, v as Value);
+    // The values given, over the defaults (null: "not given"). The full path reads own
+    // enumerable keys only, as Object.keys gives them; any key that is not a declared fact is
+    // an unknown fact (a problem): the full path's business, which finds and words it.
+    const slots: Value[] = defaults.slice();
+    const keys = Object.keys(input);
+    for (let k = 0; k < keys.length; k++) {
+      const name = keys[k]!;
+      const i = slotOf.get(name);
+      if (i === undefined) return null;
+      const v = (input as Record<string, unknown>)[name];
+      if (v === null) continue;
+      if (!plainlyValid(kinds[i]!, enums[i]!, v, instants)) return null;
+      if (kinds[i] === Quick.TimeZone) slots[i] = canonicalValue(facts[i]!, v as Value);
       else if (typeof v === 'number' && (v < mins[i]! || v > maxs[i]!)) return null;
-      slots[i] = v as Value;
+      else slots[i] = v as Value;
     }
-    // Any other key is an unknown fact (a problem) or a null one (dropped): the full path's
-    // business either way. Counting all the keys that `for…in` sees is enough to know.
-    let keys = 0;
-    for (const _ in input) keys++;
-    return keys === given ? { ok: true, slots } : null;
+    // A required fact not given (nor null): the full path words it.
+    for (let r = 0; r < requiredSlots.length; r++) if (slots[requiredSlots[r]!] === null) return null;
+    return { ok: true, slots };
   };
 }
 
