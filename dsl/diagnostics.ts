@@ -100,6 +100,9 @@ export const DIAGNOSTIC_CODES = {
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 
+/** Where a check sends its diagnostics. */
+export type Report = (d: Diagnostic) => void;
+
 export function diagnostic(
   code: DiagnosticCode,
   span: Span,

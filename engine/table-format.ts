@@ -1,10 +1,8 @@
 // The decision table (engine/table.ts) written out: Markdown, CSV, JSON, or a standalone HTML
 // page an admin can send a vendor to sign off. Printing is apart from computing.
 // Browser-safe (no runtime import of the engine): the editor's Table tab lays out the same texts.
-import type { Cell, DecisionTable, TableRow, TableTarget } from './table.js';
+import { ANY, type Cell, type DecisionTable, type TableRow, type TableTarget } from './table-model.js';
 
-/** A row's cell that holds for every value of its fact. */
-export const ANY = '*';
 
 export const TABLE_FORMATS = ['md', 'csv', 'json', 'html'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];
@@ -73,8 +71,22 @@ export function formatTable(t: DecisionTable, format: TableFormat): string {
 
 function csv(t: DecisionTable): string {
   const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const header = [...t.facts.map((f) => f.name), 'eligible', 'reasons', 'tier', 'priority', 'channels', 'response', 'response calendar', 'resolution', 'resolution calendar', 'depends on', 'gap'];
-  const target = (x: TableTarget | 'best-effort' | null) => (x === null ? ['', ''] : x === 'best-effort' ? ['best-effort', ''] : [x.text, x.calendar]);
+  const header = [
+    ...t.facts.map((f) => f.name),
+    'eligible',
+    'reasons',
+    'tier',
+    'priority',
+    'channels',
+    'response',
+    'response calendar',
+    'resolution',
+    'resolution calendar',
+    'depends on',
+    'gap',
+  ];
+  const target = (x: TableTarget | 'best-effort' | null) =>
+    x === null ? ['', ''] : x === 'best-effort' ? ['best-effort', ''] : [x.text, x.calendar];
   const lines = t.rows.map((r) =>
     [
       ...t.facts.map((f) => (r.when[f.name] === null ? '' : r.when[f.name] === ANY ? '*' : String(r.when[f.name]))),
@@ -87,7 +99,9 @@ function csv(t: DecisionTable): string {
       ...target(r.resolution),
       r.dependsOn.join(' '),
       String(r.gap),
-    ].map(quote).join(','),
+    ]
+      .map(quote)
+      .join(','),
   );
   return `${[header.map(quote).join(','), ...lines].join('\r\n')}\r\n`;
 }
@@ -122,7 +136,10 @@ function html(t: DecisionTable): string {
   const rows = t.rows
     .map(
       (r) =>
-        `<tr${r.gap ? ' class="gap"' : r.eligible === false ? ' class="denied"' : ''}>${[...t.facts.map((f) => cellText(r.when[f.name])), ...outcomeTexts(r)]
+        `<tr${r.gap ? ' class="gap"' : r.eligible === false ? ' class="denied"' : ''}>${[
+          ...t.facts.map((f) => cellText(r.when[f.name])),
+          ...outcomeTexts(r),
+        ]
           .map((c) => `<td>${esc(c)}</td>`)
           .join('')}</tr>`,
     )

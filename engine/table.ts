@@ -8,47 +8,9 @@
 import { type Expr, type FactDecl, type HolidayCatalog, type Policy, factsRead } from '../dsl/index.js';
 import { type CompiledPolicy, compilePolicy } from './compile.js';
 import { evaluate } from './evaluate.js';
-import { ANY } from './table-format.js';
+import { ANY, type Cell, type DecisionTable, type TableRow } from './table-model.js';
 
-/** A fact's value in a row: a value, `null` for "not given", or `*` for any value. */
-export type Cell = string | boolean | null;
-export { ANY };
-
-export interface TableTarget {
-  target: string;
-  text: string;
-  calendar: string;
-}
-
-export interface TableRow {
-  when: Record<string, Cell>;
-  /** `true`, `false`, or null when a deny rule reads facts the table leaves out (`dependsOn`). */
-  eligible: boolean | null;
-  reasons: string[];
-  tier: string | null;
-  priority: string | null;
-  channels: string[] | null;
-  /** Null: no SLA decided; `best-effort`: the tier promises none. */
-  response: TableTarget | 'best-effort' | null;
-  resolution: TableTarget | 'best-effort' | null;
-  /** Facts outside the table that an open outcome of this row waits for. */
-  dependsOn: string[];
-  /** No priority, or no SLA, and no deny reason; and no fact left out would decide it. */
-  gap: boolean;
-}
-
-export interface DecisionTable {
-  policy: { id: string; title: string; version: string; revision: string };
-  /** The enumerated facts and their values (`null`: not given, for an optional fact). */
-  facts: { name: string; values: Cell[] }[];
-  /** The facts left out of the table, with their defaults where they have one. */
-  other: { name: string; type: string; default?: unknown }[];
-  combinations: number;
-  rows: TableRow[];
-  complete: boolean;
-  /** The rows with no outcome (merged as the rows are). */
-  gaps: TableRow[];
-}
+export { ANY, type Cell, type DecisionTable, type TableRow, type TableTarget } from './table-model.js';
 
 /** Most combinations enumerated; a policy with more is summarised, not tabulated. */
 export const MAX_COMBINATIONS = 20_000;
@@ -126,7 +88,7 @@ export function decisionTable(compiled: CompiledPolicy, source: string, holidays
 
   const rows: TableRow[] = [];
   const index = facts.map(() => 0);
-  for (let done = false; !done; ) {
+  for (let done = false; !done;) {
     const when: Record<string, Cell> = {};
     const given: Record<string, unknown> = {};
     facts.forEach((f, i) => {
@@ -161,11 +123,33 @@ function rowOf(
     result = evaluate(full, given, { trace: false });
   } catch {
     // The engine needs a required fact left out (a zone to place business hours in): the row waits on them.
-    return { when, eligible: null, reasons: [], tier: null, priority: null, channels: null, response: null, resolution: null, dependsOn: required, gap: false };
+    return {
+      when,
+      eligible: null,
+      reasons: [],
+      tier: null,
+      priority: null,
+      channels: null,
+      response: null,
+      resolution: null,
+      dependsOn: required,
+      gap: false,
+    };
   }
   if (!result.ok) {
     // Facts the policy refuses (an assertion on them): no ticket of this row passes the facts check.
-    return { when, eligible: false, reasons: result.problems.map((p) => p.code ?? 'invalid-facts'), tier: null, priority: null, channels: null, response: null, resolution: null, dependsOn: [], gap: false };
+    return {
+      when,
+      eligible: false,
+      reasons: result.problems.map((p) => p.code ?? 'invalid-facts'),
+      tier: null,
+      priority: null,
+      channels: null,
+      response: null,
+      resolution: null,
+      dependsOn: [],
+      gap: false,
+    };
   }
   let d = result.decision;
   const missing = new Set(d.missingFacts);
@@ -223,7 +207,7 @@ export function mergeRows(rows: TableRow[], facts: { name: string; values: Cell[
     if (k === undefined) keys.set(r, (k = outcomeKey(r)));
     return k;
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const f of [...facts].reverse()) {
       const groups = new Map<string, TableRow[]>();

@@ -1,6 +1,6 @@
 // What every check reads: the policy, the scope of its conditions, the names it declares, and
 // where problems go.
-import type { Diagnostic, Span } from '../diagnostics.js';
+import type { Report, Span } from '../diagnostics.js';
 import type { HolidayCatalog } from '../holidays.js';
 import type { Calendar, FactDecl, Policy } from '../model.js';
 import type { Analyzer } from '../analyze/analyzer.js';
@@ -11,7 +11,7 @@ export interface CheckOptions {
   holidays?: HolidayCatalog;
 }
 
-export type Report = (d: Diagnostic) => void;
+export type { Report };
 
 export interface Context {
   policy: Policy;

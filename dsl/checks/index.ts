@@ -17,7 +17,7 @@ import { checkConditions } from './conditions.js';
 import type { CheckOptions, Context, Report } from './context.js';
 import { checkDecisionOrder, checkDerived } from './derived.js';
 import { checkFactDeclarations } from './facts.js';
-import { checkNamesUnique } from './names.js';
+import { checkNamesUnique } from './unique.js';
 import { checkPriority } from './priority.js';
 import { checkAmounts, checkDurations, checkResponseBeforeResolution, checkUnusedFacts } from './ranges.js';
 import { checkReachability } from './rules.js';

@@ -2,7 +2,7 @@
 // order, `decision.*`) and the type of every expression, reporting each problem found in it.
 import type { Expr } from '../ast.js';
 import { canonicalZone } from '../datetime.js';
-import type { Span } from '../diagnostics.js';
+import type { Report, Span } from '../diagnostics.js';
 import { FUNCTION_NAMES, functionHelp, functionNamed } from '../functions.js';
 import type { FactDecl, Policy } from '../model.js';
 import {
@@ -16,7 +16,6 @@ import {
 } from '../problems/index.js';
 import { isBroken } from '../read.js';
 import { BOOLEAN, compatible, UNKNOWN, type ValueType } from '../value-types.js';
-import type { Report } from './context.js';
 import { nearest, zoneNameProblem } from './names.js';
 
 function factType(f: FactDecl): ValueType {

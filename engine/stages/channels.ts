@@ -1,5 +1,5 @@
 // The `channels` stage: the channels a ticket may use, by rule or by tier.
-import type { Compiler } from '../compile.js';
+import type { Compiler } from '../compiler.js';
 import { decisionIs } from './exprs.js';
 
 export function compileChannels(c: Compiler): void {

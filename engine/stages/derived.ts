@@ -1,7 +1,8 @@
 // The `derived` stage: derived facts that are conditions or `if` chains of values, as rules.
 import { type Expr, type Policy, factsRead } from '../../dsl/index.js';
 import { DECISION_FACT } from '../conditions.js';
-import type { Compiler, Outcome } from '../compile.js';
+import type { Compiler } from '../compiler.js';
+import type { Outcome } from '../rules.js';
 import { branches, eq, not } from './exprs.js';
 
 /** Derived facts sorted so that each comes after the derived facts it reads. */

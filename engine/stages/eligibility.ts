@@ -1,7 +1,7 @@
 // The `eligibility` stage: the policy's refusals, and a channel the ticket may not use.
 import type { Expr } from '../../dsl/index.js';
 import { DECISION_FACT } from '../conditions.js';
-import type { Compiler } from '../compile.js';
+import type { Compiler } from '../compiler.js';
 import { factExpr, not, str } from './exprs.js';
 
 export function compileEligibility(c: Compiler): void {

@@ -1,5 +1,5 @@
 // The `billing` and `notices` stages, and the `entitlements` and `actions` grants.
-import type { Compiler } from '../compile.js';
+import type { Compiler } from '../compiler.js';
 
 export function compileBilling(c: Compiler): void {
   for (const p of c.policy.billing?.plans ?? [])

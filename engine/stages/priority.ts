@@ -1,6 +1,6 @@
 // The `priority` stage: override, explicit rules, lookup, matrix, `from` and default.
 import type { Named } from '../../dsl/index.js';
-import type { Compiler } from '../compile.js';
+import type { Compiler } from '../compiler.js';
 import { eq, factExpr } from './exprs.js';
 
 export function compilePriority(c: Compiler): void {

@@ -13,7 +13,8 @@ import {
   durationText,
   valueChoices,
 } from '../../dsl/index.js';
-import type { Compiler, Outcome, Target } from '../compile.js';
+import type { Compiler } from '../compiler.js';
+import type { Outcome, Target } from '../rules.js';
 import { isoDuration } from '../values.js';
 import { branches, decisionIs, eq } from './exprs.js';
 
@@ -50,7 +51,9 @@ export function compileSla(c: Compiler): void {
           ? { windows: t.windows.map((w) => ({ window: w.window.name, target: target(w.duration, t, tier.calendar, chosen)! })) }
           : {}),
       });
-      const choice: CalendarChoice | undefined = t.calendar ? undefined : (t.calendarOf ?? (tier.calendar ? undefined : tier.calendarOf));
+      const choice: CalendarChoice | undefined = t.calendar
+        ? undefined
+        : (t.calendarOf ?? (tier.calendar ? undefined : tier.calendarOf));
       const counted = [t.response, t.resolution, ...(t.windows ?? []).map((w) => w.duration)].some((d) => d && !d.calendar);
       if (!choice || !counted) {
         c.add('sla', name, when, outcome(), span);

@@ -1,6 +1,7 @@
 // The `tier` stage: the ticket's tier, one rule per value `tiers.of` can take.
 import type { Expr } from '../../dsl/index.js';
-import type { Compiler, Outcome, StageName } from '../compile.js';
+import type { Compiler } from '../compiler.js';
+import type { Outcome, StageName } from '../rules.js';
 import { branches, eq } from './exprs.js';
 
 /** One rule per value a result can take: a literal gives itself; anything else is compared with each value. */
