@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { build, bundlePlugins } from '../scripts/build.mjs';
+import { build, timedBundle } from '../scripts/build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -38,14 +38,8 @@ async function bundle(tree, name) {
       loader: 'ts',
     },
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
+    ...timedBundle,
     external: ['@gorules/zen-engine'],
-    plugins: bundlePlugins,
-    banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
   return import(outfile);
 }

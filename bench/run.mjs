@@ -10,7 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { build, bundlePlugins } from '../scripts/build.mjs';
+import { build, timedBundle } from '../scripts/build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -37,22 +37,18 @@ if (!only || only === 'decision') {
 }
 const figures = join(tmpdir(), `spe-bench-${process.pid}.json`);
 rmSync(figures, { force: true });
-const benches = ['validate', 'evaluate', 'clock', 'decision', 'system', 'store', 'impact', 'decision-log'].filter((b) => !only || b === only);
+const benches = ['validate', 'evaluate', 'clock', 'decision', 'system', 'store', 'impact', 'decision-log'].filter(
+  (b) => !only || b === only,
+);
 for (const name of benches) {
   const outfile = join(root, 'dist', 'bench', `${name}.mjs`);
   await esbuild.build({
     entryPoints: [join(root, 'bench', `${name}.ts`)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
+    // Timed as the CLI and server run it.
+    ...timedBundle,
     // Native and dynamic packages load from node_modules; everything else is bundled.
     external: ['@gorules/zen-engine', 'autocannon', 'pg'],
-    // Timed as the CLI and server run it.
-    plugins: bundlePlugins,
-    banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
   });
   log(`\n# ${name}`);
   const started = performance.now();

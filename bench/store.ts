@@ -4,10 +4,9 @@
 // change in the machine's load falls on both alike; the database is a real one (test/support/postgres.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { startPostgres } from '../test/support/postgres.js';
 import { freePort } from '../test/support/reliability.js';
-import { quick, report, round } from './report.js';
+import { postLoad, quick, report, round } from './report.js';
 
 const root = process.cwd();
 const spe = join(root, 'bin', 'spe');
@@ -35,19 +34,7 @@ async function serve(args: string[]): Promise<{ url: string; stop: () => void }>
   throw new Error(`spe serve ${args.join(' ')} did not start`);
 }
 
-async function rps(url: string, seconds: number): Promise<number> {
-  const r = await autocannon({
-    url: `${url}/v1/evaluate`,
-    method: 'POST',
-    connections: 64,
-    duration: seconds,
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  if (r.errors || r.non2xx || r.timeouts)
-    throw new Error(`${url}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
-  return r.requests.total / r.duration;
-}
+const rps = async (url: string, seconds: number) => (await postLoad(`${url}/v1/evaluate`, body, seconds)).rps;
 
 const db = await startPostgres();
 try {

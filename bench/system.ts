@@ -8,9 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { compileSource, evaluate } from '../engine/index.js';
-import { quick, report, round } from './report.js';
+import { postLoad, quick, report, round } from './report.js';
 
 const root = process.cwd();
 const spe = join(root, 'bin', 'spe');
@@ -98,19 +97,7 @@ function machineTicks(): { idle: number; total: number } {
     return { idle: 0, total: 0 };
   }
 }
-async function run(url: string, body: string, seconds: number) {
-  const r = await autocannon({
-    url,
-    method: 'POST',
-    connections: 64,
-    duration: seconds,
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  if (r.errors || r.non2xx || r.timeouts)
-    throw new Error(`load on ${url}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
-  return { rps: r.requests.total / r.duration, p99: r.latency.p99 };
-}
+const run = postLoad;
 const seconds = quick ? 2 : 10;
 const evaluation = JSON.stringify({ policy: 'zmanda', facts: ticket, trace: false });
 

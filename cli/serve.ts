@@ -237,19 +237,7 @@ export async function run(args: string[]): Promise<number> {
 
   let running;
   try {
-    running = await startServer({
-      host: s.host,
-      port: s.port,
-      policiesDir: s.policies,
-      ...(s.store ? { store: s.store } : {}),
-      token: () => token,
-      warnings: warnings(token),
-      ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
-      historyKeep: s.historyKeep,
-      watchOptions: s.watchOptions,
-      heavyWork: { timeLimitMs: s.timeLimitMs },
-      ...(s.decisionLog ? { decisionLog: s.decisionLog } : {}),
-    });
+    running = await startServer({ ...serverOptions(s), token: () => token, warnings: warnings(token) });
   } catch (e) {
     say(`cannot start on ${s.host}:${s.port}: ${(e as Error).message}`);
     return EXIT.failed;
@@ -264,6 +252,21 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   return EXIT.ok;
+}
+
+/** What a server takes from the command line, alone or as a cluster worker (the token is each one's own). */
+function serverOptions(s: Settings) {
+  return {
+    host: s.host,
+    port: s.port,
+    policiesDir: s.policies,
+    ...(s.store ? { store: s.store } : {}),
+    ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
+    historyKeep: s.historyKeep,
+    watchOptions: s.watchOptions,
+    heavyWork: { timeLimitMs: s.timeLimitMs },
+    ...(s.decisionLog ? { decisionLog: s.decisionLog } : {}),
+  };
 }
 
 function reportDegraded(degraded: { id: string; serving: string | null }[]): void {
@@ -281,20 +284,7 @@ async function runWorker(args: string[]): Promise<number> {
   let running;
   try {
     const s = settings(args);
-    running = await startServer({
-      host: s.host,
-      port: s.port,
-      policiesDir: s.policies,
-      ...(s.store ? { store: s.store } : {}),
-      token: () => link.token(),
-      warnings: warnings(link.token()),
-      link,
-      ...(s.trustProxy === undefined ? {} : { trustProxy: s.trustProxy }),
-      historyKeep: s.historyKeep,
-      watchOptions: s.watchOptions,
-      heavyWork: { timeLimitMs: s.timeLimitMs },
-      ...(s.decisionLog ? { decisionLog: s.decisionLog } : {}),
-    });
+    running = await startServer({ ...serverOptions(s), token: () => link.token(), warnings: warnings(link.token()), link });
   } catch (e) {
     await link.failed((e as Error).message);
     process.exit(EXIT.failed);

@@ -50,6 +50,17 @@ export const yamlWithoutDebugLogging = {
 /** The plugins of every bundle that is timed or shipped. */
 export const bundlePlugins = [yamlWithoutDebugLogging];
 
+/** Every Node bundle of ours: ESM for Node 20, quiet unless it fails. */
+export const nodeBundle = { logLevel: 'error', platform: 'node', format: 'esm', target: 'node20', bundle: true };
+
+/** Some dependencies are CommonJS and call require(): an ESM bundle gives them one. */
+export const requireBanner = {
+  js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);",
+};
+
+/** A bundle that is timed: built as the CLI and the server are. */
+export const timedBundle = { ...nodeBundle, plugins: bundlePlugins, banner: requireBanner };
+
 function newestSource(dir) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -92,7 +103,7 @@ export async function build() {
   const out = `${dist}.${process.pid}.${Date.now()}.tmp`;
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'gen'), { recursive: true });
-  const quiet = { logLevel: 'error', platform: 'node', format: 'esm', target: 'node20', bundle: true };
+  const quiet = nodeBundle;
 
   // 1. The schema validator as standalone code: compile once here, not at every start.
   const schemaModule = join(out, 'gen', 'schema-validator-compiler.mjs');
@@ -135,8 +146,7 @@ export async function build() {
     // piscina starts its threads from its own worker file beside it: it stays in node_modules.
     // So does pg, whose optional native binding (pg-native) is required only when asked for.
     external: ['piscina', 'pg'],
-    // Some dependencies are CommonJS and call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
+    banner: requireBanner,
   });
   // 3. The library (package.json `exports`): our code in one module, its dependencies imported
   // from node_modules so an application shares them. Its types come from `tsc -p tsconfig.lib.json`.
@@ -146,7 +156,7 @@ export async function build() {
     outdir: join(out, 'lib'),
     packages: 'external',
     plugins: [useGeneratedValidator],
-    banner: { js: "import { createRequire as __speRequire } from 'node:module'; const require = __speRequire(import.meta.url);" },
+    banner: requireBanner,
   });
   // Type declarations are built apart (slower, by tsc); a rebuild keeps those of the last one.
   if (existsSync(join(dist, 'types'))) renameSync(join(dist, 'types'), join(out, 'types'));

@@ -143,7 +143,10 @@ const decision = {
         properties: {
           op: { enum: ['enter', 'eval', 'fail', 'unknown', 'skip'] },
           stage: str,
-          parent: { description: 'a rule’s: the index of its stage’s enter event; null for enter', ...nullable({ type: 'integer' }) },
+          parent: {
+            description: 'a rule’s: the index of its stage’s enter event; null for enter',
+            ...nullable({ type: 'integer' }),
+          },
           rule: str,
           source: str,
           facts: { type: 'object' },
@@ -203,7 +206,10 @@ function requestSchemas(): Record<string, unknown> {
   const batch = REQUESTS['POST /v1/evaluate/batch'].schema;
   out[REQUESTS['POST /v1/evaluate/batch'].name] = {
     ...batch,
-    properties: { ...batch.properties, requests: { ...batch.properties.requests, items: ref(REQUESTS['POST /v1/evaluate'].name) } },
+    properties: {
+      ...batch.properties,
+      requests: { ...batch.properties.requests, items: ref(REQUESTS['POST /v1/evaluate'].name) },
+    },
   };
   return out;
 }
@@ -219,6 +225,18 @@ const heavy503 = {
     ...json(error),
   },
 };
+/** A route of the editor's workbench: an edited source and what it answers, worked out on a worker thread. */
+const workbench = (route: RequestRoute, summary: string, answer: string) => ({
+  post: {
+    summary,
+    requestBody: requestBody(route),
+    responses: {
+      200: { description: answer, ...json({ type: 'object', required: ['ok'] }) },
+      ...errors(400, 413, 415),
+      ...heavy503,
+    },
+  },
+});
 const STATUS: Record<number, string> = {
   400: 'the request is not valid (each problem with its JSON pointer), or not valid HTTP/1.1 (bad-request)',
   401: 'no admin token',
@@ -246,6 +264,8 @@ function withRefusalsBeforeRouting<T extends object>(paths: T): T {
       };
   return paths;
 }
+/** The `If-Match` header of a write: the revision it replaces. */
+const ifMatch = (description: string) => ({ name: 'If-Match', in: 'header', required: false, schema: str, description });
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' } };
 const admin = [{ adminToken: [] }];
 
@@ -355,16 +375,7 @@ export const openapi = {
       put: {
         summary: 'Save a policy (validated first; atomically; the previous revision kept in history)',
         security: admin,
-        parameters: [
-          id,
-          {
-            name: 'If-Match',
-            in: 'header',
-            required: false,
-            schema: str,
-            description: 'the revision edited; required for an existing policy',
-          },
-        ],
+        parameters: [id, ifMatch('the revision edited; required for an existing policy')],
         requestBody: {
           required: true,
           content: { ...requestBody('PUT /v1/policies/{id}').content, 'application/yaml': { schema: str } },
@@ -444,13 +455,7 @@ export const openapi = {
         security: admin,
         parameters: [
           id,
-          {
-            name: 'If-Match',
-            in: 'header',
-            required: false,
-            schema: str,
-            description: 'the revision being replaced; required for an existing policy (428 without it, 412 when stale)',
-          },
+          ifMatch('the revision being replaced; required for an existing policy (428 without it, 412 when stale)'),
         ],
         requestBody: requestBody('POST /v1/policies/{id}/rollback'),
         responses: {
@@ -501,34 +506,16 @@ export const openapi = {
         responses: { 200: { description: 'diagnostics', ...json(ref('Validation')) }, ...errors(400, 413, 415), ...heavy503 },
       },
     },
-    '/v1/try': {
-      post: {
-        summary: 'Evaluate facts against an edited, unsaved source (the editor’s try-it panel), with pictures of the SLA windows',
-        requestBody: requestBody('POST /v1/try'),
-        responses: {
-          200: {
-            description: 'the decision and timelines, or the source’s diagnostics',
-            ...json({ type: 'object', required: ['ok'] }),
-          },
-          ...errors(400, 413, 415),
-          ...heavy503,
-        },
-      },
-    },
-    '/v1/test': {
-      post: {
-        summary: 'Run the tests of an edited, unsaved source',
-        requestBody: requestBody('POST /v1/test'),
-        responses: {
-          200: {
-            description: 'results and rule coverage, or the source’s diagnostics',
-            ...json({ type: 'object', required: ['ok'] }),
-          },
-          ...errors(400, 413, 415),
-          ...heavy503,
-        },
-      },
-    },
+    '/v1/try': workbench(
+      'POST /v1/try',
+      'Evaluate facts against an edited, unsaved source (the editor’s try-it panel), with pictures of the SLA windows',
+      'the decision and timelines, or the source’s diagnostics',
+    ),
+    '/v1/test': workbench(
+      'POST /v1/test',
+      'Run the tests of an edited, unsaved source',
+      'results and rule coverage, or the source’s diagnostics',
+    ),
     '/v1/events': {
       get: {
         summary:

@@ -1,7 +1,7 @@
 // What the analyzer (dsl/analyze/) finds: conditions that are always or never true, comparisons
 // with values a derived fact never takes, ordered rules covered by earlier rules together
 // (through derived facts too), and tiers no ticket reaches.
-import { type Expr, factsRead, printExpr } from '../ast.js';
+import { type Expr, childrenOf, factsRead, printExpr } from '../ast.js';
 import type { Analyzer } from '../analyze/analyzer.js';
 import { OPAQUE } from '../analyze/domains.js';
 import type { Span } from '../diagnostics.js';
@@ -19,7 +19,9 @@ import { nearest } from './names.js';
 /** Conditions the checker can judge: parsed, typed without error, and not a literal written on purpose (`when: "true"`). */
 function judged(ctx: Context, e: Expr | undefined): e is Expr {
   if (!e || isBroken(e) || e.kind === 'literal' || ctx.hasErrorIn(e.span)) return false;
-  return factsRead(e).every((r) => ctx.scope.types.has(r.path.join('.')) && ctx.scope.types.get(r.path.join('.'))!.t !== 'unknown');
+  return factsRead(e).every(
+    (r) => ctx.scope.types.has(r.path.join('.')) && ctx.scope.types.get(r.path.join('.'))!.t !== 'unknown',
+  );
 }
 
 /**
@@ -55,12 +57,14 @@ export function checkConditionTruth(ctx: Context): void {
   };
   for (const a of policy.assert) judge(a.check, { kind: 'assertion', code: a.code });
   for (const r of policy.eligibility) judge(r.when, { kind: 'deny', code: r.code });
-  const ordered = (rules: { when?: Expr }[], what: string) => rules.forEach((r, i) => judge(r.when, { kind: 'rule', what, index: i + 1 }));
+  const ordered = (rules: { when?: Expr }[], what: string) =>
+    rules.forEach((r, i) => judge(r.when, { kind: 'rule', what, index: i + 1 }));
   ordered(policy.priority?.rules ?? [], 'priority rule');
   ordered(policy.channels?.rules ?? [], 'channel rule');
   ordered(policy.billing?.plans ?? [], 'billing plan');
   for (const t of policy.sla) for (const { cell } of t.cells) if (cell.kind === 'rules') ordered(cell.rules, 'SLA rule');
-  const grants = (list: { id: string; when?: Expr }[], what: string) => list.forEach((g) => judge(g.when, { kind: 'grant', what, id: g.id }));
+  const grants = (list: { id: string; when?: Expr }[], what: string) =>
+    list.forEach((g) => judge(g.when, { kind: 'grant', what, id: g.id }));
   grants(policy.entitlements, 'entitlement');
   grants(policy.actions, 'action');
   grants(policy.billing?.notices ?? [], 'notice');
@@ -78,7 +82,7 @@ export function checkImpossibleValues(ctx: Context): void {
       compare(e.right, e.left);
     }
     if (e.kind === 'in' && e.right.kind === 'list') for (const item of e.right.items) compare(e.left, item);
-    for (const child of children(e)) visit(child);
+    for (const child of childrenOf(e)) visit(child);
   };
   const compare = (side: Expr, literal: Expr) => {
     if (side.kind !== 'fact' || literal.kind !== 'literal' || literal.type !== 'string') return;
@@ -112,7 +116,15 @@ export function checkShadowing(ctx: Context): void {
       // a rule that is never true on its own is reported as such.
       if (earlier.length > 1 && analyzer.verdict(r.when) !== 'never') {
         const alone = earlier.some((x) => analyzer.verdict(andNot(r.when!, [x.when])) === 'never');
-        if (!alone && analyzer.verdict(andNot(r.when, earlier.map((x) => x.when))) === 'never')
+        if (
+          !alone &&
+          analyzer.verdict(
+            andNot(
+              r.when,
+              earlier.map((x) => x.when),
+            ),
+          ) === 'never'
+        )
           report(unreachableTogether({ span: r.span, what, index: i + 1, lines: earlier.map((x) => x.line) }));
       }
       earlier.push({ when: r.when, line: r.span.line });
@@ -162,7 +174,8 @@ export function checkReachablePriorities(ctx: Context): void {
   if (any) return;
   const levels = policy.priorities.filter((l, i, all) => all.findIndex((x) => x.name === l.name) === i);
   for (const level of levels)
-    if (!given.has(level.name)) ctx.report(unreachableOutcome({ span: level.span, kind: 'priority', name: level.name, gives: [...given] }));
+    if (!given.has(level.name))
+      ctx.report(unreachableOutcome({ span: level.span, kind: 'priority', name: level.name, gives: [...given] }));
 }
 
 /** `when and not earlier1 and not earlier2 …`: true exactly where the rule is reached and applies. */
@@ -173,31 +186,6 @@ function andNot(when: Expr, earlier: Expr[]): Expr {
     operands: [when, ...earlier.map((e): Expr => ({ kind: 'not', operand: e, span: e.span }))],
     span: when.span,
   };
-}
-
-function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'literal':
-    case 'fact':
-      return [];
-    case 'call':
-      return e.args;
-    case 'list':
-      return e.items;
-    case 'not':
-      return [e.operand];
-    case 'logical':
-      return e.operands;
-    case 'compare':
-    case 'in':
-      return [e.left, e.right];
-    case 'if':
-      return [e.test, e.then, e.else];
-    default: {
-      const never: never = e;
-      return never;
-    }
-  }
 }
 
 /** Every expression the checks judge: conditions, derived facts, the tier. */

@@ -1,18 +1,12 @@
 // spe eval, spe compile and spe test as a user runs them: real processes, real files.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
+import { root, runSpe } from '../support/spe.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const spe = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [join(root, 'bin', 'spe'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    ...(input !== undefined ? { input } : {}),
-  });
+const spe = runSpe;
 const tmp = mkdtempSync(join(tmpdir(), 'spe-engine-cli-'));
 const standardP2 = { tier: 'standard', impact: 'medium', urgency: 'high', channel: 'phone' };
 

@@ -1,15 +1,14 @@
 // The CLI as a user runs it: a real process, real files, exit codes and output formats.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, runSpe } from '../support/spe.js';
 import { DIAGNOSTIC_CODES } from '../../dsl/index.js';
 import { VERSION } from '../../version.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const spe = (...args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'bin', 'spe'), ...args], { cwd: root, encoding: 'utf8' });
+const spe = (...args: string[]) => runSpe(args);
 
 const tmp = mkdtempSync(join(tmpdir(), 'spe-cli-'));
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');

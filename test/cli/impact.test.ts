@@ -2,17 +2,15 @@
 // and POST /v1/policies/:id/impact on a real server. The counts are checked two ways: by hand
 // against the vendors' documents on the example export, and against `spe eval --batch` run on
 // both sides with the decisions diffed here, in the test, for every policy and several edits.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { jsonLines, root, runSpe } from '../support/spe.js';
 import { serverForTest } from '../support/with-server.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const spe = (...args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'bin', 'spe'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+const spe = (...args: string[]) => runSpe(args);
 const tmp = mkdtempSync(join(tmpdir(), 'spe-impact-'));
 const policy = (id: string) => readFileSync(join(root, 'policies', `${id}.yaml`), 'utf8');
 
@@ -64,10 +62,7 @@ describe('spe impact on the example Zendesk export', () => {
     });
     expect(r.stderr).toContain('line 10:');
     expect(r.stderr).toContain('"Enterprise"');
-    const changed = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const changed = jsonLines<any>(out);
     // Header is line 1: ticket 1001 is line 2, 1002 line 3, 1010 line 11.
     expect(changed.map((c) => c.line)).toEqual([2, 3, 11]);
     // Both decisions whole, identified as `spe eval` identifies them.

@@ -148,7 +148,10 @@ describe('the expression parser never throws', () => {
   });
 });
 
-/** An independent printer: what an admin would write for an AST, fully parenthesized. */
+/**
+ * An independent printer: what an admin would write for an AST, fully parenthesized. A deliberate
+ * second implementation beside dsl/ast.ts `printExpr`, the oracle its round trips are held to.
+ */
 function print(e: Expr): string {
   switch (e.kind) {
     case 'literal':

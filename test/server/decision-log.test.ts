@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../dsl/index.js';
 import { serverForTest } from '../support/with-server.js';
 import { serve } from '../support/reliability.js';
+import { jsonLines } from '../support/spe.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const zmanda = readFileSync(join(root, 'policies', 'zmanda.yaml'), 'utf8');
@@ -222,10 +223,7 @@ describe('spe serve --decision-log', () => {
     });
     expect(r.stderr).toContain('2 decision log lines not replayed');
     expect(r.stderr).toContain('1 decision log lines of other policies left out');
-    const changed = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { facts: Record<string, unknown>; to: { sla: { response: { dueAt: string } } } });
+    const changed = jsonLines<{ facts: Record<string, unknown>; to: { sla: { response: { dueAt: string } } } }>(out);
     const replayedB = changed.find((c) => c.facts.openedAt === b.openedAt)!;
     // Monday 16:00: one hour to closing, three on Tuesday from 08:00.
     expect(replayedB.to.sla.response.dueAt).toBe('2026-03-10T11:00:00+01:00');
