@@ -11,6 +11,7 @@ import { loadHolidayCatalog } from '../dsl/index.js';
 import { BusinessCalendar, type CalendarRules } from '../engine/calendar.js';
 import { dueAt } from '../engine/clock.js';
 import { type CompiledPolicy, compileSource, evaluate } from '../engine/index.js';
+import { dueTickets, handChecked } from './due-tickets.js';
 import { quick, report, round } from './report.js';
 
 const catalog = await loadHolidayCatalog();
@@ -60,51 +61,13 @@ async function policy(id: string): Promise<CompiledPolicy> {
 }
 const oto = await policy('oto');
 const logbot = await policy('logbot');
-const otoTicket = (openedAt: string) => ({
-  requesterRole: 'gestor',
-  requesterHasSupportSeat: true,
-  supportStartsAt: '2026-01-05',
-  category: 'bug',
-  severity: 'minor',
-  channel: 'email',
-  openedAt,
-});
-const logbotTicket = (openedAt: string) => ({
-  category: 'onboarding',
-  hasCard: true,
-  cardDdtDate: '2026-01-10',
-  cardBalance: 400,
-  workedMinutes: 7,
-  openedAt,
-});
 const now = '2026-11-20T12:00:00Z';
-/** Four hours after a ticket opened: it is running, and its windows have a status. */
-const nowFor = (openedAt: string) => new Date(Date.parse(openedAt) + 4 * 3_600_000).toISOString();
-// Worked out by hand (the policies' tests say the same): Oto P3 opened Wed 18 Nov 2026 14:00 in
-// São Paulo: Wed 4 h, Thu 9 h, Fri 20 Nov is Consciência Negra, Mon 09:00 + 5 h. Logbot opened
-// Tue 10 Mar 2026 10:00 in Rome: 10–13 and 14–18 (7 h), Wed 09:00 + 1 h.
-const sample = [
-  [oto, otoTicket('2026-11-18T14:00:00-03:00'), '2026-11-23T14:00:00-03:00'],
-  [logbot, logbotTicket('2026-03-10T10:00:00+01:00'), '2026-03-11T10:00:00+01:00'],
-] as const;
-for (const [compiled, facts, due] of sample) {
+for (const [compiled, facts, due] of handChecked(oto, logbot)) {
   const r = evaluate(compiled, facts, { now });
   if (!r.ok || r.decision.sla?.response?.dueAt !== due)
     throw new Error(`${compiled.id}: response due ${r.ok ? r.decision.sla?.response?.dueAt : 'invalid facts'}, not ${due}`);
 }
-// Tickets opened over the two weeks around those days, on the quarter hour.
-const tickets = Array.from({ length: 1344 }, (_, i) => {
-  const otoAt = formatLocal(Date.parse('2026-11-16T00:00:00-03:00') + i * 15 * 60_000, '-03:00');
-  const logbotAt = formatLocal(Date.parse('2026-03-09T00:00:00+01:00') + i * 15 * 60_000, '+01:00');
-  return i % 2 === 0
-    ? ([oto, otoTicket(otoAt), nowFor(otoAt)] as const)
-    : ([logbot, logbotTicket(logbotAt), nowFor(logbotAt)] as const);
-});
-function formatLocal(ms: number, offset: string): string {
-  const sign = offset.startsWith('-') ? -1 : 1;
-  const shift = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6))) * 60_000;
-  return `${new Date(ms + shift).toISOString().slice(0, 19)}${offset}`;
-}
+const tickets = dueTickets(oto, logbot);
 const decide = (i: number) => {
   const [compiled, facts, now] = tickets[i % tickets.length]!;
   const r = evaluate(compiled, facts, { now });
