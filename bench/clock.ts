@@ -8,9 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Temporal } from 'temporal-polyfill';
 import { loadHolidayCatalog } from '../dsl/index.js';
-import { BusinessCalendar, type CalendarRules } from '../engine/calendar.js';
-import { dueAt } from '../engine/clock.js';
-import { type CompiledPolicy, compileSource, evaluate } from '../engine/index.js';
+import { BusinessCalendar, type CalendarRules, type CompiledPolicy, compileSource, dueAt, evaluate } from '../engine/index.js';
 import { dueTickets, handChecked } from './due-tickets.js';
 import { quick, report, round } from './report.js';
 

@@ -6,9 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'json-rules-engine';
-import { type CompiledPolicy, compileSource, evaluate, stageRules } from '../engine/index.js';
-import { stageMatchOf } from '../engine/jre.js';
-import { evaluateWith } from '../engine/evaluate.js';
+import { type CompiledPolicy, compileSource, evaluate, evaluateWith, stageMatchOf, stageRules } from '../engine/index.js';
 import { quick, report, round } from './report.js';
 
 const root = process.cwd();

@@ -22,9 +22,12 @@ export type {
   TraceStep,
   ExplainEvent,
 } from './decision.js';
-export { evaluate, slaTimelines, type EvaluateOptions } from './evaluate.js';
+export { evaluate, evaluateWith, slaTimelines, type EvaluateOptions } from './evaluate.js';
 export type { ClosedPiece, Timeline } from './sla.js';
-export { evaluateReference, stageRules } from './jre.js';
+export { evaluateReference, stageMatchOf, stageRules } from './jre.js';
+// The business clock on its own (the clock bench times it against Temporal).
+export { BusinessCalendar, type CalendarRules } from './calendar.js';
+export { dueAt } from './clock.js';
 export { type WhyNot, whyNot, whyNotText } from './why-not.js';
 export { rulesJson } from './rules-json.js';
 export {
