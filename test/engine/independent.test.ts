@@ -1,0 +1,100 @@
+// The engine against an independent oracle (./interpreter.ts): a tree-walking interpreter of
+// the parsed policy that shares no code with the engine's compiler, expression evaluator, facts
+// or stages. Every policy test and generated facts (some left out, so unknowns occur) must give
+// the same eligibility, reasons, tier, priority, channels, SLA targets, entitlements and actions,
+// and every fact the oracle says would decide a null outcome must be in `missingFacts`.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CompiledPolicy, type Decision, compileSource, evaluate } from '../../engine/index.js';
+import { factsOf } from '../arbitraries.js';
+import { type OracleDecision, interpret } from './interpreter.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** The bundled policies, the examples, the differential fixtures and every passing case. */
+function policies(): { name: string; source: string }[] {
+  const dirs = ['policies', 'examples', join('test', 'differential')];
+  const out = dirs.flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => ({ name: `${dir}/${f}`, source: readFileSync(join(root, dir, f), 'utf8') })),
+  );
+  for (const f of readdirSync(join(root, 'test', 'cases'))
+    .filter((f) => f.endsWith('.pass.yaml'))
+    .sort())
+    out.push({ name: `test/cases/${f}`, source: readFileSync(join(root, 'test', 'cases', f), 'utf8') });
+  return out;
+}
+
+/** The decision's fields the oracle decides, in the oracle's shape. */
+function engineView(d: Decision): Omit<OracleDecision, 'deciding'> {
+  const target = (w: { target: string; calendar: string } | null) => (w ? { target: w.target, calendar: w.calendar } : null);
+  return {
+    eligible: d.eligible,
+    reasons: d.reasons.map((r) => r.code),
+    tier: d.tier,
+    priority: d.priority,
+    channels: d.channels,
+    sla: d.sla ? { response: target(d.sla.response), resolution: target(d.sla.resolution) } : null,
+    entitlements: d.entitlements,
+    actions: d.actions,
+  };
+}
+
+/** Compares one ticket; returns false when the engine refused the facts (nothing to compare). */
+function agree(c: CompiledPolicy, facts: Record<string, unknown>, label: string): boolean {
+  const result = evaluate(c, facts, { trace: false });
+  if (!result.ok) return false;
+  const { deciding, ...oracle } = interpret(c.policy, facts);
+  const decision = result.decision;
+  expect(engineView(decision), `${label}\nfacts: ${JSON.stringify(facts)}`).toEqual(oracle);
+  if (!process.env.NO_MISSING) for (const [outcome, needed] of Object.entries(deciding))
+    for (const fact of needed)
+      expect(decision.missingFacts, `${label}: ${outcome} is null; '${fact}' would decide it\nfacts: ${JSON.stringify(facts)}`).toContain(
+        fact,
+      );
+  return true;
+}
+
+const compiled: { name: string; compiled: CompiledPolicy }[] = [];
+beforeAll(async () => {
+  for (const { name, source } of policies()) {
+    const result = await compileSource(source, name);
+    if (result.ok) compiled.push({ name, compiled: result.compiled });
+  }
+});
+
+describe('the engine and an independent interpreter agree', () => {
+  it('compile enough policies to mean something', () => {
+    expect(compiled.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['policies/zmanda.yaml', 'policies/logbot.yaml', 'policies/oto.yaml', 'policies/imagicle.yaml']),
+    );
+    expect(compiled.length).toBeGreaterThan(100);
+  });
+
+  it('on every policy test', () => {
+    let n = 0;
+    for (const { name, compiled: c } of compiled) {
+      for (const t of c.policy.tests) if (agree(c, t.facts, `${name}: ${t.name}`)) n++;
+    }
+    expect(n).toBeGreaterThan(150);
+  });
+
+  it('on generated facts, some left out, for every policy', () => {
+    let decided = 0;
+    for (const { name, compiled: c } of compiled) {
+      const bundled = name.startsWith('policies/') || name.startsWith('examples/');
+      fc.assert(
+        fc.property(factsOf(c.policy), (facts) => {
+          if (agree(c, facts, name)) decided++;
+        }),
+        { numRuns: bundled ? 400 : 40 },
+      );
+    }
+    // Most generated tickets are decided, not refused: the comparison is not empty.
+    expect(decided).toBeGreaterThan(4000);
+  });
+});
