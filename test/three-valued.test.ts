@@ -178,3 +178,34 @@ eligibility:
     expect(tokyo.ok && tokyo.decision).toMatchObject({ eligible: true });
   });
 });
+
+describe('a fact whose absence is read elsewhere', () => {
+  // `plan` is the channel fact (checked only when given) and also decides the tier.
+  const source = `policy: planned
+title: Planned
+version: "1"
+effective: 2024-01-01
+priorities: [P1]
+facts:
+  plan: { type: enum, values: [basic, pro] }
+  seats: { type: integer }
+tiers:
+  levels: [basic, pro]
+  of: plan
+channels:
+  fact: plan
+  byTier: { basic: [basic], pro: [basic, pro] }
+eligibility:
+  - deny: few-seats
+    when: seats < 15
+`;
+  it('is still missing for the rules that compare its value', async () => {
+    const r = await compileSource(source, 'planned.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    const open = evaluate(r.compiled, { seats: 20 });
+    // The tier and the channels wait for the plan: it is what would decide them.
+    expect(open.ok && open.decision).toMatchObject({ eligible: true, tier: null, channels: null, missingFacts: ['plan'] });
+    const given = evaluate(r.compiled, { seats: 20, plan: 'pro' });
+    expect(given.ok && given.decision).toMatchObject({ tier: 'pro', channels: ['basic', 'pro'], missingFacts: [] });
+  });
+});
