@@ -5,6 +5,7 @@
 // and every fact the oracle says would decide a null outcome must be in `missingFacts`.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CompiledPolicy, type Decision, compileSource, evaluate } from '../../engine/index.js';
@@ -44,14 +45,20 @@ function engineView(d: Decision): Omit<OracleDecision, 'deciding'> {
   };
 }
 
+const withoutDeciding = ({ deciding: _, ...rest }: OracleDecision) => rest;
+
 /** Compares one ticket; returns false when the engine refused the facts (nothing to compare). */
 function agree(c: CompiledPolicy, facts: Record<string, unknown>, label: string): boolean {
   const result = evaluate(c, facts, { trace: false });
   if (!result.ok) return false;
-  const { deciding, ...oracle } = interpret(c.policy, facts);
   const decision = result.decision;
-  expect(engineView(decision), `${label}\nfacts: ${JSON.stringify(facts)}`).toEqual(oracle);
-  if (!process.env.NO_MISSING) for (const [outcome, needed] of Object.entries(deciding))
+  const seen = engineView(decision);
+  // Where the channels are open, the channel check may be as decisive as the precise reading or
+  // only as Kleene's tables: either is sound (see OpenChannels); anything else is not.
+  const kleene = interpret(c.policy, facts, 'kleene');
+  const { deciding, ...oracle } = isDeepStrictEqual(seen, withoutDeciding(kleene)) ? kleene : interpret(c.policy, facts, 'precise');
+  expect(seen, `${label}\nfacts: ${JSON.stringify(facts)}`).toEqual(oracle);
+  for (const [outcome, needed] of Object.entries(deciding))
     for (const fact of needed)
       expect(decision.missingFacts, `${label}: ${outcome} is null; '${fact}' would decide it\nfacts: ${JSON.stringify(facts)}`).toContain(
         fact,
@@ -91,10 +98,10 @@ describe('the engine and an independent interpreter agree', () => {
         fc.property(factsOf(c.policy), (facts) => {
           if (agree(c, facts, name)) decided++;
         }),
-        { numRuns: bundled ? 400 : 40 },
+        { numRuns: bundled ? 1000 : 150 },
       );
     }
     // Most generated tickets are decided, not refused: the comparison is not empty.
-    expect(decided).toBeGreaterThan(4000);
+    expect(decided).toBeGreaterThan(15000);
   });
 });

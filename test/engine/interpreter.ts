@@ -108,6 +108,7 @@ export class Interpreter {
   constructor(
     private readonly policy: Policy,
     private readonly input: Record<string, unknown>,
+    private readonly openChannels: OpenChannels = 'precise',
   ) {
     this.facts = new Map(policy.facts.map((f) => [f.name, f]));
     this.derived = new Map(policy.derived.map((d) => [d.name, d.expr]));
@@ -524,6 +525,7 @@ export class Interpreter {
     const channel = this.readFact([ch.fact.name]);
     if (channel === null) return false;
     if (this.channels !== null) return !this.channels.includes(channel as string);
+    if (this.openChannels === 'kleene') return null;
     const possible: string[][] = [];
     let certain = false;
     for (const r of this.channelRules()) {
@@ -675,7 +677,15 @@ function children(e: Expr): Expr[] {
   }
 }
 
+/**
+ * How the channel check reads channels that are open (a rule before the one that holds is
+ * unknown). `kleene`: `channel not in decision.channels` is unknown, as DESIGN §3's tables say.
+ * `precise`: refused when no list the rules could still give has the channel, allowed when every
+ * one has it, else unknown. Both are sound; an engine may be as decisive as either, no more.
+ */
+export type OpenChannels = 'precise' | 'kleene';
+
 /** The oracle's decision for a policy and facts (the facts assumed valid: the engine refuses the rest). */
-export function interpret(policy: Policy, facts: Record<string, unknown>): OracleDecision {
-  return new Interpreter(policy, facts).decide();
+export function interpret(policy: Policy, facts: Record<string, unknown>, openChannels: OpenChannels = 'precise'): OracleDecision {
+  return new Interpreter(policy, facts, openChannels).decide();
 }
