@@ -14,9 +14,9 @@ import { type OracleDecision, interpret } from './interpreter.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-/** The bundled policies, the examples, the differential fixtures and every passing case. */
+/** The bundled policies, the examples, the differential fixtures, this folder's fixtures and every passing case. */
 function policies(): { name: string; source: string }[] {
-  const dirs = ['policies', 'examples', join('test', 'differential')];
+  const dirs = ['policies', 'examples', join('test', 'differential'), join('test', 'engine', 'policies')];
   const out = dirs.flatMap((dir) =>
     readdirSync(join(root, dir))
       .filter((f) => f.endsWith('.yaml'))
@@ -93,7 +93,7 @@ describe('the engine and an independent interpreter agree', () => {
   it('on generated facts, some left out, for every policy', () => {
     let decided = 0;
     for (const { name, compiled: c } of compiled) {
-      const bundled = name.startsWith('policies/') || name.startsWith('examples/');
+      const bundled = name.startsWith('policies/') || name.startsWith('examples/') || name.startsWith('test/engine/');
       fc.assert(
         fc.property(factsOf(c.policy), (facts) => {
           if (agree(c, facts, name)) decided++;
