@@ -1,8 +1,10 @@
 // The engine against an independent oracle (./interpreter.ts): a tree-walking interpreter of
 // the parsed policy that shares no code with the engine's compiler, expression evaluator, facts
 // or stages. Every policy test and generated facts (some left out, so unknowns occur) must give
-// the same eligibility, reasons, tier, priority, channels, SLA targets, entitlements and actions,
-// and every fact the oracle says would decide a null outcome must be in `missingFacts`.
+// the same eligibility, reasons, tier, priority, channels, SLA targets, billing plan and notices,
+// entitlements and actions;
+// every fact the oracle says would decide a null outcome must be in `missingFacts`, and
+// `missingFacts` names no fact that was given.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -40,6 +42,14 @@ function engineView(d: Decision): Omit<OracleDecision, 'deciding'> {
     priority: d.priority,
     channels: d.channels,
     sla: d.sla ? { response: target(d.sla.response), resolution: target(d.sla.resolution) } : null,
+    // The amounts and the notice that follows from them (credit-insufficient) have their own oracle.
+    billing: d.billing
+      ? {
+          kind: d.billing.kind,
+          plan: d.billing.plan,
+          notices: d.billing.notices.map((n) => n.code).filter((code) => code !== 'credit-insufficient'),
+        }
+      : null,
     entitlements: d.entitlements,
     actions: d.actions,
   };
@@ -63,6 +73,12 @@ function agree(c: CompiledPolicy, facts: Record<string, unknown>, label: string)
       expect(decision.missingFacts, `${label}: ${outcome} is null; '${fact}' would decide it\nfacts: ${JSON.stringify(facts)}`).toContain(
         fact,
       );
+  // And missingFacts names only facts that were not given (and have no default).
+  for (const fact of decision.missingFacts) {
+    const decl = c.policy.facts.find((f) => f.name === fact);
+    expect(decl, `${label}: missingFacts names '${fact}', which the policy does not declare`).toBeDefined();
+    expect(facts[fact] ?? decl!.default ?? null, `${label}: missingFacts names '${fact}', which was given\nfacts: ${JSON.stringify(facts)}`).toBeNull();
+  }
   return true;
 }
 

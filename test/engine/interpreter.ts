@@ -33,6 +33,12 @@ export interface OracleTargets {
   resolution: { target: string; calendar: string } | null;
 }
 
+export interface OracleBilling {
+  kind: 'ticket' | 'purchase';
+  plan: string;
+  notices: string[];
+}
+
 export interface OracleDecision {
   eligible: boolean | null;
   /** The codes of every deny rule that holds, in the policy's order (the channel's last). */
@@ -42,10 +48,12 @@ export interface OracleDecision {
   channels: string[] | null;
   /** null when not eligible, or when the targets depend on something not known. */
   sla: OracleTargets | null;
+  /** The plan that bills the ticket (or the price-list entry quoted) and the notices that hold; amounts are left out. */
+  billing: OracleBilling | null;
   entitlements: string[];
   actions: string[];
   /** For each outcome left null because something is not known: the given-or-not facts that would decide it. */
-  deciding: Partial<Record<'eligible' | 'tier' | 'priority' | 'channels' | 'sla', string[]>>;
+  deciding: Partial<Record<'eligible' | 'tier' | 'priority' | 'channels' | 'sla' | 'billing', string[]>>;
 }
 
 // ---- dates, read with Intl and Date only ----
@@ -632,6 +640,31 @@ export class Interpreter {
     return open ? null : out;
   }
 
+  /**
+   * A purchase named in the facts is quoted from the price list; else the first plan that holds
+   * bills the ticket once its worked minutes are given, with the notices that hold.
+   */
+  private decideBilling(): OracleBilling | null {
+    const billing = this.policy.billing;
+    if (!billing) return null;
+    if (billing.purchase) {
+      const sku = this.readFact([billing.purchase.sku.name]);
+      if (typeof sku === 'string') return billing.priceList.some((e) => e.sku === sku) ? { kind: 'purchase', plan: sku, notices: [] } : null;
+    }
+    const m = this.firstMatch(billing.plans.map((p) => this.rule(p.when, p.id)));
+    if (m.kind === 'open') {
+      this.deciding.billing = [...m.missing];
+      return null;
+    }
+    if (m.kind === 'none') return null;
+    const worked = billing.worked ? this.readFact([billing.worked.name]) : null;
+    if (typeof worked !== 'number') {
+      if (billing.worked && this.facts.has(billing.worked.name)) this.deciding.billing = [billing.worked.name];
+      return null;
+    }
+    return { kind: 'ticket', plan: m.outcome, notices: this.grants(billing.notices) };
+  }
+
   private grants(grants: { id: string; when?: Expr }[]): string[] {
     return grants.filter((g) => (g.when ? this.truth(g.when) : true) === true).map((g) => g.id);
   }
@@ -649,6 +682,7 @@ export class Interpreter {
       priority: this.priority,
       channels: this.channels,
       sla,
+      billing: eligible === true ? this.decideBilling() : null,
       entitlements: eligible === true ? this.grants(this.policy.entitlements) : [],
       actions: eligible === true ? this.grants(this.policy.actions) : [],
       deciding: this.deciding,
