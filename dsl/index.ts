@@ -3,7 +3,7 @@
 export type { Diagnostic, DiagnosticCode, Fix, Severity, Span } from './diagnostics.js';
 export { DIAGNOSTIC_CODES, closest, didYouMean, fixesView, formatDiagnostic, formatSpan, hasErrors } from './diagnostics.js';
 export type * from './ast.js';
-export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
+export { childrenOf, exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { CLOCK_EVENT_FACTS, DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';

@@ -84,8 +84,10 @@ export function missingOf(rule: FastRule, facts: ExplainedFacts): string[] {
     (f) =>
       facts.slots[index.get(f) ?? -1] === null && (!informative.has(f) || rule.unknownReads.some((r) => r.fact === f && r.path === undefined)),
   );
-  // Else the rule waited for the policy's zone, to give an instant its date: its fact.
+  // The rule waits for the policy's zone, to give an instant its date, when it asks for one (or
+  // when nothing else it reads is missing): its fact, beside the others.
   const zoneFact = facts.compiled.policy.zoneFact?.name;
-  if (missing.length === 0 && zoneFact !== undefined && facts.slots[index.get(zoneFact) ?? -1] === null) return [zoneFact];
+  if ((missing.length === 0 || rule.asksZone) && zoneFact !== undefined && facts.slots[index.get(zoneFact) ?? -1] === null)
+    return missing.includes(zoneFact) ? missing : [...missing, zoneFact];
   return missing;
 }

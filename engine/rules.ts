@@ -52,6 +52,8 @@ export interface CompiledRule {
   reads: string[];
   /** Declared facts the rule depends on, through derived and computed facts. */
   dependsOn: string[];
+  /** Whether its conditions take an instant's date in the policy's zone (a zone fact not given leaves it unknown). */
+  asksZone: boolean;
 }
 
 export interface Stage {
