@@ -196,7 +196,9 @@ export class Interpreter {
           });
         } else if (e.name !== 'isSet') {
           e.args.forEach(add);
-          this.blameZone(out);
+          // An instant's date in the policy's zone, the function naming none.
+          const zoneAt = e.name.startsWith('add') ? 2 : 1;
+          if (e.args.length <= zoneAt && this.value(e.args[0]!) instanceof Instant) this.blameZone(out);
         }
         break;
       case 'list':
@@ -211,14 +213,16 @@ export class Interpreter {
         if (!isNull(e.left) && !isNull(e.right)) {
           add(e.left);
           add(e.right);
-          this.blameZone(out);
+          if (mixes(this.value(e.left), this.value(e.right))) this.blameZone(out);
         }
         break;
       case 'in': {
         add(e.left);
         if (e.right.kind === 'list') e.right.items.forEach(add);
         else add(e.right);
-        this.blameZone(out);
+        const left = this.value(e.left);
+        const list = this.value(e.right);
+        if (Array.isArray(list) && list.some((item) => mixes(left, item))) this.blameZone(out);
         break;
       }
       case 'if':
@@ -689,6 +693,10 @@ export class Interpreter {
     };
   }
 }
+
+/** Whether comparing two values asks for an instant's date: a date against an instant. */
+const mixes = (a: Value, b: Value) =>
+  (a instanceof DateValue && b instanceof Instant) || (a instanceof Instant && b instanceof DateValue);
 
 function children(e: Expr): Expr[] {
   switch (e.kind) {
