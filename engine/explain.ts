@@ -82,7 +82,8 @@ export function missingOf(rule: FastRule, facts: ExplainedFacts): string[] {
   const informative = facts.compiled.informative;
   const missing = rule.dependsOn.filter(
     (f) =>
-      facts.slots[index.get(f) ?? -1] === null && (!informative.has(f) || rule.unknownReads.some((r) => r.fact === f && r.path === undefined)),
+      facts.slots[index.get(f) ?? -1] === null &&
+      (!informative.has(f) || rule.unknownReads.some((r) => r.fact === f && r.path === undefined)),
   );
   // The rule waits for the policy's zone, to give an instant its date, when it asks for one (or
   // when nothing else it reads is missing): its fact, beside the others.

@@ -179,7 +179,10 @@ eligibility:
   });
 
   it('names the zone fact beside the other facts the condition waits for', async () => {
-    const r = await compileSource(source.replace('startsOn: { type: date, required: true }', 'startsOn: { type: date }'), 'zoned.yaml');
+    const r = await compileSource(
+      source.replace('startsOn: { type: date, required: true }', 'startsOn: { type: date }'),
+      'zoned.yaml',
+    );
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
     // Given the start date alone, the ticket's date is still not known: both are needed.
     const open = evaluate(r.compiled, { openedAt: '2026-03-09T22:00:00-03:00' });

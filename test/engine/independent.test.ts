@@ -1,10 +1,9 @@
 // The engine against an independent oracle (./interpreter.ts): a tree-walking interpreter of
 // the parsed policy that shares no code with the engine's compiler, expression evaluator, facts
-// or stages. Every policy test and generated facts (some left out, so unknowns occur) must give
-// the same eligibility, reasons, tier, priority, channels, SLA targets, billing plan and notices,
-// entitlements and actions;
-// every fact the oracle says would decide a null outcome must be in `missingFacts`, and
-// `missingFacts` names no fact that was given.
+// or stages. On every policy test and on generated facts (some left out, so unknowns occur) the
+// two must give the same eligibility, reasons, tier, priority, channels, SLA targets, billing plan
+// and notices, entitlements and actions; every fact the oracle says would decide a null outcome
+// must be in `missingFacts`, and `missingFacts` must name no fact that was given.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -66,18 +65,24 @@ function agree(c: CompiledPolicy, facts: Record<string, unknown>, label: string)
   // Where the channels are open, the channel check may be as decisive as the precise reading or
   // only as Kleene's tables: either is sound (see OpenChannels); anything else is not.
   const kleene = interpret(c.policy, facts, 'kleene');
-  const { deciding, ...oracle } = isDeepStrictEqual(seen, withoutDeciding(kleene)) ? kleene : interpret(c.policy, facts, 'precise');
+  const { deciding, ...oracle } = isDeepStrictEqual(seen, withoutDeciding(kleene))
+    ? kleene
+    : interpret(c.policy, facts, 'precise');
   expect(seen, `${label}\nfacts: ${JSON.stringify(facts)}`).toEqual(oracle);
   for (const [outcome, needed] of Object.entries(deciding))
     for (const fact of needed)
-      expect(decision.missingFacts, `${label}: ${outcome} is null; '${fact}' would decide it\nfacts: ${JSON.stringify(facts)}`).toContain(
-        fact,
-      );
+      expect(
+        decision.missingFacts,
+        `${label}: ${outcome} is null; '${fact}' would decide it\nfacts: ${JSON.stringify(facts)}`,
+      ).toContain(fact);
   // And missingFacts names only facts that were not given (and have no default).
   for (const fact of decision.missingFacts) {
     const decl = c.policy.facts.find((f) => f.name === fact);
     expect(decl, `${label}: missingFacts names '${fact}', which the policy does not declare`).toBeDefined();
-    expect(facts[fact] ?? decl!.default ?? null, `${label}: missingFacts names '${fact}', which was given\nfacts: ${JSON.stringify(facts)}`).toBeNull();
+    expect(
+      facts[fact] ?? decl!.default ?? null,
+      `${label}: missingFacts names '${fact}', which was given\nfacts: ${JSON.stringify(facts)}`,
+    ).toBeNull();
   }
   return true;
 }
