@@ -66,7 +66,7 @@ export {
   parseWeeklyHours,
   type ParseResult,
 } from './expr.js';
-export { absenceRead, absenceTestedFacts, policyExprs } from './knowledge.js';
+export { absenceRead, absenceTestedFacts, policyExprs, valueRead } from './knowledge.js';
 export { tierSlowerOnClock } from './problems/analysis.js';
 export { Analyzer, type Verdict } from './analyze/analyzer.js';
 export { type AbstractValue, OPAQUE } from './analyze/domains.js';

@@ -15,6 +15,7 @@ import {
   formatSpan,
   holidaysFor,
   loadPolicy,
+  valueRead,
 } from '../dsl/index.js';
 import { type ComputedFact, DECISION_FACT, conditionReads, toCondition, truthConditions } from './conditions.js';
 import { type FastPlan, buildPlan } from './fast/plan.js';
@@ -222,6 +223,7 @@ export class Compiler {
       unknownReads,
       reads,
       dependsOn: [...new Set(reads.flatMap((r) => this.baseFacts(r)))],
+      valueReads: [...when.reduce((out, e) => valueRead(e, this.policy, out), new Set<string>())],
       asksZone: when.some((e) => asksPolicyZone(e, this.policy)),
     });
   }

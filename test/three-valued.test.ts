@@ -219,4 +219,33 @@ eligibility:
     const given = evaluate(r.compiled, { seats: 20, plan: 'pro' });
     expect(given.ok && given.decision).toMatchObject({ tier: 'pro', channels: ['basic', 'pro'], missingFacts: [] });
   });
+
+  it('is still missing for the rules that read its value through a derived fact', async () => {
+    const r = await compileSource(
+      `policy: far
+title: Far
+version: "1"
+effective: 2024-01-01
+priorities: [P1]
+facts:
+  region: { type: enum, values: [emea, apac] }
+derived:
+  far: region == "apac"
+channels:
+  fact: region
+  rules:
+    - allow: [emea, apac]
+entitlements:
+  - id: night-shift
+    when: far
+`,
+      'far.yaml',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    const open = evaluate(r.compiled, {});
+    // Whether the night shift applies waits for the region.
+    expect(open.ok && open.decision).toMatchObject({ eligible: true, entitlements: [], missingFacts: ['region'] });
+    const apac = evaluate(r.compiled, { region: 'apac' });
+    expect(apac.ok && apac.decision).toMatchObject({ entitlements: ['night-shift'], missingFacts: [] });
+  });
 });
