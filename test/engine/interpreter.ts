@@ -327,11 +327,19 @@ export class Interpreter extends Expressions {
       if (billing.worked && this.facts.has(billing.worked.name)) this.deciding.billing = [billing.worked.name];
       return null;
     }
-    return { kind: 'ticket', plan: m.outcome, notices: this.grants(billing.notices) };
+    return { kind: 'ticket', plan: m.outcome, notices: this.grants(billing.notices, 'notices') };
   }
 
-  private grants(grants: { id: string; when?: Expr }[]): string[] {
-    return grants.filter((g) => (g.when ? this.truth(g.when) : true) === true).map((g) => g.id);
+  /** All-match: every grant that holds applies; one that is unknown does not, and its facts are missing. */
+  private grants(grants: { id: string; when?: Expr }[], section: 'notices' | 'entitlements' | 'actions'): string[] {
+    const missing = new Set<string>();
+    const applied = grants.filter((g) => {
+      const t = g.when ? this.truth(g.when) : true;
+      if (t === null) this.blame(g.when!, missing);
+      return t === true;
+    });
+    if (missing.size > 0) this.deciding[section] = [...missing];
+    return applied.map((g) => g.id);
   }
 
   decide(): OracleDecision {
@@ -348,8 +356,8 @@ export class Interpreter extends Expressions {
       channels: this.channels,
       sla,
       billing: eligible === true ? this.decideBilling() : null,
-      entitlements: eligible === true ? this.grants(this.policy.entitlements) : [],
-      actions: eligible === true ? this.grants(this.policy.actions) : [],
+      entitlements: eligible === true ? this.grants(this.policy.entitlements, 'entitlements') : [],
+      actions: eligible === true ? this.grants(this.policy.actions, 'actions') : [],
       deciding: this.deciding,
     };
   }

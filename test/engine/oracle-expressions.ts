@@ -62,8 +62,10 @@ function addMonthsTo(ymd: string, n: number): string {
 
 // ---- one evaluation's expressions ----
 
-/** The outcomes a decision can leave open, each with the facts not given that would decide it. */
-export type Deciding = Partial<Record<'eligible' | 'tier' | 'priority' | 'channels' | 'sla' | 'billing', string[]>>;
+/** The outcomes a decision can leave open (or grants it leaves unapplied), each with the facts not given that would decide it. */
+export type Deciding = Partial<
+  Record<'eligible' | 'tier' | 'priority' | 'channels' | 'sla' | 'billing' | 'notices' | 'entitlements' | 'actions', string[]>
+>;
 
 export class Expressions {
   protected tier: string | null = null;
