@@ -15,7 +15,7 @@ import { type OracleDecision, interpret } from './interpreter.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-/** The bundled policies, the examples, the differential fixtures, this folder's fixtures and every passing case. */
+/** The bundled policies, the examples, the differential fixtures, this folder's fixtures, the README's example and every passing case. */
 function policies(): { name: string; source: string }[] {
   const dirs = ['policies', 'examples', join('test', 'differential'), join('test', 'engine', 'policies')];
   const out = dirs.flatMap((dir) =>
@@ -24,6 +24,8 @@ function policies(): { name: string; source: string }[] {
       .sort()
       .map((f) => ({ name: `${dir}/${f}`, source: readFileSync(join(root, dir, f), 'utf8') })),
   );
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  out.push({ name: 'README.md', source: /```yaml\n(policy: [\s\S]*?)```/.exec(readme)![1]! });
   for (const f of readdirSync(join(root, 'test', 'cases'))
     .filter((f) => f.endsWith('.pass.yaml'))
     .sort())
@@ -114,7 +116,8 @@ describe('the engine and an independent interpreter agree', () => {
   it('on generated facts, some left out, for every policy', () => {
     let decided = 0;
     for (const { name, compiled: c } of compiled) {
-      const bundled = name.startsWith('policies/') || name.startsWith('examples/') || name.startsWith('test/engine/');
+      const bundled =
+        name.startsWith('policies/') || name.startsWith('examples/') || name.startsWith('test/engine/') || name === 'README.md';
       fc.assert(
         fc.property(factsOf(c.policy), (facts) => {
           if (agree(c, facts, name)) decided++;
