@@ -129,3 +129,99 @@ describe('the engine and an independent interpreter agree', () => {
     expect(decided).toBeGreaterThan(15000);
   });
 });
+
+/**
+ * The oracle against the policies' own tests, written by hand from the vendors' documents: every
+ * expected field it decides (eligibility, reasons, tier, priority, channels, SLA targets, the
+ * billing plan and notices, grants, missing facts), with no engine in between.
+ */
+function meetsExpectations(
+  o: Omit<OracleDecision, 'deciding'> & { deciding: OracleDecision['deciding'] },
+  expect_: Record<string, unknown>,
+  label: string,
+): number {
+  const codes = (xs: unknown) => (xs as ({ code: string } | string)[]).map((x) => (typeof x === 'string' ? x : x.code));
+  const window = (name: 'response' | 'resolution') => (o.sla === null ? undefined : o.sla[name]);
+  let checked = 0;
+  const check = (actual: unknown, expected: unknown, key: string) => {
+    expect(actual, `${label}: ${key}`).toEqual(expected);
+    checked++;
+  };
+  for (const [key, want] of Object.entries(expect_)) {
+    switch (key) {
+      case 'eligible':
+      case 'tier':
+      case 'priority':
+      case 'channels':
+      case 'entitlements':
+      case 'actions':
+        check(o[key], want, key);
+        break;
+      case 'reasons':
+        check(o.reasons, codes(want), key);
+        break;
+      case 'missingFacts':
+        for (const f of new Set(Object.values(o.deciding).flat())) check((want as string[]).includes(f), true, `${key} has ${f}`);
+        break;
+      case 'sla':
+        if (want === null) check(o.sla, null, key);
+        break;
+      case 'sla.response':
+      case 'sla.resolution': {
+        const w = window(key === 'sla.response' ? 'response' : 'resolution');
+        if (want === null) check(w, null, key);
+        else
+          for (const k of ['target', 'calendar'] as const)
+            if (k in (want as object)) check(w?.[k], (want as Record<string, unknown>)[k], `${key}.${k}`);
+        break;
+      }
+      case 'sla.response.target':
+      case 'sla.response.calendar':
+      case 'sla.resolution.target':
+      case 'sla.resolution.calendar': {
+        const [, name, field] = key.split('.') as [string, 'response' | 'resolution', 'target' | 'calendar'];
+        check(window(name)?.[field], want, key);
+        break;
+      }
+      case 'billing':
+        if (want === null) check(o.billing, null, key);
+        else
+          for (const k of ['kind', 'plan', 'notices'] as const)
+            if (k in (want as object))
+              check(
+                o.billing?.[k],
+                k === 'notices'
+                  ? codes((want as Record<string, unknown>)[k]).filter((c) => c !== 'credit-insufficient')
+                  : (want as Record<string, unknown>)[k],
+                `billing.${k}`,
+              );
+        break;
+      case 'billing.plan':
+        check(o.billing?.plan, want, key);
+        break;
+      case 'billing.notices':
+        check(
+          o.billing?.notices,
+          codes(want).filter((c) => c !== 'credit-insufficient'),
+          key,
+        );
+        break;
+      default:
+        break;
+    }
+  }
+  return checked;
+}
+
+describe('the oracle on its own', () => {
+  it("meets the policies' hand-written expectations", () => {
+    let checked = 0;
+    for (const { name, compiled: c } of compiled) {
+      for (const t of c.policy.tests) {
+        if ('error' in t.expect) continue;
+        checked += meetsExpectations(interpret(c.policy, t.facts), t.expect, `${name}: ${t.name}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(300);
+  });
+});
