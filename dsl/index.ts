@@ -3,7 +3,7 @@
 export type { Diagnostic, DiagnosticCode, Fix, Severity, Span } from './diagnostics.js';
 export { DIAGNOSTIC_CODES, closest, didYouMean, fixesView, formatDiagnostic, formatSpan, hasErrors } from './diagnostics.js';
 export type * from './ast.js';
-export { exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
+export { childrenOf, exprKey, factsRead, printExpr, sameExpr, WEEKDAYS } from './ast.js';
 export type * from './model.js';
 export { CLOCK_EVENT_FACTS, DECISION_FACTS } from './model.js';
 export { loadPolicy, type LoadResult } from './load.js';
@@ -66,7 +66,7 @@ export {
   parseWeeklyHours,
   type ParseResult,
 } from './expr.js';
-export { absenceRead, absenceTestedFacts, policyExprs } from './knowledge.js';
+export { absenceRead, absenceTestedFacts, policyExprs, valueRead } from './knowledge.js';
 export { tierSlowerOnClock } from './problems/analysis.js';
 export { Analyzer, type Verdict } from './analyze/analyzer.js';
 export { type AbstractValue, OPAQUE } from './analyze/domains.js';

@@ -27,6 +27,35 @@ export function absenceRead(e: Expr, out = new Set<string>()): Set<string> {
   return out;
 }
 
+/**
+ * Facts whose values an expression reads, not only whether they were given, through the derived
+ * facts it reads: a fact not given among them leaves the expression unknown, even when the policy
+ * reads its absence elsewhere (a channel fact compared in a derived fact).
+ */
+export function valueRead(e: Expr, policy: Policy, out = new Set<string>(), seen = new Set<string>()): Set<string> {
+  const walk = (x: Expr): void => {
+    if (x.kind === 'fact') {
+      const name = x.path.join('.');
+      out.add(name);
+      const d = policy.derived.find((y) => y.name === name);
+      if (d && !seen.has(name)) {
+        seen.add(name);
+        walk(d.expr);
+      }
+      return;
+    }
+    // What asks only whether a fact was given: `isSet(x)`, `coalesce(x, …)` but its last argument, `x == null`.
+    let asked: readonly Expr[] = [];
+    if (x.kind === 'call' && x.name === 'isSet') asked = x.args;
+    if (x.kind === 'call' && x.name === 'coalesce') asked = x.args.slice(0, -1);
+    if (x.kind === 'compare' && isNull(x.right)) asked = [x.left];
+    if (x.kind === 'compare' && isNull(x.left)) asked = [x.right];
+    for (const c of childrenOf(x)) if (!(c.kind === 'fact' && asked.includes(c))) walk(c);
+  };
+  walk(e);
+  return out;
+}
+
 /** Every expression a policy evaluates. */
 export function policyExprs(policy: Policy): Expr[] {
   const out: Expr[] = [];

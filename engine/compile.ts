@@ -28,6 +28,7 @@ import { compileBilling, compileGrants } from './stages/grants.js';
 import { compilePriority } from './stages/priority.js';
 import { compileSla } from './stages/sla.js';
 import { compileTier } from './stages/tier.js';
+import { asksPolicyZone } from './zone-reads.js';
 
 export type { CompiledRule, Outcome, Stage, StageName, Target } from './rules.js';
 export { ONLY_WHEN_ELIGIBLE } from './rules.js';

@@ -1,9 +1,10 @@
 // The shared state of one compilation: the rules each stage's compile function (stages/) adds,
 // and what they ask of the policy (which facts are plain, what a derived fact reads, whether a
 // fact read can be missing).
-import { type Expr, type Policy, type Span, factsRead, formatSpan } from '../dsl/index.js';
+import { type Expr, type Policy, type Span, factsRead, formatSpan, valueRead } from '../dsl/index.js';
 import { type ComputedFact, DECISION_FACT, conditionReads, toCondition, truthConditions } from './conditions.js';
 import type { CompiledRule, Outcome, StageName } from './rules.js';
+import { asksPolicyZone } from './zone-reads.js';
 
 /** Shared state of one compilation. */
 export class Compiler {
@@ -115,6 +116,8 @@ export class Compiler {
       unknownReads,
       reads,
       dependsOn: [...new Set(reads.flatMap((r) => this.baseFacts(r)))],
+      valueReads: [...when.reduce((out, e) => valueRead(e, this.policy, out), new Set<string>())],
+      asksZone: when.some((e) => asksPolicyZone(e, this.policy)),
     });
   }
 

@@ -72,12 +72,22 @@ export function unknownStep(rule: FastRule, facts: ExplainedFacts): TraceStep {
   };
 }
 
-/** The declared facts a rule depends on that were not given (and whose absence is not itself information). */
+/**
+ * The declared facts a rule depends on that were not given (and whose absence is not itself
+ * information). A fact whose absence the policy reads elsewhere (a channel fact, an override) is
+ * still missing for a rule that reads its value, itself or through a derived fact: `tiers.of:
+ * plan` is open for want of `plan`.
+ */
 export function missingOf(rule: FastRule, facts: ExplainedFacts): string[] {
   const index = facts.compiled.fast.factIndex;
-  const missing = rule.dependsOn.filter((f) => facts.slots[index.get(f) ?? -1] === null && !facts.compiled.informative.has(f));
-  // Else the rule waited for the policy's zone, to give an instant its date: its fact.
+  const informative = facts.compiled.informative;
+  const missing = rule.dependsOn.filter(
+    (f) => facts.slots[index.get(f) ?? -1] === null && (!informative.has(f) || rule.valueReads.includes(f)),
+  );
+  // The rule waits for the policy's zone, to give an instant its date, when it asks for one (or
+  // when nothing else it reads is missing): its fact, beside the others.
   const zoneFact = facts.compiled.policy.zoneFact?.name;
-  if (missing.length === 0 && zoneFact !== undefined && facts.slots[index.get(zoneFact) ?? -1] === null) return [zoneFact];
+  if ((missing.length === 0 || rule.asksZone) && zoneFact !== undefined && facts.slots[index.get(zoneFact) ?? -1] === null)
+    return missing.includes(zoneFact) ? missing : [...missing, zoneFact];
   return missing;
 }

@@ -52,6 +52,10 @@ export interface CompiledRule {
   reads: string[];
   /** Declared facts the rule depends on, through derived and computed facts. */
   dependsOn: string[];
+  /** Facts (declared and derived) whose values its conditions read, not only whether they were given. */
+  valueReads: string[];
+  /** Whether its conditions take an instant's date in the policy's zone (a zone fact not given leaves it unknown). */
+  asksZone: boolean;
 }
 
 export interface Stage {

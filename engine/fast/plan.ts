@@ -86,6 +86,8 @@ export function fastRule(rule: CompiledRule, declared: ReadonlyMap<string, numbe
     unknownReads: rule.unknownReads,
     reads: rule.reads,
     dependsOn: rule.dependsOn,
+    valueReads: rule.valueReads,
+    asksZone: rule.asksZone,
     test: compileCondition(rule.conditions, declared),
     testFalse: compileCondition(rule.whenFalse, declared),
     mayBeUnknown: unknownTest(rule.unknownReads, declared),

@@ -177,4 +177,75 @@ eligibility:
     const tokyo = evaluate(r.compiled, { ...facts, tz: 'Asia/Tokyo' });
     expect(tokyo.ok && tokyo.decision).toMatchObject({ eligible: true });
   });
+
+  it('names the zone fact beside the other facts the condition waits for', async () => {
+    const r = await compileSource(
+      source.replace('startsOn: { type: date, required: true }', 'startsOn: { type: date }'),
+      'zoned.yaml',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    // Given the start date alone, the ticket's date is still not known: both are needed.
+    const open = evaluate(r.compiled, { openedAt: '2026-03-09T22:00:00-03:00' });
+    expect(open.ok && open.decision).toMatchObject({ eligible: null, missingFacts: ['startsOn', 'tz'] });
+  });
+});
+
+describe('a fact whose absence is read elsewhere', () => {
+  // `plan` is the channel fact (checked only when given) and also decides the tier.
+  const source = `policy: planned
+title: Planned
+version: "1"
+effective: 2024-01-01
+priorities: [P1]
+facts:
+  plan: { type: enum, values: [basic, pro] }
+  seats: { type: integer }
+tiers:
+  levels: [basic, pro]
+  of: plan
+channels:
+  fact: plan
+  byTier: { basic: [basic], pro: [basic, pro] }
+eligibility:
+  - deny: few-seats
+    when: seats < 15
+`;
+  it('is still missing for the rules that compare its value', async () => {
+    const r = await compileSource(source, 'planned.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    const open = evaluate(r.compiled, { seats: 20 });
+    // The tier and the channels wait for the plan: it is what would decide them.
+    expect(open.ok && open.decision).toMatchObject({ eligible: true, tier: null, channels: null, missingFacts: ['plan'] });
+    const given = evaluate(r.compiled, { seats: 20, plan: 'pro' });
+    expect(given.ok && given.decision).toMatchObject({ tier: 'pro', channels: ['basic', 'pro'], missingFacts: [] });
+  });
+
+  it('is still missing for the rules that read its value through a derived fact', async () => {
+    const r = await compileSource(
+      `policy: far
+title: Far
+version: "1"
+effective: 2024-01-01
+priorities: [P1]
+facts:
+  region: { type: enum, values: [emea, apac] }
+derived:
+  far: region == "apac"
+channels:
+  fact: region
+  rules:
+    - allow: [emea, apac]
+entitlements:
+  - id: night-shift
+    when: far
+`,
+      'far.yaml',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    const open = evaluate(r.compiled, {});
+    // Whether the night shift applies waits for the region.
+    expect(open.ok && open.decision).toMatchObject({ eligible: true, entitlements: [], missingFacts: ['region'] });
+    const apac = evaluate(r.compiled, { region: 'apac' });
+    expect(apac.ok && apac.decision).toMatchObject({ entitlements: ['night-shift'], missingFacts: [] });
+  });
 });
