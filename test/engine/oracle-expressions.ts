@@ -376,24 +376,3 @@ export class Expressions {
 /** Whether comparing two values asks for an instant's date: a date against an instant. */
 const mixes = (a: Value, b: Value) =>
   (a instanceof DateValue && b instanceof Instant) || (a instanceof Instant && b instanceof DateValue);
-
-function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'literal':
-    case 'fact':
-      return [];
-    case 'call':
-      return e.args;
-    case 'list':
-      return e.items;
-    case 'not':
-      return [e.operand];
-    case 'logical':
-      return e.operands;
-    case 'compare':
-    case 'in':
-      return [e.left, e.right];
-    case 'if':
-      return [e.test, e.then, e.else];
-  }
-}
