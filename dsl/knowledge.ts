@@ -10,19 +10,20 @@ import { CLOCK_EVENT_FACTS, type Policy } from './model.js';
 
 const isNull = (e: Expr) => e.kind === 'literal' && e.type === 'null';
 
+/**
+ * The sub-expressions whose absence `e` itself asks about: the arguments of `isSet(x)`, those of
+ * `coalesce(x, …)` but its last (which it returns as it is), the other side of `x == null`.
+ */
+function askedIfGiven(e: Expr): readonly Expr[] {
+  if (e.kind === 'call' && e.name === 'isSet') return e.args;
+  if (e.kind === 'call' && e.name === 'coalesce') return e.args.slice(0, -1);
+  if (e.kind === 'compare') return isNull(e.left) ? [e.right] : isNull(e.right) ? [e.left] : [];
+  return [];
+}
+
 /** Facts (and derived facts) whose absence an expression tests: it reads them as "not given". */
 export function absenceRead(e: Expr, out = new Set<string>()): Set<string> {
-  const directFacts = (x: Expr) => {
-    if (x.kind === 'fact') out.add(x.path.join('.'));
-  };
-  if (e.kind === 'call') {
-    // `coalesce` reads the absence of every argument but the last, which it returns as it is.
-    if (e.name === 'isSet') e.args.forEach(directFacts);
-    if (e.name === 'coalesce') e.args.slice(0, -1).forEach(directFacts);
-  } else if (e.kind === 'compare') {
-    if (isNull(e.right)) directFacts(e.left);
-    if (isNull(e.left)) directFacts(e.right);
-  }
+  for (const x of askedIfGiven(e)) if (x.kind === 'fact') out.add(x.path.join('.'));
   for (const c of childrenOf(e)) absenceRead(c, out);
   return out;
 }
@@ -44,12 +45,8 @@ export function valueRead(e: Expr, policy: Policy, out = new Set<string>(), seen
       }
       return;
     }
-    // What asks only whether a fact was given: `isSet(x)`, `coalesce(x, …)` but its last argument, `x == null`.
-    let asked: readonly Expr[] = [];
-    if (x.kind === 'call' && x.name === 'isSet') asked = x.args;
-    if (x.kind === 'call' && x.name === 'coalesce') asked = x.args.slice(0, -1);
-    if (x.kind === 'compare' && isNull(x.right)) asked = [x.left];
-    if (x.kind === 'compare' && isNull(x.left)) asked = [x.right];
+    // A fact only asked whether it was given is not read for its value.
+    const asked = askedIfGiven(x);
     for (const c of childrenOf(x)) if (!(c.kind === 'fact' && asked.includes(c))) walk(c);
   };
   walk(e);

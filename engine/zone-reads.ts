@@ -49,24 +49,15 @@ function temporalKind(e: Expr, policy: Policy, seen = new Set<string>()): Tempor
       seen.add(name);
       return of(d.expr);
     }
-    case 'call':
-      switch (e.name) {
-        case 'dateOf':
-        case 'startOfYear':
-        case 'startOfMonth':
-        case 'endOfMonth':
-          return 'date';
-        case 'addDays':
-        case 'addMonths':
-        case 'addYears':
-          return e.args[0] ? of(e.args[0]) : null;
-        case 'coalesce': {
-          const kinds = e.args.map(of);
-          return kinds.includes('datetime') ? 'datetime' : kinds.includes('date') ? 'date' : null;
-        }
-        default:
-          return null;
-      }
+    case 'call': {
+      // The function table types the call from its arguments' types, as the checker does.
+      if (!isFunctionName(e.name)) return null;
+      const t = FUNCTIONS[e.name].check(
+        e.args.map((a) => ({ t: of(a) ?? 'unknown' })),
+        () => undefined,
+      ).t;
+      return t === 'date' || t === 'datetime' ? t : null;
+    }
     case 'if':
       return of(e.then) ?? of(e.else);
     default:
