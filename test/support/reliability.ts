@@ -5,10 +5,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import * as nodeFiles from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import type { StoreFiles } from '../../server/index.js';
+import { SPE, root } from './spe.js';
 
-export const root = join(import.meta.dirname, '..', '..');
+export { root };
 
 /** `npm run reliability` sets SPE_RELIABILITY=long. */
 export const LONG = process.env.SPE_RELIABILITY === 'long';
@@ -48,7 +48,7 @@ export function freePort(): Promise<number> {
 /** Starts `bin/spe serve` on a free port with the given arguments and environment; resolves once it answers. */
 export async function serve(args: string[], env: Record<string, string | undefined> = {}): Promise<ServeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'bin', 'spe'), 'serve', '--port', String(port), ...args], {
+  const child = spawn(process.execPath, [SPE, 'serve', '--port', String(port), ...args], {
     cwd: root,
     env: { ...process.env, SPE_ADMIN_TOKEN: undefined, SPE_ADMIN_TOKEN_FILE: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
