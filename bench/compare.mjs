@@ -8,7 +8,7 @@
 // for an explanation costs this tree (`explain: true`). The same build against itself
 // (`--base HEAD` on a clean tree) reads 0.98–1.03x for Zmanda and 0.85–1.0x with due dates on
 // this kind of machine: differences within that are noise.
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,7 +34,19 @@ const work = mkdtempSync(join(tmpdir(), 'spe-compare-'));
 // The base's sources, beside ours, sharing our node_modules and generated files.
 const old = join(work, 'base');
 mkdirSync(old);
-execSync(`git archive ${base} | tar -x -C ${JSON.stringify(old)}`, { cwd: root, shell: '/bin/sh', stdio: 'inherit' });
+// The commit the base names, so that what reaches the shell is a hash, whatever was typed.
+let commit;
+try {
+  commit = execFileSync('git', ['rev-parse', '--verify', `${base}^{commit}`], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: 'pipe',
+  }).trim();
+} catch {
+  console.error(`compare: '${base}' names no commit of this repository`);
+  process.exit(2);
+}
+execSync(`git archive ${commit} | tar -x -C ${JSON.stringify(old)}`, { cwd: root, shell: '/bin/sh', stdio: 'inherit' });
 symlinkSync(join(root, 'node_modules'), join(old, 'node_modules'));
 if (existsSync(join(root, 'dist', 'gen'))) cpSync(join(root, 'dist', 'gen'), join(old, 'dist', 'gen'), { recursive: true });
 
